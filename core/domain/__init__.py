@@ -1,0 +1,1 @@
+"""The fund-management domain: roles and permissions, the deal lifecycle, entity kinds."""

@@ -1,0 +1,24 @@
+"""Identifiers: UUIDv7 for everything a client creates, so ids sort by creation time."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import uuid6
+
+__all__ = ["is_uuid", "new_id"]
+
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def new_id() -> str:
+    """A fresh lowercase UUIDv7 string."""
+    return str(uuid6.uuid7())
+
+
+def is_uuid(value: str, *, version: int | None = None) -> bool:
+    """True for a lowercase canonical UUID string (of ``version``, when given)."""
+    if not _UUID.match(value):
+        return False
+    return version is None or uuid.UUID(value).version == version

@@ -1,0 +1,87 @@
+"""The operation envelope (PROTOCOL.md) and its canonical bytes.
+
+The signature covers ``b"dealos-op-v1\\n" + JCS(envelope without "signature")``; JCS is
+RFC 8785, done by the ``rfc8785`` package. Nothing else about an op is trusted: the
+envelope is parsed strictly, unknown fields are refused, and the payload is validated
+against its kind's model before any reducer sees it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any, Final
+
+import rfc8785
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from core.ops.fields import Uuid, Uuid7
+
+__all__ = ["OP_SIGNING_PREFIX", "Envelope", "UnsignedOp", "canonical_bytes", "utc_now_rfc3339"]
+
+OP_SIGNING_PREFIX: Final = b"dealos-op-v1\n"
+
+_RFC3339_Z = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$")
+
+
+def _timestamp(value: str) -> str:
+    if not _RFC3339_Z.match(value):
+        raise ValueError("must be an RFC 3339 UTC time ending in Z")
+    return value
+
+
+Timestamp = Annotated[str, AfterValidator(_timestamp)]
+Kind = Annotated[str, StringConstraints(pattern=r"^[a-z_]+(\.[a-z_]+)+$", max_length=64)]
+Signature = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{86}$")]
+
+
+def utc_now_rfc3339() -> str:
+    now = dt.datetime.now(dt.UTC)
+    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
+
+
+class UnsignedOp(BaseModel):
+    """Every envelope field but the signature: what the author signs."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    op_id: Uuid7
+    org_id: Uuid
+    device_id: Uuid
+    device_seq: Annotated[int, Field(ge=1, le=2**53)]
+    actor_id: Uuid
+    kind: Kind
+    entity_id: Uuid
+    base_version: Annotated[int, Field(ge=0, le=2**53)] | None
+    payload: dict[str, Any]
+    issued_at: Timestamp
+
+    def canonical(self) -> bytes:
+        """The exact bytes the signature covers."""
+        return canonical_bytes(self.model_dump(mode="json"))
+
+
+class Envelope(UnsignedOp):
+    """A signed operation as it travels and as it is stored in the op log."""
+
+    signature: Signature
+
+    def unsigned(self) -> UnsignedOp:
+        data = self.model_dump()
+        del data["signature"]
+        return UnsignedOp.model_validate(data)
+
+    def canonical(self) -> bytes:
+        data = self.model_dump(mode="json")
+        del data["signature"]
+        return canonical_bytes(data)
+
+    def wire(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+
+def canonical_bytes(unsigned: dict[str, Any]) -> bytes:
+    """``OP_SIGNING_PREFIX + JCS(unsigned)``; ``unsigned`` must not hold a signature."""
+    if "signature" in unsigned:
+        raise ValueError("canonical bytes are computed without the signature field")
+    return OP_SIGNING_PREFIX + rfc8785.dumps(unsigned)

@@ -1,0 +1,100 @@
+"""Field types shared by the envelope and every payload, each refusing with a clear rule.
+
+Money travels as a decimal string; a JSON number where money is expected is refused by
+strict typing before any of these validators run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Annotated
+
+from pydantic import AfterValidator, Field, StringConstraints
+
+from core.ids import is_uuid
+from core.money import CURRENCY_EXPONENTS
+
+__all__ = [
+    "AmountStr",
+    "CurrencyCode",
+    "DecimalStr",
+    "EmailStr",
+    "IsoDate",
+    "LongText",
+    "ShortText",
+    "Sha256Hex",
+    "Uuid",
+    "Uuid7",
+]
+
+
+def _uuid(value: str) -> str:
+    if not is_uuid(value):
+        raise ValueError("must be a lowercase UUID such as 01936f0e-8c2a-7c1e-9a55-3f1c2b7d4e10")
+    return value
+
+
+def _uuid7(value: str) -> str:
+    if not is_uuid(value, version=7):
+        raise ValueError("must be a lowercase UUIDv7")
+    return value
+
+
+_DECIMAL = re.compile(r"^-?(0|[1-9][0-9]{0,17})(\.[0-9]{1,6})?$")
+
+
+def _decimal(value: str) -> str:
+    if not _DECIMAL.match(value):
+        raise ValueError('must be a decimal string such as "1250000.00" (no exponent)')
+    try:
+        Decimal(value)
+    except InvalidOperation:
+        raise ValueError("must be a decimal string") from None
+    return value
+
+
+def _amount(value: str) -> str:
+    _decimal(value)
+    if value.startswith("-"):
+        raise ValueError("an amount cannot be negative")
+    return value
+
+
+def _currency(value: str) -> str:
+    if value not in CURRENCY_EXPONENTS:
+        raise ValueError("must be a supported ISO 4217 currency code such as USD")
+    return value
+
+
+def _date(value: str) -> str:
+    try:
+        parsed = dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError("must be a date as YYYY-MM-DD") from None
+    if parsed.isoformat() != value:
+        raise ValueError("must be a date as YYYY-MM-DD")
+    return value
+
+
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{1,63}$")
+
+
+def _email(value: str) -> str:
+    if not _EMAIL.match(value):
+        raise ValueError("must be an email address such as name@example.com")
+    return value.lower()
+
+
+Uuid = Annotated[str, AfterValidator(_uuid)]
+Uuid7 = Annotated[str, AfterValidator(_uuid7)]
+DecimalStr = Annotated[str, AfterValidator(_decimal)]
+AmountStr = Annotated[str, AfterValidator(_amount)]
+CurrencyCode = Annotated[str, AfterValidator(_currency)]
+IsoDate = Annotated[str, AfterValidator(_date)]
+EmailStr = Annotated[str, StringConstraints(max_length=320), AfterValidator(_email)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=False, min_length=1, max_length=200)]
+LongText = Annotated[str, StringConstraints(max_length=4000)]
+Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+Version = Annotated[int, Field(ge=0)]

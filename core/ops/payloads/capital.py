@@ -1,0 +1,74 @@
+"""Payloads of capital call, payment and distribution operations."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator
+
+from core.ops.fields import AmountStr, CurrencyCode, IsoDate, LongText, Uuid
+from core.ops.payloads.base import Payload
+
+__all__ = [
+    "CapitalCallCreatePayload",
+    "CapitalCallIssuePayload",
+    "CapitalCallPaymentPayload",
+    "DistributionCreatePayload",
+    "DistributionIssuePayload",
+]
+
+LpIds = Annotated[list[Uuid], Field(max_length=10_000)]
+
+
+def _distinct(value: list[str]) -> list[str]:
+    if len(set(value)) != len(value):
+        raise ValueError("each LP may be listed once")
+    return value
+
+
+class CapitalCallCreatePayload(Payload):
+    """A draft call; the reducer allocates it across LPs pro rata to ``basis``."""
+
+    fund_id: Uuid
+    deal_id: Uuid | None = None
+    amount: AmountStr
+    currency: CurrencyCode
+    basis: Literal["commitment", "unfunded"]
+    call_date: IsoDate
+    due_date: IsoDate
+    purpose: LongText = ""
+    excluded_lp_ids: LpIds = []
+
+    _excluded = field_validator("excluded_lp_ids")(_distinct)
+
+
+class CapitalCallIssuePayload(Payload):
+    note: LongText = ""
+
+
+class CapitalCallPaymentPayload(Payload):
+    payment_id: Uuid
+    lp_id: Uuid
+    amount: AmountStr
+    currency: CurrencyCode
+    paid_on: IsoDate
+
+
+class DistributionCreatePayload(Payload):
+    """A draft distribution, allocated pro rata to ``basis`` across LPs."""
+
+    fund_id: Uuid
+    deal_id: Uuid | None = None
+    amount: AmountStr
+    currency: CurrencyCode
+    basis: Literal["paid_in", "commitment"]
+    distribution_date: IsoDate
+    source: Literal["income", "exit", "return_of_capital", "other"]
+    note: LongText = ""
+    excluded_lp_ids: LpIds = []
+
+    _excluded = field_validator("excluded_lp_ids")(_distinct)
+
+
+class DistributionIssuePayload(Payload):
+    note: LongText = ""

@@ -1,0 +1,84 @@
+"""Ed25519 device keys (PyNaCl) and verification of signed envelopes."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from typing import Any
+
+from nacl.exceptions import BadSignatureError
+from nacl.signing import SigningKey, VerifyKey
+
+from core.errors import OpRejected
+from core.ops.envelope import Envelope, UnsignedOp
+
+__all__ = ["DeviceKey", "b64url", "b64url_decode", "public_key_bytes", "verify_envelope"]
+
+
+def b64url(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def b64url_decode(text: str) -> bytes:
+    padded = text + "=" * (-len(text) % 4)
+    return base64.urlsafe_b64decode(padded.encode("ascii"))
+
+
+def public_key_bytes(text: str) -> bytes:
+    """Decode a base64url Ed25519 public key, refusing anything but 32 bytes."""
+    try:
+        raw = b64url_decode(text)
+    except (ValueError, UnicodeEncodeError):
+        raise ValueError("public key must be base64url without padding") from None
+    if len(raw) != 32 or b64url(raw) != text:
+        raise ValueError("public key must be 32 bytes, base64url without padding")
+    return raw
+
+
+@dataclass(frozen=True)
+class DeviceKey:
+    """A device's Ed25519 signing key. The seed never leaves the keyring but here."""
+
+    signing_key: SigningKey
+
+    @classmethod
+    def generate(cls) -> DeviceKey:
+        return cls(SigningKey.generate())
+
+    @classmethod
+    def from_seed(cls, seed: bytes) -> DeviceKey:
+        return cls(SigningKey(seed))
+
+    @property
+    def seed(self) -> bytes:
+        return bytes(self.signing_key)
+
+    @property
+    def public_key(self) -> str:
+        return b64url(bytes(self.signing_key.verify_key))
+
+    def sign_bytes(self, message: bytes) -> str:
+        return b64url(self.signing_key.sign(message).signature)
+
+    def sign(self, op: UnsignedOp) -> Envelope:
+        data: dict[str, Any] = op.model_dump()
+        data["signature"] = self.sign_bytes(op.canonical())
+        return Envelope.model_validate(data)
+
+
+def verify_signature(public_key: str, message: bytes, signature: str) -> bool:
+    try:
+        VerifyKey(public_key_bytes(public_key)).verify(message, b64url_decode(signature))
+    except (BadSignatureError, ValueError):
+        return False
+    return True
+
+
+def verify_envelope(envelope: Envelope, public_key: str) -> None:
+    """Raise ``invalid_signature`` unless ``envelope`` was signed by ``public_key``."""
+    if not verify_signature(public_key, envelope.canonical(), envelope.signature):
+        raise OpRejected(
+            "invalid_signature",
+            "the signature does not match the op's bytes and its device's key",
+            field="signature",
+        )

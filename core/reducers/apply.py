@@ -1,0 +1,166 @@
+"""Verify and apply one operation: the single path every op takes, desktop and server alike.
+
+Order of checks (each refusal names its code, field and rule, and writes nothing):
+kind known → organization → device and signature → actor → payload schema → entity and
+version → role → the kind's own rules (lifecycle gates, ledger invariants). The caller
+runs this inside a transaction and rolls back on :class:`~core.errors.OpRejected`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import ValidationError
+
+from core.domain.roles import Role
+from core.errors import OpRejected
+from core.ops.envelope import Envelope, UnsignedOp
+from core.ops.kinds import KindSpec, spec_for
+from core.ops.payloads.access import OrgCreatePayload
+from core.ops.payloads.base import Payload
+from core.ops.signing import verify_envelope
+from core.reducers import access, capital, deals, investors  # noqa: F401  (registration)
+from core.reducers.context import REDUCERS, OpContext
+from core.store.projection import Projection, Row
+
+__all__ = ["AppliedOp", "apply_op", "parse_payload"]
+
+
+@dataclass(frozen=True, slots=True)
+class AppliedOp:
+    op_id: str
+    kind: str
+    entity_id: str
+    version: int
+
+
+def parse_payload(spec: KindSpec, payload: dict[str, object]) -> Payload:
+    """The kind's payload model, or ``unknown_field`` / ``invalid_payload`` naming the field."""
+    try:
+        return spec.payload.model_validate(payload)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        path = ".".join(str(p) for p in ("payload", *first["loc"]))
+        if first["type"] == "extra_forbidden":
+            raise OpRejected(
+                "unknown_field", f"{path} is not a field of {spec.kind}", field=path
+            ) from None
+        message = first["msg"].removeprefix("Value error, ")
+        raise OpRejected("invalid_payload", f"{path}: {message}", field=path) from None
+
+
+def apply_op(store: Projection, op: Envelope | UnsignedOp, *, verify: bool = True) -> AppliedOp:
+    """Check ``op`` against the store and apply it; raise ``OpRejected`` otherwise.
+
+    ``verify=False`` skips only the signature check, for ops the caller has just signed
+    itself; every other rule still runs.
+    """
+    spec = spec_for(op.kind)
+    if spec is None:
+        raise OpRejected("unknown_kind", f"no op kind {op.kind!r} in this version", field="kind")
+    if op.org_id != store.org_id:
+        raise OpRejected("org_mismatch", "the op names another organization", field="org_id")
+    if spec.kind == "org.create":
+        return _genesis(store, op, spec, verify=verify)
+    device = store.get("devices", {"device_id": op.device_id})
+    if device is None:
+        raise OpRejected("not_found", "the op's device is not enrolled", field="device_id")
+    if device["status"] != "active":
+        raise OpRejected("device_revoked", "the op's device has been revoked", field="device_id")
+    if device["user_id"] != op.actor_id:
+        raise OpRejected(
+            "actor_mismatch", "the actor is not the user the device belongs to", field="actor_id"
+        )
+    if verify:
+        _verify(op, device["public_key"])
+    actor = store.get("users", {"user_id": op.actor_id})
+    if actor is None or not actor["active"]:
+        raise OpRejected("forbidden", "the actor is not an active user of the organization")
+    payload = parse_payload(spec, op.payload)
+    entity = _check_entity(store, op, spec)
+    roles = frozenset(Role(r["role"]) for r in store.rows("memberships", {"user_id": op.actor_id}))
+    ctx = OpContext(store=store, op=op, spec=spec, roles=roles, entity=entity)
+    if spec.action is not None:
+        ctx.require(spec.action, f"{_role_names(roles)} may not {spec.summary[0].lower()}"
+                    f"{spec.summary[1:]}")
+    REDUCERS[spec.kind](ctx, payload)
+    return _bump(store, op, spec, entity)
+
+
+def _verify(op: Envelope | UnsignedOp, public_key: str) -> None:
+    if not isinstance(op, Envelope):
+        raise OpRejected("invalid_signature", "the op carries no signature", field="signature")
+    verify_envelope(op, public_key)
+
+
+def _role_names(roles: frozenset[Role]) -> str:
+    if not roles:
+        return "a user with no role"
+    return "a user with role " + ", ".join(sorted(r.value for r in roles))
+
+
+def _check_entity(store: Projection, op: UnsignedOp, spec: KindSpec) -> Row | None:
+    entity = store.get("entities", {"entity_id": op.entity_id})
+    if spec.concurrency == "create":
+        if op.base_version is not None:
+            raise OpRejected(
+                "invalid_payload", "a create carries base_version null", field="base_version"
+            )
+        if entity is not None:
+            raise OpRejected(
+                "invariant_violation", f"id {op.entity_id} is already in use", field="entity_id"
+            )
+        return None
+    if entity is None or entity["entity_type"] != spec.entity_type:
+        raise OpRejected(
+            "not_found", f"no {spec.entity_type.replace('_', ' ')} {op.entity_id}",
+            field="entity_id",
+        )
+    if op.base_version is None:
+        raise OpRejected(
+            "invalid_payload", "base_version is required for a change", field="base_version"
+        )
+    current = int(entity["version"])
+    stale = op.base_version != current if spec.concurrency == "checked" else (
+        op.base_version > current
+    )
+    if stale:
+        raise OpRejected(
+            "version_conflict",
+            f"the {spec.entity_type.replace('_', ' ')} is at version {current}, "
+            f"the op was written against version {op.base_version}",
+            field="base_version",
+            details={"current_version": current},
+        )
+    return entity
+
+
+def _bump(store: Projection, op: UnsignedOp, spec: KindSpec, entity: Row | None) -> AppliedOp:
+    if entity is None:
+        store.insert(
+            "entities", {"entity_id": op.entity_id, "entity_type": spec.entity_type, "version": 1}
+        )
+        return AppliedOp(op.op_id, op.kind, op.entity_id, 1)
+    version = int(entity["version"]) + 1
+    store.update("entities", {"entity_id": op.entity_id}, {"version": version})
+    return AppliedOp(op.op_id, op.kind, op.entity_id, version)
+
+
+def _genesis(
+    store: Projection, op: Envelope | UnsignedOp, spec: KindSpec, *, verify: bool
+) -> AppliedOp:
+    if store.get("organizations", {}) is not None:
+        raise OpRejected("invariant_violation", "the organization already exists")
+    if op.entity_id != op.org_id:
+        raise OpRejected("invalid_payload", "org.create acts on the org itself", field="entity_id")
+    if op.base_version is not None:
+        raise OpRejected(
+            "invalid_payload", "a create carries base_version null", field="base_version"
+        )
+    payload = parse_payload(spec, op.payload)
+    assert isinstance(payload, OrgCreatePayload)
+    if verify:
+        _verify(op, payload.device.public_key)
+    ctx = OpContext(store=store, op=op, spec=spec, roles=frozenset(), entity=None)
+    REDUCERS[spec.kind](ctx, payload)
+    return _bump(store, op, spec, None)

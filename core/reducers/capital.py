@@ -1,0 +1,191 @@
+"""Reducers for capital calls, payments and distributions: where money moves.
+
+Allocations are computed here, by largest remainder, from the ledger as it stands when
+the op is applied in server order; every replica therefore computes the same split.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from core.allocation import AllocationError, allocate_pro_rata
+from core.ops.payloads import capital as p
+from core.reducers.context import OpContext, reducer
+from core.reducers.ledger import FundPositions, fund_positions
+from core.store.projection import Row
+
+
+def _fund_and_deal(
+    ctx: OpContext, fund_id: str, deal_id: str | None, currency: str
+) -> Row:
+    fund = ctx.must_get("funds", "fund", "fund_id", fund_id, "payload.fund_id")
+    if currency != fund["currency"]:
+        ctx.reject("invariant_violation", f"the fund is in {fund['currency']}",
+                   field="payload.currency")
+    if deal_id is not None:
+        deal = ctx.must_get("deals", "deal", "deal_id", deal_id, "payload.deal_id")
+        if deal["fund_id"] not in (None, fund_id):
+            ctx.reject("invariant_violation", "the deal belongs to another fund",
+                       field="payload.deal_id")
+    return fund
+
+
+def _weights(
+    ctx: OpContext, base: dict[str, Decimal], excluded: list[str], positions: FundPositions
+) -> dict[str, Decimal]:
+    for i, lp_id in enumerate(excluded):
+        if lp_id not in positions.committed:
+            ctx.reject("not_found", f"no LP {lp_id} with a commitment to this fund",
+                       field=f"payload.excluded_lp_ids.{i}")
+    return {lp: w for lp, w in base.items() if lp not in excluded}
+
+
+def _allocate(ctx: OpContext, amount: Decimal, weights: dict[str, Decimal],
+              currency: str, what: str) -> dict[str, Decimal]:
+    try:
+        return allocate_pro_rata(amount, weights, currency)
+    except AllocationError as exc:
+        ctx.reject("invariant_violation", f"cannot allocate the {what}: {exc}",
+                   field="payload.amount")
+
+
+def _positive(ctx: OpContext, raw: str, currency: str) -> Decimal:
+    amount = ctx.amount(raw, currency, "payload.amount")
+    if amount <= 0:
+        ctx.reject("invalid_payload", "the amount must be positive", field="payload.amount")
+    return amount
+
+
+@reducer("capital_call.create")
+def capital_call_create(ctx: OpContext, payload: p.CapitalCallCreatePayload) -> None:
+    _fund_and_deal(ctx, payload.fund_id, payload.deal_id, payload.currency)
+    amount = _positive(ctx, payload.amount, payload.currency)
+    if payload.due_date < payload.call_date:
+        ctx.reject("invalid_payload", "the due date cannot precede the call date",
+                   field="payload.due_date")
+    positions = fund_positions(ctx.store, payload.fund_id)
+    if payload.basis == "commitment":
+        base = dict(positions.committed)
+    else:
+        base = {lp: positions.unfunded(lp) for lp in positions.committed}
+    weights = _weights(ctx, base, payload.excluded_lp_ids, positions)
+    shares = _allocate(ctx, amount, weights, payload.currency, "call")
+    lp_names = {r["lp_id"]: r["name"] for r in ctx.store.rows("lps", {})}
+    for lp_id, share in shares.items():
+        unfunded = positions.unfunded(lp_id)
+        if share > unfunded:
+            ctx.reject(
+                "invariant_violation",
+                f"calls never exceed commitments: {lp_names.get(lp_id, lp_id)} would be called "
+                f"{share} {payload.currency} with {unfunded} unfunded",
+                field="payload.amount",
+                lp_id=lp_id, allocation=format(share, "f"), unfunded=format(unfunded, "f"),
+            )
+    ctx.store.insert(
+        "capital_calls",
+        {
+            "call_id": ctx.op.entity_id,
+            "fund_id": payload.fund_id,
+            "deal_id": payload.deal_id,
+            "amount": format(amount, "f"),
+            "currency": payload.currency,
+            "basis": payload.basis,
+            "call_date": payload.call_date,
+            "due_date": payload.due_date,
+            "purpose": payload.purpose,
+            "status": "draft",
+        },
+    )
+    zero = format(Decimal(0).quantize(amount), "f")
+    for lp_id, share in sorted(shares.items()):
+        if share:
+            ctx.store.insert(
+                "call_allocations",
+                {"call_id": ctx.op.entity_id, "lp_id": lp_id, "amount": format(share, "f"),
+                 "paid": zero},
+            )
+
+
+def _issue(ctx: OpContext, table: str, key: str, what: str) -> None:
+    row = ctx.store.get(table, {key: ctx.op.entity_id})
+    assert row is not None
+    if row["status"] != "draft":
+        ctx.reject("lifecycle_gate", f"the {what} is already {row['status']}", field="entity_id")
+    ctx.store.update(table, {key: ctx.op.entity_id}, {"status": "issued"})
+
+
+@reducer("capital_call.issue")
+def capital_call_issue(ctx: OpContext, payload: p.CapitalCallIssuePayload) -> None:
+    _issue(ctx, "capital_calls", "call_id", "capital call")
+
+
+@reducer("capital_call.payment")
+def capital_call_payment(ctx: OpContext, payload: p.CapitalCallPaymentPayload) -> None:
+    call = ctx.store.get("capital_calls", {"call_id": ctx.op.entity_id})
+    assert call is not None
+    if call["status"] != "issued":
+        ctx.reject("lifecycle_gate", "payments are recorded against an issued call",
+                   field="entity_id")
+    if payload.currency != call["currency"]:
+        ctx.reject("invariant_violation", f"the call is in {call['currency']}",
+                   field="payload.currency")
+    amount = _positive(ctx, payload.amount, payload.currency)
+    key = {"call_id": call["call_id"], "lp_id": payload.lp_id}
+    allocation = ctx.store.get("call_allocations", key)
+    if allocation is None:
+        ctx.reject("not_found", "that LP was not called by this capital call",
+                   field="payload.lp_id")
+    paid = Decimal(allocation["paid"]) + amount
+    called = Decimal(allocation["amount"])
+    if paid > called:
+        ctx.reject(
+            "invariant_violation",
+            f"payments never exceed what was called: {called} called, "
+            f"{allocation['paid']} already paid, {amount} more would be {paid}",
+            field="payload.amount", called=allocation["amount"], paid=allocation["paid"],
+        )
+    if ctx.store.get("payments", {"payment_id": payload.payment_id}) is not None:
+        ctx.reject("invariant_violation", "that payment id is already recorded",
+                   field="payload.payment_id")
+    ctx.store.insert(
+        "payments",
+        {"payment_id": payload.payment_id, "call_id": call["call_id"], "lp_id": payload.lp_id,
+         "amount": format(amount, "f"), "paid_on": payload.paid_on},
+    )
+    ctx.store.update("call_allocations", key, {"paid": format(paid, "f")})
+
+
+@reducer("distribution.create")
+def distribution_create(ctx: OpContext, payload: p.DistributionCreatePayload) -> None:
+    _fund_and_deal(ctx, payload.fund_id, payload.deal_id, payload.currency)
+    amount = _positive(ctx, payload.amount, payload.currency)
+    positions = fund_positions(ctx.store, payload.fund_id)
+    base = dict(positions.paid if payload.basis == "paid_in" else positions.committed)
+    weights = _weights(ctx, base, payload.excluded_lp_ids, positions)
+    shares = _allocate(ctx, amount, weights, payload.currency, "distribution")
+    row: dict[str, Any] = {
+        "distribution_id": ctx.op.entity_id,
+        "fund_id": payload.fund_id,
+        "deal_id": payload.deal_id,
+        "amount": format(amount, "f"),
+        "currency": payload.currency,
+        "basis": payload.basis,
+        "distribution_date": payload.distribution_date,
+        "source": payload.source,
+        "note": payload.note,
+        "status": "draft",
+    }
+    ctx.store.insert("distributions", row)
+    for lp_id, share in sorted(shares.items()):
+        if share:
+            ctx.store.insert(
+                "distribution_allocations",
+                {"distribution_id": ctx.op.entity_id, "lp_id": lp_id,
+                 "amount": format(share, "f")},
+            )
+
+
+@reducer("distribution.issue")
+def distribution_issue(ctx: OpContext, payload: p.DistributionIssuePayload) -> None:
+    _issue(ctx, "distributions", "distribution_id", "distribution")

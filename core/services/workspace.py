@@ -1,0 +1,217 @@
+"""The open local organization: its store, this device's key, and who works on it.
+
+Every change goes through :meth:`Workspace.submit`: build the op, sign it with the device
+key, and — in one SQLite transaction — apply it through the shared reducers, append it to
+the op log and the outbox, and chain an audit entry. A refused op writes nothing but a
+"refused" audit entry, and the error reaches the caller with its code, field and rule.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, select
+
+from core.audit import AuditVerdict
+from core.errors import OpRejected, StoreError
+from core.ids import new_id
+from core.keys import KeyStore
+from core.ops.envelope import Envelope, UnsignedOp, utc_now_rfc3339
+from core.ops.signing import DeviceKey
+from core.reducers.apply import AppliedOp, apply_op
+from core.services.audit_trail import append_audit, verify_local_audit
+from core.store.digest import sql_state_digest
+from core.store.local import LocalStore
+from core.store.local_schema import op_log, outbox
+from core.store.schema import PROJECTION_TABLES
+from core.store.sql_projection import SqlProjection
+
+__all__ = ["OpResult", "Workspace"]
+
+
+@dataclass(frozen=True, slots=True)
+class OpResult:
+    """What one accepted op changed: the redraw signal for the desktop."""
+
+    op_id: str
+    kind: str
+    entity_id: str
+    version: int
+
+
+class Workspace:
+    """One local organization opened by this device."""
+
+    def __init__(
+        self, store: LocalStore, keys: KeyStore, *, org_id: str, device_id: str, user_id: str
+    ) -> None:
+        self.store = store
+        self.keys = keys
+        self.org_id = org_id
+        self.device_id = device_id
+        self.user_id = user_id
+        self._key: DeviceKey = keys.device_key(device_id)
+
+    # -- opening -----------------------------------------------------------------------
+
+    @classmethod
+    def init(
+        cls,
+        data_dir: Path,
+        *,
+        org_name: str,
+        email: str,
+        display_name: str,
+        base_currency: str = "USD",
+        device_name: str = "this workstation",
+        keys: KeyStore | None = None,
+    ) -> Workspace:
+        """A new local organization: its founder (GP and admin) and this device, offline."""
+        keys = keys or KeyStore()
+        store = LocalStore.open(data_dir, create=True)
+        org_id, user_id, device_id = new_id(), new_id(), new_id()
+        key = DeviceKey.generate()
+        keys.save_device_key(device_id, key)
+        with store.transaction() as conn:
+            for name, value in (("org_id", org_id), ("device_id", device_id),
+                                ("user_id", user_id), ("device_seq", "0")):
+                store.set_meta(conn, name, value)
+        ws = cls(store, keys, org_id=org_id, device_id=device_id, user_id=user_id)
+        try:
+            ws.submit(
+                "org.create",
+                entity_id=org_id,
+                payload={
+                    "name": org_name,
+                    "base_currency": base_currency,
+                    "founder": {"email": email, "display_name": display_name},
+                    "device": {"public_key": key.public_key, "name": device_name},
+                },
+            )
+        except OpRejected:
+            store.close()
+            store.path.unlink(missing_ok=True)
+            raise
+        return ws
+
+    @classmethod
+    def open(cls, data_dir: Path, *, keys: KeyStore | None = None) -> Workspace:
+        store = LocalStore.open(data_dir)
+        with store.transaction() as conn:
+            ids = {k: store.meta(conn, k) for k in ("org_id", "device_id", "user_id")}
+        if None in ids.values():
+            raise StoreError(f"the store in {data_dir} holds no organization")
+        return cls(
+            store, keys or KeyStore(),
+            org_id=str(ids["org_id"]), device_id=str(ids["device_id"]),
+            user_id=str(ids["user_id"]),
+        )
+
+    def close(self) -> None:
+        self.store.close()
+
+    # -- changing ----------------------------------------------------------------------
+
+    def submit(
+        self,
+        kind: str,
+        *,
+        entity_id: str,
+        payload: dict[str, Any],
+        base_version: int | None = None,
+    ) -> OpResult:
+        """Sign and apply one op as this device's user; raise ``OpRejected`` if refused."""
+        try:
+            with self.store.transaction() as conn:
+                seq = int(self.store.meta(conn, "device_seq") or "0") + 1
+                op = UnsignedOp(
+                    op_id=new_id(), org_id=self.org_id, device_id=self.device_id,
+                    device_seq=seq, actor_id=self.user_id, kind=kind, entity_id=entity_id,
+                    base_version=base_version, payload=payload, issued_at=utc_now_rfc3339(),
+                )
+                envelope = self._key.sign(op)
+                applied = apply_op(SqlProjection(conn, self.org_id), envelope, verify=False)
+                self._record(conn, envelope, applied, status="pending")
+                self.store.set_meta(conn, "device_seq", str(seq))
+        except OpRejected as exc:
+            with self.store.transaction() as conn:
+                append_audit(
+                    conn, self._key, event="op.refused", kind=kind, entity_id=entity_id,
+                    actor_id=self.user_id, device_id=self.device_id, code=exc.code,
+                    detail=exc.message,
+                )
+            raise
+        return OpResult(applied.op_id, applied.kind, applied.entity_id, applied.version)
+
+    def apply_signed(self, envelopes: Iterable[Envelope], *, status: str = "pending") -> int:
+        """Verify and apply ops signed elsewhere, all in one transaction; returns how many.
+
+        Any refusal rolls the whole batch back and is raised with the op that caused it.
+        """
+        count = 0
+        with self.store.transaction() as conn:
+            projection = SqlProjection(conn, self.org_id)
+            for envelope in envelopes:
+                applied = apply_op(projection, envelope, verify=True)
+                self._record(conn, envelope, applied, status=status)
+                count += 1
+        return count
+
+    def _record(self, conn: Connection, envelope: Envelope, applied: AppliedOp, *,
+                status: str) -> None:
+        result = conn.execute(
+            insert(op_log).values(
+                op_id=envelope.op_id, kind=envelope.kind, entity_id=envelope.entity_id,
+                actor_id=envelope.actor_id, device_id=envelope.device_id,
+                device_seq=envelope.device_seq, issued_at=envelope.issued_at,
+                envelope=envelope.model_dump_json().encode("utf-8"), status=status,
+            )
+        )
+        if status == "pending" and envelope.device_id == self.device_id:
+            local_seq = result.inserted_primary_key[0] if result.inserted_primary_key else None
+            conn.execute(insert(outbox).values(op_id=envelope.op_id, local_seq=local_seq))
+        append_audit(
+            conn, self._key, event="op.accepted", op_id=envelope.op_id, kind=envelope.kind,
+            entity_id=envelope.entity_id, actor_id=envelope.actor_id,
+            device_id=envelope.device_id, detail=f"{applied.kind} → version {applied.version}",
+        )
+
+    # -- checking ----------------------------------------------------------------------
+
+    def digest(self) -> str:
+        with self.store.transaction() as conn:
+            return sql_state_digest(conn, self.org_id)
+
+    def rebuild(self) -> str:
+        """Drop every projection row and replay the op log, verifying each signature."""
+        with self.store.transaction() as conn:
+            for table in reversed(PROJECTION_TABLES):
+                conn.execute(delete(table).where(table.c.org_id == self.org_id))
+            projection = SqlProjection(conn, self.org_id)
+            stmt = (
+                select(op_log.c.op_id, op_log.c.envelope)
+                .where(op_log.c.status != "rejected")
+                .order_by(op_log.c.server_seq.is_(None), op_log.c.server_seq, op_log.c.local_seq)
+            )
+            for op_id, raw in conn.execute(stmt):
+                envelope = Envelope.model_validate(json.loads(raw))
+                try:
+                    apply_op(projection, envelope, verify=True)
+                except OpRejected as exc:
+                    raise StoreError(
+                        f"op {op_id} in the log no longer applies ({exc.code}: {exc.message}); "
+                        "the op log was altered or this build cannot read it"
+                    ) from exc
+            return sql_state_digest(conn, self.org_id)
+
+    def verify_audit(self) -> AuditVerdict:
+        with self.store.transaction() as conn:
+            return verify_local_audit(conn, self._key.public_key)
+
+    @property
+    def public_key(self) -> str:
+        return self._key.public_key

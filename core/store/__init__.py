@@ -1,0 +1,1 @@
+"""Storage: the projection interface reducers write through, and the local SQLite store."""

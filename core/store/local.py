@@ -1,0 +1,102 @@
+"""The desktop's SQLite file: WAL mode, migrated by Alembic on open, one org per file."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event, select
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from core.errors import StoreError
+from core.store.local_schema import local_meta
+
+__all__ = ["DB_FILENAME", "LocalStore"]
+
+DB_FILENAME = "dealos.db"
+_MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def _alembic_config(conn: Connection | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(_MIGRATIONS))
+    if conn is not None:
+        cfg.attributes["connection"] = conn
+    return cfg
+
+
+def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+    # Autocommit at the driver level; SQLAlchemy issues BEGIN itself (see _on_begin), so a
+    # transaction really starts at BEGIN IMMEDIATE and two writers never deadlock.
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()
+
+
+def _on_begin(conn: Connection) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class LocalStore:
+    """One organization's SQLite store under a data folder."""
+
+    def __init__(self, data_dir: Path, engine: Engine) -> None:
+        self.data_dir = data_dir
+        self.engine = engine
+
+    @property
+    def path(self) -> Path:
+        return self.data_dir / DB_FILENAME
+
+    @classmethod
+    def open(cls, data_dir: Path, *, create: bool = False) -> LocalStore:
+        """Open (and migrate) the store; ``create`` makes a new one where none exists."""
+        path = data_dir / DB_FILENAME
+        if not path.exists() and not create:
+            raise StoreError(f"no Deal OS store in {data_dir}: run `dealos init` or `dealos demo`")
+        if path.exists() and create:
+            raise StoreError(f"{data_dir} already holds a Deal OS store")
+        data_dir.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(f"sqlite:///{path}")
+        event.listen(engine, "connect", _on_connect)
+        event.listen(engine, "begin", _on_begin)
+        store = cls(data_dir, engine)
+        store.migrate()
+        return store
+
+    def migrate(self) -> None:
+        with self.engine.begin() as conn:
+            command.upgrade(_alembic_config(conn), "head")
+
+    def schema_revision(self) -> tuple[str | None, str | None]:
+        """(the store's revision, the newest this code knows)."""
+        head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+        with self.engine.connect() as conn:
+            current = MigrationContext.configure(conn).get_current_revision()
+        return current, head
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        with self.engine.begin() as conn:
+            yield conn
+
+    def meta(self, conn: Connection, key: str) -> str | None:
+        return conn.execute(select(local_meta.c.value).where(local_meta.c.key == key)).scalar()
+
+    def set_meta(self, conn: Connection, key: str, value: str) -> None:
+        stmt = sqlite_insert(local_meta).values(key=key, value=value)
+        conn.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={"value": value}))
+
+    def close(self) -> None:
+        self.engine.dispose()

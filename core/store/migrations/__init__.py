@@ -1,0 +1,1 @@
+"""Alembic migrations of the desktop's SQLite store, numbered from the first table."""
