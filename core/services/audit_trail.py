@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, select
 
 from core.audit import GENESIS_HASH, AuditEntry, AuditVerdict, entry_hash, head_message, verify_chain
 from core.ops.envelope import utc_now_rfc3339
 from core.ops.signing import DeviceKey, verify_signature
+from core.store.local_log import LocalLog
 from core.store.local_schema import audit_head, audit_log
 
 __all__ = ["append_audit", "verify_local_audit"]
@@ -26,7 +27,8 @@ def append_audit(
     code: str | None = None,
 ) -> int:
     """Append one entry in the caller's transaction; re-sign the head. Returns its seq."""
-    head = conn.execute(select(audit_head.c.seq, audit_head.c.entry_hash)).first()
+    log = LocalLog(conn)
+    head = log.audit_head()
     seq, prev = (head[0] + 1, head[1]) if head is not None else (1, GENESIS_HASH)
     fields = {
         "seq": seq, "at": utc_now_rfc3339(), "event": event, "op_id": op_id, "kind": kind,
@@ -34,13 +36,8 @@ def append_audit(
         "detail": detail,
     }
     digest = entry_hash(prev, fields)
-    conn.execute(insert(audit_log).values(**fields, prev_hash=prev, entry_hash=digest))
-    signature = key.sign_bytes(head_message(seq, digest))
-    values = {"seq": seq, "entry_hash": digest, "signature": signature}
-    if head is None:
-        conn.execute(insert(audit_head).values(id=1, **values))
-    else:
-        conn.execute(update(audit_head).where(audit_head.c.id == 1).values(**values))
+    log.append_audit({**fields, "prev_hash": prev, "entry_hash": digest})
+    log.set_audit_head(seq, digest, key.sign_bytes(head_message(seq, digest)))
     return seq
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, delete, select
 
 from core.audit import AuditVerdict
 from core.errors import OpRejected, StoreError
@@ -26,7 +26,8 @@ from core.reducers.apply import AppliedOp, apply_op
 from core.services.audit_trail import append_audit, verify_local_audit
 from core.store.digest import sql_state_digest
 from core.store.local import LocalStore
-from core.store.local_schema import op_log, outbox
+from core.store.local_log import LocalLog
+from core.store.local_schema import op_log
 from core.store.schema import PROJECTION_TABLES
 from core.store.sql_projection import SqlProjection
 
@@ -127,7 +128,8 @@ class Workspace:
         """Sign and apply one op as this device's user; raise ``OpRejected`` if refused."""
         try:
             with self.store.transaction() as conn:
-                seq = int(self.store.meta(conn, "device_seq") or "0") + 1
+                log = LocalLog(conn)
+                seq = int(log.meta("device_seq") or "0") + 1
                 op = UnsignedOp(
                     op_id=new_id(), org_id=self.org_id, device_id=self.device_id,
                     device_seq=seq, actor_id=self.user_id, kind=kind, entity_id=entity_id,
@@ -136,7 +138,7 @@ class Workspace:
                 envelope = self._key.sign(op)
                 applied = apply_op(SqlProjection(conn, self.org_id), envelope, verify=False)
                 self._record(conn, envelope, applied, status="pending")
-                self.store.set_meta(conn, "device_seq", str(seq))
+                log.set_meta("device_seq", str(seq))
         except OpRejected as exc:
             with self.store.transaction() as conn:
                 append_audit(
@@ -163,17 +165,15 @@ class Workspace:
 
     def _record(self, conn: Connection, envelope: Envelope, applied: AppliedOp, *,
                 status: str) -> None:
-        result = conn.execute(
-            insert(op_log).values(
-                op_id=envelope.op_id, kind=envelope.kind, entity_id=envelope.entity_id,
-                actor_id=envelope.actor_id, device_id=envelope.device_id,
-                device_seq=envelope.device_seq, issued_at=envelope.issued_at,
-                envelope=envelope.model_dump_json().encode("utf-8"), status=status,
-            )
+        log = LocalLog(conn)
+        local_seq = log.append_op(
+            {"op_id": envelope.op_id, "kind": envelope.kind, "entity_id": envelope.entity_id,
+             "actor_id": envelope.actor_id, "device_id": envelope.device_id,
+             "device_seq": envelope.device_seq, "issued_at": envelope.issued_at,
+             "envelope": envelope.model_dump_json().encode("utf-8"), "status": status}
         )
         if status == "pending" and envelope.device_id == self.device_id:
-            local_seq = result.inserted_primary_key[0] if result.inserted_primary_key else None
-            conn.execute(insert(outbox).values(op_id=envelope.op_id, local_seq=local_seq))
+            log.enqueue(envelope.op_id, local_seq)
         append_audit(
             conn, self._key, event="op.accepted", op_id=envelope.op_id, kind=envelope.kind,
             entity_id=envelope.entity_id, actor_id=envelope.actor_id,

@@ -1,17 +1,80 @@
-"""The projection interface over SQLAlchemy Core: SQLite on the desktop, Postgres on the server."""
+"""The projection interface over the database driver: SQLite on the desktop, Postgres on
+the server.
+
+Reducers run a handful of tiny keyed statements per op, where SQLAlchemy's per-execution
+machinery would cost more than the database itself; so the SQL is generated once per
+(table, key columns) from the SQLAlchemy schema and run on the DBAPI cursor of the
+caller's connection, inside the caller's transaction.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, delete, insert, select, update
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy import Boolean, Connection, Table
 
 from core.store.projection import Row
 from core.store.schema import metadata
 
 __all__ = ["SqlProjection"]
+
+Key = tuple[str, ...]
+
+
+class _Sql:
+    """SQL text for one dialect's quoting and positional parameter marker."""
+
+    def __init__(self, quote: Any, marker: str) -> None:
+        self.quote = quote
+        self.marker = marker
+        self.cache: dict[tuple[Any, ...], str] = {}
+
+    def stmt(self, *spec: Any) -> str:
+        sql = self.cache.get(spec)
+        if sql is None:
+            sql = getattr(self, spec[0])(*spec[1:])
+            self.cache[spec] = sql
+        return sql
+
+    def _where(self, key: Sequence[str]) -> str:
+        return " AND ".join(f"{self.quote(c)} = {self.marker}" for c in ("org_id", *key))
+
+    def _cols(self, t: Table) -> str:
+        return ", ".join(self.quote(c.name) for c in t.columns)
+
+    def select(self, table: str, key: Key, ordered: bool) -> str:
+        t = metadata.tables[table]
+        sql = f"SELECT {self._cols(t)} FROM {self.quote(table)} WHERE {self._where(key)}"
+        if ordered:
+            sql += " ORDER BY " + ", ".join(self.quote(c.name) for c in t.primary_key.columns)
+        return sql
+
+    def insert(self, table: str, columns: Key) -> str:
+        marks = ", ".join(self.marker for _ in columns)
+        cols = ", ".join(self.quote(c) for c in columns)
+        return f"INSERT INTO {self.quote(table)} ({cols}) VALUES ({marks})"
+
+    def update(self, table: str, key: Key, columns: Key) -> str:
+        sets = ", ".join(f"{self.quote(c)} = {self.marker}" for c in columns)
+        return f"UPDATE {self.quote(table)} SET {sets} WHERE {self._where(key)}"
+
+    def delete(self, table: str, key: Key) -> str:
+        return f"DELETE FROM {self.quote(table)} WHERE {self._where(key)}"
+
+
+@lru_cache(maxsize=8)
+def _dialect_sql(name: str, paramstyle: str, quote: Any) -> _Sql:
+    marker = "?" if paramstyle == "qmark" else "%s"
+    return _Sql(quote, marker)
+
+
+_BOOLEAN_COLUMNS = {
+    t.name: frozenset(c.name for c in t.columns if isinstance(c.type, Boolean))
+    for t in metadata.tables.values()
+}
+_COLUMNS = {t.name: tuple(c.name for c in t.columns) for t in metadata.tables.values()}
 
 
 class SqlProjection:
@@ -22,36 +85,48 @@ class SqlProjection:
     """
 
     def __init__(self, conn: Connection, org_id: str) -> None:
-        self._conn = conn
+        dialect = conn.dialect
+        if dialect.paramstyle not in ("qmark", "format", "pyformat"):
+            raise RuntimeError(f"unsupported DBAPI parameter style {dialect.paramstyle}")
+        self._sql = _dialect_sql(dialect.name, dialect.paramstyle,
+                                 dialect.identifier_preparer.quote)
+        self._cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         self._org_id = org_id
+        self._stmt = self._sql.stmt
 
     @property
     def org_id(self) -> str:
         return self._org_id
 
-    def _where(self, table: Table, key: Mapping[str, Any]) -> ColumnElement[bool]:
-        clauses = [table.c.org_id == self._org_id]
-        clauses += [table.c[name] == value for name, value in key.items()]
-        return and_(*clauses)
+    def _fetch(self, table: str, key: Mapping[str, Any], ordered: bool) -> list[Row]:
+        sql = self._stmt("select", table, tuple(key), ordered)
+        self._cursor.execute(sql, (self._org_id, *key.values()))
+        names = _COLUMNS[table]
+        booleans = _BOOLEAN_COLUMNS[table]
+        rows = []
+        for values in self._cursor.fetchall():
+            row = dict(zip(names, values, strict=True))
+            for b in booleans:
+                if row[b] is not None:
+                    row[b] = bool(row[b])
+            rows.append(row)
+        return rows
 
     def get(self, table: str, key: Mapping[str, Any]) -> Row | None:
-        t = metadata.tables[table]
-        found = self._conn.execute(select(t).where(self._where(t, key))).mappings().first()
-        return dict(found) if found is not None else None
+        found = self._fetch(table, key, False)
+        return found[0] if found else None
 
     def rows(self, table: str, where: Mapping[str, Any]) -> list[Row]:
-        t = metadata.tables[table]
-        stmt = select(t).where(self._where(t, where)).order_by(*t.primary_key.columns)
-        return [dict(r) for r in self._conn.execute(stmt).mappings()]
+        return self._fetch(table, where, True)
 
     def insert(self, table: str, row: Mapping[str, Any]) -> None:
-        t = metadata.tables[table]
-        self._conn.execute(insert(t).values({**row, "org_id": self._org_id}))
+        columns = ("org_id", *row)
+        self._cursor.execute(self._stmt("insert", table, columns), (self._org_id, *row.values()))
 
     def update(self, table: str, key: Mapping[str, Any], values: Mapping[str, Any]) -> None:
-        t = metadata.tables[table]
-        self._conn.execute(update(t).where(self._where(t, key)).values(dict(values)))
+        sql = self._stmt("update", table, tuple(key), tuple(values))
+        self._cursor.execute(sql, (*values.values(), self._org_id, *key.values()))
 
     def delete(self, table: str, key: Mapping[str, Any]) -> None:
-        t = metadata.tables[table]
-        self._conn.execute(delete(t).where(self._where(t, key)))
+        sql = self._stmt("delete", table, tuple(key))
+        self._cursor.execute(sql, (self._org_id, *key.values()))

@@ -1,0 +1,57 @@
+"""Fast writes to the desktop's own tables (op log, outbox, audit chain, meta) on the raw
+SQLite cursor of the caller's transaction: the hot path of every op authored here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection
+
+__all__ = ["LocalLog"]
+
+_AUDIT_COLUMNS = ("seq", "at", "event", "op_id", "kind", "entity_id", "actor_id", "device_id",
+                  "code", "detail", "prev_hash", "entry_hash")
+_INSERT_AUDIT = (f"INSERT INTO audit_log ({', '.join(_AUDIT_COLUMNS)}) "
+                 f"VALUES ({', '.join('?' for _ in _AUDIT_COLUMNS)})")
+_INSERT_OP = ("INSERT INTO op_log (op_id, server_seq, kind, entity_id, actor_id, device_id, "
+              "device_seq, issued_at, envelope, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+
+
+class LocalLog:
+    def __init__(self, conn: Connection) -> None:
+        self._cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+
+    def meta(self, key: str) -> str | None:
+        self._cur.execute("SELECT value FROM local_meta WHERE key = ?", (key,))
+        row = self._cur.fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._cur.execute(
+            "INSERT INTO local_meta (key, value) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
+
+    def append_op(self, values: dict[str, Any]) -> int:
+        self._cur.execute(_INSERT_OP, (
+            values["op_id"], values.get("server_seq"), values["kind"], values["entity_id"],
+            values["actor_id"], values["device_id"], values["device_seq"], values["issued_at"],
+            values["envelope"], values["status"]))
+        return int(self._cur.lastrowid or 0)
+
+    def enqueue(self, op_id: str, local_seq: int) -> None:
+        self._cur.execute("INSERT INTO outbox (op_id, local_seq) VALUES (?, ?)", (op_id, local_seq))
+
+    def audit_head(self) -> tuple[int, str] | None:
+        self._cur.execute("SELECT seq, entry_hash FROM audit_head WHERE id = 1")
+        row = self._cur.fetchone()
+        return None if row is None else (int(row[0]), str(row[1]))
+
+    def append_audit(self, fields: dict[str, Any]) -> None:
+        self._cur.execute(_INSERT_AUDIT, tuple(fields[c] for c in _AUDIT_COLUMNS))
+
+    def set_audit_head(self, seq: int, entry_hash: str, signature: str) -> None:
+        self._cur.execute(
+            "INSERT INTO audit_head (id, seq, entry_hash, signature) VALUES (1, ?, ?, ?) "
+            "ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, "
+            "entry_hash = excluded.entry_hash, signature = excluded.signature",
+            (seq, entry_hash, signature))
