@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Final
 
-import rfc8785
+from core.canonical_json import jcs
 
 __all__ = [
     "AUDIT_HEAD_PREFIX",
@@ -47,15 +47,22 @@ class AuditEntry:
 
     def hashed_fields(self) -> dict[str, Any]:
         return {
-            "seq": self.seq, "at": self.at, "event": self.event, "op_id": self.op_id,
-            "kind": self.kind, "entity_id": self.entity_id, "actor_id": self.actor_id,
-            "device_id": self.device_id, "code": self.code, "detail": self.detail,
+            "seq": self.seq,
+            "at": self.at,
+            "event": self.event,
+            "op_id": self.op_id,
+            "kind": self.kind,
+            "entity_id": self.entity_id,
+            "actor_id": self.actor_id,
+            "device_id": self.device_id,
+            "code": self.code,
+            "detail": self.detail,
         }
 
 
 def entry_hash(prev_hash: str, fields: dict[str, Any]) -> str:
     """SHA-256 of the previous hash and the entry's canonical (RFC 8785) fields."""
-    return hashlib.sha256(prev_hash.encode("ascii") + b"\n" + rfc8785.dumps(fields)).hexdigest()
+    return hashlib.sha256(prev_hash.encode("ascii") + b"\n" + jcs(fields)).hexdigest()
 
 
 def head_message(seq: int, head_hash: str) -> bytes:
@@ -91,14 +98,25 @@ def verify_chain(
     for entry in entries:
         if entry.seq != expected_seq:
             what = "missing" if entry.seq > expected_seq else "out of order"
-            return AuditVerdict(False, count, prev, expected_seq,
-                                f"entry {expected_seq} is {what} (found {entry.seq} next)")
+            return AuditVerdict(
+                False,
+                count,
+                prev,
+                expected_seq,
+                f"entry {expected_seq} is {what} (found {entry.seq} next)",
+            )
         if entry.prev_hash != prev:
-            return AuditVerdict(False, count, prev, entry.seq,
-                                "its previous-hash link does not match the entry before it")
+            return AuditVerdict(
+                False,
+                count,
+                prev,
+                entry.seq,
+                "its previous-hash link does not match the entry before it",
+            )
         if entry_hash(prev, entry.hashed_fields()) != entry.entry_hash:
-            return AuditVerdict(False, count, prev, entry.seq,
-                                "its contents do not match its hash (edited)")
+            return AuditVerdict(
+                False, count, prev, entry.seq, "its contents do not match its hash (edited)"
+            )
         prev = entry.entry_hash
         expected_seq += 1
         count += 1
@@ -108,9 +126,19 @@ def verify_chain(
         return AuditVerdict(True, 0, prev)
     head_seq, head_hash = signed_head
     if count < head_seq:
-        return AuditVerdict(False, count, prev, count + 1,
-                            f"entries {count + 1}–{head_seq} were removed from the end")
+        return AuditVerdict(
+            False,
+            count,
+            prev,
+            count + 1,
+            f"entries {count + 1}–{head_seq} were removed from the end",
+        )
     if count > head_seq or prev != head_hash:
-        return AuditVerdict(False, count, prev, head_seq + 1 if count > head_seq else head_seq,
-                            "the chain does not end at the signed head")
+        return AuditVerdict(
+            False,
+            count,
+            prev,
+            head_seq + 1 if count > head_seq else head_seq,
+            "the chain does not end at the signed head",
+        )
     return AuditVerdict(True, count, prev)

@@ -30,10 +30,10 @@ KEYRING_FILE_ENV = "DEALOS_KEYRING_FILE"
 class FileKeyring(keyring.backend.KeyringBackend):
     """A JSON file readable only by its owner (0600), for machines without a keychain."""
 
-    priority = 0.5  # type: ignore[assignment]
+    priority = 0.5
 
     def __init__(self, path: Path) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self.path = path
 
     def _load(self) -> dict[str, dict[str, str]]:
@@ -41,8 +41,10 @@ class FileKeyring(keyring.backend.KeyringBackend):
             return {}
         mode = self.path.stat().st_mode & 0o777
         if mode & 0o077:
-            raise KeyStoreError(f"keyring file {self.path} is readable by others (mode "
-                                f"{mode:o}); run: chmod 600 {self.path}")
+            raise KeyStoreError(
+                f"keyring file {self.path} is readable by others (mode "
+                f"{mode:o}); run: chmod 600 {self.path}"
+            )
         data: dict[str, dict[str, str]] = json.loads(self.path.read_text("utf-8"))
         return data
 
@@ -76,8 +78,8 @@ def default_keyring() -> keyring.backend.KeyringBackend:
     if path:
         return FileKeyring(Path(path))
     backend = keyring.get_keyring()
-    if isinstance(backend, fail.Keyring) or type(backend).__name__ == "ChainerBackend" and not (
-        getattr(backend, "backends", None)
+    if isinstance(backend, fail.Keyring) or (
+        type(backend).__name__ == "ChainerBackend" and not (getattr(backend, "backends", None))
     ):
         return FileKeyring(Path(user_config_dir("dealos")) / "keyring.json")
     return backend

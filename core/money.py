@@ -16,10 +16,35 @@ __all__ = ["CURRENCY_EXPONENTS", "Money", "MoneyError", "minor_unit", "parse_amo
 
 # ISO 4217 minor-unit exponents for the currencies a fund is likely to report in.
 CURRENCY_EXPONENTS: Final[dict[str, int]] = {
-    "USD": 2, "EUR": 2, "GBP": 2, "CHF": 2, "CAD": 2, "AUD": 2, "NZD": 2, "SEK": 2,
-    "NOK": 2, "DKK": 2, "SGD": 2, "HKD": 2, "CNY": 2, "INR": 2, "BRL": 2, "MXN": 2,
-    "ZAR": 2, "ILS": 2, "AED": 2, "SAR": 2, "PLN": 2, "CZK": 2, "JPY": 0, "KRW": 0,
-    "CLP": 0, "ISK": 0, "KWD": 3, "BHD": 3, "OMR": 3,
+    "USD": 2,
+    "EUR": 2,
+    "GBP": 2,
+    "CHF": 2,
+    "CAD": 2,
+    "AUD": 2,
+    "NZD": 2,
+    "SEK": 2,
+    "NOK": 2,
+    "DKK": 2,
+    "SGD": 2,
+    "HKD": 2,
+    "CNY": 2,
+    "INR": 2,
+    "BRL": 2,
+    "MXN": 2,
+    "ZAR": 2,
+    "ILS": 2,
+    "AED": 2,
+    "SAR": 2,
+    "PLN": 2,
+    "CZK": 2,
+    "JPY": 0,
+    "KRW": 0,
+    "CLP": 0,
+    "ISK": 0,
+    "KWD": 3,
+    "BHD": 3,
+    "OMR": 3,
 }
 
 MAX_AMOUNT: Final = Decimal("1e15")
@@ -40,7 +65,7 @@ def minor_unit(currency: str) -> Decimal:
 
 def parse_amount(raw: object, currency: str) -> Decimal:
     """Turn a decimal string (or ``Decimal``/``int``) into an amount exact to the minor unit."""
-    if isinstance(raw, bool) or isinstance(raw, float):
+    if isinstance(raw, bool | float):
         raise MoneyError("money must be a decimal string, never a floating-point number")
     if isinstance(raw, Decimal):
         value = raw
@@ -48,8 +73,9 @@ def parse_amount(raw: object, currency: str) -> Decimal:
         value = Decimal(raw)
     elif isinstance(raw, str):
         text = raw.strip()
-        if not text or text != raw or any(c in text for c in "eEnN_ "):
-            raise MoneyError(f"{raw!r} is not a plain decimal string such as \"1250000.00\"")
+        # Decimal() also reads non-ASCII digits ("١٢٣", "１２３"); money is ASCII only.
+        if not text or text != raw or not text.isascii() or any(c in text for c in "eEnN_ "):
+            raise MoneyError(f'{raw!r} is not a plain decimal string such as "1250000.00"')
         try:
             value = Decimal(text)
         except InvalidOperation:

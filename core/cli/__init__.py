@@ -1,0 +1,1 @@
+"""The ``dealos`` command line: core commands, plus those other packages register."""

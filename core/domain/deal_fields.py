@@ -66,8 +66,10 @@ _PLAIN_DECIMAL = re.compile(r"^-?\d{1,18}(\.\d{1,6})?$")
 def check_field_value(field: DealField, value: str) -> str | None:
     """None when ``value`` is valid for ``field``, else the rule it breaks."""
     if field.type is FieldType.TEXT:
-        return None if 0 < len(value) <= (4000 if field.name == "notes" else 200) else (
-            "must be 1–200 characters"
+        return (
+            None
+            if 0 < len(value) <= (4000 if field.name == "notes" else 200)
+            else ("must be 1–200 characters")
         )
     if field.type is FieldType.USER:
         return None if is_uuid(value) else "must be a user id"

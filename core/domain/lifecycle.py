@@ -96,8 +96,9 @@ def _rules() -> dict[tuple[Stage, Stage], TransitionRule]:
         ),
         TransitionRule(Stage.CLOSED, Stage.EXITED, decide),
     ]
-    rules += [TransitionRule(stage, Stage.DEAD, decide) for stage in STAGE_ORDER
-              if stage in OPEN_STAGES]
+    rules += [
+        TransitionRule(stage, Stage.DEAD, decide) for stage in STAGE_ORDER if stage in OPEN_STAGES
+    ]
     return {(r.source, r.target): r for r in rules}
 
 

@@ -12,9 +12,9 @@ import datetime as dt
 import re
 from typing import Annotated, Any, Final
 
-import rfc8785
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from core.canonical_json import jcs
 from core.ops.fields import Uuid, Uuid7
 
 __all__ = ["OP_SIGNING_PREFIX", "Envelope", "UnsignedOp", "canonical_bytes", "utc_now_rfc3339"]
@@ -48,11 +48,11 @@ class UnsignedOp(BaseModel):
     op_id: Uuid7
     org_id: Uuid
     device_id: Uuid
-    device_seq: Annotated[int, Field(ge=1, le=2**53)]
+    device_seq: Annotated[int, Field(ge=1, le=2**53 - 1)]
     actor_id: Uuid
     kind: Kind
     entity_id: Uuid
-    base_version: Annotated[int, Field(ge=0, le=2**53)] | None
+    base_version: Annotated[int, Field(ge=0, le=2**53 - 1)] | None
     payload: dict[str, Any]
     issued_at: Timestamp
 
@@ -84,4 +84,4 @@ def canonical_bytes(unsigned: dict[str, Any]) -> bytes:
     """``OP_SIGNING_PREFIX + JCS(unsigned)``; ``unsigned`` must not hold a signature."""
     if "signature" in unsigned:
         raise ValueError("canonical bytes are computed without the signature field")
-    return OP_SIGNING_PREFIX + rfc8785.dumps(unsigned)
+    return OP_SIGNING_PREFIX + jcs(unsigned)

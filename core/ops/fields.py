@@ -23,8 +23,8 @@ __all__ = [
     "EmailStr",
     "IsoDate",
     "LongText",
-    "ShortText",
     "Sha256Hex",
+    "ShortText",
     "Uuid",
     "Uuid7",
 ]

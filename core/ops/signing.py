@@ -68,7 +68,12 @@ class DeviceKey:
 
 def verify_signature(public_key: str, message: bytes, signature: str) -> bool:
     try:
-        VerifyKey(public_key_bytes(public_key)).verify(message, b64url_decode(signature))
+        raw = b64url_decode(signature)
+        # The last base64 character carries unused bits: without this check several
+        # signature strings decode to the same bytes, and a relayed op could be altered.
+        if len(raw) != 64 or b64url(raw) != signature:
+            return False
+        VerifyKey(public_key_bytes(public_key)).verify(message, raw)
     except (BadSignatureError, ValueError):
         return False
     return True
@@ -76,7 +81,11 @@ def verify_signature(public_key: str, message: bytes, signature: str) -> bool:
 
 def verify_envelope(envelope: Envelope, public_key: str) -> None:
     """Raise ``invalid_signature`` unless ``envelope`` was signed by ``public_key``."""
-    if not verify_signature(public_key, envelope.canonical(), envelope.signature):
+    try:
+        message = envelope.canonical()
+    except ValueError as exc:
+        raise OpRejected("invalid_payload", f"the op has no canonical JSON form: {exc}") from None
+    if not verify_signature(public_key, message, envelope.signature):
         raise OpRejected(
             "invalid_signature",
             "the signature does not match the op's bytes and its device's key",

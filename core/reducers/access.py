@@ -8,13 +8,22 @@ from core.reducers.context import OpContext, reducer
 
 _SCOPE_TABLES = {"deal": ("deals", "deal_id"), "fund": ("funds", "fund_id"), "lp": ("lps", "lp_id")}
 
+__all__ = [
+    "device_enroll",
+    "device_revoke",
+    "entitlement_grant",
+    "entitlement_revoke",
+    "org_create",
+    "role_grant",
+    "role_revoke",
+    "user_invite",
+]
+
 
 @reducer("org.create")
 def org_create(ctx: OpContext, payload: p.OrgCreatePayload) -> None:
     op, store = ctx.op, ctx.store
-    store.insert(
-        "organizations", {"name": payload.name, "base_currency": payload.base_currency}
-    )
+    store.insert("organizations", {"name": payload.name, "base_currency": payload.base_currency})
     store.insert(
         "users",
         {
@@ -44,7 +53,8 @@ def org_create(ctx: OpContext, payload: p.OrgCreatePayload) -> None:
 def user_invite(ctx: OpContext, payload: p.UserInvitePayload) -> None:
     if ctx.store.rows("users", {"email": payload.email}):
         ctx.reject(
-            "invariant_violation", f"{payload.email} is already a user of the organization",
+            "invariant_violation",
+            f"{payload.email} is already a user of the organization",
             field="payload.email",
         )
     ctx.store.insert(
@@ -68,8 +78,9 @@ def _user_roles(ctx: OpContext, user_id: str) -> set[str]:
 def role_grant(ctx: OpContext, payload: p.RoleGrantPayload) -> None:
     user_id = ctx.op.entity_id
     if payload.role in _user_roles(ctx, user_id):
-        ctx.reject("invariant_violation", f"the user already holds {payload.role}",
-                   field="payload.role")
+        ctx.reject(
+            "invariant_violation", f"the user already holds {payload.role}", field="payload.role"
+        )
     ctx.store.insert("memberships", {"user_id": user_id, "role": payload.role})
 
 
@@ -77,13 +88,17 @@ def role_grant(ctx: OpContext, payload: p.RoleGrantPayload) -> None:
 def role_revoke(ctx: OpContext, payload: p.RoleRevokePayload) -> None:
     user_id = ctx.op.entity_id
     if payload.role not in _user_roles(ctx, user_id):
-        ctx.reject("invariant_violation", f"the user does not hold {payload.role}",
-                   field="payload.role")
+        ctx.reject(
+            "invariant_violation", f"the user does not hold {payload.role}", field="payload.role"
+        )
     if payload.role == Role.ADMIN.value:
         admins = ctx.store.rows("memberships", {"role": Role.ADMIN.value})
         if len(admins) == 1:
-            ctx.reject("invariant_violation", "the organization must keep at least one admin",
-                       field="payload.role")
+            ctx.reject(
+                "invariant_violation",
+                "the organization must keep at least one admin",
+                field="payload.role",
+            )
     ctx.store.delete("memberships", {"user_id": user_id, "role": payload.role})
 
 
@@ -93,8 +108,9 @@ def device_enroll(ctx: OpContext, payload: p.DeviceEnrollPayload) -> None:
     if not user["active"]:
         ctx.reject("invariant_violation", "the user is not active", field="payload.user_id")
     if ctx.store.rows("devices", {"public_key": payload.public_key}):
-        ctx.reject("invariant_violation", "that public key is already enrolled",
-                   field="payload.public_key")
+        ctx.reject(
+            "invariant_violation", "that public key is already enrolled", field="payload.public_key"
+        )
     ctx.store.insert(
         "devices",
         {
@@ -126,18 +142,28 @@ def entitlement_grant(ctx: OpContext, payload: p.EntitlementGrantPayload) -> Non
             field="payload.user_id",
         )
     if payload.scope_type == "lp" and Role.LP.value not in roles:
-        ctx.reject("invariant_violation", "only an LP user is entitled to an LP position",
-                   field="payload.scope_type")
+        ctx.reject(
+            "invariant_violation",
+            "only an LP user is entitled to an LP position",
+            field="payload.scope_type",
+        )
     table, key = _SCOPE_TABLES[payload.scope_type]
     ctx.must_get(table, payload.scope_type, key, payload.scope_id, "payload.scope_id")
     existing = ctx.store.rows(
         "entitlements",
-        {"user_id": payload.user_id, "scope_type": payload.scope_type,
-         "scope_id": payload.scope_id, "active": True},
+        {
+            "user_id": payload.user_id,
+            "scope_type": payload.scope_type,
+            "scope_id": payload.scope_id,
+            "active": True,
+        },
     )
     if existing:
-        ctx.reject("invariant_violation", "the user already holds that entitlement",
-                   field="payload.scope_id")
+        ctx.reject(
+            "invariant_violation",
+            "the user already holds that entitlement",
+            field="payload.scope_id",
+        )
     ctx.store.insert(
         "entitlements",
         {

@@ -81,8 +81,9 @@ def apply_op(store: Projection, op: Envelope | UnsignedOp, *, verify: bool = Tru
     roles = frozenset(Role(r["role"]) for r in store.rows("memberships", {"user_id": op.actor_id}))
     ctx = OpContext(store=store, op=op, spec=spec, roles=roles, entity=entity)
     if spec.action is not None:
-        ctx.require(spec.action, f"{_role_names(roles)} may not {spec.summary[0].lower()}"
-                    f"{spec.summary[1:]}")
+        ctx.require(
+            spec.action, f"{_role_names(roles)} may not {spec.summary[0].lower()}{spec.summary[1:]}"
+        )
     REDUCERS[spec.kind](ctx, payload)
     return _bump(store, op, spec, entity)
 
@@ -113,7 +114,8 @@ def _check_entity(store: Projection, op: UnsignedOp, spec: KindSpec) -> Row | No
         return None
     if entity is None or entity["entity_type"] != spec.entity_type:
         raise OpRejected(
-            "not_found", f"no {spec.entity_type.replace('_', ' ')} {op.entity_id}",
+            "not_found",
+            f"no {spec.entity_type.replace('_', ' ')} {op.entity_id}",
             field="entity_id",
         )
     if op.base_version is None:
@@ -121,8 +123,8 @@ def _check_entity(store: Projection, op: UnsignedOp, spec: KindSpec) -> Row | No
             "invalid_payload", "base_version is required for a change", field="base_version"
         )
     current = int(entity["version"])
-    stale = op.base_version != current if spec.concurrency == "checked" else (
-        op.base_version > current
+    stale = (
+        op.base_version != current if spec.concurrency == "checked" else (op.base_version > current)
     )
     if stale:
         raise OpRejected(

@@ -15,19 +15,27 @@ from core.reducers.context import OpContext, reducer
 from core.reducers.ledger import FundPositions, fund_positions
 from core.store.projection import Row
 
+__all__ = [
+    "capital_call_create",
+    "capital_call_issue",
+    "capital_call_payment",
+    "distribution_create",
+    "distribution_issue",
+]
 
-def _fund_and_deal(
-    ctx: OpContext, fund_id: str, deal_id: str | None, currency: str
-) -> Row:
+
+def _fund_and_deal(ctx: OpContext, fund_id: str, deal_id: str | None, currency: str) -> Row:
     fund = ctx.must_get("funds", "fund", "fund_id", fund_id, "payload.fund_id")
     if currency != fund["currency"]:
-        ctx.reject("invariant_violation", f"the fund is in {fund['currency']}",
-                   field="payload.currency")
+        ctx.reject(
+            "invariant_violation", f"the fund is in {fund['currency']}", field="payload.currency"
+        )
     if deal_id is not None:
         deal = ctx.must_get("deals", "deal", "deal_id", deal_id, "payload.deal_id")
         if deal["fund_id"] not in (None, fund_id):
-            ctx.reject("invariant_violation", "the deal belongs to another fund",
-                       field="payload.deal_id")
+            ctx.reject(
+                "invariant_violation", "the deal belongs to another fund", field="payload.deal_id"
+            )
     return fund
 
 
@@ -36,18 +44,23 @@ def _weights(
 ) -> dict[str, Decimal]:
     for i, lp_id in enumerate(excluded):
         if lp_id not in positions.committed:
-            ctx.reject("not_found", f"no LP {lp_id} with a commitment to this fund",
-                       field=f"payload.excluded_lp_ids.{i}")
+            ctx.reject(
+                "not_found",
+                f"no LP {lp_id} with a commitment to this fund",
+                field=f"payload.excluded_lp_ids.{i}",
+            )
     return {lp: w for lp, w in base.items() if lp not in excluded}
 
 
-def _allocate(ctx: OpContext, amount: Decimal, weights: dict[str, Decimal],
-              currency: str, what: str) -> dict[str, Decimal]:
+def _allocate(
+    ctx: OpContext, amount: Decimal, weights: dict[str, Decimal], currency: str, what: str
+) -> dict[str, Decimal]:
     try:
         return allocate_pro_rata(amount, weights, currency)
     except AllocationError as exc:
-        ctx.reject("invariant_violation", f"cannot allocate the {what}: {exc}",
-                   field="payload.amount")
+        ctx.reject(
+            "invariant_violation", f"cannot allocate the {what}: {exc}", field="payload.amount"
+        )
 
 
 def _positive(ctx: OpContext, raw: str, currency: str) -> Decimal:
@@ -62,8 +75,9 @@ def capital_call_create(ctx: OpContext, payload: p.CapitalCallCreatePayload) -> 
     _fund_and_deal(ctx, payload.fund_id, payload.deal_id, payload.currency)
     amount = _positive(ctx, payload.amount, payload.currency)
     if payload.due_date < payload.call_date:
-        ctx.reject("invalid_payload", "the due date cannot precede the call date",
-                   field="payload.due_date")
+        ctx.reject(
+            "invalid_payload", "the due date cannot precede the call date", field="payload.due_date"
+        )
     positions = fund_positions(ctx.store, payload.fund_id)
     if payload.basis == "commitment":
         base = dict(positions.committed)
@@ -80,7 +94,9 @@ def capital_call_create(ctx: OpContext, payload: p.CapitalCallCreatePayload) -> 
                 f"calls never exceed commitments: {lp_names.get(lp_id, lp_id)} would be called "
                 f"{share} {payload.currency} with {unfunded} unfunded",
                 field="payload.amount",
-                lp_id=lp_id, allocation=format(share, "f"), unfunded=format(unfunded, "f"),
+                lp_id=lp_id,
+                allocation=format(share, "f"),
+                unfunded=format(unfunded, "f"),
             )
     ctx.store.insert(
         "capital_calls",
@@ -102,8 +118,12 @@ def capital_call_create(ctx: OpContext, payload: p.CapitalCallCreatePayload) -> 
         if share:
             ctx.store.insert(
                 "call_allocations",
-                {"call_id": ctx.op.entity_id, "lp_id": lp_id, "amount": format(share, "f"),
-                 "paid": zero},
+                {
+                    "call_id": ctx.op.entity_id,
+                    "lp_id": lp_id,
+                    "amount": format(share, "f"),
+                    "paid": zero,
+                },
             )
 
 
@@ -125,17 +145,20 @@ def capital_call_payment(ctx: OpContext, payload: p.CapitalCallPaymentPayload) -
     call = ctx.store.get("capital_calls", {"call_id": ctx.op.entity_id})
     assert call is not None
     if call["status"] != "issued":
-        ctx.reject("lifecycle_gate", "payments are recorded against an issued call",
-                   field="entity_id")
+        ctx.reject(
+            "lifecycle_gate", "payments are recorded against an issued call", field="entity_id"
+        )
     if payload.currency != call["currency"]:
-        ctx.reject("invariant_violation", f"the call is in {call['currency']}",
-                   field="payload.currency")
+        ctx.reject(
+            "invariant_violation", f"the call is in {call['currency']}", field="payload.currency"
+        )
     amount = _positive(ctx, payload.amount, payload.currency)
     key = {"call_id": call["call_id"], "lp_id": payload.lp_id}
     allocation = ctx.store.get("call_allocations", key)
     if allocation is None:
-        ctx.reject("not_found", "that LP was not called by this capital call",
-                   field="payload.lp_id")
+        ctx.reject(
+            "not_found", "that LP was not called by this capital call", field="payload.lp_id"
+        )
     paid = Decimal(allocation["paid"]) + amount
     called = Decimal(allocation["amount"])
     if paid > called:
@@ -143,15 +166,23 @@ def capital_call_payment(ctx: OpContext, payload: p.CapitalCallPaymentPayload) -
             "invariant_violation",
             f"payments never exceed what was called: {called} called, "
             f"{allocation['paid']} already paid, {amount} more would be {paid}",
-            field="payload.amount", called=allocation["amount"], paid=allocation["paid"],
+            field="payload.amount",
+            called=allocation["amount"],
+            paid=allocation["paid"],
         )
     if ctx.store.get("payments", {"payment_id": payload.payment_id}) is not None:
-        ctx.reject("invariant_violation", "that payment id is already recorded",
-                   field="payload.payment_id")
+        ctx.reject(
+            "invariant_violation", "that payment id is already recorded", field="payload.payment_id"
+        )
     ctx.store.insert(
         "payments",
-        {"payment_id": payload.payment_id, "call_id": call["call_id"], "lp_id": payload.lp_id,
-         "amount": format(amount, "f"), "paid_on": payload.paid_on},
+        {
+            "payment_id": payload.payment_id,
+            "call_id": call["call_id"],
+            "lp_id": payload.lp_id,
+            "amount": format(amount, "f"),
+            "paid_on": payload.paid_on,
+        },
     )
     ctx.store.update("call_allocations", key, {"paid": format(paid, "f")})
 
@@ -181,8 +212,7 @@ def distribution_create(ctx: OpContext, payload: p.DistributionCreatePayload) ->
         if share:
             ctx.store.insert(
                 "distribution_allocations",
-                {"distribution_id": ctx.op.entity_id, "lp_id": lp_id,
-                 "amount": format(share, "f")},
+                {"distribution_id": ctx.op.entity_id, "lp_id": lp_id, "amount": format(share, "f")},
             )
 
 

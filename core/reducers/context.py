@@ -73,7 +73,9 @@ Reducer = Callable[[OpContext, Any], None]
 REDUCERS: dict[str, Reducer] = {}
 
 
-def reducer(kind: str) -> Callable[[Callable[[OpContext, P], None]], Callable[[OpContext, P], None]]:
+def reducer(
+    kind: str,
+) -> Callable[[Callable[[OpContext, P], None]], Callable[[OpContext, P], None]]:
     """Register the function that validates and applies ``kind``."""
 
     def register(fn: Callable[[OpContext, P], None]) -> Callable[[OpContext, P], None]:

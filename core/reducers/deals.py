@@ -8,6 +8,15 @@ from core.domain.roles import Action, Role
 from core.ops.payloads import deals as p
 from core.reducers.context import OpContext, reducer
 
+__all__ = [
+    "approval_record",
+    "deal_create",
+    "deal_transition",
+    "deal_update",
+    "document_add",
+    "fund_create",
+]
+
 
 @reducer("fund.create")
 def fund_create(ctx: OpContext, payload: p.FundCreatePayload) -> None:
@@ -39,11 +48,19 @@ def _write_fields(
         else:
             value = item.value
         if item.source_document_id is not None:
-            doc = ctx.must_get("documents", "document", "document_id", item.source_document_id,
-                               f"{where}.source_document_id")
+            doc = ctx.must_get(
+                "documents",
+                "document",
+                "document_id",
+                item.source_document_id,
+                f"{where}.source_document_id",
+            )
             if doc["deal_id"] != deal_id:
-                ctx.reject("invariant_violation", "the source document belongs to another deal",
-                           field=f"{where}.source_document_id")
+                ctx.reject(
+                    "invariant_violation",
+                    "the source document belongs to another deal",
+                    field=f"{where}.source_document_id",
+                )
         row = {
             "value": value,
             "provenance": item.provenance.value,
@@ -62,8 +79,11 @@ def deal_create(ctx: OpContext, payload: p.DealCreatePayload) -> None:
     if payload.fund_id is not None:
         fund = ctx.must_get("funds", "fund", "fund_id", payload.fund_id, "payload.fund_id")
         if fund["currency"] != payload.currency:
-            ctx.reject("invariant_violation", f"the fund reports in {fund['currency']}",
-                       field="payload.currency")
+            ctx.reject(
+                "invariant_violation",
+                f"the fund reports in {fund['currency']}",
+                field="payload.currency",
+            )
     ctx.store.insert(
         "deals",
         {
@@ -89,7 +109,8 @@ def deal_update(ctx: OpContext, payload: p.DealUpdatePayload) -> None:
 
 def _latest_approval(ctx: OpContext, deal_id: str, kind: str, since: int) -> str | None:
     votes = [
-        a for a in ctx.store.rows("approvals", {"deal_id": deal_id, "approval_type": kind})
+        a
+        for a in ctx.store.rows("approvals", {"deal_id": deal_id, "approval_type": kind})
         if a["recorded_version"] > since and a["decision"] != "abstain"
     ]
     if not votes:
@@ -104,8 +125,11 @@ def deal_transition(ctx: OpContext, payload: p.DealTransitionPayload) -> None:
     rule = transition_rule(source, target)
     if rule is None:
         nexts = ", ".join(t.value for t in allowed_targets(source)) or "none"
-        ctx.reject("lifecycle_gate", f"a deal cannot move from {source} to {target}; "
-                   f"from {source} it can move to: {nexts}", field="payload.to")
+        ctx.reject(
+            "lifecycle_gate",
+            f"a deal cannot move from {source} to {target}; from {source} it can move to: {nexts}",
+            field="payload.to",
+        )
     if rule.action is Action.DECIDE_DEAL:
         why = f"only a GP may move a deal from {source} to {target}"
     else:
@@ -114,27 +138,45 @@ def deal_transition(ctx: OpContext, payload: p.DealTransitionPayload) -> None:
     fund_id = deal["fund_id"]
     if payload.fund_id is not None:
         if target is not Stage.CLOSED:
-            ctx.reject("invalid_payload", "a fund is assigned when the deal closes",
-                       field="payload.fund_id")
+            ctx.reject(
+                "invalid_payload",
+                "a fund is assigned when the deal closes",
+                field="payload.fund_id",
+            )
         fund = ctx.must_get("funds", "fund", "fund_id", payload.fund_id, "payload.fund_id")
         if fund["currency"] != deal["currency"]:
-            ctx.reject("invariant_violation", f"the fund reports in {fund['currency']}, "
-                       f"the deal in {deal['currency']}", field="payload.fund_id")
+            ctx.reject(
+                "invariant_violation",
+                f"the fund reports in {fund['currency']}, the deal in {deal['currency']}",
+                field="payload.fund_id",
+            )
         fund_id = payload.fund_id
     for need in rule.requires:
-        if need is Requirement.IC_APPROVAL and _latest_approval(
-            ctx, deal["deal_id"], "ic_vote", deal["stage_version"]
-        ) != "approve":
-            ctx.reject("lifecycle_gate", "IC approval requires an approving IC vote recorded "
-                       "by a GP during this IC review", field="payload.to")
-        if need is Requirement.COUNSEL_SIGNOFF and _latest_approval(
-            ctx, deal["deal_id"], "legal_signoff", 0
-        ) != "approve":
-            ctx.reject("lifecycle_gate", "closing requires a legal sign-off recorded by counsel",
-                       field="payload.to")
+        if (
+            need is Requirement.IC_APPROVAL
+            and _latest_approval(ctx, deal["deal_id"], "ic_vote", deal["stage_version"])
+            != "approve"
+        ):
+            ctx.reject(
+                "lifecycle_gate",
+                "IC approval requires an approving IC vote recorded by a GP during this IC review",
+                field="payload.to",
+            )
+        if (
+            need is Requirement.COUNSEL_SIGNOFF
+            and _latest_approval(ctx, deal["deal_id"], "legal_signoff", 0) != "approve"
+        ):
+            ctx.reject(
+                "lifecycle_gate",
+                "closing requires a legal sign-off recorded by counsel",
+                field="payload.to",
+            )
         if need is Requirement.FUND_ASSIGNED and fund_id is None:
-            ctx.reject("lifecycle_gate", "a deal closes into a fund: name payload.fund_id",
-                       field="payload.fund_id")
+            ctx.reject(
+                "lifecycle_gate",
+                "a deal closes into a fund: name payload.fund_id",
+                field="payload.fund_id",
+            )
     ctx.store.update(
         "deals",
         {"deal_id": deal["deal_id"]},
@@ -179,18 +221,28 @@ def approval_record(ctx: OpContext, payload: p.ApprovalRecordPayload) -> None:
     if payload.approval_type == "ic_vote":
         ctx.require(Action.DECIDE_DEAL, "only a GP votes at IC")
         if stage is not Stage.IC_REVIEW:
-            ctx.reject("lifecycle_gate", f"IC votes are cast in ic_review; the deal is in {stage}",
-                       field="payload.approval_type")
+            ctx.reject(
+                "lifecycle_gate",
+                f"IC votes are cast in ic_review; the deal is in {stage}",
+                field="payload.approval_type",
+            )
     else:
         ctx.require(Action.LEGAL_SIGNOFF, "only counsel signs off legally")
         if Role.COUNSEL in ctx.roles and not _counsel_entitled(ctx, deal):
             ctx.reject("not_found", f"no deal {deal['deal_id']}", field="entity_id")
         if stage not in (Stage.APPROVED, Stage.CLOSING):
-            ctx.reject("lifecycle_gate", "legal sign-off is given once a deal is approved, "
-                       f"before it closes; the deal is in {stage}", field="payload.approval_type")
+            ctx.reject(
+                "lifecycle_gate",
+                "legal sign-off is given once a deal is approved, "
+                f"before it closes; the deal is in {stage}",
+                field="payload.approval_type",
+            )
     if ctx.store.get("approvals", {"approval_id": payload.approval_id}) is not None:
-        ctx.reject("invariant_violation", "that approval id is already recorded",
-                   field="payload.approval_id")
+        ctx.reject(
+            "invariant_violation",
+            "that approval id is already recorded",
+            field="payload.approval_id",
+        )
     ctx.store.insert(
         "approvals",
         {

@@ -5,16 +5,27 @@ from __future__ import annotations
 from core.ops.payloads import investors as p
 from core.reducers.context import OpContext, reducer
 
+__all__ = ["commitment_create", "lp_create", "lp_update"]
+
 
 def _insert_contacts(ctx: OpContext, lp_id: str, contacts: list[p.Contact]) -> None:
     for i, c in enumerate(contacts):
         if ctx.store.get("lp_contacts", {"contact_id": c.contact_id}) is not None:
-            ctx.reject("invariant_violation", "that contact id is already in use",
-                       field=f"payload.contacts.{i}.contact_id")
+            ctx.reject(
+                "invariant_violation",
+                "that contact id is already in use",
+                field=f"payload.contacts.{i}.contact_id",
+            )
         ctx.store.insert(
             "lp_contacts",
-            {"contact_id": c.contact_id, "lp_id": lp_id, "name": c.name, "email": c.email,
-             "phone": c.phone, "title": c.title},
+            {
+                "contact_id": c.contact_id,
+                "lp_id": lp_id,
+                "name": c.name,
+                "email": c.email,
+                "phone": c.phone,
+                "title": c.title,
+            },
         )
 
 
@@ -30,8 +41,7 @@ def lp_create(ctx: OpContext, payload: p.LpCreatePayload) -> None:
 def lp_update(ctx: OpContext, payload: p.LpUpdatePayload) -> None:
     lp_id = ctx.op.entity_id
     if payload.name is None and payload.contacts is None:
-        ctx.reject("invalid_payload", "an update changes the name or the contacts",
-                   field="payload")
+        ctx.reject("invalid_payload", "an update changes the name or the contacts", field="payload")
     if payload.name is not None:
         ctx.store.update("lps", {"lp_id": lp_id}, {"name": payload.name})
     if payload.contacts is not None:
@@ -44,14 +54,20 @@ def commitment_create(ctx: OpContext, payload: p.CommitmentCreatePayload) -> Non
     fund = ctx.must_get("funds", "fund", "fund_id", payload.fund_id, "payload.fund_id")
     ctx.must_get("lps", "lp", "lp_id", payload.lp_id, "payload.lp_id")
     if payload.currency != fund["currency"]:
-        ctx.reject("invariant_violation", f"the fund takes commitments in {fund['currency']}",
-                   field="payload.currency")
+        ctx.reject(
+            "invariant_violation",
+            f"the fund takes commitments in {fund['currency']}",
+            field="payload.currency",
+        )
     amount = ctx.amount(payload.amount, payload.currency, "payload.amount")
     if amount <= 0:
         ctx.reject("invalid_payload", "a commitment is a positive amount", field="payload.amount")
     if ctx.store.rows("commitments", {"fund_id": payload.fund_id, "lp_id": payload.lp_id}):
-        ctx.reject("invariant_violation", "the LP already has a commitment to this fund",
-                   field="payload.lp_id")
+        ctx.reject(
+            "invariant_violation",
+            "the LP already has a commitment to this fund",
+            field="payload.lp_id",
+        )
     ctx.store.insert(
         "commitments",
         {

@@ -23,7 +23,7 @@ from core.keys import KeyStore
 from core.ops.envelope import Envelope, UnsignedOp, utc_now_rfc3339
 from core.ops.signing import DeviceKey
 from core.reducers.apply import AppliedOp, apply_op
-from core.services.audit_trail import append_audit, verify_local_audit
+from core.services.audit_trail import append_audit, sign_audit_head, verify_local_audit
 from core.store.digest import sql_state_digest
 from core.store.local import LocalStore
 from core.store.local_log import LocalLog
@@ -78,8 +78,12 @@ class Workspace:
         key = DeviceKey.generate()
         keys.save_device_key(device_id, key)
         with store.transaction() as conn:
-            for name, value in (("org_id", org_id), ("device_id", device_id),
-                                ("user_id", user_id), ("device_seq", "0")):
+            for name, value in (
+                ("org_id", org_id),
+                ("device_id", device_id),
+                ("user_id", user_id),
+                ("device_seq", "0"),
+            ):
                 store.set_meta(conn, name, value)
         ws = cls(store, keys, org_id=org_id, device_id=device_id, user_id=user_id)
         try:
@@ -107,8 +111,10 @@ class Workspace:
         if None in ids.values():
             raise StoreError(f"the store in {data_dir} holds no organization")
         return cls(
-            store, keys or KeyStore(),
-            org_id=str(ids["org_id"]), device_id=str(ids["device_id"]),
+            store,
+            keys or KeyStore(),
+            org_id=str(ids["org_id"]),
+            device_id=str(ids["device_id"]),
             user_id=str(ids["user_id"]),
         )
 
@@ -131,9 +137,16 @@ class Workspace:
                 log = LocalLog(conn)
                 seq = int(log.meta("device_seq") or "0") + 1
                 op = UnsignedOp(
-                    op_id=new_id(), org_id=self.org_id, device_id=self.device_id,
-                    device_seq=seq, actor_id=self.user_id, kind=kind, entity_id=entity_id,
-                    base_version=base_version, payload=payload, issued_at=utc_now_rfc3339(),
+                    op_id=new_id(),
+                    org_id=self.org_id,
+                    device_id=self.device_id,
+                    device_seq=seq,
+                    actor_id=self.user_id,
+                    kind=kind,
+                    entity_id=entity_id,
+                    base_version=base_version,
+                    payload=payload,
+                    issued_at=utc_now_rfc3339(),
                 )
                 envelope = self._key.sign(op)
                 applied = apply_op(SqlProjection(conn, self.org_id), envelope, verify=False)
@@ -142,42 +155,74 @@ class Workspace:
         except OpRejected as exc:
             with self.store.transaction() as conn:
                 append_audit(
-                    conn, self._key, event="op.refused", kind=kind, entity_id=entity_id,
-                    actor_id=self.user_id, device_id=self.device_id, code=exc.code,
+                    conn,
+                    self._key,
+                    event="op.refused",
+                    kind=kind,
+                    entity_id=entity_id,
+                    actor_id=self.user_id,
+                    device_id=self.device_id,
+                    code=exc.code,
                     detail=exc.message,
                 )
             raise
         return OpResult(applied.op_id, applied.kind, applied.entity_id, applied.version)
 
-    def apply_signed(self, envelopes: Iterable[Envelope], *, status: str = "pending") -> int:
-        """Verify and apply ops signed elsewhere, all in one transaction; returns how many.
+    def apply_signed(
+        self, envelopes: Iterable[Envelope], *, status: str = "pending"
+    ) -> list[OpResult]:
+        """Verify and apply ops signed elsewhere, all in one transaction.
 
         Any refusal rolls the whole batch back and is raised with the op that caused it.
         """
-        count = 0
+        results = []
         with self.store.transaction() as conn:
             projection = SqlProjection(conn, self.org_id)
             for envelope in envelopes:
                 applied = apply_op(projection, envelope, verify=True)
-                self._record(conn, envelope, applied, status=status)
-                count += 1
-        return count
+                self._record(conn, envelope, applied, status=status, sign_head=False)
+                results.append(
+                    OpResult(applied.op_id, applied.kind, applied.entity_id, applied.version)
+                )
+            sign_audit_head(conn, self._key)
+        return results
 
-    def _record(self, conn: Connection, envelope: Envelope, applied: AppliedOp, *,
-                status: str) -> None:
+    def _record(
+        self,
+        conn: Connection,
+        envelope: Envelope,
+        applied: AppliedOp,
+        *,
+        status: str,
+        sign_head: bool = True,
+    ) -> None:
         log = LocalLog(conn)
         local_seq = log.append_op(
-            {"op_id": envelope.op_id, "kind": envelope.kind, "entity_id": envelope.entity_id,
-             "actor_id": envelope.actor_id, "device_id": envelope.device_id,
-             "device_seq": envelope.device_seq, "issued_at": envelope.issued_at,
-             "envelope": envelope.model_dump_json().encode("utf-8"), "status": status}
+            {
+                "op_id": envelope.op_id,
+                "kind": envelope.kind,
+                "entity_id": envelope.entity_id,
+                "actor_id": envelope.actor_id,
+                "device_id": envelope.device_id,
+                "device_seq": envelope.device_seq,
+                "issued_at": envelope.issued_at,
+                "envelope": envelope.model_dump_json().encode("utf-8"),
+                "status": status,
+            }
         )
         if status == "pending" and envelope.device_id == self.device_id:
             log.enqueue(envelope.op_id, local_seq)
         append_audit(
-            conn, self._key, event="op.accepted", op_id=envelope.op_id, kind=envelope.kind,
-            entity_id=envelope.entity_id, actor_id=envelope.actor_id,
-            device_id=envelope.device_id, detail=f"{applied.kind} → version {applied.version}",
+            conn,
+            self._key,
+            event="op.accepted",
+            op_id=envelope.op_id,
+            kind=envelope.kind,
+            entity_id=envelope.entity_id,
+            actor_id=envelope.actor_id,
+            device_id=envelope.device_id,
+            detail=f"{applied.kind} → version {applied.version}",
+            sign_head=sign_head,
         )
 
     # -- checking ----------------------------------------------------------------------

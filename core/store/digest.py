@@ -11,9 +11,9 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import rfc8785
 from sqlalchemy import Connection, select
 
+from core.canonical_json import jcs
 from core.store.schema import PROJECTION_TABLES
 
 __all__ = ["digest_of", "sql_state_digest"]
@@ -24,13 +24,13 @@ def digest_of(tables: Iterable[tuple[str, Iterable[Mapping[str, Any]]]]) -> str:
     for name, rows in tables:
         h.update(b"table:" + name.encode("ascii") + b"\n")
         for row in rows:
-            h.update(rfc8785.dumps(dict(row)) + b"\n")
+            h.update(jcs(dict(row)) + b"\n")
     return h.hexdigest()
 
 
 def sql_state_digest(conn: Connection, org_id: str) -> str:
     def table_rows(table: Any) -> Iterable[Mapping[str, Any]]:
         stmt = select(table).where(table.c.org_id == org_id).order_by(*table.primary_key.columns)
-        return conn.execute(stmt).mappings()
+        return (dict(row) for row in conn.execute(stmt).mappings())
 
     return digest_of((t.name, table_rows(t)) for t in PROJECTION_TABLES)

@@ -9,12 +9,28 @@ from sqlalchemy import Connection
 
 __all__ = ["LocalLog"]
 
-_AUDIT_COLUMNS = ("seq", "at", "event", "op_id", "kind", "entity_id", "actor_id", "device_id",
-                  "code", "detail", "prev_hash", "entry_hash")
-_INSERT_AUDIT = (f"INSERT INTO audit_log ({', '.join(_AUDIT_COLUMNS)}) "
-                 f"VALUES ({', '.join('?' for _ in _AUDIT_COLUMNS)})")
-_INSERT_OP = ("INSERT INTO op_log (op_id, server_seq, kind, entity_id, actor_id, device_id, "
-              "device_seq, issued_at, envelope, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+_AUDIT_COLUMNS = (
+    "seq",
+    "at",
+    "event",
+    "op_id",
+    "kind",
+    "entity_id",
+    "actor_id",
+    "device_id",
+    "code",
+    "detail",
+    "prev_hash",
+    "entry_hash",
+)
+_INSERT_AUDIT = (
+    f"INSERT INTO audit_log ({', '.join(_AUDIT_COLUMNS)}) "  # noqa: S608 (constant names)
+    f"VALUES ({', '.join('?' for _ in _AUDIT_COLUMNS)})"
+)
+_INSERT_OP = (
+    "INSERT INTO op_log (op_id, server_seq, kind, entity_id, actor_id, device_id, "
+    "device_seq, issued_at, envelope, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
 
 
 class LocalLog:
@@ -29,13 +45,26 @@ class LocalLog:
     def set_meta(self, key: str, value: str) -> None:
         self._cur.execute(
             "INSERT INTO local_meta (key, value) VALUES (?, ?) "
-            "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
 
     def append_op(self, values: dict[str, Any]) -> int:
-        self._cur.execute(_INSERT_OP, (
-            values["op_id"], values.get("server_seq"), values["kind"], values["entity_id"],
-            values["actor_id"], values["device_id"], values["device_seq"], values["issued_at"],
-            values["envelope"], values["status"]))
+        self._cur.execute(
+            _INSERT_OP,
+            (
+                values["op_id"],
+                values.get("server_seq"),
+                values["kind"],
+                values["entity_id"],
+                values["actor_id"],
+                values["device_id"],
+                values["device_seq"],
+                values["issued_at"],
+                values["envelope"],
+                values["status"],
+            ),
+        )
         return int(self._cur.lastrowid or 0)
 
     def enqueue(self, op_id: str, local_seq: int) -> None:
@@ -54,4 +83,5 @@ class LocalLog:
             "INSERT INTO audit_head (id, seq, entry_hash, signature) VALUES (1, ?, ?, ?) "
             "ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, "
             "entry_hash = excluded.entry_hash, signature = excluded.signature",
-            (seq, entry_hash, signature))
+            (seq, entry_hash, signature),
+        )

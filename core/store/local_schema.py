@@ -8,8 +8,15 @@ from __future__ import annotations
 
 from sqlalchemy import Column, Integer, LargeBinary, MetaData, String, Table, Text
 
-__all__ = ["audit_head", "audit_log", "conflicts", "local_meta", "local_metadata", "op_log",
-           "outbox"]
+__all__ = [
+    "audit_head",
+    "audit_log",
+    "conflicts",
+    "local_meta",
+    "local_metadata",
+    "op_log",
+    "outbox",
+]
 
 local_metadata = MetaData(
     naming_convention={
@@ -20,7 +27,8 @@ local_metadata = MetaData(
 )
 
 local_meta = Table(
-    "local_meta", local_metadata,
+    "local_meta",
+    local_metadata,
     Column("key", String(64), primary_key=True),
     Column("value", Text, nullable=False),
 )
@@ -29,7 +37,8 @@ local_meta = Table(
 # here, not yet confirmed by the server), confirmed (has a server_seq), rejected (refused by
 # the server; its effects were rolled back and it waits in the conflicts inbox).
 op_log = Table(
-    "op_log", local_metadata,
+    "op_log",
+    local_metadata,
     Column("local_seq", Integer, primary_key=True, autoincrement=True),
     Column("op_id", String(36), nullable=False, unique=True),
     Column("server_seq", Integer, nullable=True, unique=True),
@@ -44,13 +53,15 @@ op_log = Table(
 )
 
 outbox = Table(
-    "outbox", local_metadata,
+    "outbox",
+    local_metadata,
     Column("op_id", String(36), primary_key=True),
     Column("local_seq", Integer, nullable=False, unique=True),
 )
 
 conflicts = Table(
-    "conflicts", local_metadata,
+    "conflicts",
+    local_metadata,
     Column("op_id", String(36), primary_key=True),
     Column("code", String(32), nullable=False),
     Column("message", Text, nullable=False),
@@ -63,7 +74,8 @@ conflicts = Table(
 )
 
 audit_log = Table(
-    "audit_log", local_metadata,
+    "audit_log",
+    local_metadata,
     Column("seq", Integer, primary_key=True, autoincrement=False),
     Column("at", String(40), nullable=False),
     Column("event", String(32), nullable=False),
@@ -81,7 +93,8 @@ audit_log = Table(
 # The chain's head, signed with the device key (kept in the keyring, not in this file), so
 # cutting entries off the end is detected even when the rows left are a valid chain.
 audit_head = Table(
-    "audit_head", local_metadata,
+    "audit_head",
+    local_metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("seq", Integer, nullable=False),
     Column("entry_hash", String(64), nullable=False),

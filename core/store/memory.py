@@ -16,9 +16,7 @@ class MemoryProjection:
 
     def __init__(self, org_id: str) -> None:
         self._org_id = org_id
-        self._tables: dict[str, dict[tuple[Any, ...], Row]] = {
-            name: {} for name in metadata.tables
-        }
+        self._tables: dict[str, dict[tuple[Any, ...], Row]] = {name: {} for name in metadata.tables}
 
     @property
     def org_id(self) -> str:
@@ -66,4 +64,6 @@ class MemoryProjection:
 
     def dump(self) -> dict[str, list[Row]]:
         """Every table's rows in primary-key order, for digests and comparisons."""
-        return {name: [dict(r) for _, r in sorted(rows.items())] for name, rows in self._tables.items()}
+        return {
+            name: [dict(r) for _, r in sorted(rows.items())] for name, rows in self._tables.items()
+        }

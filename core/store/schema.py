@@ -38,31 +38,45 @@ def _money(name: str) -> Column[str]:
 
 
 organizations = Table(
-    "organizations", metadata, _org(),
+    "organizations",
+    metadata,
+    _org(),
     Column("name", String(200), nullable=False),
     Column("base_currency", String(3), nullable=False),
 )
 
 entities = Table(
-    "entities", metadata, _org(), _id("entity_id", primary_key=True),
+    "entities",
+    metadata,
+    _org(),
+    _id("entity_id", primary_key=True),
     Column("entity_type", String(32), nullable=False),
     Column("version", Integer, nullable=False),
 )
 
 users = Table(
-    "users", metadata, _org(), _id("user_id", primary_key=True),
+    "users",
+    metadata,
+    _org(),
+    _id("user_id", primary_key=True),
     Column("email", String(320), nullable=False),
     Column("display_name", String(200), nullable=False),
     Column("active", Boolean, nullable=False),
 )
 
 memberships = Table(
-    "memberships", metadata, _org(), _id("user_id", primary_key=True),
+    "memberships",
+    metadata,
+    _org(),
+    _id("user_id", primary_key=True),
     Column("role", String(16), primary_key=True),
 )
 
 devices = Table(
-    "devices", metadata, _org(), _id("device_id", primary_key=True),
+    "devices",
+    metadata,
+    _org(),
+    _id("device_id", primary_key=True),
     _id("user_id"),
     Column("public_key", String(64), nullable=False),
     Column("name", String(200), nullable=False),
@@ -70,14 +84,20 @@ devices = Table(
 )
 
 funds = Table(
-    "funds", metadata, _org(), _id("fund_id", primary_key=True),
+    "funds",
+    metadata,
+    _org(),
+    _id("fund_id", primary_key=True),
     Column("name", String(200), nullable=False),
     Column("currency", String(3), nullable=False),
     Column("vintage_year", Integer, nullable=True),
 )
 
 deals = Table(
-    "deals", metadata, _org(), _id("deal_id", primary_key=True),
+    "deals",
+    metadata,
+    _org(),
+    _id("deal_id", primary_key=True),
     Column("name", String(200), nullable=False),
     Column("stage", String(16), nullable=False),
     # The deal's version when it entered its stage: IC votes count only if cast after it.
@@ -88,7 +108,10 @@ deals = Table(
 )
 
 deal_fields = Table(
-    "deal_fields", metadata, _org(), _id("deal_id", primary_key=True),
+    "deal_fields",
+    metadata,
+    _org(),
+    _id("deal_id", primary_key=True),
     Column("field", String(32), primary_key=True),
     Column("value", Text, nullable=False),
     Column("provenance", String(16), nullable=False),
@@ -97,7 +120,10 @@ deal_fields = Table(
 )
 
 documents = Table(
-    "documents", metadata, _org(), _id("document_id", primary_key=True),
+    "documents",
+    metadata,
+    _org(),
+    _id("document_id", primary_key=True),
     _id("deal_id", nullable=True),
     _id("fund_id", nullable=True),
     Column("filename", String(200), nullable=False),
@@ -108,7 +134,10 @@ documents = Table(
 )
 
 approvals = Table(
-    "approvals", metadata, _org(), _id("approval_id", primary_key=True),
+    "approvals",
+    metadata,
+    _org(),
+    _id("approval_id", primary_key=True),
     _id("deal_id"),
     Column("approval_type", String(16), nullable=False),
     Column("decision", String(16), nullable=False),
@@ -119,13 +148,19 @@ approvals = Table(
 )
 
 lps = Table(
-    "lps", metadata, _org(), _id("lp_id", primary_key=True),
+    "lps",
+    metadata,
+    _org(),
+    _id("lp_id", primary_key=True),
     Column("name", String(200), nullable=False),
     Column("lp_type", String(16), nullable=False),
 )
 
 lp_contacts = Table(
-    "lp_contacts", metadata, _org(), _id("contact_id", primary_key=True),
+    "lp_contacts",
+    metadata,
+    _org(),
+    _id("contact_id", primary_key=True),
     _id("lp_id"),
     Column("name", String(200), nullable=False),
     Column("email", String(320), nullable=False),
@@ -134,7 +169,10 @@ lp_contacts = Table(
 )
 
 commitments = Table(
-    "commitments", metadata, _org(), _id("commitment_id", primary_key=True),
+    "commitments",
+    metadata,
+    _org(),
+    _id("commitment_id", primary_key=True),
     _id("fund_id"),
     _id("lp_id"),
     _money("amount"),
@@ -143,7 +181,10 @@ commitments = Table(
 )
 
 capital_calls = Table(
-    "capital_calls", metadata, _org(), _id("call_id", primary_key=True),
+    "capital_calls",
+    metadata,
+    _org(),
+    _id("call_id", primary_key=True),
     _id("fund_id"),
     _id("deal_id", nullable=True),
     _money("amount"),
@@ -156,14 +197,20 @@ capital_calls = Table(
 )
 
 call_allocations = Table(
-    "call_allocations", metadata, _org(), _id("call_id", primary_key=True),
+    "call_allocations",
+    metadata,
+    _org(),
+    _id("call_id", primary_key=True),
     _id("lp_id", primary_key=True),
     _money("amount"),
     _money("paid"),
 )
 
 payments = Table(
-    "payments", metadata, _org(), _id("payment_id", primary_key=True),
+    "payments",
+    metadata,
+    _org(),
+    _id("payment_id", primary_key=True),
     _id("call_id"),
     _id("lp_id"),
     _money("amount"),
@@ -171,7 +218,10 @@ payments = Table(
 )
 
 distributions = Table(
-    "distributions", metadata, _org(), _id("distribution_id", primary_key=True),
+    "distributions",
+    metadata,
+    _org(),
+    _id("distribution_id", primary_key=True),
     _id("fund_id"),
     _id("deal_id", nullable=True),
     _money("amount"),
@@ -184,13 +234,19 @@ distributions = Table(
 )
 
 distribution_allocations = Table(
-    "distribution_allocations", metadata, _org(), _id("distribution_id", primary_key=True),
+    "distribution_allocations",
+    metadata,
+    _org(),
+    _id("distribution_id", primary_key=True),
     _id("lp_id", primary_key=True),
     _money("amount"),
 )
 
 entitlements = Table(
-    "entitlements", metadata, _org(), _id("entitlement_id", primary_key=True),
+    "entitlements",
+    metadata,
+    _org(),
+    _id("entitlement_id", primary_key=True),
     _id("user_id"),
     Column("scope_type", String(8), nullable=False),
     _id("scope_id"),
@@ -198,9 +254,25 @@ entitlements = Table(
 )
 
 PROJECTION_TABLES: Final[tuple[Table, ...]] = (
-    organizations, entities, users, memberships, devices, funds, deals, deal_fields,
-    documents, approvals, lps, lp_contacts, commitments, capital_calls, call_allocations,
-    payments, distributions, distribution_allocations, entitlements,
+    organizations,
+    entities,
+    users,
+    memberships,
+    devices,
+    funds,
+    deals,
+    deal_fields,
+    documents,
+    approvals,
+    lps,
+    lp_contacts,
+    commitments,
+    capital_calls,
+    call_allocations,
+    payments,
+    distributions,
+    distribution_allocations,
+    entitlements,
 )
 
 

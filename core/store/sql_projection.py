@@ -34,6 +34,13 @@ class _Sql:
     def stmt(self, *spec: Any) -> str:
         sql = self.cache.get(spec)
         if sql is None:
+            # Identifiers come from reducer code, never from a payload; still, only names the
+            # schema declares ever reach the SQL text, each quoted by the dialect.
+            table = spec[1]
+            known = _COLUMNS.get(table)
+            named = [c for part in spec[2:] if isinstance(part, tuple) for c in part]
+            if known is None or not set(named) <= set(known):
+                raise KeyError(f"{table}: unknown table or columns {named}")
             sql = getattr(self, spec[0])(*spec[1:])
             self.cache[spec] = sql
         return sql
@@ -46,7 +53,7 @@ class _Sql:
 
     def select(self, table: str, key: Key, ordered: bool) -> str:
         t = metadata.tables[table]
-        sql = f"SELECT {self._cols(t)} FROM {self.quote(table)} WHERE {self._where(key)}"
+        sql = f"SELECT {self._cols(t)} FROM {self.quote(table)} WHERE {self._where(key)}"  # noqa: S608
         if ordered:
             sql += " ORDER BY " + ", ".join(self.quote(c.name) for c in t.primary_key.columns)
         return sql
@@ -54,14 +61,14 @@ class _Sql:
     def insert(self, table: str, columns: Key) -> str:
         marks = ", ".join(self.marker for _ in columns)
         cols = ", ".join(self.quote(c) for c in columns)
-        return f"INSERT INTO {self.quote(table)} ({cols}) VALUES ({marks})"
+        return f"INSERT INTO {self.quote(table)} ({cols}) VALUES ({marks})"  # noqa: S608
 
     def update(self, table: str, key: Key, columns: Key) -> str:
         sets = ", ".join(f"{self.quote(c)} = {self.marker}" for c in columns)
-        return f"UPDATE {self.quote(table)} SET {sets} WHERE {self._where(key)}"
+        return f"UPDATE {self.quote(table)} SET {sets} WHERE {self._where(key)}"  # noqa: S608
 
     def delete(self, table: str, key: Key) -> str:
-        return f"DELETE FROM {self.quote(table)} WHERE {self._where(key)}"
+        return f"DELETE FROM {self.quote(table)} WHERE {self._where(key)}"  # noqa: S608
 
 
 @lru_cache(maxsize=8)
@@ -88,8 +95,9 @@ class SqlProjection:
         dialect = conn.dialect
         if dialect.paramstyle not in ("qmark", "format", "pyformat"):
             raise RuntimeError(f"unsupported DBAPI parameter style {dialect.paramstyle}")
-        self._sql = _dialect_sql(dialect.name, dialect.paramstyle,
-                                 dialect.identifier_preparer.quote)
+        self._sql = _dialect_sql(
+            dialect.name, dialect.paramstyle, dialect.identifier_preparer.quote
+        )
         self._cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         self._org_id = org_id
         self._stmt = self._sql.stmt

@@ -22,9 +22,7 @@ __all__ = [
     "UserInvitePayload",
 ]
 
-RoleName = Literal[
-    "gp", "gp_analyst", "admin", "counsel", "lender", "lp", "auditor", "regulator"
-]
+RoleName = Literal["gp", "gp_analyst", "admin", "counsel", "lender", "lp", "auditor", "regulator"]
 
 
 class _PublicKey(Payload):

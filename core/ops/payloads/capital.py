@@ -37,7 +37,7 @@ class CapitalCallCreatePayload(Payload):
     call_date: IsoDate
     due_date: IsoDate
     purpose: LongText = ""
-    excluded_lp_ids: LpIds = []
+    excluded_lp_ids: LpIds = Field(default_factory=list)
 
     _excluded = field_validator("excluded_lp_ids")(_distinct)
 
@@ -65,7 +65,7 @@ class DistributionCreatePayload(Payload):
     distribution_date: IsoDate
     source: Literal["income", "exit", "return_of_capital", "other"]
     note: LongText = ""
-    excluded_lp_ids: LpIds = []
+    excluded_lp_ids: LpIds = Field(default_factory=list)
 
     _excluded = field_validator("excluded_lp_ids")(_distinct)
 

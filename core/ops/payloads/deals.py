@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, Strict, model_validator
 
 from core.domain.deal_fields import DEAL_FIELDS, Provenance, check_field_value
 from core.domain.lifecycle import Stage
@@ -32,7 +32,8 @@ class DealFieldValue(Payload):
     """One descriptive field's new value (``None`` clears it) and where it came from."""
 
     value: Annotated[str, Field(max_length=4000)] | None
-    provenance: Provenance = Provenance.MANUAL
+    # Enums arrive as JSON strings; strictness stays on for every other field.
+    provenance: Annotated[Provenance, Strict(False)] = Provenance.MANUAL
     source_document_id: Uuid | None = None
     source_page: Annotated[int, Field(ge=1, le=100_000)] | None = None
 
@@ -66,7 +67,7 @@ class DealCreatePayload(Payload):
     name: ShortText
     currency: CurrencyCode
     fund_id: Uuid | None = None
-    fields: DealFields = {}
+    fields: DealFields = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _fields(self) -> DealCreatePayload:
@@ -76,7 +77,7 @@ class DealCreatePayload(Payload):
 
 class DealUpdatePayload(Payload):
     name: ShortText | None = None
-    fields: DealFields = {}
+    fields: DealFields = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _fields(self) -> DealUpdatePayload:
@@ -87,7 +88,7 @@ class DealUpdatePayload(Payload):
 
 
 class DealTransitionPayload(Payload):
-    to: Stage
+    to: Annotated[Stage, Strict(False)]
     fund_id: Uuid | None = None
     note: LongText = ""
 

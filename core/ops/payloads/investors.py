@@ -33,7 +33,7 @@ def _distinct_contacts(value: list[Contact]) -> list[Contact]:
 class LpCreatePayload(Payload):
     name: ShortText
     lp_type: Literal["institution", "individual", "family_office", "fund_of_funds", "gp"]
-    contacts: Contacts = []
+    contacts: Contacts = Field(default_factory=list)
 
     _contacts = field_validator("contacts")(_distinct_contacts)
 
@@ -44,9 +44,7 @@ class LpUpdatePayload(Payload):
     name: ShortText | None = None
     contacts: Contacts | None = None
 
-    _contacts = field_validator("contacts")(
-        lambda v: None if v is None else _distinct_contacts(v)
-    )
+    _contacts = field_validator("contacts")(lambda v: None if v is None else _distinct_contacts(v))
 
 
 class CommitmentCreatePayload(Payload):
