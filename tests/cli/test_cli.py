@@ -144,8 +144,11 @@ def test_demo_covers_every_stage_and_the_ledger(env: dict[str, str], demo: Path)
     assert calls == {"issued": 6, "draft": 1}
     assert partly_paid > 0
     assert dists[0] == 3
-    assert grants["counsel"] > 0 and grants["lender"] == 3 and grants["lp"] == 3
-    assert extracted >= 44 * 3 and docs == 44
+    assert grants["counsel"] > 0
+    assert grants["lender"] == 3
+    assert grants["lp"] == 3
+    assert extracted >= 44 * 3
+    assert docs == 44
 
 
 def test_ops_list_newest_first_and_by_kind(env: dict[str, str], demo: Path) -> None:
@@ -156,9 +159,11 @@ def test_ops_list_newest_first_and_by_kind(env: dict[str, str], demo: Path) -> N
     issues = run(
         "ops", "list", "--kind", "capital_call.issue", "--data-dir", demo, env=env
     ).stdout.splitlines()
-    assert len(issues) == 6 and all("capital_call.issue" in line for line in issues)
+    assert len(issues) == 6
+    assert all("capital_call.issue" in line for line in issues)
     bad = run("ops", "list", "--limit", "0", "--data-dir", demo, env=env, check=False)
-    assert bad.returncode == 2 and "at least 1" in bad.stderr
+    assert bad.returncode == 2
+    assert "at least 1" in bad.stderr
 
 
 def test_audit_verify_names_the_first_tampered_entry(
