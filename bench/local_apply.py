@@ -36,13 +36,24 @@ BATCH = 500
 
 
 def _org(root: Path) -> tuple[Workspace, str, DeviceKey, str]:
-    ws = Workspace.init(root / "store", org_name="Bench Capital", email="gp@bench.example",
-                        display_name="Bench GP")
+    ws = Workspace.init(
+        root / "store", org_name="Bench Capital", email="gp@bench.example", display_name="Bench GP"
+    )
     user_id, device_id, key = new_id(), new_id(), DeviceKey.generate()
-    ws.submit("user.invite", entity_id=user_id, payload={
-        "email": "analyst@bench.example", "display_name": "Analyst", "roles": ["gp_analyst"]})
-    ws.submit("device.enroll", entity_id=device_id, payload={
-        "user_id": user_id, "public_key": key.public_key, "name": "analyst laptop"})
+    ws.submit(
+        "user.invite",
+        entity_id=user_id,
+        payload={
+            "email": "analyst@bench.example",
+            "display_name": "Analyst",
+            "roles": ["gp_analyst"],
+        },
+    )
+    ws.submit(
+        "device.enroll",
+        entity_id=device_id,
+        payload={"user_id": user_id, "public_key": key.public_key, "name": "analyst laptop"},
+    )
     return ws, user_id, key, device_id
 
 
@@ -51,10 +62,18 @@ def _ops(ws: Workspace, user_id: str, device_id: str, key: DeviceKey, n: int) ->
     deals: list[str] = []
 
     def sign(kind: str, entity_id: str, payload: dict[str, Any], base: int | None) -> None:
-        op = UnsignedOp(op_id=new_id(), org_id=ws.org_id, device_id=device_id,
-                        device_seq=len(ops) + 1, actor_id=user_id, kind=kind,
-                        entity_id=entity_id, base_version=base, payload=payload,
-                        issued_at=utc_now_rfc3339())
+        op = UnsignedOp(
+            op_id=new_id(),
+            org_id=ws.org_id,
+            device_id=device_id,
+            device_seq=len(ops) + 1,
+            actor_id=user_id,
+            kind=kind,
+            entity_id=entity_id,
+            base_version=base,
+            payload=payload,
+            issued_at=utc_now_rfc3339(),
+        )
         ops.append(key.sign(op))
 
     for i in range(n):
@@ -62,19 +81,46 @@ def _ops(ws: Workspace, user_id: str, device_id: str, key: DeviceKey, n: int) ->
         if pick == 0 or not deals:
             deal_id = new_id()
             deals.append(deal_id)
-            sign("deal.create", deal_id, {"name": f"Deal {i}", "currency": "USD", "fields": {
-                "sponsor": {"value": "Crescent Ridge Partners"},
-                "property_type": {"value": "multifamily"},
-                "asking_price": {"value": f"{10_000_000 + i}.00"}}}, None)
+            sign(
+                "deal.create",
+                deal_id,
+                {
+                    "name": f"Deal {i}",
+                    "currency": "USD",
+                    "fields": {
+                        "sponsor": {"value": "Crescent Ridge Partners"},
+                        "property_type": {"value": "multifamily"},
+                        "asking_price": {"value": f"{10_000_000 + i}.00"},
+                    },
+                },
+                None,
+            )
         elif pick == 1:
-            sign("document.add", new_id(), {
-                "deal_id": deals[-1], "filename": f"om_{i}.pdf", "media_type": "application/pdf",
-                "size_bytes": 1_000_000, "sha256": hashlib.sha256(str(i).encode()).hexdigest(),
-            }, None)
+            sign(
+                "document.add",
+                new_id(),
+                {
+                    "deal_id": deals[-1],
+                    "filename": f"om_{i}.pdf",
+                    "media_type": "application/pdf",
+                    "size_bytes": 1_000_000,
+                    "sha256": hashlib.sha256(str(i).encode()).hexdigest(),
+                },
+                None,
+            )
         elif pick == 2:
-            sign("lp.create", new_id(), {"name": f"LP {i}", "lp_type": "institution",
-                 "contacts": [{"contact_id": new_id(), "name": "IR Desk",
-                               "email": f"ir{i}@lp.example"}]}, None)
+            sign(
+                "lp.create",
+                new_id(),
+                {
+                    "name": f"LP {i}",
+                    "lp_type": "institution",
+                    "contacts": [
+                        {"contact_id": new_id(), "name": "IR Desk", "email": f"ir{i}@lp.example"}
+                    ],
+                },
+                None,
+            )
         else:
             sign("deal.update", deals[-1], {"fields": {"city": {"value": "Austin, TX"}}}, 1)
     return ops
@@ -92,14 +138,18 @@ def _produced_rows(ws: Workspace, before: dict[str, int]) -> dict[str, list[tupl
     with ws.store.transaction() as conn:
         for t in PROJECTION_TABLES:
             got = [tuple(r) for r in conn.execute(select(t).where(t.c.org_id == ws.org_id))]
-            rows[t.name] = got[before.get(t.name, 0):] if t.name != "entities" else got
+            rows[t.name] = got[before.get(t.name, 0) :] if t.name != "entities" else got
     return rows
 
 
 def _raw_db(path: Path, schema_from: Path) -> sqlite3.Connection:
     src = sqlite3.connect(schema_from)
-    ddl = [sql for (sql,) in src.execute(
-        "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%'")]
+    ddl = [
+        sql
+        for (sql,) in src.execute(
+            "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%'"
+        )
+    ]
     src.close()
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
@@ -109,8 +159,13 @@ def _raw_db(path: Path, schema_from: Path) -> sqlite3.Connection:
     return conn
 
 
-def _raw_insert(conn: sqlite3.Connection, rows: dict[str, list[tuple[Any, ...]]],
-                per_op_rows: int, *, many: bool) -> float:
+def _raw_insert(
+    conn: sqlite3.Connection,
+    rows: dict[str, list[tuple[Any, ...]]],
+    per_op_rows: int,
+    *,
+    many: bool,
+) -> float:
     """Insert the rows in transactions of the same size as the apply's batches."""
     flat = [(name, r) for name, rs in rows.items() for r in rs]
     chunk = max(1, BATCH * per_op_rows)
@@ -158,10 +213,15 @@ def main() -> None:
             ws.close()
     ours, one, many_ = (statistics.median(x) for x in (apply_times, raw_one, raw_many))
     print(f"local apply: {args.ops} signed ops → {n_rows} projection rows, median of {args.runs}")
-    print(f"  Deal OS apply (verify + reduce + op log + audit): {args.ops / ours:,.0f} ops/s "
-          f"({ours * 1e6 / args.ops:.0f} µs/op)")
-    print(f"  raw sqlite3, one INSERT per row:  {args.ops / one:,.0f} ops/s  ratio {ours / one:.1f}×")
-    print(f"  raw sqlite3, executemany:         {args.ops / many_:,.0f} ops/s  ratio {ours / many_:.1f}×")
+    print(
+        f"  Deal OS apply (verify + reduce + op log + audit): {args.ops / ours:,.0f} ops/s "
+        f"({ours * 1e6 / args.ops:.0f} µs/op)"
+    )
+    for label, raw in (("one INSERT per row", one), ("executemany", many_)):
+        print(
+            f"  raw sqlite3, {label + ':':<20} {args.ops / raw:>9,.0f} ops/s  "
+            f"ratio {ours / raw:.1f}×"
+        )
     print("  target (DESIGN §7): within 3× of raw inserts of the same projection rows")
 
 

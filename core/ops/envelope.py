@@ -12,12 +12,27 @@ import datetime as dt
 import re
 from typing import Annotated, Any, Final
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+)
 
 from core.canonical_json import jcs
+from core.errors import OpRejected
 from core.ops.fields import Uuid, Uuid7
 
-__all__ = ["OP_SIGNING_PREFIX", "Envelope", "UnsignedOp", "canonical_bytes", "utc_now_rfc3339"]
+__all__ = [
+    "OP_SIGNING_PREFIX",
+    "Envelope",
+    "UnsignedOp",
+    "canonical_bytes",
+    "parse_envelope",
+    "utc_now_rfc3339",
+]
 
 OP_SIGNING_PREFIX: Final = b"dealos-op-v1\n"
 
@@ -85,3 +100,26 @@ def canonical_bytes(unsigned: dict[str, Any]) -> bytes:
     if "signature" in unsigned:
         raise ValueError("canonical bytes are computed without the signature field")
     return OP_SIGNING_PREFIX + jcs(unsigned)
+
+
+def parse_envelope(data: object) -> Envelope:
+    """The envelope in decoded JSON ``data``, or ``OpRejected`` naming the first bad field.
+
+    A field the protocol does not define is ``unknown_field`` (PROTOCOL.md: nothing can be
+    smuggled into an op), anything else malformed is ``invalid_payload``.
+    """
+    try:
+        return Envelope.model_validate(data)
+    except ValidationError as exc:
+        errors = exc.errors()
+        extra = [e for e in errors if e["type"] == "extra_forbidden"]
+        first = (extra or errors)[0]
+        path = ".".join(str(p) for p in first["loc"]) or None
+        if extra:
+            raise OpRejected(
+                "unknown_field", f"{path} is not a field of an op envelope", field=path
+            ) from None
+        message = first["msg"].removeprefix("Value error, ")
+        raise OpRejected(
+            "invalid_payload", f"{path}: {message}" if path else message, field=path
+        ) from None

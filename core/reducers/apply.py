@@ -155,6 +155,17 @@ def _genesis(
         raise OpRejected("invariant_violation", "the organization already exists")
     if op.entity_id != op.org_id:
         raise OpRejected("invalid_payload", "org.create acts on the org itself", field="entity_id")
+    # Genesis creates three entities at once; a shared id would collide half-way through.
+    for name, value, taken in (
+        ("actor_id", op.actor_id, {op.org_id}),
+        ("device_id", op.device_id, {op.org_id, op.actor_id}),
+    ):
+        if value in taken:
+            raise OpRejected(
+                "invalid_payload",
+                "the organization, its founder and the founder's device need distinct ids",
+                field=name,
+            )
     if op.base_version is not None:
         raise OpRejected(
             "invalid_payload", "a create carries base_version null", field="base_version"

@@ -7,6 +7,7 @@ from core.domain.lifecycle import Requirement, Stage, allowed_targets, transitio
 from core.domain.roles import Action, Role
 from core.ops.payloads import deals as p
 from core.reducers.context import OpContext, reducer
+from core.store.projection import Row
 
 __all__ = [
     "approval_record",
@@ -31,13 +32,19 @@ def fund_create(ctx: OpContext, payload: p.FundCreatePayload) -> None:
     )
 
 
-def _write_fields(
+FieldWrite = tuple[dict[str, str], Row | None]  # key, the new row (None: clear the field)
+
+
+def _field_writes(
     ctx: OpContext, deal_id: str, currency: str, fields: dict[str, p.DealFieldValue]
-) -> None:
+) -> list[FieldWrite]:
+    """Check every field first: a refused op must not leave some fields written."""
+    writes: list[FieldWrite] = []
     for name, item in sorted(fields.items()):
         where = f"payload.fields.{name}"
+        key = {"deal_id": deal_id, "field": name}
         if item.value is None:
-            ctx.store.delete("deal_fields", {"deal_id": deal_id, "field": name})
+            writes.append((key, None))
             continue
         spec = DEAL_FIELDS[name]
         if spec.type is FieldType.MONEY:
@@ -67,8 +74,15 @@ def _write_fields(
             "source_document_id": item.source_document_id,
             "source_page": item.source_page,
         }
-        key = {"deal_id": deal_id, "field": name}
-        if ctx.store.get("deal_fields", key) is None:
+        writes.append((key, row))
+    return writes
+
+
+def _write_fields(ctx: OpContext, writes: list[FieldWrite]) -> None:
+    for key, row in writes:
+        if row is None:
+            ctx.store.delete("deal_fields", key)
+        elif ctx.store.get("deal_fields", key) is None:
             ctx.store.insert("deal_fields", key | row)
         else:
             ctx.store.update("deal_fields", key, row)
@@ -84,6 +98,7 @@ def deal_create(ctx: OpContext, payload: p.DealCreatePayload) -> None:
                 f"the fund reports in {fund['currency']}",
                 field="payload.currency",
             )
+    writes = _field_writes(ctx, ctx.op.entity_id, payload.currency, payload.fields)
     ctx.store.insert(
         "deals",
         {
@@ -96,15 +111,16 @@ def deal_create(ctx: OpContext, payload: p.DealCreatePayload) -> None:
             "created_by": ctx.op.actor_id,
         },
     )
-    _write_fields(ctx, ctx.op.entity_id, payload.currency, payload.fields)
+    _write_fields(ctx, writes)
 
 
 @reducer("deal.update")
 def deal_update(ctx: OpContext, payload: p.DealUpdatePayload) -> None:
     deal = ctx.must_get("deals", "deal", "deal_id", ctx.op.entity_id, "entity_id")
+    writes = _field_writes(ctx, deal["deal_id"], deal["currency"], payload.fields)
     if payload.name is not None:
         ctx.store.update("deals", {"deal_id": deal["deal_id"]}, {"name": payload.name})
-    _write_fields(ctx, deal["deal_id"], deal["currency"], payload.fields)
+    _write_fields(ctx, writes)
 
 
 def _latest_approval(ctx: OpContext, deal_id: str, kind: str, since: int) -> str | None:

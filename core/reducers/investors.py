@@ -8,14 +8,20 @@ from core.reducers.context import OpContext, reducer
 __all__ = ["commitment_create", "lp_create", "lp_update"]
 
 
-def _insert_contacts(ctx: OpContext, lp_id: str, contacts: list[p.Contact]) -> None:
+def _check_contacts(ctx: OpContext, lp_id: str, contacts: list[p.Contact]) -> None:
+    """Before any write: a contact id may only be reused by the LP that already has it."""
     for i, c in enumerate(contacts):
-        if ctx.store.get("lp_contacts", {"contact_id": c.contact_id}) is not None:
+        existing = ctx.store.get("lp_contacts", {"contact_id": c.contact_id})
+        if existing is not None and existing["lp_id"] != lp_id:
             ctx.reject(
                 "invariant_violation",
                 "that contact id is already in use",
                 field=f"payload.contacts.{i}.contact_id",
             )
+
+
+def _insert_contacts(ctx: OpContext, lp_id: str, contacts: list[p.Contact]) -> None:
+    for c in contacts:
         ctx.store.insert(
             "lp_contacts",
             {
@@ -31,6 +37,7 @@ def _insert_contacts(ctx: OpContext, lp_id: str, contacts: list[p.Contact]) -> N
 
 @reducer("lp.create")
 def lp_create(ctx: OpContext, payload: p.LpCreatePayload) -> None:
+    _check_contacts(ctx, ctx.op.entity_id, payload.contacts)
     ctx.store.insert(
         "lps", {"lp_id": ctx.op.entity_id, "name": payload.name, "lp_type": payload.lp_type}
     )
@@ -42,6 +49,8 @@ def lp_update(ctx: OpContext, payload: p.LpUpdatePayload) -> None:
     lp_id = ctx.op.entity_id
     if payload.name is None and payload.contacts is None:
         ctx.reject("invalid_payload", "an update changes the name or the contacts", field="payload")
+    if payload.contacts is not None:
+        _check_contacts(ctx, lp_id, payload.contacts)
     if payload.name is not None:
         ctx.store.update("lps", {"lp_id": lp_id}, {"name": payload.name})
     if payload.contacts is not None:

@@ -20,7 +20,7 @@ from core.audit import AuditVerdict
 from core.errors import OpRejected, StoreError
 from core.ids import new_id
 from core.keys import KeyStore
-from core.ops.envelope import Envelope, UnsignedOp, utc_now_rfc3339
+from core.ops.envelope import Envelope, UnsignedOp, parse_envelope, utc_now_rfc3339
 from core.ops.signing import DeviceKey
 from core.reducers.apply import AppliedOp, apply_op
 from core.services.audit_trail import append_audit, sign_audit_head, verify_local_audit
@@ -173,18 +173,38 @@ class Workspace:
     ) -> list[OpResult]:
         """Verify and apply ops signed elsewhere, all in one transaction.
 
-        Any refusal rolls the whole batch back and is raised with the op that caused it.
+        Any refusal rolls the whole batch back, is audited, and is raised with the op that
+        caused it.
         """
         results = []
-        with self.store.transaction() as conn:
-            projection = SqlProjection(conn, self.org_id)
-            for envelope in envelopes:
-                applied = apply_op(projection, envelope, verify=True)
-                self._record(conn, envelope, applied, status=status, sign_head=False)
-                results.append(
-                    OpResult(applied.op_id, applied.kind, applied.entity_id, applied.version)
-                )
-            sign_audit_head(conn, self._key)
+        envelope: Envelope | None = None
+        try:
+            with self.store.transaction() as conn:
+                projection = SqlProjection(conn, self.org_id)
+                for envelope in envelopes:
+                    applied = apply_op(projection, envelope, verify=True)
+                    self._record(conn, envelope, applied, status=status, sign_head=False)
+                    results.append(
+                        OpResult(applied.op_id, applied.kind, applied.entity_id, applied.version)
+                    )
+                sign_audit_head(conn, self._key)
+        except OpRejected as exc:
+            # DESIGN §4: every refused mutation is audited, not only those authored here.
+            if envelope is not None:
+                with self.store.transaction() as conn:
+                    append_audit(
+                        conn,
+                        self._key,
+                        event="op.refused",
+                        op_id=envelope.op_id,
+                        kind=envelope.kind,
+                        entity_id=envelope.entity_id,
+                        actor_id=envelope.actor_id,
+                        device_id=envelope.device_id,
+                        code=exc.code,
+                        detail=exc.message,
+                    )
+            raise
         return results
 
     def _record(
@@ -243,9 +263,13 @@ class Workspace:
                 .order_by(op_log.c.server_seq.is_(None), op_log.c.server_seq, op_log.c.local_seq)
             )
             for op_id, raw in conn.execute(stmt):
-                envelope = Envelope.model_validate(json.loads(raw))
                 try:
-                    apply_op(projection, envelope, verify=True)
+                    apply_op(projection, parse_envelope(json.loads(raw)), verify=True)
+                except ValueError as exc:  # not UTF-8, not JSON: the bytes themselves changed
+                    raise StoreError(
+                        f"op {op_id} in the log is not a readable envelope ({exc}); "
+                        "the op log was altered or this build cannot read it"
+                    ) from exc
                 except OpRejected as exc:
                     raise StoreError(
                         f"op {op_id} in the log no longer applies ({exc.code}: {exc.message}); "

@@ -45,15 +45,17 @@ class _Sql:
             self.cache[spec] = sql
         return sql
 
-    def _where(self, key: Sequence[str]) -> str:
-        return " AND ".join(f"{self.quote(c)} = {self.marker}" for c in ("org_id", *key))
+    def _where(self, key: Sequence[str], nulls: Sequence[str] = ()) -> str:
+        equal = " AND ".join(f"{self.quote(c)} = {self.marker}" for c in ("org_id", *key))
+        return equal + "".join(f" AND {self.quote(c)} IS NULL" for c in nulls)
 
     def _cols(self, t: Table) -> str:
         return ", ".join(self.quote(c.name) for c in t.columns)
 
-    def select(self, table: str, key: Key, ordered: bool) -> str:
+    def select(self, table: str, key: Key, ordered: bool, nulls: Key = ()) -> str:
         t = metadata.tables[table]
-        sql = f"SELECT {self._cols(t)} FROM {self.quote(table)} WHERE {self._where(key)}"  # noqa: S608
+        where = self._where(key, nulls)
+        sql = f"SELECT {self._cols(t)} FROM {self.quote(table)} WHERE {where}"  # noqa: S608
         if ordered:
             sql += " ORDER BY " + ", ".join(self.quote(c.name) for c in t.primary_key.columns)
         return sql
@@ -63,12 +65,12 @@ class _Sql:
         cols = ", ".join(self.quote(c) for c in columns)
         return f"INSERT INTO {self.quote(table)} ({cols}) VALUES ({marks})"  # noqa: S608
 
-    def update(self, table: str, key: Key, columns: Key) -> str:
+    def update(self, table: str, key: Key, columns: Key, nulls: Key = ()) -> str:
         sets = ", ".join(f"{self.quote(c)} = {self.marker}" for c in columns)
-        return f"UPDATE {self.quote(table)} SET {sets} WHERE {self._where(key)}"  # noqa: S608
+        return f"UPDATE {self.quote(table)} SET {sets} WHERE {self._where(key, nulls)}"  # noqa: S608
 
-    def delete(self, table: str, key: Key) -> str:
-        return f"DELETE FROM {self.quote(table)} WHERE {self._where(key)}"  # noqa: S608
+    def delete(self, table: str, key: Key, nulls: Key = ()) -> str:
+        return f"DELETE FROM {self.quote(table)} WHERE {self._where(key, nulls)}"  # noqa: S608
 
 
 @lru_cache(maxsize=8)
@@ -107,8 +109,12 @@ class SqlProjection:
         return self._org_id
 
     def _fetch(self, table: str, key: Mapping[str, Any], ordered: bool) -> list[Row]:
-        sql = self._stmt("select", table, tuple(key), ordered)
-        self._cursor.execute(sql, (self._org_id, *key.values()))
+        if None in key.values():
+            cols, params, nulls = _split_nulls(key)
+            sql = self._stmt("select", table, cols, ordered, nulls)
+        else:
+            sql, params = self._stmt("select", table, tuple(key), ordered), tuple(key.values())
+        self._cursor.execute(sql, (self._org_id, *params))
         names = _COLUMNS[table]
         booleans = _BOOLEAN_COLUMNS[table]
         rows = []
@@ -132,9 +138,23 @@ class SqlProjection:
         self._cursor.execute(self._stmt("insert", table, columns), (self._org_id, *row.values()))
 
     def update(self, table: str, key: Mapping[str, Any], values: Mapping[str, Any]) -> None:
-        sql = self._stmt("update", table, tuple(key), tuple(values))
-        self._cursor.execute(sql, (*values.values(), self._org_id, *key.values()))
+        cols, params, nulls = _split_nulls(key)
+        sql = self._stmt("update", table, cols, tuple(values), *((nulls,) if nulls else ()))
+        self._cursor.execute(sql, (*values.values(), self._org_id, *params))
 
     def delete(self, table: str, key: Mapping[str, Any]) -> None:
-        sql = self._stmt("delete", table, tuple(key))
-        self._cursor.execute(sql, (self._org_id, *key.values()))
+        cols, params, nulls = _split_nulls(key)
+        sql = self._stmt("delete", table, cols, *((nulls,) if nulls else ()))
+        self._cursor.execute(sql, (self._org_id, *params))
+
+
+def _split_nulls(key: Mapping[str, Any]) -> tuple[Key, tuple[Any, ...], Key]:
+    """Key columns compared with ``=``, their values, and the columns that must be NULL.
+
+    ``col = NULL`` is never true in SQL; a None in a key means "is null", as it does for
+    :class:`~core.store.memory.MemoryProjection`.
+    """
+    if None not in key.values():
+        return tuple(key), tuple(key.values()), ()
+    cols = tuple(k for k, v in key.items() if v is not None)
+    return cols, tuple(key[k] for k in cols), tuple(k for k, v in key.items() if v is None)

@@ -29,8 +29,10 @@ def keyring_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def workspace(tmp_path: Path, keyring_file: Path) -> Iterator[Workspace]:
     """Harbor Point Capital in a real SQLite store (WAL) with the device key in a file."""
     ws = Workspace.init(
-        tmp_path / "data", org_name="Harbor Point Capital",
-        email="maria@harborpoint.example", display_name="Maria Founder",
+        tmp_path / "data",
+        org_name="Harbor Point Capital",
+        email="maria@harborpoint.example",
+        display_name="Maria Founder",
     )
     yield ws
     ws.close()

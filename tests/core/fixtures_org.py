@@ -13,25 +13,22 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from sinks import MemorySink, WorkspaceSink
 
 from core.errors import OpRejected
 from core.ids import new_id
 from core.ops.envelope import Envelope, UnsignedOp, utc_now_rfc3339
 from core.ops.kinds import KINDS
 from core.ops.signing import DeviceKey
-from core.reducers.apply import apply_op
 from core.services.workspace import Workspace
-from core.store.memory import MemoryProjection
 from core.store.projection import Row
-from core.store.sql_projection import SqlProjection
 
-__all__ = ["Actor", "MemorySink", "OrgBuilder", "WorkspaceSink", "db_counts"]
+__all__ = ["Actor", "MemorySink", "OrgBuilder", "WorkspaceSink", "document_payload"]
 
 AUTO: Any = object()  # base_version: null for a create, the entity's current version otherwise
 
@@ -47,51 +44,6 @@ class Actor:
     seq: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
 
-class MemorySink:
-    def __init__(self, org_id: str) -> None:
-        self.store = MemoryProjection(org_id)
-
-    def apply(self, envelope: Envelope) -> None:
-        apply_op(self.store, envelope)
-
-    def get(self, table: str, key: dict[str, Any]) -> Row | None:
-        return self.store.get(table, key)
-
-    def rows(self, table: str, where: dict[str, Any]) -> list[Row]:
-        return self.store.rows(table, where)
-
-    def state(self) -> object:
-        return self.store.dump()
-
-
-class WorkspaceSink:
-    def __init__(self, ws: Workspace) -> None:
-        self.ws = ws
-
-    def apply(self, envelope: Envelope) -> None:
-        self.ws.apply_signed([envelope])
-
-    def get(self, table: str, key: dict[str, Any]) -> Row | None:
-        with self.ws.store.transaction() as conn:
-            return SqlProjection(conn, self.ws.org_id).get(table, key)
-
-    def rows(self, table: str, where: dict[str, Any]) -> list[Row]:
-        with self.ws.store.transaction() as conn:
-            return SqlProjection(conn, self.ws.org_id).rows(table, where)
-
-    def state(self) -> object:
-        return self.ws.digest(), db_counts(self.ws)
-
-
-def db_counts(ws: Workspace) -> dict[str, int]:
-    """Row counts of the local log tables, read through a separate raw connection."""
-    with sqlite3.connect(ws.store.path) as raw:
-        return {
-            t: raw.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # noqa: S608
-            for t in ("op_log", "outbox", "audit_log")
-        }
-
-
 def genesis_payload(key: DeviceKey, currency: str) -> dict[str, Any]:
     return {
         "name": "Harbor Point Capital",
@@ -104,13 +56,15 @@ def genesis_payload(key: DeviceKey, currency: str) -> dict[str, Any]:
 class OrgBuilder:
     """One organization, its founder (GP + admin) and helpers that read like a fund's day."""
 
-    def __init__(self, sink: MemorySink | WorkspaceSink, org_id: str, founder: Actor,
-                 currency: str = "USD") -> None:
+    def __init__(
+        self, sink: MemorySink | WorkspaceSink, org_id: str, founder: Actor, currency: str = "USD"
+    ) -> None:
         self.sink = sink
         self.org_id = org_id
         self.founder = founder
         self.currency = currency
         self._names = itertools.count(1)
+        self.accepted: list[Envelope] = []  # every envelope applied, in order
 
     # -- construction ------------------------------------------------------------------
 
@@ -125,15 +79,21 @@ class OrgBuilder:
     @classmethod
     def on_workspace(cls, ws: Workspace, currency: str = "USD") -> OrgBuilder:
         key = ws.keys.device_key(ws.device_id)
-        founder = Actor(ws.user_id, ws.device_id, key, ("gp", "admin"),
-                        itertools.count(1_000_000))
+        founder = Actor(ws.user_id, ws.device_id, key, ("gp", "admin"), itertools.count(1_000_000))
         return cls(WorkspaceSink(ws), ws.org_id, founder, currency)
 
     # -- ops ---------------------------------------------------------------------------
 
-    def envelope(self, kind: str, payload: dict[str, Any], *, by: Actor | None = None,
-                 entity_id: str | None = None, base_version: Any = AUTO,
-                 org_id: str | None = None) -> Envelope:
+    def envelope(
+        self,
+        kind: str,
+        payload: dict[str, Any],
+        *,
+        by: Actor | None = None,
+        entity_id: str | None = None,
+        base_version: Any = AUTO,
+        org_id: str | None = None,
+    ) -> Envelope:
         actor = by or self.founder
         entity_id = entity_id or new_id()
         if base_version is AUTO:
@@ -141,20 +101,35 @@ class OrgBuilder:
             create = spec.concurrency == "create"
             base_version = None if create else self.version(entity_id)
         op = UnsignedOp(
-            op_id=new_id(), org_id=org_id or self.org_id, device_id=actor.device_id,
-            device_seq=next(actor.seq), actor_id=actor.user_id, kind=kind,
-            entity_id=entity_id, base_version=base_version, payload=payload,
+            op_id=new_id(),
+            org_id=org_id or self.org_id,
+            device_id=actor.device_id,
+            device_seq=next(actor.seq),
+            actor_id=actor.user_id,
+            kind=kind,
+            entity_id=entity_id,
+            base_version=base_version,
+            payload=payload,
             issued_at=utc_now_rfc3339(),
         )
         return actor.key.sign(op)
 
-    def submit(self, kind: str, payload: dict[str, Any], *, by: Actor | None = None,
-               entity_id: str | None = None, base_version: Any = AUTO,
-               org_id: str | None = None) -> str:
+    def submit(
+        self,
+        kind: str,
+        payload: dict[str, Any],
+        *,
+        by: Actor | None = None,
+        entity_id: str | None = None,
+        base_version: Any = AUTO,
+        org_id: str | None = None,
+    ) -> str:
         """Sign and apply one op; returns its entity id. Raises ``OpRejected``."""
-        envelope = self.envelope(kind, payload, by=by, entity_id=entity_id,
-                                 base_version=base_version, org_id=org_id)
+        envelope = self.envelope(
+            kind, payload, by=by, entity_id=entity_id, base_version=base_version, org_id=org_id
+        )
         self.sink.apply(envelope)
+        self.accepted.append(envelope)
         return envelope.entity_id
 
     def refused(self, kind: str, payload: dict[str, Any], **kw: Any) -> OpRejected:
@@ -180,40 +155,72 @@ class OrgBuilder:
     def user(self, *roles: str, name: str | None = None) -> Actor:
         """Invite a user holding ``roles`` and enroll a device for them (as the admin)."""
         name = name or f"user{next(self._names)}"
-        user_id = self.submit("user.invite", {
-            "email": f"{name}@harborpoint.example", "display_name": name.title(),
-            "roles": list(roles),
-        })
+        user_id = self.submit(
+            "user.invite",
+            {
+                "email": f"{name}@harborpoint.example",
+                "display_name": name.title(),
+                "roles": list(roles),
+            },
+        )
         key = DeviceKey.generate()
-        device_id = self.submit("device.enroll", {
-            "user_id": user_id, "public_key": key.public_key, "name": f"{name}'s laptop",
-        })
+        device_id = self.submit(
+            "device.enroll",
+            {
+                "user_id": user_id,
+                "public_key": key.public_key,
+                "name": f"{name}'s laptop",
+            },
+        )
         return Actor(user_id, device_id, key, roles)
 
     def entitle(self, user: Actor, scope_type: str, scope_id: str) -> str:
-        return self.submit("entitlement.grant", {
-            "user_id": user.user_id, "scope_type": scope_type, "scope_id": scope_id,
-        })
+        return self.submit(
+            "entitlement.grant",
+            {
+                "user_id": user.user_id,
+                "scope_type": scope_type,
+                "scope_id": scope_id,
+            },
+        )
 
     # -- funds, LPs, deals ---------------------------------------------------------------
 
     def fund(self, currency: str | None = None, *, by: Actor | None = None) -> str:
-        return self.submit("fund.create", {
-            "name": f"Harbor Point Fund {next(self._names)}",
-            "currency": currency or self.currency, "vintage_year": 2026,
-        }, by=by)
+        return self.submit(
+            "fund.create",
+            {
+                "name": f"Harbor Point Fund {next(self._names)}",
+                "currency": currency or self.currency,
+                "vintage_year": 2026,
+            },
+            by=by,
+        )
 
-    def lp(self, name: str | None = None, *, by: Actor | None = None,
-           entity_id: str | None = None) -> str:
-        return self.submit("lp.create", {
-            "name": name or f"LP {next(self._names)}", "lp_type": "institution",
-        }, by=by, entity_id=entity_id)
+    def lp(
+        self, name: str | None = None, *, by: Actor | None = None, entity_id: str | None = None
+    ) -> str:
+        return self.submit(
+            "lp.create",
+            {
+                "name": name or f"LP {next(self._names)}",
+                "lp_type": "institution",
+            },
+            by=by,
+            entity_id=entity_id,
+        )
 
     def commit(self, fund_id: str, lp_id: str, amount: str, currency: str | None = None) -> str:
-        return self.submit("commitment.create", {
-            "fund_id": fund_id, "lp_id": lp_id, "amount": amount,
-            "currency": currency or self.currency, "committed_on": "2026-01-15",
-        })
+        return self.submit(
+            "commitment.create",
+            {
+                "fund_id": fund_id,
+                "lp_id": lp_id,
+                "amount": amount,
+                "currency": currency or self.currency,
+                "committed_on": "2026-01-15",
+            },
+        )
 
     def fund_with_lps(self, *amounts: str, currency: str | None = None) -> tuple[str, list[str]]:
         """A fund and one LP per commitment amount, LP ids in the given order."""
@@ -223,29 +230,45 @@ class OrgBuilder:
             self.commit(fund_id, lp_id, amount, currency)
         return fund_id, lps
 
-    def deal(self, *, fund_id: str | None = None, by: Actor | None = None,
-             currency: str | None = None) -> str:
+    def deal(
+        self, *, fund_id: str | None = None, by: Actor | None = None, currency: str | None = None
+    ) -> str:
         payload: dict[str, Any] = {
-            "name": f"Deal {next(self._names)}", "currency": currency or self.currency,
+            "name": f"Deal {next(self._names)}",
+            "currency": currency or self.currency,
         }
         if fund_id is not None:
             payload["fund_id"] = fund_id
         return self.submit("deal.create", payload, by=by)
 
-    def move(self, deal_id: str, *stages: str, by: Actor | None = None,
-             fund_id: str | None = None) -> None:
+    def move(
+        self, deal_id: str, *stages: str, by: Actor | None = None, fund_id: str | None = None
+    ) -> None:
         for stage in stages:
             payload: dict[str, Any] = {"to": stage}
             if fund_id is not None and stage == "closed":
                 payload["fund_id"] = fund_id
             self.submit("deal.transition", payload, by=by, entity_id=deal_id)
 
-    def vote(self, deal_id: str, decision: str = "approve", *, kind: str = "ic_vote",
-             by: Actor | None = None) -> str:
+    def vote(
+        self,
+        deal_id: str,
+        decision: str = "approve",
+        *,
+        kind: str = "ic_vote",
+        by: Actor | None = None,
+    ) -> str:
         approval_id = new_id()
-        self.submit("approval.record", {
-            "approval_id": approval_id, "approval_type": kind, "decision": decision,
-        }, by=by, entity_id=deal_id)
+        self.submit(
+            "approval.record",
+            {
+                "approval_id": approval_id,
+                "approval_type": kind,
+                "decision": decision,
+            },
+            by=by,
+            entity_id=deal_id,
+        )
         return approval_id
 
     def counsel(self, deal_id: str) -> Actor:
@@ -256,8 +279,7 @@ class OrgBuilder:
 
     def deal_in(self, stage: str, *, fund_id: str | None = None) -> str:
         """A deal driven by the founder (and counsel where needed) up to ``stage``."""
-        path = ["screening", "underwriting", "ic_review", "approved", "closing", "closed",
-                "exited"]
+        path = ["screening", "underwriting", "ic_review", "approved", "closing", "closed", "exited"]
         deal_id = self.deal()
         if stage == "dead":
             self.move(deal_id, "dead")
@@ -274,33 +296,68 @@ class OrgBuilder:
 
     # -- money ---------------------------------------------------------------------------
 
-    def call(self, fund_id: str, amount: str, *, basis: str = "commitment",
-             by: Actor | None = None, **extra: Any) -> str:
-        return self.submit("capital_call.create", {
-            "fund_id": fund_id, "amount": amount, "currency": extra.pop("currency", None)
-            or self.currency, "basis": basis, "call_date": "2026-03-01",
-            "due_date": "2026-03-31", **extra,
-        }, by=by)
+    def call(
+        self,
+        fund_id: str,
+        amount: str,
+        *,
+        basis: str = "commitment",
+        by: Actor | None = None,
+        **extra: Any,
+    ) -> str:
+        return self.submit(
+            "capital_call.create",
+            {
+                "fund_id": fund_id,
+                "amount": amount,
+                "currency": extra.pop("currency", None) or self.currency,
+                "basis": basis,
+                "call_date": "2026-03-01",
+                "due_date": "2026-03-31",
+                **extra,
+            },
+            by=by,
+        )
 
     def issue(self, entity_id: str, *, by: Actor | None = None) -> None:
-        kind = "capital_call.issue" if self.row("capital_calls", call_id=entity_id) else (
-            "distribution.issue")
+        kind = (
+            "capital_call.issue"
+            if self.row("capital_calls", call_id=entity_id)
+            else ("distribution.issue")
+        )
         self.submit(kind, {"note": "issued"}, by=by, entity_id=entity_id)
 
     def pay(self, call_id: str, lp_id: str, amount: str, *, by: Actor | None = None) -> str:
         payment_id = new_id()
-        self.submit("capital_call.payment", {
-            "payment_id": payment_id, "lp_id": lp_id, "amount": amount,
-            "currency": self.currency, "paid_on": "2026-03-20",
-        }, by=by, entity_id=call_id)
+        self.submit(
+            "capital_call.payment",
+            {
+                "payment_id": payment_id,
+                "lp_id": lp_id,
+                "amount": amount,
+                "currency": self.currency,
+                "paid_on": "2026-03-20",
+            },
+            by=by,
+            entity_id=call_id,
+        )
         return payment_id
 
-    def distribution(self, fund_id: str, amount: str, *, basis: str = "paid_in",
-                     by: Actor | None = None) -> str:
-        return self.submit("distribution.create", {
-            "fund_id": fund_id, "amount": amount, "currency": self.currency, "basis": basis,
-            "distribution_date": "2026-09-30", "source": "income",
-        }, by=by)
+    def distribution(
+        self, fund_id: str, amount: str, *, basis: str = "paid_in", by: Actor | None = None
+    ) -> str:
+        return self.submit(
+            "distribution.create",
+            {
+                "fund_id": fund_id,
+                "amount": amount,
+                "currency": self.currency,
+                "basis": basis,
+                "distribution_date": "2026-09-30",
+                "source": "income",
+            },
+            by=by,
+        )
 
     def paid_in_fund(self, *amounts: str) -> tuple[str, list[str]]:
         """A fund whose LPs have each paid in a tenth of their commitment."""
@@ -317,7 +374,10 @@ class OrgBuilder:
 
 def document_payload(deal_id: str) -> dict[str, Any]:
     return {
-        "deal_id": deal_id, "filename": "offering-memorandum.pdf", "title": "OM",
-        "media_type": "application/pdf", "size_bytes": 482_113,
+        "deal_id": deal_id,
+        "filename": "offering-memorandum.pdf",
+        "title": "OM",
+        "media_type": "application/pdf",
+        "size_bytes": 482_113,
         "sha256": hashlib.sha256(b"OM").hexdigest(),
     }

@@ -40,15 +40,19 @@ def reference_allocation(
 # -- worked examples -------------------------------------------------------------------
 
 
-def test_a_call_on_three_lps_goes_to_the_cent_with_the_odd_cent_to_the_largest_remainder() -> (
-    None
-):
-    weights = {"lp-a": Decimal("5000000.00"), "lp-b": Decimal("3000000.00"),
-               "lp-c": Decimal("2000000.00")}
+def test_a_call_on_three_lps_goes_to_the_cent_with_the_odd_cent_to_the_largest_remainder() -> None:
+    weights = {
+        "lp-a": Decimal("5000000.00"),
+        "lp-b": Decimal("3000000.00"),
+        "lp-c": Decimal("2000000.00"),
+    }
     parts = allocate_pro_rata(Decimal("1000000.01"), weights, "USD")
     # Exact shares: 500000.005, 300000.003, 200000.002 -> floors leave one cent for lp-a.
-    assert parts == {"lp-a": Decimal("500000.01"), "lp-b": Decimal("300000.00"),
-                     "lp-c": Decimal("200000.00")}
+    assert parts == {
+        "lp-a": Decimal("500000.01"),
+        "lp-b": Decimal("300000.00"),
+        "lp-c": Decimal("200000.00"),
+    }
     assert sum(parts.values()) == Decimal("1000000.01")
 
 
@@ -56,14 +60,19 @@ def test_equal_commitments_leave_the_odd_cents_to_the_smallest_lp_ids() -> None:
     # Inserted largest id first: the tie-break must not depend on dict order.
     weights = {lp: Decimal("100") for lp in ("lp-d", "lp-c", "lp-b", "lp-a")}
     parts = allocate_pro_rata(Decimal("0.02"), weights, "USD")
-    assert parts == {"lp-a": Decimal("0.01"), "lp-b": Decimal("0.01"),
-                     "lp-c": Decimal("0.00"), "lp-d": Decimal("0.00")}
+    assert parts == {
+        "lp-a": Decimal("0.01"),
+        "lp-b": Decimal("0.01"),
+        "lp-c": Decimal("0.00"),
+        "lp-d": Decimal("0.00"),
+    }
     assert list(parts) == ["lp-d", "lp-c", "lp-b", "lp-a"]
 
 
 def test_three_way_split_of_one_hundred_dollars() -> None:
-    parts = allocate_pro_rata(Decimal("100.00"), {"x": Decimal(1), "y": Decimal(1),
-                                                  "z": Decimal(1)}, "USD")
+    parts = allocate_pro_rata(
+        Decimal("100.00"), {"x": Decimal(1), "y": Decimal(1), "z": Decimal(1)}, "USD"
+    )
     assert parts == {"x": Decimal("33.34"), "y": Decimal("33.33"), "z": Decimal("33.33")}
 
 
@@ -115,8 +124,7 @@ WEIGHT = st.one_of(
 
 
 @st.composite
-def allocations(draw: st.DrawFn, *, signed: bool = True) -> tuple[Decimal, dict[str, Decimal],
-                                                                    str]:
+def allocations(draw: st.DrawFn, *, signed: bool = True) -> tuple[Decimal, dict[str, Decimal], str]:
     currency = draw(CURRENCIES)
     exp = -minor_unit(currency).as_tuple().exponent  # type: ignore[operator]
     low = -(10**15) if signed else 0

@@ -74,9 +74,22 @@ def test_published_rfc8785_vectors(name: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "escaped"),
-    [("\b", "\\b"), ("\t", "\\t"), ("\n", "\\n"), ("\f", "\\f"), ("\r", "\\r"),
-     ("\x00", "\\u0000"), ("\x1f", "\\u001f"), ("\x0b", "\\u000b"), ('"', '\\"'),
-     ("\\", "\\\\"), ("/", "/"), ("\x7f", "\x7f"), ("\u2028", "\u2028"), ("é", "é")],
+    [
+        ("\b", "\\b"),
+        ("\t", "\\t"),
+        ("\n", "\\n"),
+        ("\f", "\\f"),
+        ("\r", "\\r"),
+        ("\x00", "\\u0000"),
+        ("\x1f", "\\u001f"),
+        ("\x0b", "\\u000b"),
+        ('"', '\\"'),
+        ("\\", "\\\\"),
+        ("/", "/"),
+        ("\x7f", "\x7f"),
+        ("\u2028", "\u2028"),
+        ("é", "é"),
+    ],
 )
 def test_strings_escape_only_quote_backslash_and_control_characters(
     text: str, escaped: str
@@ -90,14 +103,20 @@ def test_canonical_bytes_never_cover_a_signature() -> None:
 
 
 JSON_LEAVES = st.one_of(
-    st.none(), st.booleans(), st.integers(-(2**53) + 1, 2**53 - 1), st.text(max_size=12),
-    st.text(alphabet="\x00\x1f\x7f\"\\/aZ\u20ac\U0001f600\ufb33", max_size=6),
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**53) + 1, 2**53 - 1),
+    st.text(max_size=12),
+    st.text(alphabet='\x00\x1f\x7f"\\/aZ\u20ac\U0001f600\ufb33', max_size=6),
 )
 JSON_VALUES = st.recursive(
     JSON_LEAVES,
-    lambda inner: st.lists(inner, max_size=4)
-    | st.dictionaries(st.text(max_size=6) | st.sampled_from(["\r", "\ufb33", "\U0001f600"]),
-                      inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(
+            st.text(max_size=6) | st.sampled_from(["\r", "\ufb33", "\U0001f600"]), inner, max_size=4
+        )
+    ),
     max_leaves=20,
 )
 
@@ -114,12 +133,20 @@ def test_the_fast_canonicalizer_agrees_with_the_rfc8785_package(value: Any) -> N
 @pytest.fixture
 def signed_call(org: OrgBuilder) -> Envelope:
     """Maria signs a draft capital call with a nested, non-ASCII payload."""
-    return org.envelope("capital_call.create", {
-        "fund_id": new_id(), "amount": "2500000.00", "currency": "EUR", "basis": "commitment",
-        "call_date": "2026-03-01", "due_date": "2026-03-31", "purpose": "Acquisition — Lyon",
-        "excluded_lp_ids": [new_id(), new_id()],
-        "meta": {"nested": {"deeper": [1, True, None, "z"]}},
-    })
+    return org.envelope(
+        "capital_call.create",
+        {
+            "fund_id": new_id(),
+            "amount": "2500000.00",
+            "currency": "EUR",
+            "basis": "commitment",
+            "call_date": "2026-03-01",
+            "due_date": "2026-03-31",
+            "purpose": "Acquisition — Lyon",
+            "excluded_lp_ids": [new_id(), new_id()],
+            "meta": {"nested": {"deeper": [1, True, None, "z"]}},
+        },
+    )
 
 
 def test_a_signed_op_verifies_under_its_device_key(org: OrgBuilder, signed_call: Envelope) -> None:
@@ -153,7 +180,7 @@ def _as_envelope(message: bytes, signature: str) -> Envelope | None:
     if not message.startswith(OP_SIGNING_PREFIX):
         return None
     try:
-        data = json.loads(message[len(OP_SIGNING_PREFIX):].decode("utf-8"))
+        data = json.loads(message[len(OP_SIGNING_PREFIX) :].decode("utf-8"))
         envelope = Envelope.model_validate({**data, "signature": signature})
     except (ValueError, TypeError):
         return None
@@ -221,9 +248,11 @@ def test_changing_any_character_of_the_signature_is_refused(
     alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
     sig = signed_call.signature
     for i, char in enumerate(sig):
-        for other in (alphabet[(alphabet.index(char) + 1) % 64],
-                      alphabet[(alphabet.index(char) + 32) % 64]):
-            forged = signed_call.model_copy(update={"signature": sig[:i] + other + sig[i + 1:]})
+        for other in (
+            alphabet[(alphabet.index(char) + 1) % 64],
+            alphabet[(alphabet.index(char) + 32) % 64],
+        ):
+            forged = signed_call.model_copy(update={"signature": sig[:i] + other + sig[i + 1 :]})
             with pytest.raises(OpRejected) as info:
                 verify_envelope(forged, public_key)
             assert info.value.code == "invalid_signature", (i, other)

@@ -46,8 +46,28 @@ def test_non_numbers_are_refused(raw: object) -> None:
 
 @pytest.mark.parametrize(
     "raw",
-    ["", " ", "1e5", "1E5", "NaN", "nan", "Infinity", "-Infinity", "sNaN", " 1.00", "1.00 ",
-     "1_000.00", "1,000.00", "abc", "0x10", "1.2.3", "--1", "1.00\n", "١٢٣", "１２３.４５"],
+    [
+        "",
+        " ",
+        "1e5",
+        "1E5",
+        "NaN",
+        "nan",
+        "Infinity",
+        "-Infinity",
+        "sNaN",
+        " 1.00",
+        "1.00 ",
+        "1_000.00",
+        "1,000.00",
+        "abc",
+        "0x10",
+        "1.2.3",
+        "--1",
+        "1.00\n",
+        "١٢٣",
+        "１２３.４５",
+    ],
 )
 def test_strings_that_are_not_plain_decimals_are_refused(raw: str) -> None:
     with pytest.raises(MoneyError):
@@ -56,8 +76,14 @@ def test_strings_that_are_not_plain_decimals_are_refused(raw: str) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "currency"),
-    [("1.001", "USD"), ("0.005", "EUR"), ("1.5", "JPY"), ("100.0001", "KWD"),
-     (Decimal("0.001"), "USD"), (Decimal("1.1"), "JPY")],
+    [
+        ("1.001", "USD"),
+        ("0.005", "EUR"),
+        ("1.5", "JPY"),
+        ("100.0001", "KWD"),
+        (Decimal("0.001"), "USD"),
+        (Decimal("1.1"), "JPY"),
+    ],
 )
 def test_more_precision_than_the_currency_allows_is_an_error_not_a_rounding(
     raw: object, currency: str
@@ -139,6 +165,8 @@ def test_arbitrary_text_is_money_only_when_it_is_a_plain_decimal(text: str) -> N
         value = parse_amount(text, "USD")
     except MoneyError:
         return
-    assert text == text.strip() and text.isascii() and "e" not in text.lower()
+    assert text == text.strip()
+    assert text.isascii()
+    assert "e" not in text.lower()
     assert value == Decimal(text)
     assert value.as_tuple().exponent == -2

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, Strict, model_validator
+from pydantic import AfterValidator, Field, Strict, model_validator
 
 from core.domain.deal_fields import DEAL_FIELDS, Provenance, check_field_value
 from core.domain.lifecycle import Stage
@@ -48,10 +48,7 @@ class DealFieldValue(Payload):
         return self
 
 
-DealFields = Annotated[dict[str, DealFieldValue], Field(max_length=len(DEAL_FIELDS))]
-
-
-def _check_fields(fields: dict[str, DealFieldValue]) -> None:
+def _check_fields(fields: dict[str, DealFieldValue]) -> dict[str, DealFieldValue]:
     for name, item in fields.items():
         spec = DEAL_FIELDS.get(name)
         if spec is None:
@@ -61,6 +58,13 @@ def _check_fields(fields: dict[str, DealFieldValue]) -> None:
             problem = check_field_value(spec, item.value)
             if problem:
                 raise ValueError(f"{name} {problem}")
+    return fields
+
+
+# Checked as a field (not on the whole model) so a refusal names payload.fields.
+DealFields = Annotated[
+    dict[str, DealFieldValue], Field(max_length=len(DEAL_FIELDS)), AfterValidator(_check_fields)
+]
 
 
 class DealCreatePayload(Payload):
@@ -68,11 +72,6 @@ class DealCreatePayload(Payload):
     currency: CurrencyCode
     fund_id: Uuid | None = None
     fields: DealFields = Field(default_factory=dict)
-
-    @model_validator(mode="after")
-    def _fields(self) -> DealCreatePayload:
-        _check_fields(self.fields)
-        return self
 
 
 class DealUpdatePayload(Payload):
@@ -83,7 +82,6 @@ class DealUpdatePayload(Payload):
     def _fields(self) -> DealUpdatePayload:
         if self.name is None and not self.fields:
             raise ValueError("an update changes the name or at least one field")
-        _check_fields(self.fields)
         return self
 
 
