@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from core.cli import sync_commands
 from core.services import queries
 from core.services.demo import build_demo
 from core.services.workspace import Workspace
@@ -71,6 +72,8 @@ def register(sub: SubParsers[argparse.ArgumentParser]) -> None:
     )
     p = lp.add_parser("list", parents=common, help="one line per LP")
     p.set_defaults(handler=_lp_list)
+
+    sync_commands.register(sub, common)
 
 
 def _positive(raw: str) -> int:

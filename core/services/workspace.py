@@ -9,7 +9,7 @@ the op log and the outbox, and chain an audit entry. A refused op writes nothing
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,9 @@ from core.store.local_schema import op_log
 from core.store.schema import PROJECTION_TABLES
 from core.store.sql_projection import SqlProjection
 
-__all__ = ["OpResult", "Workspace"]
+__all__ = ["OpResult", "RefusedPending", "Workspace"]
+
+RefusedPending = Callable[[Connection, str, OpRejected], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +104,35 @@ class Workspace:
             store.path.unlink(missing_ok=True)
             raise
         return ws
+
+    @classmethod
+    def join(
+        cls,
+        data_dir: Path,
+        *,
+        org_id: str,
+        user_id: str,
+        device_id: str,
+        key: DeviceKey,
+        keys: KeyStore | None = None,
+    ) -> Workspace:
+        """A new replica of an organization that lives on a server (``dealos enroll``).
+
+        It holds nothing until the first pull brings the org's history, this device's
+        enrollment included; only then can it author ops.
+        """
+        keys = keys or KeyStore()
+        store = LocalStore.open(data_dir, create=True)
+        keys.save_device_key(device_id, key)
+        with store.transaction() as conn:
+            for name, value in (
+                ("org_id", org_id),
+                ("device_id", device_id),
+                ("user_id", user_id),
+                ("device_seq", "0"),
+            ):
+                store.set_meta(conn, name, value)
+        return cls(store, keys, org_id=org_id, device_id=device_id, user_id=user_id)
 
     @classmethod
     def open(cls, data_dir: Path, *, keys: KeyStore | None = None) -> Workspace:
@@ -207,6 +238,42 @@ class Workspace:
             raise
         return results
 
+    def apply_received(self, conn: Connection, envelope: Envelope, *, server_seq: int) -> OpResult:
+        """Apply a server-confirmed op made elsewhere, in the caller's transaction.
+
+        The caller calls :meth:`seal_audit` once before committing.
+        """
+        applied = apply_op(SqlProjection(conn, self.org_id), envelope, verify=True)
+        self._record(
+            conn, envelope, applied, status="confirmed", sign_head=False, server_seq=server_seq
+        )
+        return OpResult(applied.op_id, applied.kind, applied.entity_id, applied.version)
+
+    def seal_audit(self, conn: Connection) -> None:
+        """Sign the audit head after a batch appended without signing it."""
+        sign_audit_head(conn, self._key)
+
+    def audit_event(
+        self,
+        conn: Connection,
+        event: str,
+        detail: str,
+        *,
+        op_id: str | None = None,
+        code: str | None = None,
+    ) -> None:
+        """Chain an entry for something this user did that is not an op (e.g. a discard)."""
+        append_audit(
+            conn,
+            self._key,
+            event=event,
+            op_id=op_id,
+            actor_id=self.user_id,
+            device_id=self.device_id,
+            code=code,
+            detail=detail,
+        )
+
     def _record(
         self,
         conn: Connection,
@@ -215,10 +282,12 @@ class Workspace:
         *,
         status: str,
         sign_head: bool = True,
+        server_seq: int | None = None,
     ) -> None:
         log = LocalLog(conn)
         local_seq = log.append_op(
             {
+                "server_seq": server_seq,
                 "op_id": envelope.op_id,
                 "kind": envelope.kind,
                 "entity_id": envelope.entity_id,
@@ -251,20 +320,34 @@ class Workspace:
         with self.store.transaction() as conn:
             return sql_state_digest(conn, self.org_id)
 
-    def rebuild(self) -> str:
-        """Drop every projection row and replay the op log, verifying each signature."""
+    def rebuild(self, *, on_refused_pending: RefusedPending | None = None) -> str:
+        """Drop every projection row and replay the op log, verifying each signature.
+
+        Confirmed ops replay in server order, then pending ones in the order they were
+        made (the rebase of DESIGN §3). With ``on_refused_pending``, a pending op that no
+        longer applies on the new confirmed state is handed to it (to become a conflict)
+        instead of failing the rebuild; its partial effects are rolled back.
+        """
         with self.store.transaction() as conn:
             for table in reversed(PROJECTION_TABLES):
                 conn.execute(delete(table).where(table.c.org_id == self.org_id))
             projection = SqlProjection(conn, self.org_id)
             stmt = (
-                select(op_log.c.op_id, op_log.c.envelope)
+                select(op_log.c.op_id, op_log.c.status, op_log.c.envelope)
                 .where(op_log.c.status != "rejected")
                 .order_by(op_log.c.server_seq.is_(None), op_log.c.server_seq, op_log.c.local_seq)
             )
-            for op_id, raw in conn.execute(stmt):
+            for op_id, status, raw in conn.execute(stmt).all():
                 try:
-                    apply_op(projection, parse_envelope(json.loads(raw)), verify=True)
+                    envelope = parse_envelope(json.loads(raw))
+                    if on_refused_pending is not None and status == "pending":
+                        try:
+                            with conn.begin_nested():
+                                apply_op(projection, envelope, verify=True)
+                        except OpRejected as exc:
+                            on_refused_pending(conn, op_id, exc)
+                        continue
+                    apply_op(projection, envelope, verify=True)
                 except ValueError as exc:  # not UTF-8, not JSON: the bytes themselves changed
                     raise StoreError(
                         f"op {op_id} in the log is not a readable envelope ({exc}); "

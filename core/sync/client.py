@@ -1,0 +1,196 @@
+"""HTTP client for the sync protocol v1 (PROTOCOL.md), over httpx.
+
+Transient failures (connection errors, timeouts, 5xx, 429) are retried with exponential
+backoff and jitter (tenacity). A circuit breaker (pybreaker) opens after repeated
+failures, so while the server is unreachable each sync attempt fails at once and the app
+keeps working offline. Protocol errors (4xx) are never retried: they come back as
+:class:`SyncError` carrying the server's code, message and field.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pybreaker
+from tenacity import (
+    Retrying,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+
+from core.errors import DealOSError
+
+__all__ = ["ServerUnavailable", "Session", "SyncClient", "SyncError"]
+
+
+class SyncError(DealOSError):
+    """The server refused a request: its protocol error code, message and field."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        field: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(f"{message} ({code}, HTTP {status})")
+        self.status = status
+        self.code = code
+        self.message = message
+        self.field = field
+        self.details = details or {}
+
+
+class ServerUnavailable(DealOSError):
+    """The server cannot be reached now; work continues offline and syncs later."""
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    token: str
+    user_id: str
+    org_id: str
+    roles: tuple[str, ...]
+    expires_at: str
+
+
+def _transient(exc: BaseException) -> bool:
+    if isinstance(exc, httpx.TransportError):
+        return True
+    if isinstance(exc, SyncError):
+        return exc.status >= 500 or exc.status == 429
+    return False
+
+
+def _refusal(exc: BaseException) -> bool:
+    return isinstance(exc, SyncError) and exc.status < 500 and exc.status != 429
+
+
+class SyncClient:
+    """One server, one session. Thread-safe enough for one background sync job."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        token: str | None = None,
+        timeout: float = 30.0,
+        attempts: int = 4,
+        breaker: pybreaker.CircuitBreaker | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self._http = httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport)
+        self._attempts = attempts
+        # A refusal (4xx) says the server is up: only transport failures and 5xx trip it.
+        self.breaker = breaker or pybreaker.CircuitBreaker(
+            fail_max=3, reset_timeout=30, exclude=[_refusal]
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    # -- the protocol --------------------------------------------------------------------
+
+    def login(self, email: str, password: str) -> Session:
+        body = self._call(
+            "POST", "/v1/auth/login", json={"email": email, "password": password}, auth=False
+        )
+        session = Session(
+            body["session_token"],
+            body["user_id"],
+            body["org_id"],
+            tuple(body.get("roles", ())),
+            body.get("expires_at", ""),
+        )
+        self.token = session.token
+        return session
+
+    def logout(self) -> None:
+        self._call("POST", "/v1/auth/logout")
+
+    def register_device(self, public_key: str, name: str) -> str:
+        body = self._call("POST", "/v1/devices", json={"public_key": public_key, "name": name})
+        return str(body["device_id"])
+
+    def push(self, device_id: str, ops: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        body = self._call("POST", "/v1/sync/push", json={"device_id": device_id, "ops": ops})
+        results: list[dict[str, Any]] = body["results"]
+        return results
+
+    def pull(self, after: int, limit: int = 500) -> dict[str, Any]:
+        return self._call("GET", "/v1/sync/pull", params={"after": after, "limit": limit})
+
+    def state(self) -> dict[str, Any]:
+        return self._call("GET", "/v1/sync/state")
+
+    def server_key(self) -> str:
+        return str(self._call("GET", "/v1/server-key", auth=False)["public_key"])
+
+    # -- plumbing ------------------------------------------------------------------------
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict[str, Any] | None = None,
+        auth: bool = True,
+    ) -> dict[str, Any]:
+        headers = {"X-Request-ID": str(uuid.uuid4())}
+        if auth:
+            if not self.token:
+                raise SyncError(401, "unauthenticated", "sign in to the server first")
+            headers["Authorization"] = f"Bearer {self.token}"
+
+        def attempt() -> dict[str, Any]:
+            response = self._http.request(method, path, json=json, params=params, headers=headers)
+            return _decode(response)
+
+        retrying = Retrying(
+            retry=retry_if_exception(_transient),
+            stop=stop_after_attempt(self._attempts),
+            wait=wait_exponential_jitter(initial=0.2, max=5.0),
+            reraise=True,
+        )
+        try:
+            result: dict[str, Any] = self.breaker.call(lambda: retrying(attempt))
+        except pybreaker.CircuitBreakerError:
+            raise ServerUnavailable(f"{self.base_url} is unreachable; working offline") from None
+        except httpx.TransportError as exc:
+            raise ServerUnavailable(
+                f"{self.base_url} is unreachable ({exc}); working offline"
+            ) from None
+        return result
+
+
+def _decode(response: httpx.Response) -> dict[str, Any]:
+    if response.status_code == 204:
+        return {}
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if response.is_success and isinstance(body, dict):
+        return body
+    error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(error, dict):
+        raise SyncError(
+            response.status_code,
+            str(error.get("code", "error")),
+            str(error.get("message", "")),
+            error.get("field"),
+            error.get("details") or {},
+        )
+    raise SyncError(
+        response.status_code,
+        "bad_response",
+        f"the server answered HTTP {response.status_code} without a protocol body",
+    )
