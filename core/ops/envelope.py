@@ -23,6 +23,7 @@ from pydantic import (
 
 from core.canonical_json import jcs
 from core.errors import OpRejected
+from core.ids import new_id
 from core.ops.fields import Uuid, Uuid7
 
 __all__ = [
@@ -70,6 +71,33 @@ class UnsignedOp(BaseModel):
     base_version: Annotated[int, Field(ge=0, le=2**53 - 1)] | None
     payload: dict[str, Any]
     issued_at: Timestamp
+
+    @classmethod
+    def new(
+        cls,
+        *,
+        org_id: str,
+        device_id: str,
+        device_seq: int,
+        actor_id: str,
+        kind: str,
+        entity_id: str,
+        base_version: int | None,
+        payload: dict[str, Any],
+    ) -> UnsignedOp:
+        """A fresh op: a new UUIDv7 ``op_id`` and the client clock's ``issued_at``."""
+        return cls(
+            op_id=new_id(),
+            org_id=org_id,
+            device_id=device_id,
+            device_seq=device_seq,
+            actor_id=actor_id,
+            kind=kind,
+            entity_id=entity_id,
+            base_version=base_version,
+            payload=payload,
+            issued_at=utc_now_rfc3339(),
+        )
 
     def canonical(self) -> bytes:
         """The exact bytes the signature covers."""

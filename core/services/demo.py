@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from core.domain.lifecycle import Stage
+from core.domain.lifecycle import STAGE_ORDER, Stage
 from core.ids import new_id
 from core.keys import KeyStore
 from core.services.demo_actors import Actor, Cast
@@ -338,15 +338,7 @@ def _deal(cast: Cast, people: _People, rng: random.Random, n: int) -> str:
 
 def _move(cast: Cast, people: _People, deal_id: str, target: Stage, fund_id: str) -> None:
     gp, analyst = people.gp, people.analyst
-    path = [
-        Stage.SCREENING,
-        Stage.UNDERWRITING,
-        Stage.IC_REVIEW,
-        Stage.APPROVED,
-        Stage.CLOSING,
-        Stage.CLOSED,
-        Stage.EXITED,
-    ]
+    path = list(STAGE_ORDER[1 : STAGE_ORDER.index(Stage.EXITED) + 1])
     for stage in path[: path.index(target) + 1] if target in path else []:
         if stage is Stage.APPROVED:
             cast.do(

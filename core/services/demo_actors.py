@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.ids import new_id
-from core.ops.envelope import UnsignedOp, utc_now_rfc3339
+from core.ops.envelope import UnsignedOp
 from core.ops.signing import DeviceKey
 from core.services.workspace import OpResult, Workspace
 
@@ -31,8 +31,7 @@ class Actor:
                 kind, entity_id=entity_id, payload=payload, base_version=base_version
             )
         self.seq += 1
-        op = UnsignedOp(
-            op_id=new_id(),
+        op = UnsignedOp.new(
             org_id=self.ws.org_id,
             device_id=self.device_id,
             device_seq=self.seq,
@@ -41,7 +40,6 @@ class Actor:
             entity_id=entity_id,
             base_version=base_version,
             payload=payload,
-            issued_at=utc_now_rfc3339(),
         )
         return self.ws.apply_signed([self.key.sign(op)])[0]
 

@@ -20,7 +20,7 @@ from core.audit import AuditVerdict
 from core.errors import OpRejected, StoreError
 from core.ids import new_id
 from core.keys import KeyStore
-from core.ops.envelope import Envelope, UnsignedOp, parse_envelope, utc_now_rfc3339
+from core.ops.envelope import Envelope, UnsignedOp, parse_envelope
 from core.ops.signing import DeviceKey
 from core.reducers.apply import AppliedOp, apply_op
 from core.services.audit_trail import append_audit, sign_audit_head, verify_local_audit
@@ -44,6 +44,18 @@ class OpResult:
     kind: str
     entity_id: str
     version: int
+
+
+def _write_identity(store: LocalStore, *, org_id: str, device_id: str, user_id: str) -> None:
+    """Which org this store replicates, as which device and user."""
+    with store.transaction() as conn:
+        for name, value in (
+            ("org_id", org_id),
+            ("device_id", device_id),
+            ("user_id", user_id),
+            ("device_seq", "0"),
+        ):
+            store.set_meta(conn, name, value)
 
 
 class Workspace:
@@ -79,14 +91,7 @@ class Workspace:
         org_id, user_id, device_id = new_id(), new_id(), new_id()
         key = DeviceKey.generate()
         keys.save_device_key(device_id, key)
-        with store.transaction() as conn:
-            for name, value in (
-                ("org_id", org_id),
-                ("device_id", device_id),
-                ("user_id", user_id),
-                ("device_seq", "0"),
-            ):
-                store.set_meta(conn, name, value)
+        _write_identity(store, org_id=org_id, device_id=device_id, user_id=user_id)
         ws = cls(store, keys, org_id=org_id, device_id=device_id, user_id=user_id)
         try:
             ws.submit(
@@ -124,14 +129,7 @@ class Workspace:
         keys = keys or KeyStore()
         store = LocalStore.open(data_dir, create=True)
         keys.save_device_key(device_id, key)
-        with store.transaction() as conn:
-            for name, value in (
-                ("org_id", org_id),
-                ("device_id", device_id),
-                ("user_id", user_id),
-                ("device_seq", "0"),
-            ):
-                store.set_meta(conn, name, value)
+        _write_identity(store, org_id=org_id, device_id=device_id, user_id=user_id)
         return cls(store, keys, org_id=org_id, device_id=device_id, user_id=user_id)
 
     @classmethod
@@ -167,8 +165,7 @@ class Workspace:
             with self.store.transaction() as conn:
                 log = LocalLog(conn)
                 seq = int(log.meta("device_seq") or "0") + 1
-                op = UnsignedOp(
-                    op_id=new_id(),
+                op = UnsignedOp.new(
                     org_id=self.org_id,
                     device_id=self.device_id,
                     device_seq=seq,
@@ -177,7 +174,6 @@ class Workspace:
                     entity_id=entity_id,
                     base_version=base_version,
                     payload=payload,
-                    issued_at=utc_now_rfc3339(),
                 )
                 envelope = self._key.sign(op)
                 applied = apply_op(SqlProjection(conn, self.org_id), envelope, verify=False)
@@ -285,20 +281,7 @@ class Workspace:
         server_seq: int | None = None,
     ) -> None:
         log = LocalLog(conn)
-        local_seq = log.append_op(
-            {
-                "server_seq": server_seq,
-                "op_id": envelope.op_id,
-                "kind": envelope.kind,
-                "entity_id": envelope.entity_id,
-                "actor_id": envelope.actor_id,
-                "device_id": envelope.device_id,
-                "device_seq": envelope.device_seq,
-                "issued_at": envelope.issued_at,
-                "envelope": envelope.model_dump_json().encode("utf-8"),
-                "status": status,
-            }
-        )
+        local_seq = log.append_op(envelope, status=status, server_seq=server_seq)
         if status == "pending" and envelope.device_id == self.device_id:
             log.enqueue(envelope.op_id, local_seq)
         append_audit(

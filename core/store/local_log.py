@@ -7,6 +7,8 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from core.ops.envelope import Envelope
+
 __all__ = ["LocalLog"]
 
 _AUDIT_COLUMNS = (
@@ -49,20 +51,21 @@ class LocalLog:
             (key, value),
         )
 
-    def append_op(self, values: dict[str, Any]) -> int:
+    def append_op(self, envelope: Envelope, *, status: str, server_seq: int | None = None) -> int:
+        """Log a signed op; returns its local sequence number."""
         self._cur.execute(
             _INSERT_OP,
             (
-                values["op_id"],
-                values.get("server_seq"),
-                values["kind"],
-                values["entity_id"],
-                values["actor_id"],
-                values["device_id"],
-                values["device_seq"],
-                values["issued_at"],
-                values["envelope"],
-                values["status"],
+                envelope.op_id,
+                server_seq,
+                envelope.kind,
+                envelope.entity_id,
+                envelope.actor_id,
+                envelope.device_id,
+                envelope.device_seq,
+                envelope.issued_at,
+                envelope.model_dump_json().encode("utf-8"),
+                status,
             ),
         )
         return int(self._cur.lastrowid or 0)

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 from core.ops.envelope import Envelope
 from core.ops.envelope import utc_now_rfc3339 as now
 from core.services.workspace import Workspace
+from core.store.local_log import LocalLog
 from core.store.local_schema import conflicts, op_log, outbox
 
 __all__ = ["PulledOp", "Replica"]
@@ -92,21 +93,7 @@ class Replica:
 
     def record_foreign(self, conn: Connection, pulled: PulledOp) -> None:
         """Log a server op made elsewhere, without applying it (a rebase will)."""
-        env = pulled.envelope
-        conn.execute(
-            insert(op_log).values(
-                op_id=env.op_id,
-                server_seq=pulled.server_seq,
-                kind=env.kind,
-                entity_id=env.entity_id,
-                actor_id=env.actor_id,
-                device_id=env.device_id,
-                device_seq=env.device_seq,
-                issued_at=env.issued_at,
-                envelope=env.model_dump_json().encode("utf-8"),
-                status="confirmed",
-            )
-        )
+        LocalLog(conn).append_op(pulled.envelope, status="confirmed", server_seq=pulled.server_seq)
 
     def set_cursor(self, conn: Connection, value: int) -> None:
         self.ws.store.set_meta(conn, CURSOR, str(value))
