@@ -49,11 +49,19 @@ def parse_payload(spec: KindSpec, payload: dict[str, object]) -> Payload:
         raise OpRejected("invalid_payload", f"{path}: {message}", field=path) from None
 
 
-def apply_op(store: Projection, op: Envelope | UnsignedOp, *, verify: bool = True) -> AppliedOp:
+def apply_op(
+    store: Projection,
+    op: Envelope | UnsignedOp,
+    *,
+    verify: bool = True,
+    verified_with: str | None = None,
+) -> AppliedOp:
     """Check ``op`` against the store and apply it; raise ``OpRejected`` otherwise.
 
     ``verify=False`` skips only the signature check, for ops the caller has just signed
-    itself; every other rule still runs.
+    itself; every other rule still runs. ``verified_with`` names a public key the
+    signature was already checked against (see :mod:`core.ops.batch_verify`): the check is
+    skipped only if that is still the device's key.
     """
     spec = spec_for(op.kind)
     if spec is None:
@@ -71,7 +79,7 @@ def apply_op(store: Projection, op: Envelope | UnsignedOp, *, verify: bool = Tru
         raise OpRejected(
             "actor_mismatch", "the actor is not the user the device belongs to", field="actor_id"
         )
-    if verify:
+    if verify and (verified_with is None or verified_with != device["public_key"]):
         _verify(op, device["public_key"])
     actor = store.get("users", {"user_id": op.actor_id})
     if actor is None or not actor["active"]:

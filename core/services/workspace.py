@@ -20,6 +20,7 @@ from core.audit import AuditVerdict
 from core.errors import OpRejected, StoreError
 from core.ids import new_id
 from core.keys import KeyStore
+from core.ops.batch_verify import precheck_signatures
 from core.ops.envelope import Envelope, UnsignedOp, parse_envelope
 from core.ops.signing import DeviceKey
 from core.reducers.apply import AppliedOp, apply_op
@@ -204,12 +205,20 @@ class Workspace:
         caused it.
         """
         results = []
+        batch = list(envelopes)
         envelope: Envelope | None = None
         try:
             with self.store.transaction() as conn:
-                projection = SqlProjection(conn, self.org_id)
-                for envelope in envelopes:
-                    applied = apply_op(projection, envelope, verify=True)
+                projection = SqlProjection(conn, self.org_id, cache_reference=True)
+                keys = {d["device_id"]: d["public_key"] for d in projection.rows("devices", {})}
+                prechecked = precheck_signatures(batch, keys)
+                for envelope in batch:
+                    applied = apply_op(
+                        projection,
+                        envelope,
+                        verify=True,
+                        verified_with=prechecked.key_for(envelope.op_id),
+                    )
                     self._record(conn, envelope, applied, status=status, sign_head=False)
                     results.append(
                         OpResult(applied.op_id, applied.kind, applied.entity_id, applied.version)
@@ -314,7 +323,7 @@ class Workspace:
         with self.store.transaction() as conn:
             for table in reversed(PROJECTION_TABLES):
                 conn.execute(delete(table).where(table.c.org_id == self.org_id))
-            projection = SqlProjection(conn, self.org_id)
+            projection = SqlProjection(conn, self.org_id, cache_reference=True)
             stmt = (
                 select(op_log.c.op_id, op_log.c.status, op_log.c.envelope)
                 .where(op_log.c.status != "rejected")
@@ -328,6 +337,7 @@ class Workspace:
                             with conn.begin_nested():
                                 apply_op(projection, envelope, verify=True)
                         except OpRejected as exc:
+                            projection.forget()
                             on_refused_pending(conn, op_id, exc)
                         continue
                     apply_op(projection, envelope, verify=True)

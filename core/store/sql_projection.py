@@ -83,6 +83,8 @@ _BOOLEAN_COLUMNS = {
     t.name: frozenset(c.name for c in t.columns if isinstance(c.type, Boolean))
     for t in metadata.tables.values()
 }
+# Small tables every op reads (who signed, with which roles): worth caching in a batch.
+_REFERENCE_TABLES = frozenset({"organizations", "devices", "users", "memberships", "funds"})
 _COLUMNS = {t.name: tuple(c.name for c in t.columns) for t in metadata.tables.values()}
 
 
@@ -93,7 +95,11 @@ class SqlProjection:
     the op log and audit entry written beside them.
     """
 
-    def __init__(self, conn: Connection, org_id: str) -> None:
+    def __init__(self, conn: Connection, org_id: str, *, cache_reference: bool = False) -> None:
+        """``cache_reference`` keeps reads of the small reference tables (devices, users,
+        roles, funds) for the life of this object, dropped on any write to them: for a batch
+        applied in one transaction. Whoever rolls back a savepoint must call :meth:`forget`.
+        """
         dialect = conn.dialect
         if dialect.paramstyle not in ("qmark", "format", "pyformat"):
             raise RuntimeError(f"unsupported DBAPI parameter style {dialect.paramstyle}")
@@ -103,12 +109,32 @@ class SqlProjection:
         self._cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         self._org_id = org_id
         self._stmt = self._sql.stmt
+        self._cache: dict[tuple[Any, ...], list[Row]] | None = {} if cache_reference else None
+
+    def forget(self) -> None:
+        """Drop cached reads (after a savepoint rollback undid writes they may reflect)."""
+        if self._cache is not None:
+            self._cache.clear()
+
+    def _written(self, table: str) -> None:
+        if self._cache and table in _REFERENCE_TABLES:
+            for spec in [k for k in self._cache if k[0] == table]:
+                del self._cache[spec]
 
     @property
     def org_id(self) -> str:
         return self._org_id
 
     def _fetch(self, table: str, key: Mapping[str, Any], ordered: bool) -> list[Row]:
+        if self._cache is not None and table in _REFERENCE_TABLES:
+            spec = (table, ordered, tuple(key.items()))
+            hit = self._cache.get(spec)
+            if hit is None:
+                hit = self._cache[spec] = self._query(table, key, ordered)
+            return [dict(row) for row in hit]
+        return self._query(table, key, ordered)
+
+    def _query(self, table: str, key: Mapping[str, Any], ordered: bool) -> list[Row]:
         if None in key.values():
             cols, params, nulls = _split_nulls(key)
             sql = self._stmt("select", table, cols, ordered, nulls)
@@ -134,15 +160,18 @@ class SqlProjection:
         return self._fetch(table, where, True)
 
     def insert(self, table: str, row: Mapping[str, Any]) -> None:
+        self._written(table)
         columns = ("org_id", *row)
         self._cursor.execute(self._stmt("insert", table, columns), (self._org_id, *row.values()))
 
     def update(self, table: str, key: Mapping[str, Any], values: Mapping[str, Any]) -> None:
+        self._written(table)
         cols, params, nulls = _split_nulls(key)
         sql = self._stmt("update", table, cols, tuple(values), *((nulls,) if nulls else ()))
         self._cursor.execute(sql, (*values.values(), self._org_id, *params))
 
     def delete(self, table: str, key: Mapping[str, Any]) -> None:
+        self._written(table)
         cols, params, nulls = _split_nulls(key)
         sql = self._stmt("delete", table, cols, *((nulls,) if nulls else ()))
         self._cursor.execute(sql, (self._org_id, *params))

@@ -1,0 +1,190 @@
+"""What an external reader (counsel, lender, LP) may see of an op: the one rule, shared by
+the sync server that serves redacted ops and any client that checks what it received.
+
+Staff who may read the whole organization see every op as it was signed. External roles
+see only ops about what they are entitled to (DESIGN §3 rule 5, §4):
+
+- counsel and lenders: the deals they are entitled to (directly, or through a fund they
+  are entitled to), those deals' documents and approvals, and those funds;
+- an LP: its own LP record and contacts, its own commitments, the funds it is committed
+  to, the capital calls and distributions in which it has an allocation — carrying only
+  its own allocation, never the total, another LP's id, allocation, payment or the list
+  of excluded LPs — and its own payments.
+
+Whether an LP is shown an op depends only on its own positions, so the number of ops it
+receives does not change with the number of other LPs. The server re-signs every op it
+redacts with its own key (``GET /v1/server-key``): :func:`verify_redacted` checks one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Final
+
+from core.domain.roles import Action, Role, allowed
+from core.ops.envelope import canonical_bytes
+from core.ops.signing import DeviceKey, verify_signature
+from core.store.projection import Projection
+
+__all__ = [
+    "Entitlements",
+    "Viewer",
+    "entitlements_of",
+    "redact",
+    "sign_redacted",
+    "verify_redacted",
+]
+
+DEAL_KINDS: Final = frozenset({"deal.create", "deal.update", "deal.transition", "approval.record"})
+CALL_FIELDS: Final = ("fund_id", "deal_id", "currency", "basis", "call_date", "due_date", "purpose")
+DISTRIBUTION_FIELDS: Final = (
+    "fund_id",
+    "deal_id",
+    "currency",
+    "basis",
+    "distribution_date",
+    "source",
+)
+
+Op = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    user_id: str
+    roles: frozenset[Role]
+
+    @property
+    def reads_everything(self) -> bool:
+        return allowed(self.roles, Action.READ_ORG)
+
+    @property
+    def reads_deals(self) -> bool:
+        return bool(self.roles & {Role.COUNSEL, Role.LENDER})
+
+    @property
+    def is_lp(self) -> bool:
+        return Role.LP in self.roles
+
+
+@dataclass(frozen=True, slots=True)
+class Entitlements:
+    """An external viewer's active grants, as ids."""
+
+    deals: frozenset[str]
+    funds: frozenset[str]
+    lps: frozenset[str]
+
+
+def entitlements_of(store: Projection, user_id: str) -> Entitlements:
+    grants = store.rows("entitlements", {"user_id": user_id, "active": True})
+
+    def scoped(kind: str) -> frozenset[str]:
+        return frozenset(g["scope_id"] for g in grants if g["scope_type"] == kind)
+
+    return Entitlements(scoped("deal"), scoped("fund"), scoped("lp"))
+
+
+def redact(store: Projection, viewer: Viewer, ents: Entitlements, op: Op) -> Op | None:
+    """``op`` (wire form) as ``viewer`` may see it, or None when it is hidden entirely.
+
+    The result is unsigned (no ``signature``) unless the viewer reads everything, in which
+    case ``op`` comes back unchanged with its author's signature.
+    """
+    if viewer.reads_everything:
+        return op
+    payload: dict[str, Any] | None = None
+    if viewer.is_lp:
+        payload = _lp_payload(store, ents, op)
+    if payload is None and viewer.reads_deals:
+        payload = _deal_payload(store, ents, op)
+    if payload is None:
+        return None
+    shown = {k: v for k, v in op.items() if k != "signature"}
+    shown["payload"] = payload
+    return shown
+
+
+def _deal_payload(store: Projection, ents: Entitlements, op: Op) -> dict[str, Any] | None:
+    kind, payload = op["kind"], op["payload"]
+
+    def entitled_deal(deal_id: Any) -> bool:
+        if not isinstance(deal_id, str):
+            return False
+        if deal_id in ents.deals:
+            return True
+        deal = store.get("deals", {"deal_id": deal_id})
+        return deal is not None and deal["fund_id"] in ents.funds
+
+    if kind in DEAL_KINDS and entitled_deal(op["entity_id"]):
+        return dict(payload)
+    if kind == "document.add" and (
+        entitled_deal(payload.get("deal_id")) or payload.get("fund_id") in ents.funds
+    ):
+        return dict(payload)
+    if kind == "fund.create" and op["entity_id"] in ents.funds:
+        return dict(payload)
+    return None
+
+
+def _own_allocations(
+    store: Projection, table: str, key: str, entity_id: str, lps: frozenset[str]
+) -> dict[str, str]:
+    found = {}
+    for lp_id in sorted(lps):
+        row = store.get(table, {key: entity_id, "lp_id": lp_id})
+        if row is not None:
+            found[lp_id] = str(row["amount"])
+    return found
+
+
+def _lp_payload(store: Projection, ents: Entitlements, op: Op) -> dict[str, Any] | None:
+    kind, payload, entity_id = op["kind"], op["payload"], op["entity_id"]
+    lps = ents.lps
+    if not lps:
+        return None
+    if kind in ("lp.create", "lp.update"):
+        return dict(payload) if entity_id in lps else None
+    if kind in ("commitment.create", "capital_call.payment"):
+        return dict(payload) if payload.get("lp_id") in lps else None
+    if kind == "fund.create":
+        committed = any(
+            store.rows("commitments", {"fund_id": entity_id, "lp_id": lp_id}) for lp_id in lps
+        )
+        return dict(payload) if committed else None
+    shaped: dict[str, tuple[str, str, tuple[str, ...] | None]] = {
+        "capital_call.create": ("call_allocations", "call_id", CALL_FIELDS),
+        "capital_call.issue": ("call_allocations", "call_id", None),
+        "distribution.create": ("distribution_allocations", "distribution_id", DISTRIBUTION_FIELDS),
+        "distribution.issue": ("distribution_allocations", "distribution_id", None),
+    }
+    if kind not in shaped:
+        return None
+    table, key, fields = shaped[kind]
+    own = _own_allocations(store, table, key, entity_id, lps)
+    if not own:
+        return None
+    if fields is None:
+        return {}  # issuing: only the fact and its time; the GP's note may name others
+    shown = {f: payload[f] for f in fields if f in payload}
+    shown["allocations"] = own
+    return shown
+
+
+def sign_redacted(op: Op, key: DeviceKey) -> Op:
+    """``op`` (unsigned) with the server's signature over its canonical bytes."""
+    return {**op, "signature": key.sign_bytes(canonical_bytes(op))}
+
+
+def verify_redacted(op: Op, server_public_key: str) -> bool:
+    """True when ``op`` carries a valid signature by the server's redaction key."""
+    signature = op.get("signature")
+    if not isinstance(signature, str):
+        return False
+    unsigned = {k: v for k, v in op.items() if k != "signature"}
+    try:
+        message = canonical_bytes(unsigned)
+    except ValueError:
+        return False
+    return verify_signature(server_public_key, message, signature)
+

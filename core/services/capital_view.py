@@ -1,0 +1,366 @@
+"""Capital calls and distributions as the desktop shows them, and a call's allocation
+preview before it is drafted.
+
+The preview splits the amount with :func:`core.allocation.allocate_pro_rata` over the same
+weights the ``capital_call.create`` reducer uses (commitments, or unfunded commitments,
+from :func:`core.reducers.ledger.fund_positions`), so what a GP sees is what gets drafted;
+the reducer still does the real allocation when the op is applied.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import and_, func, select
+
+from core.allocation import allocate_pro_rata
+from core.money import MoneyError, parse_amount
+from core.reducers.ledger import fund_positions
+from core.services.reading import reading
+from core.services.workspace import Workspace
+from core.store.schema import (
+    call_allocations,
+    capital_calls,
+    deals,
+    distribution_allocations,
+    distributions,
+    entities,
+    funds,
+    lps,
+)
+from core.store.sql_projection import SqlProjection
+
+__all__ = [
+    "AllocationLine",
+    "CallLine",
+    "CallPreview",
+    "DistributionLine",
+    "FundLine",
+    "PreviewLine",
+    "call_allocations_of",
+    "list_calls",
+    "list_distributions",
+    "list_funds",
+    "preview_call",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class FundLine:
+    fund_id: str
+    name: str
+    currency: str
+    vintage_year: int | None
+    committed: Decimal
+    investors: int
+
+
+@dataclass(frozen=True, slots=True)
+class CallLine:
+    call_id: str
+    fund_id: str
+    fund_name: str
+    deal_name: str | None
+    amount: Decimal
+    currency: str
+    basis: str
+    call_date: str
+    due_date: str
+    purpose: str
+    status: str  # draft | issued
+    paid: Decimal
+    investors: int
+    version: int
+
+    @property
+    def state(self) -> str:
+        """What a GP calls it: draft, issued, partly paid, paid."""
+        if self.status != "issued":
+            return self.status
+        if self.paid >= self.amount:
+            return "paid"
+        return "partly paid" if self.paid > 0 else "issued"
+
+
+@dataclass(frozen=True, slots=True)
+class DistributionLine:
+    distribution_id: str
+    fund_name: str
+    deal_name: str | None
+    amount: Decimal
+    currency: str
+    basis: str
+    distribution_date: str
+    source: str
+    status: str
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class AllocationLine:
+    lp_id: str
+    lp_name: str
+    amount: Decimal
+    paid: Decimal
+
+    @property
+    def outstanding(self) -> Decimal:
+        return self.amount - self.paid
+
+
+@dataclass(frozen=True, slots=True)
+class PreviewLine:
+    lp_id: str
+    lp_name: str
+    committed: Decimal
+    unfunded: Decimal
+    share: Decimal
+
+    @property
+    def exceeds_unfunded(self) -> bool:
+        return self.share > self.unfunded
+
+
+@dataclass(frozen=True, slots=True)
+class CallPreview:
+    currency: str
+    amount: Decimal | None
+    lines: tuple[PreviewLine, ...]
+    problem: str | None  # why this call cannot be drafted as it stands
+
+    @property
+    def total(self) -> Decimal:
+        return sum((line.share for line in self.lines), Decimal(0))
+
+
+def list_funds(ws: Workspace) -> list[FundLine]:
+    with reading(ws) as conn:
+        rows = conn.execute(
+            select(funds).where(funds.c.org_id == ws.org_id).order_by(funds.c.name)
+        ).mappings()
+        projection = SqlProjection(conn, ws.org_id)
+        out = []
+        for f in rows.all():
+            pos = fund_positions(projection, f["fund_id"])
+            out.append(
+                FundLine(
+                    f["fund_id"],
+                    f["name"],
+                    f["currency"],
+                    f["vintage_year"],
+                    sum(pos.committed.values(), Decimal(0)),
+                    len(pos.committed),
+                )
+            )
+    return out
+
+
+def list_calls(ws: Workspace, *, fund_id: str | None = None) -> list[CallLine]:
+    paid = (
+        select(
+            call_allocations.c.call_id,
+            func.count().label("investors"),
+        )
+        .where(call_allocations.c.org_id == ws.org_id)
+        .group_by(call_allocations.c.call_id)
+        .subquery()
+    )
+    stmt = (
+        select(
+            capital_calls,
+            funds.c.name.label("fund_name"),
+            deals.c.name.label("deal_name"),
+            entities.c.version,
+            paid.c.investors,
+        )
+        .join(
+            funds,
+            and_(
+                funds.c.org_id == capital_calls.c.org_id, funds.c.fund_id == capital_calls.c.fund_id
+            ),
+        )
+        .outerjoin(
+            deals,
+            and_(
+                deals.c.org_id == capital_calls.c.org_id, deals.c.deal_id == capital_calls.c.deal_id
+            ),
+        )
+        .join(
+            entities,
+            and_(
+                entities.c.org_id == capital_calls.c.org_id,
+                entities.c.entity_id == capital_calls.c.call_id,
+            ),
+        )
+        .outerjoin(paid, paid.c.call_id == capital_calls.c.call_id)
+        .where(capital_calls.c.org_id == ws.org_id)
+        .order_by(capital_calls.c.call_date.desc(), capital_calls.c.call_id.desc())
+    )
+    if fund_id is not None:
+        stmt = stmt.where(capital_calls.c.fund_id == fund_id)
+    with reading(ws) as conn:
+        rows = conn.execute(stmt).mappings().all()
+        paid_by_call: dict[str, Decimal] = defaultdict(Decimal)
+        for call_id, amount in conn.execute(
+            select(call_allocations.c.call_id, call_allocations.c.paid).where(
+                call_allocations.c.org_id == ws.org_id
+            )
+        ):
+            paid_by_call[call_id] += Decimal(amount)
+    return [
+        CallLine(
+            call_id=r["call_id"],
+            fund_id=r["fund_id"],
+            fund_name=r["fund_name"],
+            deal_name=r["deal_name"],
+            amount=Decimal(r["amount"]),
+            currency=r["currency"],
+            basis=r["basis"],
+            call_date=r["call_date"],
+            due_date=r["due_date"],
+            purpose=r["purpose"],
+            status=r["status"],
+            paid=paid_by_call.get(r["call_id"], Decimal(0)),
+            investors=int(r["investors"] or 0),
+            version=int(r["version"]),
+        )
+        for r in rows
+    ]
+
+
+def list_distributions(ws: Workspace, *, fund_id: str | None = None) -> list[DistributionLine]:
+    stmt = (
+        select(
+            distributions,
+            funds.c.name.label("fund_name"),
+            deals.c.name.label("deal_name"),
+            entities.c.version,
+        )
+        .join(
+            funds,
+            and_(
+                funds.c.org_id == distributions.c.org_id, funds.c.fund_id == distributions.c.fund_id
+            ),
+        )
+        .outerjoin(
+            deals,
+            and_(
+                deals.c.org_id == distributions.c.org_id, deals.c.deal_id == distributions.c.deal_id
+            ),
+        )
+        .join(
+            entities,
+            and_(
+                entities.c.org_id == distributions.c.org_id,
+                entities.c.entity_id == distributions.c.distribution_id,
+            ),
+        )
+        .where(distributions.c.org_id == ws.org_id)
+        .order_by(distributions.c.distribution_date.desc())
+    )
+    if fund_id is not None:
+        stmt = stmt.where(distributions.c.fund_id == fund_id)
+    with reading(ws) as conn:
+        rows = conn.execute(stmt).mappings().all()
+    return [
+        DistributionLine(
+            r["distribution_id"],
+            r["fund_name"],
+            r["deal_name"],
+            Decimal(r["amount"]),
+            r["currency"],
+            r["basis"],
+            r["distribution_date"],
+            r["source"],
+            r["status"],
+            int(r["version"]),
+        )
+        for r in rows
+    ]
+
+
+def call_allocations_of(ws: Workspace, call_id: str) -> list[AllocationLine]:
+    with reading(ws) as conn:
+        rows = conn.execute(
+            select(
+                call_allocations.c.lp_id,
+                lps.c.name,
+                call_allocations.c.amount,
+                call_allocations.c.paid,
+            )
+            .join(
+                lps,
+                and_(
+                    lps.c.org_id == call_allocations.c.org_id,
+                    lps.c.lp_id == call_allocations.c.lp_id,
+                ),
+            )
+            .where(call_allocations.c.org_id == ws.org_id, call_allocations.c.call_id == call_id)
+            .order_by(lps.c.name)
+        ).all()
+    return [
+        AllocationLine(lp, name, Decimal(amount), Decimal(paid)) for lp, name, amount, paid in rows
+    ]
+
+
+def preview_call(
+    ws: Workspace,
+    *,
+    fund_id: str,
+    amount: str,
+    basis: str,
+    excluded_lp_ids: tuple[str, ...] = (),
+) -> CallPreview:
+    """Each LP's share of a call that is not drafted yet; the shares sum to ``amount``."""
+    with reading(ws) as conn:
+        currency = conn.execute(
+            select(funds.c.currency).where(funds.c.org_id == ws.org_id, funds.c.fund_id == fund_id)
+        ).scalar()
+        if currency is None:
+            return CallPreview("", None, (), "choose a fund")
+        positions = fund_positions(SqlProjection(conn, ws.org_id), fund_id)
+        names = dict(
+            conn.execute(select(lps.c.lp_id, lps.c.name).where(lps.c.org_id == ws.org_id)).all()
+        )
+    try:
+        value = parse_amount(amount, currency)
+    except MoneyError as exc:
+        return CallPreview(currency, None, (), str(exc))
+    if value <= 0:
+        return CallPreview(currency, value, (), "the amount must be positive")
+    if basis == "commitment":
+        weights = dict(positions.committed)
+    else:
+        weights = {lp: positions.unfunded(lp) for lp in positions.committed}
+    weights = {lp: w for lp, w in weights.items() if lp not in excluded_lp_ids}
+    try:
+        shares = allocate_pro_rata(value, weights, currency)
+    except MoneyError as exc:
+        return CallPreview(currency, value, (), f"cannot allocate the call: {exc}")
+    lines = tuple(
+        sorted(
+            (
+                PreviewLine(
+                    lp,
+                    names.get(lp, lp),
+                    positions.committed[lp],
+                    positions.unfunded(lp),
+                    share,
+                )
+                for lp, share in shares.items()
+            ),
+            key=lambda line: (line.lp_name, line.lp_id),
+        )
+    )
+    over = [line for line in lines if line.exceeds_unfunded]
+    problem = None
+    if over:
+        first = over[0]
+        problem = (
+            f"calls never exceed commitments: {first.lp_name} would be called {first.share} "
+            f"{currency} with {first.unfunded} unfunded"
+            + (f" (and {len(over) - 1} more)" if len(over) > 1 else "")
+        )
+    return CallPreview(currency, value, lines, problem)

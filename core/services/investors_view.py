@@ -1,0 +1,222 @@
+"""Investors as the desktop shows them: LPs with their totals, contacts, commitments and a
+capital account per fund.
+
+Positions come from :func:`core.reducers.ledger.fund_positions`, the very function the
+reducers check their invariants with, so a screen and a refusal never count differently.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import Connection, select
+
+from core.errors import DealOSError
+from core.reducers.ledger import FundPositions, fund_positions
+from core.services.reading import reading
+from core.services.viewer import Viewer
+from core.services.workspace import Workspace
+from core.store.schema import commitments, funds, lp_contacts, lps
+from core.store.sql_projection import SqlProjection
+
+__all__ = [
+    "CapitalAccount",
+    "CommitmentLine",
+    "ContactLine",
+    "LpDetail",
+    "LpLine",
+    "Totals",
+    "list_investors",
+    "lp_detail",
+]
+
+Totals = dict[str, Decimal]  # amount by currency
+
+
+@dataclass(frozen=True, slots=True)
+class LpLine:
+    lp_id: str
+    name: str
+    lp_type: str
+    funds: int
+    committed: Totals
+    called: Totals
+    paid: Totals
+    unfunded: Totals
+    distributed: Totals
+
+
+@dataclass(frozen=True, slots=True)
+class ContactLine:
+    name: str
+    email: str
+    phone: str | None
+    title: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CommitmentLine:
+    commitment_id: str
+    fund_name: str
+    amount: Decimal
+    currency: str
+    committed_on: str
+
+
+@dataclass(frozen=True, slots=True)
+class CapitalAccount:
+    """One LP in one fund: what it promised, was asked for, paid and got back."""
+
+    fund_id: str
+    fund_name: str
+    currency: str
+    committed: Decimal
+    called: Decimal
+    paid: Decimal
+    distributed: Decimal
+
+    @property
+    def unfunded(self) -> Decimal:
+        return self.committed - self.called
+
+    @property
+    def outstanding(self) -> Decimal:
+        """Called but not yet paid."""
+        return self.called - self.paid
+
+
+@dataclass(frozen=True, slots=True)
+class LpDetail:
+    lp_id: str
+    name: str
+    lp_type: str
+    contacts: tuple[ContactLine, ...]
+    commitments: tuple[CommitmentLine, ...]
+    accounts: tuple[CapitalAccount, ...]
+
+
+def _visible_lps(viewer: Viewer) -> frozenset[str] | None:
+    return viewer.entitled_lps
+
+
+def _positions(conn: Connection, ws: Workspace) -> list[tuple[str, str, str, FundPositions]]:
+    projection = SqlProjection(conn, ws.org_id)
+    rows = conn.execute(
+        select(funds.c.fund_id, funds.c.name, funds.c.currency)
+        .where(funds.c.org_id == ws.org_id)
+        .order_by(funds.c.name)
+    ).all()
+    return [(f, n, c, fund_positions(projection, f)) for f, n, c in rows]
+
+
+def list_investors(ws: Workspace, viewer: Viewer, *, text: str = "") -> list[LpLine]:
+    visible = _visible_lps(viewer)
+    with reading(ws) as conn:
+        rows = conn.execute(
+            select(lps.c.lp_id, lps.c.name, lps.c.lp_type)
+            .where(lps.c.org_id == ws.org_id)
+            .order_by(lps.c.name, lps.c.lp_id)
+        ).all()
+        positions = _positions(conn, ws)
+    sums: dict[str, dict[str, Totals]] = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(Decimal))
+    )
+    fund_count: dict[str, int] = defaultdict(int)
+    for _fund_id, _name, currency, pos in positions:
+        for lp_id, amount in pos.committed.items():
+            fund_count[lp_id] += 1
+            lp = sums[lp_id]
+            lp["committed"][currency] += amount
+            lp["called"][currency] += pos.called.get(lp_id, Decimal(0))
+            lp["paid"][currency] += pos.paid.get(lp_id, Decimal(0))
+            lp["unfunded"][currency] += pos.unfunded(lp_id)
+            lp["distributed"][currency] += pos.distributed.get(lp_id, Decimal(0))
+    needle = text.strip().casefold()
+    out = []
+    for lp_id, name, lp_type in rows:
+        if visible is not None and lp_id not in visible:
+            continue
+        if needle and needle not in name.casefold():
+            continue
+        lp = sums.get(lp_id, {})
+        out.append(
+            LpLine(
+                lp_id,
+                name,
+                lp_type,
+                fund_count.get(lp_id, 0),
+                *(
+                    dict(lp.get(k, {}))
+                    for k in ("committed", "called", "paid", "unfunded", "distributed")
+                ),
+            )
+        )
+    return out
+
+
+def lp_detail(ws: Workspace, viewer: Viewer, lp_id: str) -> LpDetail:
+    visible = _visible_lps(viewer)
+    with reading(ws) as conn:
+        lp = conn.execute(
+            select(lps.c.name, lps.c.lp_type).where(lps.c.org_id == ws.org_id, lps.c.lp_id == lp_id)
+        ).first()
+        if lp is None or (visible is not None and lp_id not in visible):
+            raise DealOSError(f"no investor {lp_id} (or it is not shared with you)")
+        contacts = (
+            conn.execute(
+                select(lp_contacts)
+                .where(lp_contacts.c.org_id == ws.org_id, lp_contacts.c.lp_id == lp_id)
+                .order_by(lp_contacts.c.name)
+            )
+            .mappings()
+            .all()
+        )
+        pledges = (
+            conn.execute(
+                select(commitments, funds.c.name.label("fund_name"))
+                .join(
+                    funds,
+                    (funds.c.org_id == commitments.c.org_id)
+                    & (funds.c.fund_id == commitments.c.fund_id),
+                )
+                .where(commitments.c.org_id == ws.org_id, commitments.c.lp_id == lp_id)
+                .order_by(commitments.c.committed_on, funds.c.name)
+            )
+            .mappings()
+            .all()
+        )
+        positions = _positions(conn, ws)
+    accounts = tuple(
+        CapitalAccount(
+            fund_id,
+            name,
+            currency,
+            pos.committed[lp_id],
+            pos.called.get(lp_id, Decimal(0)),
+            pos.paid.get(lp_id, Decimal(0)),
+            pos.distributed.get(lp_id, Decimal(0)),
+        )
+        for fund_id, name, currency, pos in positions
+        if lp_id in pos.committed
+    )
+    return LpDetail(
+        lp_id=lp_id,
+        name=lp.name,
+        lp_type=lp.lp_type,
+        contacts=tuple(
+            ContactLine(c["name"], c["email"], c["phone"], c["title"]) for c in contacts
+        ),
+        commitments=tuple(
+            CommitmentLine(
+                p["commitment_id"],
+                p["fund_name"],
+                Decimal(p["amount"]),
+                p["currency"],
+                p["committed_on"],
+            )
+            for p in pledges
+        ),
+        accounts=accounts,
+    )
