@@ -187,4 +187,3 @@ def verify_redacted(op: Op, server_public_key: str) -> bool:
     except ValueError:
         return False
     return verify_signature(server_public_key, message, signature)
-

@@ -24,7 +24,6 @@ from core.store.schema import (
     call_allocations,
     capital_calls,
     deals,
-    distribution_allocations,
     distributions,
     entities,
     funds,

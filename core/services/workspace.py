@@ -22,6 +22,7 @@ from core.ids import new_id
 from core.keys import KeyStore
 from core.ops.batch_verify import precheck_signatures
 from core.ops.envelope import Envelope, UnsignedOp, parse_envelope
+from core.ops.kinds import spec_for
 from core.ops.signing import DeviceKey
 from core.reducers.apply import AppliedOp, apply_op
 from core.services.audit_trail import append_audit, sign_audit_head, verify_local_audit
@@ -332,6 +333,8 @@ class Workspace:
             for op_id, status, raw in conn.execute(stmt).all():
                 try:
                     envelope = parse_envelope(json.loads(raw))
+                    if spec_for(envelope.kind) is None and status == "confirmed":
+                        continue  # a kind from a newer release: kept in the log, not applied
                     if on_refused_pending is not None and status == "pending":
                         try:
                             with conn.begin_nested():

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, select, update
 
 from core.errors import OpRejected
 from core.ops.envelope import parse_envelope
+from core.ops.kinds import spec_for
 from core.services.workspace import Workspace
 from core.store.local_schema import conflicts, op_log
 from core.sync.client import SyncClient
@@ -27,6 +28,7 @@ from core.sync.snapshot import entity_snapshot
 __all__ = ["SyncEngine", "SyncReport"]
 
 NEEDS_REBASE = "needs_rebase"
+UPDATE_AVAILABLE = "update_available"
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +42,8 @@ class SyncReport:
     rebased: bool = False
     conflicts: list[str] = field(default_factory=list)
     last_seq: int = 0
+    # An op kind this build does not know arrived: a newer Deal OS is available.
+    unknown_kind: str | None = None
 
     def summary(self) -> str:
         return (
@@ -69,6 +73,7 @@ class SyncEngine:
             rebased = True
         with self.ws.store.transaction() as conn:
             last = self.replica.cursor_in(conn)
+            unknown = self.ws.store.meta(conn, UPDATE_AVAILABLE)
             open_conflicts = [
                 r[0]
                 for r in conn.execute(
@@ -76,7 +81,16 @@ class SyncEngine:
                 )
             ]
         return SyncReport(
-            pushed, accepted, duplicates, rejected, pulled, applied, rebased, open_conflicts, last
+            pushed,
+            accepted,
+            duplicates,
+            rejected,
+            pulled,
+            applied,
+            rebased,
+            open_conflicts,
+            last,
+            unknown or None,
         )
 
     # -- push ----------------------------------------------------------------------------
@@ -158,6 +172,13 @@ class SyncEngine:
                 self.replica.set_applied_through(conn, op.server_seq)
             elif self.replica.applied_through(conn) < op.server_seq:
                 self.ws.store.set_meta(conn, NEEDS_REBASE, "1")
+            return 0
+        if spec_for(op.envelope.kind) is None:
+            # PROTOCOL "Versioning": keep it, skip it in projections, say an update exists.
+            self.replica.record_foreign(conn, op)
+            self.ws.store.set_meta(conn, UPDATE_AVAILABLE, op.envelope.kind)
+            if not unplaced:
+                self.replica.set_applied_through(conn, op.server_seq)
             return 0
         if unplaced or self.ws.store.meta(conn, NEEDS_REBASE) == "1":
             self.replica.record_foreign(conn, op)

@@ -1,0 +1,85 @@
+"""A fund's called, distributed and unfunded capital over time, for the GP's chart.
+
+Issued calls count on their call date and issued distributions on theirs; drafts are
+plans, not history, and stay off the chart. Unfunded is what was committed by that day
+less what was called by it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from core.services.reading import reading
+from core.services.workspace import Workspace
+from core.store.schema import capital_calls, commitments, distributions, funds
+
+__all__ = ["FundTimeline", "TimelinePoint", "fund_timeline"]
+
+
+@dataclass(frozen=True, slots=True)
+class TimelinePoint:
+    on: str  # ISO date
+    called: Decimal  # cumulative
+    distributed: Decimal  # cumulative
+    unfunded: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class FundTimeline:
+    fund_id: str
+    fund_name: str
+    currency: str
+    committed: Decimal
+    points: tuple[TimelinePoint, ...]
+
+
+def fund_timeline(ws: Workspace, fund_id: str) -> FundTimeline:
+    with reading(ws) as conn:
+        fund = conn.execute(
+            select(funds.c.name, funds.c.currency).where(
+                funds.c.org_id == ws.org_id, funds.c.fund_id == fund_id
+            )
+        ).one()
+        events: list[tuple[str, str, Decimal]] = [
+            (on, "committed", Decimal(amount))
+            for on, amount in conn.execute(
+                select(commitments.c.committed_on, commitments.c.amount).where(
+                    commitments.c.org_id == ws.org_id, commitments.c.fund_id == fund_id
+                )
+            )
+        ]
+        events += [
+            (on, "called", Decimal(amount))
+            for on, amount in conn.execute(
+                select(capital_calls.c.call_date, capital_calls.c.amount).where(
+                    capital_calls.c.org_id == ws.org_id,
+                    capital_calls.c.fund_id == fund_id,
+                    capital_calls.c.status != "draft",
+                )
+            )
+        ]
+        events += [
+            (on, "distributed", Decimal(amount))
+            for on, amount in conn.execute(
+                select(distributions.c.distribution_date, distributions.c.amount).where(
+                    distributions.c.org_id == ws.org_id,
+                    distributions.c.fund_id == fund_id,
+                    distributions.c.status == "issued",
+                )
+            )
+        ]
+    totals = {"committed": Decimal(0), "called": Decimal(0), "distributed": Decimal(0)}
+    points: list[TimelinePoint] = []
+    for on, what, amount in sorted(events):
+        totals[what] += amount
+        point = TimelinePoint(
+            on, totals["called"], totals["distributed"], totals["committed"] - totals["called"]
+        )
+        if points and points[-1].on == on:
+            points[-1] = point
+        else:
+            points.append(point)
+    return FundTimeline(fund_id, fund.name, fund.currency, totals["committed"], tuple(points))
