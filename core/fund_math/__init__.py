@@ -7,7 +7,8 @@ out calculation that the desktop and the server run identically. Modules, by res
 * :mod:`~core.fund_math.xirr` — XIRR with a reason whenever there is no single answer;
 * :mod:`~core.fund_math.metrics` — paid-in, distributed, unfunded, NAV, TVPI, DPI, RVPI, MOIC;
 * :mod:`~core.fund_math.terms` — the LPA's distribution terms as a versioned value;
-* :mod:`~core.fund_math.accounts` — LP positions and their hurdle accounts;
+* :mod:`~core.fund_math.accounts` — LP positions, hurdle accounts, the tiers for one portion;
+* :mod:`~core.fund_math.hurdles` — hurdle accounts rebuilt from each LP's dated history;
 * :mod:`~core.fund_math.waterfall` — :class:`Waterfall` and its run;
 * :mod:`~core.fund_math.statement` — the run's result and its plain-language explanation.
 """

@@ -11,38 +11,29 @@ American one — holding:
 * ``profit``: everything distributed beyond capital so far (pref, catch-up, split — both sides);
 * ``carry``: what the GP has taken out of this LP's portions so far (catch-up and carry).
 
-The account is rebuilt by replaying the LP's dated contributions and prior distributions in
-date order (a contribution before a distribution on the same day). A prior distribution is
-replayed as recorded — capital first, then pref, then profit, with the GP's recorded share —
-so an amendment of the terms does not rewrite what was already paid.
+:mod:`core.fund_math.hurdles` rebuilds the account from the LP's dated history and runs
+the LP's portion of a distribution through the tiers against it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from dataclasses import dataclass
-from decimal import Decimal, localcontext
+from decimal import Decimal
 
 from core.fund_math.cashflows import (
-    DAYS_PER_YEAR,
-    FUND_MATH_CONTEXT,
     CashFlowError,
     WaterfallInputError,
-    compound_growth,
     require_decimal,
 )
-from core.fund_math.terms import Apportionment, FundTerms, PrefCompounding, WaterfallStyle
+from core.fund_math.terms import Apportionment, FundTerms
 
 __all__ = [
     "Contribution",
     "HurdleAccount",
     "LpPosition",
     "PriorDistribution",
-    "TierSplit",
     "apportionment_weight",
-    "hurdle_account",
-    "pour",
 ]
 
 _ZERO = Decimal(0)
@@ -126,130 +117,22 @@ class LpPosition:
 
 @dataclass(frozen=True, slots=True)
 class HurdleAccount:
-    """An LP's hurdle account on the distribution date, after replaying its history."""
+    """An LP's hurdle account on the distribution date, after replaying its history.
+
+    ``contributed`` is all capital the LP put into the scope, returned or not: the basis on
+    which distributions are apportioned.
+    """
 
     capital: Decimal
     pref: Decimal
     profit: Decimal
     carry: Decimal
     pref_from: dt.date | None
+    contributed: Decimal
 
 
-@dataclass(frozen=True, slots=True)
-class TierSplit:
-    """One LP portion through the tiers, unrounded: what each side gets at each tier."""
-
-    return_of_capital: Decimal
-    preferred_return: Decimal
-    catch_up_lp: Decimal
-    catch_up_gp: Decimal
-    split_lp: Decimal
-    split_gp: Decimal
-
-    @property
-    def to_lp(self) -> Decimal:
-        return self.return_of_capital + self.preferred_return + self.catch_up_lp + self.split_lp
-
-    @property
-    def to_gp(self) -> Decimal:
-        return self.catch_up_gp + self.split_gp
-
-
-def _in_scope(deal_id: str | None, terms: FundTerms, scope: str | None) -> bool:
-    return terms.style is WaterfallStyle.EUROPEAN or deal_id == scope
-
-
-def apportionment_weight(position: LpPosition, terms: FundTerms, scope: str | None) -> Decimal:
-    """The position's weight when a distribution (from deal ``scope``) is apportioned."""
+def apportionment_weight(position: LpPosition, account: HurdleAccount, terms: FundTerms) -> Decimal:
+    """The position's weight when a distribution is apportioned among the partners."""
     if terms.apportionment is Apportionment.COMMITMENTS:
         return position.commitment
-    return sum(
-        (c.amount for c in position.contributions if _in_scope(c.deal_id, terms, scope)), _ZERO
-    )
-
-
-def _events(
-    position: LpPosition, terms: FundTerms, scope: str | None
-) -> Iterator[tuple[dt.date, int, Decimal, Decimal]]:
-    for c in position.contributions:
-        if _in_scope(c.deal_id, terms, scope):
-            yield c.date, 0, c.amount, _ZERO
-    for d in position.distributions:
-        if _in_scope(d.deal_id, terms, scope):
-            yield d.date, 1, d.gross, d.carry
-
-
-def _accrue(capital: Decimal, pref: Decimal, days: int, terms: FundTerms) -> Decimal:
-    if days <= 0 or capital + pref == 0 or not terms.has_preferred_return:
-        return pref
-    if terms.compounding is PrefCompounding.SIMPLE:
-        return pref + capital * terms.preferred_return * days / DAYS_PER_YEAR
-    return (capital + pref) * compound_growth(terms.preferred_return, days) - capital
-
-
-def hurdle_account(
-    position: LpPosition, terms: FundTerms, scope: str | None, on: dt.date
-) -> HurdleAccount:
-    """Replay ``position``'s history in ``scope`` up to ``on`` into its hurdle account."""
-    capital = pref = profit = carry = _ZERO
-    as_of: dt.date | None = None
-    pref_from: dt.date | None = None
-    with localcontext(FUND_MATH_CONTEXT):
-        for day, kind, gross, carried in sorted(_events(position, terms, scope)):
-            if day > on:
-                what = "contribution" if kind == 0 else "distribution"
-                raise WaterfallInputError(
-                    f"{position.lp_id}: a {what} dated {day} is after the distribution "
-                    f"date {on}; run the waterfall on the history as of its date"
-                )
-            if as_of is not None:
-                pref = _accrue(capital, pref, (day - as_of).days, terms)
-            as_of = day
-            if kind == 0:
-                capital += gross
-                pref_from = day if pref_from is None else pref_from
-                continue
-            returned = min(gross, capital)
-            capital -= returned
-            beyond = gross - returned
-            pref -= min(beyond, pref)
-            if carried > beyond:
-                raise WaterfallInputError(
-                    f"{position.lp_id}: the distribution of {day} records {carried} of carry "
-                    f"but only {beyond} of it was profit"
-                )
-            profit += beyond
-            carry += carried
-        if as_of is not None:
-            pref = _accrue(capital, pref, (on - as_of).days, terms)
-    return HurdleAccount(capital, pref, profit, carry, pref_from)
-
-
-def pour(account: HurdleAccount, gross: Decimal, terms: FundTerms, bears_carry: bool) -> TierSplit:
-    """Run one LP portion of ``gross`` through the tiers, unrounded.
-
-    Catch-up: the GP takes ``catch_up`` of each dollar until its carry equals
-    ``carried_interest`` of all profit distributed, i.e. the tier size ``y`` solves
-    ``carry + c*y = s*(profit + y)``, so ``y = (s*profit - carry) / (c - s)``.
-    """
-    with localcontext(FUND_MATH_CONTEXT):
-        remaining = gross
-        returned = min(remaining, account.capital)
-        remaining -= returned
-        pref_paid = min(remaining, account.pref)
-        remaining -= pref_paid
-        if not bears_carry or terms.carried_interest == 0:
-            return TierSplit(returned, pref_paid, _ZERO, _ZERO, remaining, _ZERO)
-        share = terms.carried_interest
-        catch_up_lp = catch_up_gp = _ZERO
-        if terms.catch_up is not None and remaining > 0:
-            profit = account.profit + pref_paid
-            owed = (share * profit - account.carry) / (terms.catch_up - share)
-            tier = min(remaining, max(owed, _ZERO))
-            catch_up_gp = tier * terms.catch_up
-            catch_up_lp = tier - catch_up_gp
-            remaining -= tier
-        split_gp = remaining * share
-        return TierSplit(
-            returned, pref_paid, catch_up_lp, catch_up_gp, remaining - split_gp, split_gp
-        )
+    return account.contributed

@@ -54,7 +54,8 @@ class Apportionment(StrEnum):
 
     ``CONTRIBUTIONS``: in proportion to capital contributed (to the fund, or to the deal for
     an American waterfall) — the usual LPA wording. ``COMMITMENTS``: in proportion to
-    commitments ("percentage interests").
+    commitments ("percentage interests"); only right where no LP is excused from a deal,
+    since an excused LP would otherwise share in proceeds of a deal it never funded.
     """
 
     CONTRIBUTIONS = "contributions"

@@ -6,7 +6,7 @@ How a run works, in the order an LPA states it:
    in proportion to contributed capital — to the whole fund for a European waterfall, to the
    deal for an American one — or to commitments if the terms say so.
 2. **Pour.** Each partner's portion runs through the tiers against that partner's hurdle
-   account (:mod:`core.fund_math.accounts`): return of capital, preferred return, GP
+   account (:mod:`core.fund_math.hurdles`): return of capital, preferred return, GP
    catch-up, carried interest split. Everything so far is unrounded ``Decimal``.
 3. **Round.** Largest remainder (:func:`core.allocation.allocate_pro_rata`) three times over:
    the distribution across recipients (each LP and the GP) by their exact entitlements, so
@@ -27,14 +27,9 @@ from dataclasses import dataclass
 from decimal import Decimal, localcontext
 
 from core.allocation import allocate_pro_rata
-from core.fund_math.accounts import (
-    LpPosition,
-    TierSplit,
-    apportionment_weight,
-    hurdle_account,
-    pour,
-)
+from core.fund_math.accounts import LpPosition, apportionment_weight
 from core.fund_math.cashflows import FUND_MATH_CONTEXT, WaterfallInputError
+from core.fund_math.hurdles import HurdleBook, TierSplit, pour
 from core.fund_math.statement import (
     LpAllocation,
     Tier,
@@ -83,7 +78,9 @@ class Waterfall:
         terms = self.terms
         amount = self._checked(positions, amount, on, deal_id)
         scope = deal_id if terms.style is WaterfallStyle.AMERICAN else None
-        weights = {p.lp_id: apportionment_weight(p, terms, scope) for p in positions}
+        book = HurdleBook(terms, scope, on)
+        accounts = {p.lp_id: book.account(p) for p in positions}
+        weights = {p.lp_id: apportionment_weight(p, accounts[p.lp_id], terms) for p in positions}
         total_weight = sum(weights.values(), _ZERO)
         if total_weight == 0 and amount > 0:
             where = f"deal {deal_id}" if scope else "the fund"
@@ -95,7 +92,7 @@ class Waterfall:
         pref_from: dict[str, dt.date | None] = {}
         with localcontext(FUND_MATH_CONTEXT):
             for position in positions:
-                account = hurdle_account(position, terms, scope, on)
+                account = accounts[position.lp_id]
                 weight = weights[position.lp_id]
                 portion = amount * weight / total_weight if weight else _ZERO
                 splits[position.lp_id] = pour(account, portion, terms, position.bears_carry)

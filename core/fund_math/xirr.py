@@ -9,9 +9,12 @@ answers and never a guessed number:
 * **one root** — by the rule of signs for exponential sums a series whose net flows change
   sign once in date order has exactly one root; it is bracketed by expanding from 10 % and
   polished by Newton steps kept inside the bracket (bisection when Newton misbehaves);
-* **several roots** — with more sign changes the realistic range (-99.9 % to 99,900 %) is
-  scanned for sign changes of the NPV and of its slope (a slope change hides a pair of roots
-  between two grid points); two or more roots give ``rate=None`` and the candidates;
+* **several roots** — with more sign changes, every root between -100 % and 1e308 is
+  isolated by interval exclusion: the NPV is an inflow part minus an outflow part, each a
+  decreasing function of ``v``, so two evaluations bound the NPV and its slope over a whole
+  interval and rule out a root, or prove there is at most one; two or more roots give
+  ``rate=None`` with every candidate, since picking one (Excel takes the one its iteration
+  from 10 % happens to reach) would be a guess;
 * **no root** — too few flows, all one sign, or no sign change anywhere in the bracket.
 
 Only the rate is solved for; amounts stay ``Decimal`` and all arithmetic runs in
@@ -38,11 +41,12 @@ from core.fund_math.cashflows import (
 
 __all__ = ["XirrFailure", "XirrResult", "xirr"]
 
-V_MIN: Final = Decimal(-60)  # r = -1 + 9e-27: the nearest to -100 % a rate stays printable
-V_MAX: Final = Decimal(700)  # r = 1e304: the float ceiling, far past any real fund
+V_MIN: Final = Decimal(-60)  # r = -1 + 9e-27: nearer -100 % no float tool tells r from -1
+V_MAX: Final = Decimal(710)  # r = 2.2e308: past the largest float rate any tool can return
 _START: Final = Decimal("0.09531017980432486004395212328076509")  # ln(1.1): Excel's guess
 _TOLERANCE: Final = Decimal("1e-26")
 _MAX_STEPS: Final = 300
+_MAX_PIECES: Final = 20_000  # interval budget; real series need a few hundred
 
 
 class XirrFailure(StrEnum):
@@ -77,7 +81,9 @@ class XirrResult:
         """The rate as a person reads it, e.g. ``"37.34 %"``; ``"n/a"`` when unsolved."""
         if self.rate is None:
             return "n/a"
-        return f"{(self.rate * 100).quantize(Decimal(1).scaleb(-places)):f} %"
+        # Formatting rounds half to even at any size; quantize would hit the context's
+        # precision on the enormous rates a one-day doubling produces.
+        return f"{self.rate * 100:.{places}f} %"
 
 
 class _Series:
@@ -164,7 +170,7 @@ def _answer(net: list[CashFlow], series: _Series, roots: list[Decimal], changes:
             None,
             XirrFailure.NO_ROOT_IN_BRACKET,
             f"the net flows change sign {changes} times but their NPV never crosses zero "
-            "between -100 % and 1e304: no rate solves them",
+            "between -100 % and 1e308: no rate solves them",
             steps=series.steps,
         )
     if len(rates) > 1:
@@ -245,8 +251,10 @@ def _isolate(series: _Series) -> list[tuple[Decimal, Decimal]]:
     found: list[tuple[Decimal, Decimal]] = []
     exact: set[Decimal] = set()
     pending = [(V_MIN, V_MAX)]
+    pieces = 0
     while pending:
         p, q = pending.pop()
+        pieces += 1
         pos_p, neg_p, dpos_p, dneg_p = parts(p)
         pos_q, neg_q, dpos_q, dneg_q = parts(q)
         if pos_q > neg_p or neg_q > pos_p:
@@ -256,7 +264,8 @@ def _isolate(series: _Series) -> list[tuple[Decimal, Decimal]]:
             if g == 0:
                 exact.add(v)
         monotone = dneg_q > dpos_p or dpos_q > dneg_p
-        if monotone or q - p <= _TOLERANCE * 10**6 * max(Decimal(1), abs(p)):
+        settled = q - p <= _TOLERANCE * 10**6 * max(Decimal(1), abs(p)) or pieces > _MAX_PIECES
+        if monotone or settled:
             if g_p != 0 and g_q != 0 and _sign(g_p) != _sign(g_q):
                 found.append((p, q))
             continue
