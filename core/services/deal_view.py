@@ -40,6 +40,7 @@ __all__ = [
     "StageMove",
     "deal_detail",
     "describe_op",
+    "stage_moves",
 ]
 
 
@@ -121,7 +122,7 @@ def _display(kind: FieldType, value: str, currency: str, names: dict[str, str]) 
     if kind is FieldType.PERCENT:
         return f"{value} %"
     if kind is FieldType.INTEGER:
-        return f"{int(value):,}"
+        return f"{int(value):,}" if len(value) > 4 else value
     if kind is FieldType.USER:
         return names.get(value, value)
     return value
@@ -149,12 +150,14 @@ def describe_op(kind: str, payload: dict[str, Any]) -> str:
     return kind
 
 
-def _moves(stage: Stage, viewer: Viewer) -> tuple[StageMove, ...]:
+def stage_moves(stage: str, viewer: Viewer) -> tuple[StageMove, ...]:
+    """Where a deal in ``stage`` can go next; each says whether this viewer may take it."""
+    source = Stage(stage)
     out = []
-    for target in allowed_targets(stage):
-        rule = transition_rule(stage, target)
+    for target in allowed_targets(source):
+        rule = transition_rule(source, target)
         assert rule is not None
-        doing = f"move a deal from {stage} to {target}"
+        doing = f"move a deal from {source} to {target}"
         out.append(
             StageMove(
                 target=target.value,
@@ -314,5 +317,5 @@ def deal_detail(ws: Workspace, viewer: Viewer, deal_id: str) -> DealDetail:
             for v in votes
         ),
         history=tuple(history),
-        moves=_moves(Stage(deal["stage"]), viewer),
+        moves=stage_moves(deal["stage"], viewer),
     )

@@ -17,7 +17,7 @@ from core.services.reading import reading
 from core.services.workspace import Workspace
 from core.store.schema import devices, entitlements, memberships, organizations, users
 
-__all__ = ["MUTATING_ACTIONS", "ROLE_LABELS", "Viewer", "current_viewer"]
+__all__ = ["MUTATING_ACTIONS", "ROLE_LABELS", "Person", "Viewer", "current_viewer", "list_people"]
 
 MUTATING_ACTIONS: Final = frozenset(
     {
@@ -135,3 +135,29 @@ def current_viewer(ws: Workspace) -> Viewer:
         entitled_funds=scoped("fund"),
         entitled_lps=scoped("lp"),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    user_id: str
+    display_name: str
+    email: str
+    roles: frozenset[Role]
+
+
+def list_people(ws: Workspace) -> list[Person]:
+    """Active users of the organization with their roles, by name."""
+    with reading(ws) as conn:
+        people = conn.execute(
+            select(users.c.user_id, users.c.display_name, users.c.email)
+            .where(users.c.org_id == ws.org_id, users.c.active.is_(True))
+            .order_by(users.c.display_name)
+        ).all()
+        held: dict[str, set[Role]] = {}
+        for user_id, role in conn.execute(
+            select(memberships.c.user_id, memberships.c.role).where(
+                memberships.c.org_id == ws.org_id
+            )
+        ):
+            held.setdefault(user_id, set()).add(Role(role))
+    return [Person(u, n, e, frozenset(held.get(u, set()))) for u, n, e in people]

@@ -1,0 +1,139 @@
+"""Bootstrap: a new device of a 100,000-op organization pulls the whole log over HTTP.
+
+The organization's ops are generated through the server's own push path in-process (the
+same code the HTTP push runs, without the HTTP), then a fresh client signs in and pulls
+everything with ``GET /v1/sync/pull?limit=1000`` from the server in its own process,
+decoding every page as a client does. ``--apply`` also replays the pulled ops into a
+fresh local SQLite replica through the desktop's apply path (verify + reduce + log),
+which is what "reaching" the organization costs a desktop end to end. Run:
+
+    .venv/bin/python bench/sync_bootstrap.py [--ops 100000] [--apply]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from sqlalchemy import create_engine
+from sync_fixture import (
+    PASSWORD,
+    BenchDb,
+    BenchOrg,
+    bench_database,
+    bench_org,
+    running_server,
+    signed_ops,
+)
+
+from core.ops.signing import DeviceKey
+
+__all__ = ["main"]
+
+BATCH = 500
+
+
+def _generate(db: BenchDb, org: BenchOrg, n: int) -> float:
+    from sync_server.database import app_engine, psycopg_url  # noqa: F401
+    from sync_server.devices import enroll_device
+    from sync_server.push import push
+    from sync_server.server_keys import ServerKeys
+    from sync_server.sessions import Caller
+
+    engine = create_engine(psycopg_url(db.app_url))
+    keys = ServerKeys.from_file(db.root / "server.secret")
+    org.key = DeviceKey.generate()
+    caller = Caller("bench", org.org_id, org.user_id, None, "password")
+    org.device_id = enroll_device(engine, keys, caller, public_key=org.key.public_key, name="gen")
+    caller = Caller("bench", org.org_id, org.user_id, org.device_id, "password")
+    start = time.perf_counter()
+    ops = signed_ops(org, n)
+    for i in range(0, n, BATCH):
+        outcome = push(engine, keys, caller, org.device_id, [o.wire() for o in ops[i : i + BATCH]])
+        assert set(outcome.counts) == {"accepted"}, outcome.counts
+    engine.dispose()
+    return time.perf_counter() - start
+
+
+async def _pull(base: str, org: BenchOrg) -> tuple[float, list[dict[str, Any]]]:
+    async with aiohttp.ClientSession() as http:
+        start = time.perf_counter()
+        login = await (
+            await http.post(
+                f"{base}/v1/auth/login", json={"email": org.email, "password": PASSWORD}
+            )
+        ).json()
+        auth = {"Authorization": f"Bearer {login['session_token']}"}
+        ops: list[dict[str, Any]] = []
+        after = 0
+        while True:
+            async with http.get(
+                f"{base}/v1/sync/pull?after={after}&limit=1000", headers=auth
+            ) as resp:
+                page = json.loads(await resp.read())
+            ops += page["ops"]
+            after = page["next_after"]
+            if not page["has_more"]:
+                break
+        return time.perf_counter() - start, ops
+
+
+def _apply_locally(root: Path, ops: list[dict[str, Any]]) -> float:
+    from core.keys import FileKeyring, KeyStore
+    from core.ops.envelope import parse_envelope
+    from core.services.workspace import Workspace
+    from core.store.local import LocalStore
+
+    envelopes = [parse_envelope(o["op"]) for o in ops]
+    genesis = envelopes[0]
+    os.environ["DEALOS_KEYRING_FILE"] = str(root / "keyring.json")
+    keys = KeyStore(FileKeyring(root / "keyring.json"))
+    keys.save_device_key(genesis.device_id, DeviceKey.generate())
+    start = time.perf_counter()
+    store = LocalStore.open(root / "replica", create=True)
+    ws = Workspace(
+        store, keys, org_id=genesis.org_id, device_id=genesis.device_id, user_id=genesis.actor_id
+    )
+    for i in range(0, len(envelopes), BATCH):
+        ws.apply_signed(envelopes[i : i + BATCH], status="confirmed")
+    elapsed = time.perf_counter() - start
+    ws.close()
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ops", type=int, default=100_000)
+    parser.add_argument("--apply", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp, bench_database(Path(tmp)) as db:
+        org = bench_org(db)
+        generated = _generate(db, org, args.ops)
+        print(
+            f"generated {args.ops} ops through the push path in {generated:.1f} s "
+            f"({args.ops / generated:,.0f} ops/s, no HTTP)"
+        )
+        with running_server(db) as base:
+            elapsed, ops = asyncio.run(_pull(base, org))
+        size = sum(len(json.dumps(o)) for o in ops[:1000]) * len(ops) / 1000 / 2**20
+        print(
+            f"pull: a new device signed in and pulled {len(ops)} ops (~{size:.0f} MiB of "
+            f"JSON) in {elapsed:.2f} s = {len(ops) / elapsed:,.0f} ops/s (target < 10 s)"
+        )
+        if args.apply:
+            applied = _apply_locally(Path(tmp), ops)
+            print(
+                f"apply: replayed them into a fresh local SQLite replica in {applied:.1f} s; "
+                f"pull + apply = {elapsed + applied:.1f} s"
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,165 @@
+"""Push throughput: signed ops accepted end to end by the sync server over a real socket,
+against raw ``COPY`` of the very rows that push wrote, in the same run.
+
+The server runs in its own process (``python -m sync_server serve``) on Postgres; one
+client pushes N pre-signed ops (the op mix of bench/local_apply.py) in pushes of 500,
+one after another, as a device catching up would. The baseline copies the rows the
+pushes produced (op log, audit chain, projection rows) into empty copies of the same
+tables with ``COPY … FROM STDIN``, in one transaction. ``--profile`` also runs the push
+path in-process under cProfile and prints where the time goes. Run:
+
+    .venv/bin/python bench/sync_push.py [--ops 20000] [--profile]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import json
+import pstats
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import aiohttp
+import psycopg
+from sync_fixture import (
+    PASSWORD,
+    BenchDb,
+    BenchOrg,
+    bench_database,
+    bench_org,
+    running_server,
+    signed_ops,
+)
+
+from core.ops.signing import DeviceKey
+
+__all__ = ["main"]
+
+BATCH = 500
+TABLES = (
+    "op_log",
+    "server_audit",
+    "entities",
+    "deals",
+    "deal_fields",
+    "documents",
+    "lps",
+    "lp_contacts",
+)
+
+
+async def _sign_in(base: str, org: BenchOrg) -> dict[str, str]:
+    async with aiohttp.ClientSession() as http:
+        login = await (
+            await http.post(
+                f"{base}/v1/auth/login", json={"email": org.email, "password": PASSWORD}
+            )
+        ).json()
+        auth = {"Authorization": f"Bearer {login['session_token']}"}
+        org.key = DeviceKey.generate()
+        resp = await http.post(
+            f"{base}/v1/devices",
+            headers=auth,
+            json={"public_key": org.key.public_key, "name": "bench"},
+        )
+        org.device_id = (await resp.json())["device_id"]
+    return auth
+
+
+async def _push_all(base: str, auth: dict[str, str], bodies: list[bytes]) -> float:
+    headers = {**auth, "Content-Type": "application/json"}
+    async with aiohttp.ClientSession() as http:
+        start = time.perf_counter()
+        for body in bodies:
+            async with http.post(f"{base}/v1/sync/push", data=body, headers=headers) as resp:
+                results = (await resp.json())["results"]
+                assert all(r["status"] == "accepted" for r in results), results[:3]
+        return time.perf_counter() - start
+
+
+def _copy_baseline(db: BenchDb, org_id: str) -> tuple[float, int]:
+    with psycopg.connect(db.owner_url) as conn:
+        conn.execute("SELECT set_config('dealos.org_id', %s, false)", (org_id,))
+        conn.execute("CREATE SCHEMA IF NOT EXISTS bench_copy")
+        rows = {}
+        for t in TABLES:
+            conn.execute(f"CREATE TABLE bench_copy.{t} (LIKE public.{t} INCLUDING ALL)")
+            rows[t] = conn.execute(
+                f"SELECT * FROM public.{t} WHERE org_id = %s", (org_id,)
+            ).fetchall()
+        conn.commit()
+        start = time.perf_counter()
+        with conn.cursor() as cur:
+            for t in TABLES:
+                with cur.copy(f"COPY bench_copy.{t} FROM STDIN") as copy:
+                    for row in rows[t]:
+                        copy.write_row(row)
+        conn.commit()
+        elapsed = time.perf_counter() - start
+        conn.execute("DROP SCHEMA bench_copy CASCADE")
+        conn.commit()
+    return elapsed, sum(len(r) for r in rows.values())
+
+
+def _profile(db: BenchDb, org: BenchOrg, n: int) -> None:
+    """The push path in-process (no HTTP), under cProfile."""
+    from sqlalchemy import create_engine
+
+    from sync_server.database import psycopg_url
+    from sync_server.push import push
+    from sync_server.server_keys import ServerKeys
+    from sync_server.sessions import Caller
+
+    engine = create_engine(psycopg_url(db.app_url))
+    keys = ServerKeys.from_file(db.root / "server.secret")
+    caller = Caller("bench", org.org_id, org.user_id, org.device_id, "password")
+    start_seq = 10_000_000
+    ops = [o.wire() for o in signed_ops(org, n, start_seq=start_seq)]
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for i in range(0, n, BATCH):
+        push(engine, keys, caller, org.device_id, ops[i : i + BATCH])
+    profiler.disable()
+    engine.dispose()
+    print(f"\n-- in-process push of {n} ops under cProfile (top 25 by own time)")
+    pstats.Stats(profiler, stream=sys.stdout).sort_stats("tottime").print_stats(25)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ops", type=int, default=20_000)
+    parser.add_argument("--profile", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp, bench_database(Path(tmp)) as db:
+        org = bench_org(db)
+        with running_server(db) as base:
+            auth = asyncio.run(_sign_in(base, org))
+            ops = signed_ops(org, args.ops)
+            bodies = [
+                json.dumps(
+                    {"device_id": org.device_id, "ops": [o.wire() for o in ops[i : i + BATCH]]}
+                ).encode()
+                for i in range(0, len(ops), BATCH)
+            ]
+            elapsed = asyncio.run(_push_all(base, auth, bodies))
+        copy_time, rows = _copy_baseline(db, org.org_id)
+        rate = args.ops / elapsed
+        print(
+            f"push: {args.ops} signed ops accepted in {elapsed:.2f} s over HTTP "
+            f"= {rate:,.0f} ops/s (target >= 5,000)"
+        )
+        print(
+            f"COPY of the same {rows} rows (op log, audit, projections): {copy_time:.3f} s "
+            f"= {args.ops / copy_time:,.0f} ops/s"
+        )
+        print(f"ratio push / COPY: {elapsed / copy_time:.1f}x (target <= 3x)")
+        if args.profile:
+            _profile(db, org, min(args.ops, 5000))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,92 @@
+"""The first run of a data folder: a local organization, this device enrolled with a
+server, or the demo organization — and telling whether the folder already holds one.
+
+Keys and the server session go to the keyring, never into the store (DESIGN §4).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from core.errors import DealOSError
+from core.keys import KeyStore
+from core.ops.signing import DeviceKey
+from core.services.demo import build_demo
+from core.services.sync_view import SERVER_URL_META, session_secret_name
+from core.services.workspace import Workspace
+from core.store.local import DB_FILENAME
+from core.sync.client import SyncClient
+from core.sync.engine import SyncEngine, SyncReport
+
+__all__ = ["create_local_org", "enroll_device", "has_organization", "load_demo"]
+
+
+def has_organization(data_dir: Path) -> bool:
+    return (data_dir / DB_FILENAME).exists()
+
+
+def _fresh(data_dir: Path) -> None:
+    if has_organization(data_dir):
+        raise DealOSError(f"{data_dir} already holds an organization; choose an empty folder")
+
+
+def create_local_org(
+    data_dir: Path,
+    *,
+    org_name: str,
+    email: str,
+    display_name: str,
+    base_currency: str = "USD",
+    device_name: str = "this workstation",
+) -> Workspace:
+    """A new organization on this machine, offline; its founder is GP and admin."""
+    _fresh(data_dir)
+    return Workspace.init(
+        data_dir,
+        org_name=org_name.strip(),
+        email=email.strip(),
+        display_name=display_name.strip(),
+        base_currency=base_currency,
+        device_name=device_name,
+    )
+
+
+def load_demo(data_dir: Path, *, seed: int = 7) -> Workspace:
+    """Harbor Peak Capital, built through signed ops, then opened."""
+    _fresh(data_dir)
+    build_demo(data_dir, seed=seed)
+    return Workspace.open(data_dir)
+
+
+def enroll_device(
+    data_dir: Path,
+    *,
+    server: str,
+    email: str,
+    password: str,
+    device_name: str,
+    keys: KeyStore | None = None,
+) -> tuple[Workspace, SyncReport]:
+    """Sign in, register a new device key, and pull the organization's history."""
+    _fresh(data_dir)
+    keys = keys or KeyStore()
+    client = SyncClient(server)
+    try:
+        session = client.login(email, password)
+        key = DeviceKey.generate()
+        device_id = client.register_device(key.public_key, device_name)
+        ws = Workspace.join(
+            data_dir,
+            org_id=session.org_id,
+            user_id=session.user_id,
+            device_id=device_id,
+            key=key,
+            keys=keys,
+        )
+        keys.save_secret(session_secret_name(device_id), session.token)
+        with ws.store.transaction() as conn:
+            ws.store.set_meta(conn, SERVER_URL_META, client.base_url)
+        report = SyncEngine(ws, client).run_once()
+    finally:
+        client.close()
+    return ws, report

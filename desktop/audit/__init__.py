@@ -1,0 +1,1 @@
+"""The audit log: filtered, paged, and verified on demand."""

@@ -1,0 +1,1 @@
+"""Capital calls and distributions: the list, the call wizard, payments."""

@@ -1,0 +1,252 @@
+"""The capital call wizard: terms → allocation preview per LP that sums exactly → saved as
+a draft → issue (GP only; others see the button disabled with the reason)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from PySide6.QtCore import QDate, QTimer
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QFormLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+    QWizard,
+    QWizardPage,
+)
+
+from core.domain.roles import Action
+from core.services import OpResult
+from core.services.capital_view import CallPreview, PreviewLine, list_funds, preview_call
+from desktop.capital.columns import preview_columns
+from desktop.display import format_money
+from desktop.operations.capital import draft_call, issue_call
+from desktop.records_model import RecordsModel
+from desktop.session import DesktopSession
+
+__all__ = ["CallWizard"]
+
+
+class _TermsPage(QWizardPage):
+    def __init__(self, session: DesktopSession) -> None:
+        super().__init__()
+        self.setTitle("Capital call — terms")
+        self.setSubTitle("How much to call, on what basis, and by when.")
+        self.fund = QComboBox()
+        self.fund.setObjectName("callFund")
+        for fund in list_funds(session.ws):
+            self.fund.addItem(f"{fund.name} ({fund.currency})", (fund.fund_id, fund.currency))
+        self.amount = QLineEdit()
+        self.amount.setObjectName("callAmount")
+        self.amount.setPlaceholderText("e.g. 5000000.00")
+        self.basis = QComboBox()
+        self.basis.setObjectName("callBasis")
+        self.basis.addItem("Pro rata to commitment", "commitment")
+        self.basis.addItem("Pro rata to unfunded commitment", "unfunded")
+        today = QDate.currentDate()
+        self.call_date = QDateEdit(today)
+        self.call_date.setObjectName("callDate")
+        self.due_date = QDateEdit(today.addDays(10))
+        self.due_date.setObjectName("dueDate")
+        for d in (self.call_date, self.due_date):
+            d.setCalendarPopup(True)
+            d.setDisplayFormat("yyyy-MM-dd")
+        self.purpose = QLineEdit()
+        self.purpose.setObjectName("callPurpose")
+        self.purpose.setPlaceholderText("e.g. Acquisition of Riverside Apartments")
+        form = QFormLayout(self)
+        form.addRow("Fund", self.fund)
+        form.addRow("Amount", self.amount)
+        form.addRow("Basis", self.basis)
+        form.addRow("Call date", self.call_date)
+        form.addRow("Due date", self.due_date)
+        form.addRow("Purpose", self.purpose)
+        self.amount.textChanged.connect(self.completeChanged)
+
+    def isComplete(self) -> bool:
+        return bool(self.amount.text().strip()) and self.fund.count() > 0
+
+
+class _PreviewPage(QWizardPage):
+    def __init__(self, wizard: CallWizard) -> None:
+        super().__init__()
+        self.wiz = wizard
+        self.setTitle("Allocation preview")
+        self.setSubTitle("Each LP's share, split by largest remainder so it sums to the cent.")
+        self.model: RecordsModel[PreviewLine] = RecordsModel(preview_columns(""))
+        self.table = QTableView()
+        self.table.setObjectName("previewTable")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.setAlternatingRowColors(True)
+        self.total = QLabel()
+        self.total.setObjectName("previewTotal")
+        self.problem = QLabel()
+        self.problem.setObjectName("previewProblem")
+        self.problem.setWordWrap(True)
+        self.problem.setStyleSheet("color: #c0504d;")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.total)
+        layout.addWidget(self.problem)
+        self.preview: CallPreview | None = None
+        self.saved: OpResult | None = None
+        self.saving = False
+
+    def initializePage(self) -> None:
+        self.saved = None
+        self.preview = self.wiz.compute_preview()
+        p = self.preview
+        self.model.columns = preview_columns(p.currency)
+        self.model.set_records(p.lines)
+        if p.amount is not None and p.lines:
+            exact = p.total == p.amount
+            mark = "✓ sums exactly" if exact else "✗ does not sum"
+            self.total.setText(
+                f"<b>{len(p.lines)} investors · total {format_money(p.total, p.currency)}</b> "
+                f"= call {format_money(p.amount, p.currency)} {mark}"
+            )
+        else:
+            self.total.clear()
+        self.problem.setText(p.problem or "")
+        self.setButtonText(QWizard.WizardButton.NextButton, "Save as draft")
+        self.completeChanged.emit()
+
+    def isComplete(self) -> bool:
+        return self.preview is not None and self.preview.problem is None and not self.saving
+
+    def validatePage(self) -> bool:
+        if self.saved is not None:
+            return True
+        if not self.saving:
+            self.saving = True
+            self.completeChanged.emit()
+            self.wiz.save_draft()
+        return False
+
+
+class _DonePage(QWizardPage):
+    def __init__(self, wizard: CallWizard) -> None:
+        super().__init__()
+        self.wiz = wizard
+        self.setTitle("Saved as a draft")
+        self.summary = QLabel()
+        self.summary.setObjectName("draftSummary")
+        self.summary.setWordWrap(True)
+        self.issue_button = QPushButton("Issue the call to its LPs")
+        self.issue_button.setObjectName("wizardIssueButton")
+        self.reason = QLabel()
+        self.reason.setObjectName("issueReason")
+        self.reason.setWordWrap(True)
+        self.reason.setStyleSheet("color: #6b7785;")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addSpacing(12)
+        layout.addWidget(self.issue_button)
+        layout.addWidget(self.reason)
+        layout.addStretch(1)
+        self.issue_button.clicked.connect(wizard.issue)
+
+    def initializePage(self) -> None:
+        why = self.wiz.session.viewer.why_not(Action.ISSUE_FINANCIAL, "issue capital calls")
+        self.issue_button.setEnabled(why is None)
+        self.reason.setText(why or "Issuing notifies the LPs; payments can be recorded after.")
+        self.summary.setText(
+            "The call is saved as a draft: it reserves each LP's share of its commitment. "
+            "It syncs with the next round."
+        )
+
+
+class CallWizard(QWizard):
+    def __init__(self, session: DesktopSession, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.setObjectName("callWizard")
+        self.setWindowTitle("New capital call")
+        self.setMinimumSize(760, 560)
+        self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
+        self.terms = _TermsPage(session)
+        self.preview_page = _PreviewPage(self)
+        self.done_page = _DonePage(self)
+        for page in (self.terms, self.preview_page, self.done_page):
+            self.addPage(page)
+        self.call: OpResult | None = None
+        self.issued: OpResult | None = None
+
+    def fill_example(self) -> None:
+        """Sensible values for the screenshot and a first look."""
+        self.terms.amount.setText("4500000.00")
+        self.terms.purpose.setText("Acquisition equity for Riverside Apartments")
+
+    def fund(self) -> tuple[str, str]:
+        data = self.terms.fund.currentData()
+        return (str(data[0]), str(data[1])) if data else ("", "")
+
+    def compute_preview(self) -> CallPreview:
+        fund_id, _currency = self.fund()
+        return preview_call(
+            self.session.ws,
+            fund_id=fund_id,
+            amount=self.terms.amount.text().strip().replace(",", ""),
+            basis=str(self.terms.basis.currentData()),
+        )
+
+    def save_draft(self) -> None:
+        fund_id, currency = self.fund()
+        preview = self.preview_page.preview
+        amount = preview.amount if preview and preview.amount is not None else Decimal(0)
+        draft_call(
+            parent=self,
+            session=self.session,
+            fund_id=fund_id,
+            amount=format(amount, "f"),
+            currency=currency,
+            basis=str(self.terms.basis.currentData()),
+            call_date=self.terms.call_date.date().toString("yyyy-MM-dd"),
+            due_date=self.terms.due_date.date().toString("yyyy-MM-dd"),
+            purpose=self.terms.purpose.text().strip(),
+        ).success(self._saved).failure(self._save_failed).run_in_background()
+
+    def _saved(self, result: OpResult) -> None:
+        self.call = result
+        self.preview_page.saved = result
+        self.preview_page.saving = False
+        QTimer.singleShot(0, self.next)
+
+    def _save_failed(self, exc: BaseException) -> None:
+        from desktop.error_dialogs import show_error
+
+        self.preview_page.saving = False
+        self.preview_page.completeChanged.emit()
+        show_error(self, exc)
+
+    def issue(self) -> None:
+        if self.call is None:
+            return
+        self.done_page.issue_button.setEnabled(False)
+        issue_call(
+            parent=self,
+            session=self.session,
+            call_id=self.call.entity_id,
+            base_version=self.call.version,
+        ).success(self._issued).failure(self._issue_failed).run_in_background()
+
+    def _issued(self, result: OpResult) -> None:
+        self.issued = result
+        self.done_page.reason.setText("Issued. Record payments from the Capital calls page.")
+        self.done_page.setTitle("Issued")
+
+    def _issue_failed(self, exc: BaseException) -> None:
+        from desktop.error_dialogs import show_error
+
+        self.done_page.issue_button.setEnabled(True)
+        show_error(self, exc)

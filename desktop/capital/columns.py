@@ -1,0 +1,69 @@
+"""The columns of the capital tables."""
+
+from __future__ import annotations
+
+from core.services.capital_view import (
+    AllocationLine,
+    CallLine,
+    DistributionLine,
+    PreviewLine,
+)
+from desktop.display import format_money
+from desktop.records_model import Column
+
+__all__ = ["ALLOCATION_COLUMNS", "CALL_COLUMNS", "DISTRIBUTION_COLUMNS", "preview_columns"]
+
+_STATE_COLORS = {
+    "draft": "#6b7785",
+    "issued": "#3f6fd8",
+    "partly paid": "#c77c02",
+    "paid": "#2e8b57",
+}
+
+CALL_COLUMNS: list[Column[CallLine]] = [
+    Column("Fund", lambda c: c.fund_name),
+    Column("Purpose", lambda c: c.purpose or (f"for {c.deal_name}" if c.deal_name else "—")),
+    Column("Call date", lambda c: c.call_date),
+    Column("Due", lambda c: c.due_date),
+    Column("Amount", lambda c: format_money(c.amount, c.currency), numeric=True),
+    Column("Paid", lambda c: format_money(c.paid, c.currency), numeric=True),
+    Column("State", lambda c: c.state, color=lambda c: _STATE_COLORS.get(c.state)),
+    Column("Basis", lambda c: c.basis),
+    Column("LPs", lambda c: str(c.investors), numeric=True),
+]
+
+ALLOCATION_COLUMNS: list[Column[AllocationLine]] = [
+    Column("Investor", lambda a: a.lp_name),
+    Column("Called", lambda a: f"{a.amount:,.2f}", numeric=True),
+    Column("Paid", lambda a: f"{a.paid:,.2f}", numeric=True),
+    Column(
+        "Outstanding",
+        lambda a: f"{a.outstanding:,.2f}",
+        numeric=True,
+        color=lambda a: "#c77c02" if a.outstanding > 0 else "#2e8b57",
+    ),
+]
+
+DISTRIBUTION_COLUMNS: list[Column[DistributionLine]] = [
+    Column("Fund", lambda d: d.fund_name),
+    Column("Deal", lambda d: d.deal_name or "—"),
+    Column("Date", lambda d: d.distribution_date),
+    Column("Source", lambda d: d.source.replace("_", " ")),
+    Column("Amount", lambda d: format_money(d.amount, d.currency), numeric=True),
+    Column("Basis", lambda d: d.basis.replace("_", " ")),
+    Column("State", lambda d: d.status, color=lambda d: _STATE_COLORS.get(d.status)),
+]
+
+
+def preview_columns(currency: str) -> list[Column[PreviewLine]]:
+    return [
+        Column("Investor", lambda p: p.lp_name),
+        Column("Commitment", lambda p: f"{p.committed:,.2f}", numeric=True),
+        Column("Unfunded", lambda p: f"{p.unfunded:,.2f}", numeric=True),
+        Column(
+            f"Share ({currency})",
+            lambda p: f"{p.share:,.2f}",
+            numeric=True,
+            color=lambda p: "#c0504d" if p.exceeds_unfunded else None,
+        ),
+    ]

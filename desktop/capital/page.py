@@ -1,0 +1,258 @@
+"""Capital calls and distributions: the state of each, its allocations, and the GP's
+actions — each disabled with the reason when the role or the call's state forbids it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QItemSelection, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.domain.roles import Action
+from core.services.capital_view import (
+    CallLine,
+    DistributionLine,
+    call_allocations_of,
+    list_calls,
+    list_distributions,
+    list_funds,
+)
+from desktop.bridge import OpChanges
+from desktop.capital.call_wizard import CallWizard
+from desktop.capital.columns import ALLOCATION_COLUMNS, CALL_COLUMNS, DISTRIBUTION_COLUMNS
+from desktop.capital.payment_dialog import PaymentDialog
+from desktop.operations.capital import issue_call, issue_distribution
+from desktop.records_model import RecordsModel
+from desktop.session import DesktopSession
+
+__all__ = ["CapitalPage"]
+
+
+def _table(name: str, model: RecordsModel[Any]) -> QTableView:
+    view = QTableView()
+    view.setObjectName(name)
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setAlternatingRowColors(True)
+    view.setShowGrid(False)
+    view.verticalHeader().setVisible(False)
+    view.verticalHeader().setDefaultSectionSize(26)
+    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    view.horizontalHeader().setStretchLastSection(True)
+    return view
+
+
+class CapitalPage(QWidget):
+    def __init__(self, session: DesktopSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("capitalPage")
+        self.session = session
+        viewer = session.viewer
+        self.wizard: CallWizard | None = None
+        self.payment_dialog: PaymentDialog | None = None
+        self.fund = QComboBox()
+        self.fund.setObjectName("capitalFund")
+        self.new_call_button = QPushButton("New capital call…")
+        self.new_call_button.setObjectName("newCallButton")
+        self.issue_button = QPushButton("Issue call")
+        self.issue_button.setObjectName("issueCallButton")
+        self.payment_button = QPushButton("Record payment…")
+        self.payment_button.setObjectName("recordPaymentButton")
+        self.reason = QLabel()
+        self.reason.setObjectName("capitalReason")
+        self.reason.setStyleSheet("color: #6b7785;")
+        self.reason.setWordWrap(True)
+        why_draft = viewer.why_not(Action.DRAFT_FINANCIAL, "draft capital calls")
+        self.new_call_button.setEnabled(why_draft is None)
+        self.new_call_button.setToolTip(why_draft or "Draft a call with an allocation preview")
+
+        self.calls: RecordsModel[CallLine] = RecordsModel(CALL_COLUMNS)
+        self.allocations = RecordsModel(ALLOCATION_COLUMNS)
+        self.distributions: RecordsModel[DistributionLine] = RecordsModel(DISTRIBUTION_COLUMNS)
+        self.calls_view = _table("callsTable", self.calls)
+        self.allocations_view = _table("allocationsTable", self.allocations)
+        self.distributions_view = _table("distributionsTable", self.distributions)
+        header = self.allocations_view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(False)
+        for column in (1, 2, 3):
+            self.allocations_view.setColumnWidth(column, 160)
+        self.issue_distribution_button = QPushButton("Issue distribution")
+        self.issue_distribution_button.setObjectName("issueDistributionButton")
+
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("Fund"))
+        bar.addWidget(self.fund, 1)
+        bar.addStretch(2)
+        for b in (self.new_call_button, self.issue_button, self.payment_button):
+            bar.addWidget(b)
+        calls_tab = QSplitter(Qt.Orientation.Vertical)
+        calls_tab.addWidget(self.calls_view)
+        allocations_box = QWidget()
+        box = QVBoxLayout(allocations_box)
+        box.setContentsMargins(0, 0, 0, 0)
+        self.allocations_title = QLabel("Select a call to see each LP's allocation")
+        box.addWidget(self.allocations_title)
+        box.addWidget(self.allocations_view)
+        calls_tab.addWidget(allocations_box)
+        calls_tab.setSizes([320, 320])
+        dist_tab = QWidget()
+        dist_layout = QVBoxLayout(dist_tab)
+        dist_layout.addWidget(self.distributions_view)
+        dist_bar = QHBoxLayout()
+        dist_bar.addStretch(1)
+        dist_bar.addWidget(self.issue_distribution_button)
+        dist_layout.addLayout(dist_bar)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("capitalTabs")
+        self.tabs.addTab(calls_tab, "Capital calls")
+        self.tabs.addTab(dist_tab, "Distributions")
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(self.reason)
+        layout.addWidget(self.tabs, 1)
+
+        self.fund.currentIndexChanged.connect(self.reload)
+        self.calls_view.selectionModel().selectionChanged.connect(self._selected)
+        self.distributions_view.selectionModel().selectionChanged.connect(self._gate)
+        self.new_call_button.clicked.connect(self.new_call)
+        self.issue_button.clicked.connect(self.issue_selected)
+        self.payment_button.clicked.connect(self.record_payment)
+        self.issue_distribution_button.clicked.connect(self.issue_selected_distribution)
+        session.bridge.operation_did_execute.connect(self.on_changes)
+        self._fill_funds()
+        self.reload()
+
+    def _fill_funds(self) -> None:
+        current = self.fund.currentData()
+        self.fund.blockSignals(True)
+        self.fund.clear()
+        self.fund.addItem("All funds", None)
+        for f in list_funds(self.session.ws):
+            self.fund.addItem(f"{f.name} · {f.investors} LPs", f.fund_id)
+        self.fund.setCurrentIndex(max(self.fund.findData(current), 0) if current else 0)
+        self.fund.blockSignals(False)
+
+    def reload(self) -> None:
+        selected = self.selected_call()
+        fund_id = self.fund.currentData()
+        self.calls.set_records(list_calls(self.session.ws, fund_id=fund_id))
+        self.distributions.set_records(list_distributions(self.session.ws, fund_id=fund_id))
+        if selected is not None:
+            self.select_call(selected.call_id)
+        elif self.calls.records:
+            self.calls_view.selectRow(0)
+        else:
+            self._selected()
+
+    def select_call(self, call_id: str) -> None:
+        for row, call in enumerate(self.calls.records):
+            if call.call_id == call_id:
+                self.calls_view.selectRow(row)
+                return
+
+    def selected_call(self) -> CallLine | None:
+        rows = self.calls_view.selectionModel().selectedRows()
+        return self.calls.record(rows[0].row()) if rows else None
+
+    def selected_distribution(self) -> DistributionLine | None:
+        rows = self.distributions_view.selectionModel().selectedRows()
+        return self.distributions.record(rows[0].row()) if rows else None
+
+    def _selected(self, *_: QItemSelection) -> None:
+        call = self.selected_call()
+        if call is None:
+            self.allocations.set_records([])
+            self.allocations_title.setText("Select a call to see each LP's allocation")
+        else:
+            lines = call_allocations_of(self.session.ws, call.call_id)
+            self.allocations.set_records(lines)
+            self.allocations_title.setText(
+                f"<b>{len(lines)} LPs</b> · {call.state} · called {call.amount:,.2f} "
+                f"{call.currency}, paid {call.paid:,.2f}"
+            )
+        self._gate()
+
+    def _gate(self, *_: QItemSelection) -> None:
+        """Enable what the role and the selected call allow; say why not otherwise."""
+        viewer = self.session.viewer
+        call = self.selected_call()
+        role = viewer.why_not(Action.ISSUE_FINANCIAL, "issue calls and record payments")
+        issue_state = None
+        pay_state = None
+        if call is None:
+            issue_state = pay_state = "Select a call first."
+        else:
+            if call.status != "draft":
+                issue_state = "This call is already issued."
+            if call.status != "issued":
+                pay_state = "Payments are recorded against issued calls."
+            elif call.paid >= call.amount:
+                pay_state = "This call is fully paid."
+        for button, state in ((self.issue_button, issue_state), (self.payment_button, pay_state)):
+            reason = role or state
+            button.setEnabled(reason is None)
+            button.setToolTip(reason or "")
+        self.reason.setText(role or "")
+        dist = self.selected_distribution()
+        dist_reason = viewer.why_not(Action.ISSUE_FINANCIAL, "issue distributions") or (
+            "Select a drafted distribution." if dist is None or dist.status != "draft" else None
+        )
+        self.issue_distribution_button.setEnabled(dist_reason is None)
+        self.issue_distribution_button.setToolTip(dist_reason or "")
+
+    # -- commands --------------------------------------------------------------------------
+
+    def new_call(self) -> CallWizard | None:
+        if not self.new_call_button.isEnabled():
+            return None
+        self.wizard = CallWizard(self.session, self)
+        self.wizard.open()
+        return self.wizard
+
+    def issue_selected(self) -> None:
+        call = self.selected_call()
+        if call is None or not self.issue_button.isEnabled():
+            return
+        issue_call(
+            parent=self, session=self.session, call_id=call.call_id, base_version=call.version
+        ).run_in_background()
+
+    def record_payment(self) -> PaymentDialog | None:
+        call = self.selected_call()
+        if call is None or not self.payment_button.isEnabled():
+            return None
+        self.payment_dialog = PaymentDialog(self.session, call, self)
+        self.payment_dialog.open()
+        return self.payment_dialog
+
+    def issue_selected_distribution(self) -> None:
+        dist = self.selected_distribution()
+        if dist is None or not self.issue_distribution_button.isEnabled():
+            return
+        issue_distribution(
+            parent=self,
+            session=self.session,
+            distribution_id=dist.distribution_id,
+            base_version=dist.version,
+        ).run_in_background()
+
+    def on_changes(self, changes: OpChanges) -> None:
+        if changes.touches("capital_call.", "distribution.", "commitment.", "fund.", "lp."):
+            if changes.touches("fund.", "commitment."):
+                self._fill_funds()
+            self.reload()

@@ -1,0 +1,1 @@
+"""Charts a GP would rather look at than read, painted with QPainter (no extra Qt module)."""

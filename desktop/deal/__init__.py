@@ -1,0 +1,1 @@
+"""One deal: its fields with provenance, documents, approvals and history."""

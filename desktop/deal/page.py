@@ -1,0 +1,218 @@
+"""The deal page: header with stage and actions, then fields, documents, approvals and
+history in tabs. It redraws whenever an op touches the deal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMenu,
+    QPushButton,
+    QTableView,
+    QTabWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.domain.roles import Action
+from core.errors import DealOSError
+from core.services.deal_view import DealDetail, deal_detail
+from desktop.bridge import OpChanges
+from desktop.deal.columns import (
+    APPROVAL_COLUMNS,
+    DOCUMENT_COLUMNS,
+    FIELD_COLUMNS,
+    HISTORY_COLUMNS,
+    ProvenanceBadge,
+)
+from desktop.display import STAGE_COLORS, stage_label
+from desktop.error_dialogs import show_error
+from desktop.operations.deals import record_approval
+from desktop.pipeline.stage_moves import StageMover
+from desktop.records_model import RecordsModel
+from desktop.session import DesktopSession
+
+__all__ = ["DealPage"]
+
+
+def _table(name: str, model: RecordsModel[Any], widths: tuple[int, ...]) -> QTableView:
+    view = QTableView()
+    view.setObjectName(name)
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setAlternatingRowColors(True)
+    view.setShowGrid(False)
+    view.verticalHeader().setVisible(False)
+    view.verticalHeader().setDefaultSectionSize(28)
+    view.horizontalHeader().setStretchLastSection(True)
+    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    for column, width in enumerate(widths):
+        view.setColumnWidth(column, width)
+    return view
+
+
+class DealPage(QWidget):
+    back_requested = Signal()
+
+    def __init__(self, session: DesktopSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("dealPage")
+        self.session = session
+        self.detail: DealDetail | None = None
+        self.mover = StageMover(session, self)
+        self.back = QToolButton()
+        self.back.setObjectName("backToPipeline")
+        self.back.setText("← Pipeline")
+        self.back.setAutoRaise(True)
+        self.back.clicked.connect(self.back_requested)
+        self.title = QLabel()
+        self.title.setObjectName("dealTitle")
+        self.stage_badge = QLabel()
+        self.stage_badge.setObjectName("dealStage")
+        self.facts = QLabel()
+        self.facts.setObjectName("dealFacts")
+        self.facts.setStyleSheet("color: #5a6573;")
+        self.move_button = QPushButton("Move to stage ▾")
+        self.move_button.setObjectName("moveStageButton")
+        self.move_button.clicked.connect(self.open_move_menu)
+        self.vote_button = QPushButton("IC vote ▾")
+        self.vote_button.setObjectName("icVoteButton")
+        self.vote_button.clicked.connect(lambda: self._approval_menu("ic_vote"))
+        self.signoff_button = QPushButton("Legal sign-off ▾")
+        self.signoff_button.setObjectName("signoffButton")
+        self.signoff_button.clicked.connect(lambda: self._approval_menu("legal_signoff"))
+
+        self.fields = RecordsModel(FIELD_COLUMNS)
+        self.documents = RecordsModel(DOCUMENT_COLUMNS)
+        self.approvals = RecordsModel(APPROVAL_COLUMNS)
+        self.history = RecordsModel(HISTORY_COLUMNS)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("dealTabs")
+        fields_view = _table("dealFields", self.fields, (200, 260, 120))
+        fields_view.setItemDelegateForColumn(2, ProvenanceBadge(fields_view))
+        self.tabs.addTab(fields_view, "Fields")
+        self.tabs.addTab(_table("dealDocuments", self.documents, (320, 260, 130, 90)), "Documents")
+        self.tabs.addTab(_table("dealApprovals", self.approvals, (120, 90, 140, 380)), "Approvals")
+        self.tabs.addTab(_table("dealHistory", self.history, (140, 120, 380, 160, 120)), "History")
+
+        head = QHBoxLayout()
+        head.addWidget(self.back)
+        head.addSpacing(8)
+        head.addWidget(self.title)
+        head.addWidget(self.stage_badge)
+        head.addStretch(1)
+        for b in (self.vote_button, self.signoff_button, self.move_button):
+            head.addWidget(b)
+        layout = QVBoxLayout(self)
+        layout.addLayout(head)
+        layout.addWidget(self.facts)
+        layout.addWidget(self.tabs, 1)
+        session.bridge.operation_did_execute.connect(self.on_changes)
+        self.mover.moved.connect(lambda _r: None)
+
+    def show_deal(self, deal_id: str) -> None:
+        try:
+            self.detail = deal_detail(self.session.ws, self.session.viewer, deal_id)
+        except DealOSError as exc:
+            show_error(self, exc)
+            self.back_requested.emit()
+            return
+        self._render()
+
+    def _render(self) -> None:
+        d = self.detail
+        if d is None:
+            return
+        viewer = self.session.viewer
+        self.title.setText(f"<h2 style='margin:0'>{d.name}</h2>")
+        color = STAGE_COLORS[d.stage].name() if d.stage in STAGE_COLORS else "#6b7785"
+        self.stage_badge.setText(stage_label(d.stage))
+        self.stage_badge.setStyleSheet(
+            f"background: {color}; color: white; border-radius: 9px; padding: 2px 10px;"
+        )
+        fund = f" · fund {d.fund_name}" if d.fund_name else ""
+        self.facts.setText(
+            f"{d.currency} · version {d.version}{fund} · created by {d.created_by} · "
+            f"{len(d.documents)} document(s) · {len(d.history)} op(s) in its history"
+        )
+        self.fields.set_records(d.fields)
+        self.documents.set_records(d.documents)
+        self.approvals.set_records(d.approvals)
+        self.history.set_records(d.history)
+        can_move = any(m.refused_because is None for m in d.moves)
+        self.move_button.setEnabled(can_move)
+        self.move_button.setToolTip(
+            "Move this deal through the lifecycle (Ctrl+M)"
+            if can_move
+            else (d.moves[0].refused_because if d.moves else "A final stage: no further moves")
+            or ""
+        )
+        self._gate(
+            self.vote_button,
+            viewer.why_not(Action.DECIDE_DEAL, "vote at IC"),
+            None if d.stage == "ic_review" else "IC votes are cast while the deal is in IC review.",
+            visible=viewer.can(Action.DECIDE_DEAL) or not viewer.read_only,
+        )
+        self._gate(
+            self.signoff_button,
+            viewer.why_not(Action.LEGAL_SIGNOFF, "sign off legally"),
+            None
+            if d.stage in ("approved", "closing")
+            else "Legal sign-off is given once a deal is approved, before it closes.",
+            visible=viewer.can(Action.LEGAL_SIGNOFF),
+        )
+
+    @staticmethod
+    def _gate(button: QPushButton, role: str | None, state: str | None, *, visible: bool) -> None:
+        button.setVisible(visible)
+        reason = role or state
+        button.setEnabled(reason is None)
+        button.setToolTip(reason or "")
+
+    def open_move_menu(self) -> QMenu | None:
+        d = self.detail
+        if d is None:
+            return None
+        menu = self.mover.menu_for(
+            deal_id=d.deal_id, name=d.name, stage=d.stage, version=d.version, parent=self
+        )
+        menu.popup(self.move_button.mapToGlobal(self.move_button.rect().bottomLeft()))
+        return menu
+
+    def _approval_menu(self, approval_type: str) -> QMenu | None:
+        d = self.detail
+        if d is None:
+            return None
+        menu = QMenu(self)
+        menu.setObjectName("approvalMenu")
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        for decision in ("approve", "reject", "abstain"):
+            action = menu.addAction(decision.capitalize())
+            action.setObjectName(f"decision_{decision}")
+            action.triggered.connect(
+                lambda _=False, dec=decision: record_approval(
+                    parent=self,
+                    session=self.session,
+                    deal_id=d.deal_id,
+                    base_version=d.version,
+                    approval_type=approval_type,
+                    decision=dec,
+                ).run_in_background()
+            )
+        button = self.vote_button if approval_type == "ic_vote" else self.signoff_button
+        menu.popup(button.mapToGlobal(button.rect().bottomLeft()))
+        return menu
+
+    def on_changes(self, changes: OpChanges) -> None:
+        d = self.detail
+        if d is None:
+            return
+        touched = {d.deal_id, *(doc.document_id for doc in d.documents)}
+        if changes.everything or changes.entity_ids & touched or changes.touches("document."):
+            self.show_deal(d.deal_id)

@@ -1,0 +1,1 @@
+"""Investors: LPs, their contacts, commitments and capital accounts."""

@@ -1,0 +1,104 @@
+"""Capital ops: draft and issue a call, record a payment, issue a distribution."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QWidget
+
+from core.ids import new_id
+from core.services import OpResult
+from desktop.background import BackgroundOp
+from desktop.session import DesktopSession
+
+__all__ = ["draft_call", "issue_call", "issue_distribution", "record_payment"]
+
+
+def draft_call(
+    *,
+    parent: QWidget,
+    session: DesktopSession,
+    fund_id: str,
+    amount: str,
+    currency: str,
+    basis: str,
+    call_date: str,
+    due_date: str,
+    purpose: str = "",
+    deal_id: str | None = None,
+) -> BackgroundOp[OpResult]:
+    payload: dict[str, object] = {
+        "fund_id": fund_id,
+        "amount": amount,
+        "currency": currency,
+        "basis": basis,
+        "call_date": call_date,
+        "due_date": due_date,
+        "purpose": purpose,
+    }
+    if deal_id:
+        payload["deal_id"] = deal_id
+    return BackgroundOp(
+        parent=parent,
+        label="Saving the capital call as a draft…",
+        bridge=session.bridge,
+        task=lambda: session.ws.submit("capital_call.create", entity_id=new_id(), payload=payload),
+    )
+
+
+def issue_call(
+    *, parent: QWidget, session: DesktopSession, call_id: str, base_version: int, note: str = ""
+) -> BackgroundOp[OpResult]:
+    return BackgroundOp(
+        parent=parent,
+        label="Issuing the capital call…",
+        bridge=session.bridge,
+        task=lambda: session.ws.submit(
+            "capital_call.issue",
+            entity_id=call_id,
+            payload={"note": note},
+            base_version=base_version,
+        ),
+    )
+
+
+def record_payment(
+    *,
+    parent: QWidget,
+    session: DesktopSession,
+    call_id: str,
+    base_version: int,
+    lp_id: str,
+    amount: str,
+    currency: str,
+    paid_on: str,
+) -> BackgroundOp[OpResult]:
+    payload = {
+        "payment_id": new_id(),
+        "lp_id": lp_id,
+        "amount": amount,
+        "currency": currency,
+        "paid_on": paid_on,
+    }
+    return BackgroundOp(
+        parent=parent,
+        label="Recording the payment…",
+        bridge=session.bridge,
+        task=lambda: session.ws.submit(
+            "capital_call.payment", entity_id=call_id, payload=payload, base_version=base_version
+        ),
+    )
+
+
+def issue_distribution(
+    *, parent: QWidget, session: DesktopSession, distribution_id: str, base_version: int
+) -> BackgroundOp[OpResult]:
+    return BackgroundOp(
+        parent=parent,
+        label="Issuing the distribution…",
+        bridge=session.bridge,
+        task=lambda: session.ws.submit(
+            "distribution.issue",
+            entity_id=distribution_id,
+            payload={"note": ""},
+            base_version=base_version,
+        ),
+    )

@@ -1,0 +1,106 @@
+"""Deal ops: create, move to another stage, update fields, record an approval."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import QWidget
+
+from core.ids import new_id
+from core.services import OpResult
+from desktop.background import BackgroundOp
+from desktop.display import stage_label
+from desktop.session import DesktopSession
+
+__all__ = ["create_deal", "move_deal", "record_approval", "update_deal"]
+
+
+def create_deal(
+    *,
+    parent: QWidget,
+    session: DesktopSession,
+    name: str,
+    currency: str,
+    fields: dict[str, str],
+) -> BackgroundOp[OpResult]:
+    payload: dict[str, Any] = {
+        "name": name,
+        "currency": currency,
+        "fields": {k: {"value": v} for k, v in fields.items() if v},
+    }
+    return BackgroundOp(
+        parent=parent,
+        label=f"Creating {name}…",
+        bridge=session.bridge,
+        task=lambda: session.ws.submit("deal.create", entity_id=new_id(), payload=payload),
+    )
+
+
+def move_deal(
+    *,
+    parent: QWidget,
+    session: DesktopSession,
+    deal_id: str,
+    base_version: int,
+    to: str,
+    fund_id: str | None = None,
+    note: str = "",
+) -> BackgroundOp[OpResult]:
+    payload: dict[str, Any] = {"to": to}
+    if fund_id:
+        payload["fund_id"] = fund_id
+    if note:
+        payload["note"] = note
+    return BackgroundOp(
+        parent=parent,
+        label=f"Moving the deal to {stage_label(to)}…",
+        bridge=session.bridge,
+        task=lambda: session.ws.submit(
+            "deal.transition", entity_id=deal_id, payload=payload, base_version=base_version
+        ),
+    )
+
+
+def update_deal(
+    *,
+    parent: QWidget,
+    session: DesktopSession,
+    deal_id: str,
+    base_version: int,
+    fields: dict[str, str | None],
+) -> BackgroundOp[OpResult]:
+    payload = {"fields": {k: {"value": v} for k, v in fields.items()}}
+    return BackgroundOp(
+        parent=parent,
+        label="Saving the deal…",
+        bridge=session.bridge,
+        task=lambda: session.ws.submit(
+            "deal.update", entity_id=deal_id, payload=payload, base_version=base_version
+        ),
+    )
+
+
+def record_approval(
+    *,
+    parent: QWidget,
+    session: DesktopSession,
+    deal_id: str,
+    base_version: int,
+    approval_type: str,
+    decision: str,
+    note: str = "",
+) -> BackgroundOp[OpResult]:
+    payload = {
+        "approval_id": new_id(),
+        "approval_type": approval_type,
+        "decision": decision,
+        "note": note,
+    }
+    return BackgroundOp(
+        parent=parent,
+        label="Recording the vote…",
+        bridge=session.bridge,
+        task=lambda: session.ws.submit(
+            "approval.record", entity_id=deal_id, payload=payload, base_version=base_version
+        ),
+    )

@@ -1,0 +1,1 @@
+"""The pipeline: every deal as a fast table and as a board by stage."""

@@ -1,0 +1,34 @@
+"""An open workspace as the window holds it: the core workspace, who is looking, the
+bridge its views listen to. Passed to every page; there is no global window singleton."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from core.services.reading import close_reading
+from core.services.viewer import Viewer, current_viewer
+from core.services.workspace import Workspace
+from desktop.bridge import CoreBridge
+
+__all__ = ["DesktopSession"]
+
+
+@dataclass
+class DesktopSession:
+    data_dir: Path
+    ws: Workspace
+    bridge: CoreBridge
+    viewer: Viewer = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.viewer = current_viewer(self.ws)
+
+    def refresh_viewer(self) -> Viewer:
+        """Roles and entitlements may arrive with a sync; read them again."""
+        self.viewer = current_viewer(self.ws)
+        return self.viewer
+
+    def close(self) -> None:
+        close_reading(self.ws)
+        self.ws.close()

@@ -1,0 +1,1 @@
+"""Background sync: the APScheduler job, the status-bar indicator, the conflicts inbox."""

@@ -1,0 +1,195 @@
+"""The conflicts inbox: each change the server (or a rebase) refused, beside the current
+value, with the two ways out: re-apply it on the current version, or discard it with a
+note. Nothing leaves the inbox any other way."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from PySide6.QtCore import QItemSelection, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.services.sync_view import ConflictLine, open_conflicts
+from desktop.bridge import OpChanges
+from desktop.display import format_when
+from desktop.operations.conflicts import discard_conflict, reapply_conflict
+from desktop.records_model import Column, RecordsModel
+from desktop.session import DesktopSession
+from desktop.sync.scheduler import SyncStatus
+
+__all__ = ["ConflictsPage"]
+
+CONFLICT_COLUMNS: list[Column[ConflictLine]] = [
+    Column("When", lambda c: format_when(c.created_at)),
+    Column("Change", lambda c: c.kind),
+    Column("On", lambda c: c.entity_label),
+    Column("Why refused", lambda c: f"{c.code}: {c.message}", color=lambda c: "#c0504d"),
+]
+
+
+def _pretty(value: Any) -> str:
+    return json.dumps(value, indent=2, sort_keys=True, default=str)
+
+
+class ConflictsPage(QWidget):
+    def __init__(self, session: DesktopSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("conflictsPage")
+        self.session = session
+        self.model: RecordsModel[ConflictLine] = RecordsModel(CONFLICT_COLUMNS)
+        self.table = QTableView()
+        self.table.setObjectName("conflictsTable")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for column, width in enumerate((130, 160, 260)):
+            self.table.setColumnWidth(column, width)
+        self.empty = QLabel("No conflicts: every change you made was accepted.")
+        self.empty.setObjectName("conflictsEmpty")
+        self.empty.setStyleSheet("color: #2e8b57; padding: 6px;")
+        self.yours = QPlainTextEdit()
+        self.yours.setObjectName("yourChange")
+        self.yours.setReadOnly(True)
+        self.theirs = QPlainTextEdit()
+        self.theirs.setObjectName("serverValue")
+        self.theirs.setReadOnly(True)
+        self.yours_title = QLabel("<b>Your change</b>")
+        self.theirs_title = QLabel("<b>Current value</b>")
+        self.note = QLineEdit()
+        self.note.setObjectName("resolutionNote")
+        self.note.setPlaceholderText("A note for the audit log (required to discard)")
+        self.reapply_button = QPushButton("Re-apply on the current version")
+        self.reapply_button.setObjectName("reapplyButton")
+        self.discard_button = QPushButton("Discard with note")
+        self.discard_button.setObjectName("discardButton")
+        self.read_only_reason = QLabel()
+        self.read_only_reason.setStyleSheet("color: #6b7785;")
+
+        compare = QHBoxLayout()
+        for title, text in ((self.yours_title, self.yours), (self.theirs_title, self.theirs)):
+            side = QVBoxLayout()
+            side.addWidget(title)
+            side.addWidget(text)
+            compare.addLayout(side)
+        actions = QHBoxLayout()
+        actions.addWidget(self.note, 1)
+        actions.addWidget(self.reapply_button)
+        actions.addWidget(self.discard_button)
+        detail = QWidget()
+        box = QVBoxLayout(detail)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addLayout(compare, 1)
+        box.addLayout(actions)
+        box.addWidget(self.read_only_reason)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.table)
+        split.addWidget(detail)
+        split.setSizes([260, 420])
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.empty)
+        layout.addWidget(split, 1)
+
+        self.table.selectionModel().selectionChanged.connect(self._selected)
+        self.reapply_button.clicked.connect(self.reapply)
+        self.discard_button.clicked.connect(self.discard)
+        self.note.textChanged.connect(self._gate)
+        session.bridge.operation_did_execute.connect(self.on_changes)
+        session.bridge.sync_status_changed.connect(self._on_sync)
+        self.reload()
+
+    def reload(self) -> None:
+        selected = self.selected()
+        lines = open_conflicts(self.session.ws)
+        self.model.set_records(lines)
+        self.empty.setText(
+            f"{len(lines)} change(s) were refused and wait for you."
+            if lines
+            else "No conflicts: every change you made was accepted."
+        )
+        self.empty.setStyleSheet(
+            f"color: {'#c0504d' if lines else '#2e8b57'}; padding: 6px; font-weight: bold;"
+        )
+        rows = [i for i, c in enumerate(lines) if selected and c.op_id == selected.op_id]
+        if rows or lines:
+            self.table.selectRow(rows[0] if rows else 0)
+        self._selected()
+
+    def selected(self) -> ConflictLine | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.record(rows[0].row()) if rows else None
+
+    def _selected(self, *_: QItemSelection) -> None:
+        c = self.selected()
+        if c is None:
+            self.yours.clear()
+            self.theirs.clear()
+        else:
+            self.yours_title.setText(
+                f"<b>Your change</b> — {c.kind}, written against version {c.base_version}"
+            )
+            self.yours.setPlainText(_pretty(c.payload))
+            if c.current_version is None:
+                self.theirs_title.setText("<b>Current value</b> — it no longer exists")
+                self.theirs.setPlainText("")
+            else:
+                self.theirs_title.setText(f"<b>Current value</b> — version {c.current_version}")
+                self.theirs.setPlainText(_pretty(c.current_row))
+        self._gate()
+
+    def _gate(self) -> None:
+        c = self.selected()
+        read_only = self.session.viewer.read_only
+        self.reapply_button.setEnabled(c is not None and not read_only)
+        self.discard_button.setEnabled(
+            c is not None and not read_only and bool(self.note.text().strip())
+        )
+        self.read_only_reason.setText(
+            "Your role is read-only: conflicts are resolved by the person who made the change."
+            if read_only
+            else ""
+        )
+
+    def reapply(self) -> None:
+        c = self.selected()
+        if c is None:
+            return
+        reapply_conflict(
+            parent=self, session=self.session, op_id=c.op_id, note=self.note.text().strip()
+        ).success(lambda _r: self._resolved()).run_in_background()
+
+    def discard(self) -> None:
+        c = self.selected()
+        if c is None or not self.note.text().strip():
+            return
+        discard_conflict(
+            parent=self, session=self.session, op_id=c.op_id, note=self.note.text().strip()
+        ).success(lambda _r: self._resolved()).run_in_background()
+
+    def _resolved(self) -> None:
+        self.note.clear()
+        self.reload()
+        self.session.bridge.post_changes(OpChanges(source="conflict"))
+
+    def _on_sync(self, status: SyncStatus) -> None:
+        if status.state == "synced":
+            self.reload()
+
+    def on_changes(self, changes: OpChanges) -> None:
+        if changes.everything or (changes.source == "conflict" and changes.kinds):
+            self.reload()

@@ -1,0 +1,243 @@
+"""New organizations on a server: created there, or attached from a desktop that started
+offline.
+
+``create_org`` (``dealos server create-org``): the server writes the first four ops
+itself, signed by a bootstrap device key generated for the occasion and thrown away:
+``org.create`` (the admin becomes GP and admin, founder of the org, with the bootstrap
+device as the founder's device), ``user.invite`` of the service account,
+``device.enroll`` of the service device, and ``device.revoke`` of the bootstrap device
+(signed by the service device). The bootstrap seed is never stored; once revoked it
+could sign nothing anyway. The admin then logs in and enrolls real devices.
+
+``attach_org`` (``POST /v1/orgs/attach``): a GP who ran ``dealos init`` offline owns an
+organization whose genesis op their device signed. The operator issues a one-time
+attach code for the GP's email (``dealos server invite-org``); the client sends the code,
+its genesis op and a password. The server applies the genesis through the one apply path
+(same ids, same signature), stores it as ``server_seq`` 1, sets the password, and answers
+with a session and the service account the client must admit by pushing a
+``user.invite`` and a ``device.enroll`` signed by its own device, before or after the rest
+of its history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from psycopg.errors import UniqueViolation
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import IntegrityError
+
+from core.canonical_json import jcs
+from core.errors import OpRejected
+from core.ids import new_id
+from core.ops.envelope import parse_envelope
+from core.ops.signing import DeviceKey
+from core.reducers.apply import apply_op
+from core.store.sql_projection import SqlProjection
+from sync_server.api_errors import ApiError
+from sync_server.credentials import set_password
+from sync_server.database import set_org
+from sync_server.org_log import OrgLog
+from sync_server.server_keys import ServerKeys
+from sync_server.service_account import (
+    SERVICE_DEVICE_NAME,
+    SERVICE_DISPLAY_NAME,
+    record_service_account,
+    service_email,
+    sign_and_apply,
+)
+from sync_server.sessions import IssuedSession, create_session, hash_token
+
+__all__ = ["AttachedOrg", "CreatedOrg", "attach_org", "create_org", "invite_org"]
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedOrg:
+    org_id: str
+    admin_user_id: str
+    service_user_id: str
+    last_seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class AttachedOrg:
+    org_id: str
+    user_id: str
+    device_id: str
+    session: IssuedSession
+    roles: list[str]
+    service_account: dict[str, Any]
+
+
+def _cur(conn: Connection) -> Any:
+    return conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+
+
+def create_org(
+    engine: Engine,
+    keys: ServerKeys,
+    *,
+    name: str,
+    admin_email: str,
+    admin_name: str,
+    password_hash: str,
+    currency: str = "USD",
+) -> CreatedOrg:
+    org_id, admin_id, boot_device = new_id(), new_id(), new_id()
+    boot = DeviceKey.generate()
+    with engine.begin() as conn:
+        set_org(conn, org_id)
+        log = OrgLog(conn, org_id, keys)
+        log.create()
+        projection = SqlProjection(conn, org_id)
+        account = record_service_account(conn, keys, org_id)
+        as_founder = functools.partial(
+            sign_and_apply, projection, log, key=boot, device_id=boot_device, actor_id=admin_id
+        )
+        as_founder(
+            kind="org.create",
+            entity_id=org_id,
+            payload={
+                "name": name,
+                "base_currency": currency,
+                "founder": {"email": admin_email, "display_name": admin_name},
+                "device": {"public_key": boot.public_key, "name": "server bootstrap (revoked)"},
+            },
+        )
+        as_founder(
+            kind="user.invite",
+            entity_id=account.user_id,
+            payload={
+                "email": service_email(org_id),
+                "display_name": SERVICE_DISPLAY_NAME,
+                "roles": ["admin"],
+            },
+        )
+        as_founder(
+            kind="device.enroll",
+            entity_id=account.device_id,
+            payload={
+                "user_id": account.user_id,
+                "public_key": account.key.public_key,
+                "name": SERVICE_DEVICE_NAME,
+            },
+        )
+        sign_and_apply(
+            projection,
+            log,
+            key=account.key,
+            device_id=account.device_id,
+            actor_id=account.user_id,
+            kind="device.revoke",
+            entity_id=boot_device,
+            base_version=1,
+            payload={"reason": "bootstrap key discarded"},
+        )
+        set_password(conn, org_id, admin_id, password_hash)
+        log.flush()
+        return CreatedOrg(org_id, admin_id, account.user_id, log.last_seq)
+
+
+def invite_org(engine: Engine, *, admin_email: str, ttl_seconds: int) -> str:
+    """A one-time code letting ``admin_email`` attach an offline organization."""
+    code = secrets.token_urlsafe(32)
+    now = dt.datetime.now(dt.UTC)
+    with engine.begin() as conn:
+        _cur(conn).execute(
+            "INSERT INTO org_invitations (code_hash, email, created_at, expires_at) "
+            "VALUES (%s, %s, %s, %s)",
+            (hash_token(code), admin_email.lower(), now, now + dt.timedelta(seconds=ttl_seconds)),
+        )
+    return code
+
+
+def attach_org(
+    engine: Engine,
+    keys: ServerKeys,
+    *,
+    code: str,
+    genesis: Any,
+    password_hash: str,
+    session_ttl: int,
+) -> AttachedOrg:
+    expired = ApiError(401, "invalid_or_expired_token", "the attach code is wrong, used or expired")
+    try:
+        envelope = parse_envelope(genesis)
+    except OpRejected as exc:
+        raise ApiError(422, exc.code, exc.message, field=f"genesis.{exc.field}") from None
+    if envelope.kind != "org.create":
+        raise ApiError(422, "invalid_payload", "the genesis op is org.create", field="genesis.kind")
+    org_id = envelope.org_id
+    try:
+        with engine.begin() as conn:
+            cur = _cur(conn)
+            cur.execute(
+                "SELECT email FROM org_invitations WHERE code_hash = %s AND used_at IS NULL "
+                "AND expires_at > now() FOR UPDATE",
+                (hash_token(code),),
+            )
+            row = cur.fetchone()
+            if row is None:
+                raise expired
+            founder = envelope.payload.get("founder")
+            email = founder.get("email") if isinstance(founder, dict) else None
+            if not isinstance(email, str) or email.lower() != row[0]:
+                raise ApiError(
+                    403,
+                    "forbidden",
+                    "the genesis op's founder is not the address the code was issued to",
+                    field="genesis.payload.founder.email",
+                )
+            set_org(conn, org_id)
+            log = OrgLog(conn, org_id, keys)
+            log.create()
+            projection = SqlProjection(conn, org_id)
+            try:
+                apply_op(projection, envelope, verify=True)
+            except OpRejected as exc:
+                raise ApiError(422, exc.code, exc.message, field=f"genesis.{exc.field}") from None
+            log.append_op(envelope, jcs(envelope.wire()))
+            log.audit(
+                "org.attached",
+                "organization attached from its offline genesis",
+                op_id=envelope.op_id,
+                kind=envelope.kind,
+                entity_id=org_id,
+                actor_id=envelope.actor_id,
+                device_id=envelope.device_id,
+            )
+            account = record_service_account(conn, keys, org_id)
+            set_password(conn, org_id, envelope.actor_id, password_hash)
+            session = create_session(
+                conn,
+                org_id,
+                envelope.actor_id,
+                method="password",
+                ttl_seconds=session_ttl,
+                device_id=envelope.device_id,
+            )
+            cur.execute(
+                "UPDATE org_invitations SET used_at = now(), attached_org_id = %s "
+                "WHERE code_hash = %s",
+                (org_id, hash_token(code)),
+            )
+            log.flush()
+    except (IntegrityError, UniqueViolation) as exc:
+        orig = exc.orig if isinstance(exc, IntegrityError) else exc
+        if isinstance(orig, UniqueViolation):
+            raise ApiError(
+                409, "org_exists", "that organization is already on this server"
+            ) from None
+        raise
+    return AttachedOrg(
+        org_id=org_id,
+        user_id=envelope.actor_id,
+        device_id=envelope.device_id,
+        session=session,
+        roles=["admin", "gp"],
+        service_account=account.describe(),
+    )

@@ -1,0 +1,231 @@
+"""``dealos serve`` and ``dealos server …``: run the sync server and administer it.
+
+Registered through the ``dealos.commands`` entry point, so core never imports this.
+
+- ``dealos serve [--database-url URL] [--host H] [--port P] [--migrate-only]``: migrate,
+  then serve. Without a URL (or ``DEALOS_DATABASE_URL``) an embedded PostgreSQL runs under
+  ``<data-dir>/server/postgres``, so sync can be tried on a laptop.
+- ``dealos server create-org --name N --admin-email E [--admin-name A] [--currency C]
+  [--password-stdin]``: a new organization whose admin (GP and admin) can log in.
+- ``dealos server invite-org --admin-email E``: a one-time code to attach an organization
+  started offline (``POST /v1/orgs/attach``).
+- ``dealos server set-password --email E [--org-id ID] [--password-stdin]``.
+- ``dealos server audit-verify --org-id ID``: walk an organization's server audit chain.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from core.audit import head_message, verify_chain
+from core.errors import DealOSError
+from core.ops.signing import verify_signature
+from sync_server.database import migrate, owner_engine, set_org
+from sync_server.settings import Settings
+
+__all__ = ["register"]
+
+SubParsers = argparse._SubParsersAction
+
+
+class ServerCommandError(DealOSError):
+    """A server command could not do what it was asked (shown as one line)."""
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS, help="data folder")
+    p.add_argument(
+        "--database-url",
+        default=os.environ.get("DEALOS_DATABASE_URL"),
+        help="owner URL of the server's Postgres (default: $DEALOS_DATABASE_URL, else an "
+        "embedded server under the data folder)",
+    )
+
+
+def register(sub: SubParsers[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("serve", help="run the sync server")
+    _common(p)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8787)
+    p.add_argument("--migrate-only", action="store_true", help="migrate the database and exit")
+    p.set_defaults(handler=_serve)
+
+    server = sub.add_parser("server", help="administer the sync server").add_subparsers(
+        dest="server_command", metavar="ACTION", required=True
+    )
+    p = server.add_parser("create-org", help="create an organization and its first admin")
+    _common(p)
+    p.add_argument("--name", required=True)
+    p.add_argument("--admin-email", required=True)
+    p.add_argument("--admin-name", help="display name (default: from the email)")
+    p.add_argument("--currency", default="USD")
+    p.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    p.set_defaults(handler=_create_org)
+
+    p = server.add_parser("invite-org", help="a one-time code to attach an offline org")
+    _common(p)
+    p.add_argument("--admin-email", required=True)
+    p.set_defaults(handler=_invite_org)
+
+    p = server.add_parser("set-password", help="set a user's password")
+    _common(p)
+    p.add_argument("--email", required=True)
+    p.add_argument("--org-id")
+    p.add_argument("--password-stdin", action="store_true")
+    p.set_defaults(handler=_set_password)
+
+    p = server.add_parser("audit-verify", help="verify an organization's server audit chain")
+    _common(p)
+    p.add_argument("--org-id", required=True)
+    p.set_defaults(handler=_audit_verify)
+
+
+def _settings(args: Any) -> tuple[Settings, Any]:
+    """Settings for the URL given, or for an embedded server started under the data dir."""
+    data_dir: Path = args.data_dir / "server"
+    embedded = None
+    url = args.database_url
+    if not url:
+        from sync_server.embedded_postgres import EmbeddedPostgres
+
+        embedded = EmbeddedPostgres(data_dir / "postgres")
+        url = embedded.start()
+    return Settings.from_env(url, data_dir), embedded
+
+
+def _password(args: Any) -> str:
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("password: ")
+        if getpass.getpass("again: ") != password:
+            raise ServerCommandError("the two passwords differ")
+    if len(password) < 12:
+        raise ServerCommandError("a password has at least 12 characters")
+    return password
+
+
+def _serve(args: Any) -> int:
+    settings, embedded = _settings(args)
+    try:
+        revision = migrate(settings.database_url, app_role=settings.app_role)
+        print(f"database migrated to {revision}", flush=True)
+        if args.migrate_only:
+            return 0
+        from aiohttp import web
+
+        from sync_server.app import create_app
+
+        settings = settings.with_(
+            host=args.host, port=args.port, public_url=f"http://{args.host}:{args.port}"
+        )
+        print(f"Deal OS sync server on http://{args.host}:{args.port}", flush=True)
+        web.run_app(create_app(settings), host=args.host, port=args.port, print=None)
+        return 0
+    finally:
+        if embedded is not None:
+            embedded.stop()
+
+
+def _with_owner(args: Any) -> tuple[Settings, Any, Any]:
+    settings, embedded = _settings(args)
+    migrate(settings.database_url, app_role=settings.app_role)
+    return settings, embedded, owner_engine(settings.database_url)
+
+
+def _create_org(args: Any) -> int:
+    from sync_server.bootstrap import create_org
+    from sync_server.credentials import Passwords
+    from sync_server.server_keys import ServerKeys
+
+    password = _password(args)
+    settings, embedded, engine = _with_owner(args)
+    try:
+        created = create_org(
+            engine,
+            ServerKeys.from_file(settings.secret_file),
+            name=args.name,
+            admin_email=args.admin_email.lower(),
+            admin_name=args.admin_name or args.admin_email.split("@")[0].title(),
+            password_hash=Passwords(settings.password_cost).hash(password),
+            currency=args.currency,
+        )
+    except DealOSError as exc:
+        raise ServerCommandError(f"the organization was not created: {exc}") from exc
+    finally:
+        engine.dispose()
+        if embedded is not None:
+            embedded.stop()
+    print(f"created {args.name!r}: org {created.org_id}  admin {created.admin_user_id}")
+    return 0
+
+
+def _invite_org(args: Any) -> int:
+    from sync_server.bootstrap import invite_org
+
+    settings, embedded, engine = _with_owner(args)
+    try:
+        code = invite_org(
+            engine, admin_email=args.admin_email, ttl_seconds=settings.attach_code_ttl_seconds
+        )
+    finally:
+        engine.dispose()
+        if embedded is not None:
+            embedded.stop()
+    print(code)
+    return 0
+
+
+def _set_password(args: Any) -> int:
+    from sync_server.credentials import Passwords, find_accounts, set_password
+
+    password = _password(args)
+    settings, embedded, engine = _with_owner(args)
+    try:
+        accounts = [a for a in find_accounts(engine, args.email) if args.org_id in (None, a.org_id)]
+        if len(accounts) != 1:
+            raise ServerCommandError(
+                "no such user" if not accounts else "several organizations: name one with --org-id"
+            )
+        with engine.begin() as conn:
+            set_org(conn, accounts[0].org_id)
+            set_password(
+                conn,
+                accounts[0].org_id,
+                accounts[0].user_id,
+                Passwords(settings.password_cost).hash(password),
+            )
+    finally:
+        engine.dispose()
+        if embedded is not None:
+            embedded.stop()
+    print("password set")
+    return 0
+
+
+def _audit_verify(args: Any) -> int:
+    from sync_server.org_log import audit_entries
+    from sync_server.server_keys import ServerKeys
+
+    settings, embedded, engine = _with_owner(args)
+    try:
+        with engine.begin() as conn:
+            set_org(conn, args.org_id)
+            entries, (seq, head_hash, signature) = audit_entries(conn, args.org_id)
+    finally:
+        engine.dispose()
+        if embedded is not None:
+            embedded.stop()
+    key = ServerKeys.from_file(settings.secret_file).audit_head.public_key
+    signed = (seq, head_hash) if seq else None
+    if seq and not verify_signature(key, head_message(seq, head_hash), signature):
+        print(f"audit chain broken at entry {seq}: the head's signature does not verify")
+        return 1
+    verdict = verify_chain(entries, signed)
+    print(verdict.summary())
+    return 0 if verdict.ok else 1

@@ -1,0 +1,128 @@
+"""``POST /v1/devices`` and ``DELETE /v1/devices/{id}``: each becomes one op in the log.
+
+Enrolling: a signed-in person (password session) registers a public key for themselves;
+the server's service account signs the ``device.enroll`` op, so every replica learns the
+key from the log. Revoking: the device's owner or an admin; the service account signs
+``device.revoke``, the device's sessions end, and its later ops are refused.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+
+from core.domain.roles import Role
+from core.errors import OpRejected
+from core.ids import new_id
+from core.store.sql_projection import SqlProjection
+from sync_server.api_errors import ApiError
+from sync_server.database import tenant_tx
+from sync_server.org_log import OrgLog
+from sync_server.server_keys import ServerKeys
+from sync_server.service_account import load_service_account, sign_and_apply
+from sync_server.sessions import Caller, bind_device, revoke_device_sessions, roles_of
+
+__all__ = ["enroll_device", "revoke_device"]
+
+
+def enroll_device(
+    engine: Engine, keys: ServerKeys, caller: Caller, *, public_key: str, name: str
+) -> str:
+    """Enroll a key for the caller; returns the new device id."""
+    if caller.method != "password":
+        raise ApiError(403, "forbidden", "devices are enrolled from a password session")
+    refusal: ApiError | None = None
+    device_id = new_id()
+    with tenant_tx(engine, caller.org_id) as conn:
+        log = OrgLog(conn, caller.org_id, keys)
+        if not log.lock():
+            raise ApiError(401, "unauthorized", "the session's organization no longer exists")
+        projection = SqlProjection(conn, caller.org_id)
+        account = load_service_account(conn, keys, caller.org_id)
+        service_device = (
+            projection.get("devices", {"device_id": account.device_id}) if account else None
+        )
+        if account is None or service_device is None or service_device["status"] != "active":
+            raise ApiError(
+                409,
+                "service_account_pending",
+                "this organization has not admitted the server's service account yet: push "
+                "its user.invite and device.enroll ops (see POST /v1/orgs/attach)",
+            )
+        cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        cur.execute("SAVEPOINT enroll")
+        try:
+            sign_and_apply(
+                projection,
+                log,
+                key=account.key,
+                device_id=account.device_id,
+                actor_id=account.user_id,
+                kind="device.enroll",
+                entity_id=device_id,
+                payload={"user_id": caller.user_id, "public_key": public_key, "name": name},
+            )
+            bind_device(conn, caller.session_id, device_id)
+        except OpRejected as exc:
+            cur.execute("ROLLBACK TO SAVEPOINT enroll")
+            log.audit(
+                "device.enroll.refused",
+                exc.message,
+                actor_id=caller.user_id,
+                code=exc.code,
+            )
+            if exc.field == "payload.public_key":
+                refusal = ApiError(409, "public_key_in_use", exc.message, field="public_key")
+            else:
+                refusal = ApiError(422, exc.code, exc.message, field=exc.field)
+        log.flush()
+    if refusal is not None:
+        raise refusal
+    return device_id
+
+
+def revoke_device(engine: Engine, keys: ServerKeys, caller: Caller, device_id: str) -> None:
+    """Revoke ``device_id`` (the caller's own, or any as an admin); 404 otherwise."""
+    refusal: ApiError | None = None
+    with tenant_tx(engine, caller.org_id) as conn:
+        log = OrgLog(conn, caller.org_id, keys)
+        if not log.lock():
+            raise ApiError(401, "unauthorized", "the session's organization no longer exists")
+        projection = SqlProjection(conn, caller.org_id)
+        account = load_service_account(conn, keys, caller.org_id)
+        device = projection.get("devices", {"device_id": device_id})
+        admin = Role.ADMIN.value in roles_of(conn, caller.user_id)
+        mine = device is not None and device["user_id"] == caller.user_id
+        if (
+            device is None
+            or not (mine or admin)
+            or account is None
+            or device_id == account.device_id
+        ):
+            # Another organization's device, someone else's, or one that never existed:
+            # the same answer, and an audit entry.
+            log.audit(
+                "device.revoke.refused",
+                "revocation of a device the caller may not see",
+                entity_id=device_id,
+                actor_id=caller.user_id,
+                code="not_found",
+            )
+            refusal = ApiError(404, "not_found", "no such device", field="device_id")
+        elif device["status"] == "active":
+            entity = projection.get("entities", {"entity_id": device_id})
+            assert entity is not None
+            sign_and_apply(
+                projection,
+                log,
+                key=account.key,
+                device_id=account.device_id,
+                actor_id=account.user_id,
+                kind="device.revoke",
+                entity_id=device_id,
+                base_version=int(entity["version"]),
+                payload={"reason": "revoked through the sync server"},
+            )
+            revoke_device_sessions(conn, device_id)
+        log.flush()
+    if refusal is not None:
+        raise refusal

@@ -1,0 +1,287 @@
+"""``GET /v1/openapi.json``: PROTOCOL.md, machine-readable (OpenAPI 3.1).
+
+The schemas come from the very models the server validates with: each op kind's payload
+model is ``components.schemas.<Kind>Payload`` (named by
+:attr:`core.ops.kinds.KindSpec.schema_name`), the envelope is ``Envelope``, and each
+request body is its pydantic model, so the document cannot drift from the code.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from core.ops.envelope import Envelope
+from core.ops.kinds import KINDS
+from sync_server.request_bodies import (
+    AttachBody,
+    ConsumeBody,
+    DeviceBody,
+    LoginBody,
+    MagicLinkBody,
+    PasswordBody,
+    PushBody,
+)
+
+__all__ = ["openapi_document"]
+
+REF = "#/components/schemas/{model}"
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": REF.format(model=name)}
+
+
+def _json(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"application/json": {"schema": schema}}
+
+
+def _error_codes(*codes: str) -> dict[str, Any]:
+    return {"description": "error codes: " + ", ".join(codes), "content": _json(_ref("Error"))}
+
+
+def _op(
+    summary: str,
+    *,
+    body: str | None = None,
+    ok: tuple[str, dict[str, Any] | None] = ("200", None),
+    auth: bool = True,
+    errors: dict[str, tuple[str, ...]] | None = None,
+    params: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    status, schema = ok
+    op: dict[str, Any] = {
+        "summary": summary,
+        "responses": {
+            status: {"description": "success", **({"content": _json(schema)} if schema else {})}
+        },
+    }
+    if body:
+        op["requestBody"] = {"required": True, "content": _json(_ref(body))}
+    if auth:
+        op["security"] = [{"bearer": []}]
+        op["responses"]["401"] = _error_codes("unauthorized")
+    for code, names in (errors or {}).items():
+        op["responses"][code] = _error_codes(*names)
+    if params:
+        op["parameters"] = params
+    return op
+
+
+def _obj(**props: Any) -> dict[str, Any]:
+    return {"type": "object", "properties": props, "required": list(props)}
+
+
+STR, INT, BOOL = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
+SESSION = _obj(
+    session_token=STR,
+    user_id=STR,
+    org_id=STR,
+    roles={"type": "array", "items": STR},
+    expires_at=STR,
+)
+
+
+def _paths() -> dict[str, Any]:
+    bad = ("invalid_json", "invalid_request", "unknown_field")
+    query = [
+        {"name": "after", "in": "query", "schema": {**INT, "minimum": 0, "default": 0}},
+        {
+            "name": "limit",
+            "in": "query",
+            "schema": {**INT, "minimum": 1, "maximum": 1000, "default": 500},
+        },
+    ]
+    return {
+        "/v1/auth/login": {
+            "post": _op(
+                "Staff sign-in",
+                body="LoginBody",
+                ok=("200", SESSION),
+                auth=False,
+                errors={
+                    "401": ("invalid_credentials",),
+                    "409": ("org_required",),
+                    "422": bad,
+                    "429": ("rate_limited",),
+                },
+            )
+        },
+        "/v1/auth/logout": {"post": _op("End this session", ok=("204", None))},
+        "/v1/auth/logout-all": {"post": _op("End every session of the user", ok=("204", None))},
+        "/v1/auth/password": {
+            "post": _op(
+                "Change one's password; all sessions end, a new one is returned",
+                body="PasswordBody",
+                ok=("200", SESSION),
+                errors={"422": bad},
+            )
+        },
+        "/v1/auth/magic-link": {
+            "post": _op(
+                "Mail an LP a sign-in link (always 202)",
+                body="MagicLinkBody",
+                ok=("202", _obj(status=STR)),
+                auth=False,
+                errors={"422": bad, "429": ("rate_limited",)},
+            )
+        },
+        "/v1/auth/magic-link/consume": {
+            "post": _op(
+                "Redeem a magic link",
+                body="ConsumeBody",
+                ok=("200", SESSION),
+                auth=False,
+                errors={"401": ("invalid_or_expired_token",), "422": bad},
+            )
+        },
+        "/v1/devices": {
+            "post": _op(
+                "Enroll a device key for the signed-in user (becomes a device.enroll op)",
+                body="DeviceBody",
+                ok=("201", _obj(device_id=STR)),
+                errors={
+                    "409": ("public_key_in_use", "service_account_pending"),
+                    "422": ("invalid_public_key", *bad),
+                },
+            )
+        },
+        "/v1/devices/{device_id}": {
+            "delete": _op(
+                "Revoke a device (owner or admin; becomes a device.revoke op)",
+                ok=("204", None),
+                errors={"404": ("not_found",)},
+                params=[{"name": "device_id", "in": "path", "required": True, "schema": STR}],
+            )
+        },
+        "/v1/sync/push": {
+            "post": _op(
+                "Push signed ops; one result per op, in order",
+                body="PushBody",
+                ok=("200", _obj(results={"type": "array", "items": _ref("PushResult")})),
+                errors={
+                    "403": ("device_revoked",),
+                    "404": ("unknown_device",),
+                    "413": ("body_too_large",),
+                    "422": ("too_many_ops", *bad),
+                },
+            )
+        },
+        "/v1/sync/pull": {
+            "get": _op(
+                "Ops after a server_seq, in order, as the caller may see them",
+                ok=(
+                    "200",
+                    _obj(
+                        ops={"type": "array", "items": _ref("PulledOp")},
+                        next_after=INT,
+                        has_more=BOOL,
+                    ),
+                ),
+                errors={"422": ("invalid_request",)},
+                params=query,
+            )
+        },
+        "/v1/sync/state": {
+            "get": _op(
+                "The caller's view: last server_seq and digest",
+                ok=("200", _obj(org_id=STR, last_seq=INT, digest=STR)),
+            )
+        },
+        "/v1/orgs/attach": {
+            "post": _op(
+                "Attach an organization started offline, from its genesis op",
+                body="AttachBody",
+                ok=("201", _ref("AttachResult")),
+                auth=False,
+                errors={
+                    "401": ("invalid_or_expired_token",),
+                    "403": ("forbidden",),
+                    "409": ("org_exists",),
+                    "422": bad,
+                },
+            )
+        },
+        "/v1/server-key": {
+            "get": _op(
+                "The Ed25519 key that signs redacted ops",
+                ok=("200", _obj(public_key=STR)),
+                auth=False,
+            )
+        },
+        "/v1/openapi.json": {"get": _op("This document", auth=False)},
+        "/healthz": {"get": _op("The process is up", auth=False)},
+        "/readyz": {
+            "get": _op(
+                "The database is reachable and migrated", auth=False, errors={"503": ("not_ready",)}
+            )
+        },
+        "/metrics": {"get": _op("Prometheus metrics (text)", auth=False)},
+    }
+
+
+def _extra_schemas() -> dict[str, Any]:
+    error = _obj(
+        code=STR, message=STR, field={"type": ["string", "null"]}, details={"type": "object"}
+    )
+    return {
+        "Error": _obj(error=error),
+        "PushResult": {
+            "type": "object",
+            "properties": {
+                "op_id": {"type": ["string", "null"]},
+                "status": {"enum": ["accepted", "duplicate", "rejected"]},
+                "server_seq": INT,
+                "error": error,
+            },
+            "required": ["op_id", "status"],
+        },
+        "PulledOp": {
+            "type": "object",
+            "properties": {"server_seq": INT, "op": _ref("Envelope"), "redacted": BOOL},
+            "required": ["server_seq", "op"],
+        },
+        "AttachResult": {
+            "type": "object",
+            "description": "Then push user.invite and device.enroll for service_account, "
+            "signed by your device, with the rest of your history.",
+            "properties": {
+                "org_id": STR,
+                "user_id": STR,
+                "device_id": STR,
+                "session_token": STR,
+                "roles": {"type": "array", "items": STR},
+                "expires_at": STR,
+                "server_seq": INT,
+                "service_account": {"type": "object"},
+            },
+        },
+    }
+
+
+@lru_cache(maxsize=1)
+def openapi_document() -> dict[str, Any]:
+    models: list[type[BaseModel]] = [spec.payload for spec in KINDS.values()]
+    models += [Envelope, LoginBody, MagicLinkBody, ConsumeBody, PasswordBody, DeviceBody]
+    models += [PushBody, AttachBody]
+    _, top = models_json_schema([(m, "validation") for m in models], ref_template=REF)
+    schemas = {**top["$defs"], **_extra_schemas()}
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Deal OS sync protocol",
+            "version": "1",
+            "description": "PROTOCOL.md v1. Op payload schemas: <Kind>Payload.",
+        },
+        "paths": _paths(),
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "x-op-kinds": {
+                k: {"payload": _ref(s.schema_name), "summary": s.summary} for k, s in KINDS.items()
+            },
+        },
+    }

@@ -1,0 +1,234 @@
+"""``POST /v1/sync/push``: judge each op in request order, apply the accepted ones.
+
+Per op (DESIGN §3, PROTOCOL.md), the first failing check decides: the envelope parses
+(``unknown_field`` / ``invalid_payload``) → the actor is the session's user
+(``actor_mismatch``) → the op is for the session's organization (``org_mismatch``,
+audited as a cross-organization attempt) → idempotency (same ``op_id`` and bytes:
+``duplicate`` with the original ``server_seq``; other bytes: ``idempotency_conflict``) →
+``device_seq`` above the device's highest (``device_seq_reused``) → everything else in
+:func:`core.reducers.apply.apply_op` (device, signature, role, version, the kind's rules),
+inside a SAVEPOINT so a refused op leaves no trace but its audit entry.
+
+The whole push is one transaction holding the organization's lock: accepted ops get
+consecutive ``server_seq`` values and are written with their projection changes and audit
+entries, all or nothing, so a crash (even SIGKILL) mid-push leaves no half-applied op.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, Engine
+
+from core.canonical_json import jcs
+from core.errors import OpRejected
+from core.ids import is_uuid
+from core.ops.envelope import Envelope, parse_envelope
+from core.reducers.apply import apply_op
+from sync_server.api_errors import ApiError
+from sync_server.database import tenant_tx
+from sync_server.org_log import OrgLog
+from sync_server.server_keys import ServerKeys
+from sync_server.sessions import (
+    Caller,
+    bind_device,
+    revoke_device_sessions,
+    revoke_user_sessions,
+)
+from sync_server.staged_projection import StagedProjection
+
+__all__ = ["PushOutcome", "apply_accepted", "push"]
+
+Result = dict[str, Any]
+
+
+@dataclass
+class PushOutcome:
+    results: list[Result] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)  # status or rejection code
+
+
+def push(
+    engine: Engine, keys: ServerKeys, caller: Caller, device_id: str, ops: list[Any]
+) -> PushOutcome:
+    """Judge and apply ``ops`` pushed by ``caller`` from ``device_id``."""
+    refusal: ApiError | None = None
+    outcome = PushOutcome()
+    with tenant_tx(engine, caller.org_id) as conn:
+        log = OrgLog(conn, caller.org_id, keys)
+        if not log.lock():
+            raise ApiError(401, "unauthorized", "the session's organization no longer exists")
+        projection = StagedProjection(conn, caller.org_id)
+        device = projection.get("devices", {"device_id": device_id})
+        if device is None or device["user_id"] != caller.user_id:
+            log.audit(
+                "push.refused",
+                "push from a device that is not one of the user's enrolled devices",
+                actor_id=caller.user_id,
+                code="unknown_device",
+            )
+            refusal = ApiError(
+                404, "unknown_device", "no such device is enrolled for you", field="device_id"
+            )
+        elif device["status"] != "active":
+            log.audit(
+                "push.refused",
+                "push from a revoked device",
+                actor_id=caller.user_id,
+                device_id=device_id,
+                code="device_revoked",
+            )
+            refusal = ApiError(
+                403, "device_revoked", "this device has been revoked", field="device_id"
+            )
+        else:
+            if caller.device_id is None:
+                bind_device(conn, caller.session_id, device_id)
+            _prefetch(projection, log, ops)
+            judge = _Judge(conn, projection, log, caller)
+            for raw in ops:
+                result = judge.judge(raw)
+                outcome.results.append(result)
+                status = result["status"]
+                outcome.counts[status if status != "rejected" else result["error"]["code"]] += 1
+        projection.flush()
+        log.flush()
+    if refusal is not None:
+        raise refusal
+    return outcome
+
+
+def _prefetch(projection: StagedProjection, log: OrgLog, ops: list[Any]) -> None:
+    """Ask Postgres once per table for what these ops are about to look up."""
+    op_ids, ids, contacts = [], set(), set()
+    for raw in ops:
+        if not isinstance(raw, dict):
+            continue
+        op_ids.append(raw.get("op_id"))
+        ids.add(raw.get("entity_id"))
+        payload = raw.get("payload")
+        if isinstance(payload, dict):
+            ids.update(v for v in payload.values() if isinstance(v, str) and is_uuid(v))
+            for c in payload.get("contacts") or ():
+                if isinstance(c, dict):
+                    contacts.add(c.get("contact_id"))
+    log.prefetch_ops([i for i in op_ids if isinstance(i, str) and is_uuid(i)])
+    ids = {i for i in ids if isinstance(i, str) and is_uuid(i)}
+    for table, column in (
+        ("entities", "entity_id"),
+        ("deals", "deal_id"),
+        ("deal_fields", "deal_id"),
+        ("lps", "lp_id"),
+    ):
+        projection.prefetch(table, column, ids)
+    projection.prefetch(
+        "lp_contacts", "contact_id", [c for c in contacts if isinstance(c, str) and is_uuid(c)]
+    )
+
+
+def apply_accepted(conn: Connection, envelope: Envelope) -> None:
+    """What the server itself does once an op is accepted: end sessions it invalidates."""
+    if envelope.kind in ("role.grant", "role.revoke"):
+        revoke_user_sessions(conn, envelope.entity_id)
+    elif envelope.kind == "device.revoke":
+        revoke_device_sessions(conn, envelope.entity_id)
+
+
+class _Judge:
+    def __init__(
+        self, conn: Connection, projection: StagedProjection, log: OrgLog, caller: Caller
+    ) -> None:
+        self._conn = conn
+        self._projection = projection
+        self._log = log
+        self._caller = caller
+
+    def judge(self, raw: Any) -> Result:
+        op_id = raw.get("op_id") if isinstance(raw, dict) else None
+        op_id = op_id if isinstance(op_id, str) and len(op_id) <= 64 else None
+        try:
+            envelope = parse_envelope(raw)
+        except OpRejected as exc:
+            return self._refused(exc, op_id=op_id)
+        try:
+            return self._judge(envelope)
+        except OpRejected as exc:
+            return self._refused(exc, envelope=envelope)
+
+    def _judge(self, env: Envelope) -> Result:
+        caller, log = self._caller, self._log
+        if env.actor_id != caller.user_id:
+            raise OpRejected(
+                "actor_mismatch", "the op's actor is not the signed-in user", field="actor_id"
+            )
+        if env.org_id != caller.org_id:
+            log.audit(
+                "cross_org",
+                "an op for another organization was pushed",
+                op_id=env.op_id,
+                kind=env.kind,
+                actor_id=caller.user_id,
+                device_id=env.device_id,
+                code="org_mismatch",
+            )
+            raise OpRejected("org_mismatch", "the op names another organization", field="org_id")
+        canonical = jcs(env.wire())
+        logged = log.find_op(env.op_id)
+        if logged is not None:
+            if logged.envelope == canonical:
+                return {"op_id": env.op_id, "status": "duplicate", "server_seq": logged.server_seq}
+            raise OpRejected(
+                "idempotency_conflict",
+                "this op_id was already accepted with different contents",
+                field="op_id",
+                details={"server_seq": logged.server_seq},
+            )
+        highest = log.highest_device_seq(env.device_id)
+        if env.device_seq <= highest:
+            raise OpRejected(
+                "device_seq_reused",
+                f"device_seq {env.device_seq} is not above the device's highest, {highest}",
+                field="device_seq",
+                details={"highest_device_seq": highest},
+            )
+        try:
+            applied = apply_op(self._projection, env, verify=True)
+        except OpRejected:
+            self._projection.rollback_op()
+            raise
+        self._projection.commit_op()
+        seq = log.append_op(env, canonical)
+        log.audit(
+            "op.accepted",
+            f"{applied.kind} → version {applied.version}",
+            op_id=env.op_id,
+            kind=env.kind,
+            entity_id=env.entity_id,
+            actor_id=env.actor_id,
+            device_id=env.device_id,
+        )
+        apply_accepted(self._conn, env)
+        return {"op_id": env.op_id, "status": "accepted", "server_seq": seq}
+
+    def _refused(
+        self, exc: OpRejected, *, op_id: str | None = None, envelope: Envelope | None = None
+    ) -> Result:
+        if exc.code != "org_mismatch":  # that one is audited as cross_org already
+            e = envelope
+            self._log.audit(
+                "op.refused",
+                exc.message,
+                op_id=e.op_id if e else None,
+                kind=e.kind if e else None,
+                entity_id=e.entity_id if e else None,
+                actor_id=self._caller.user_id,
+                device_id=e.device_id if e else None,
+                code=exc.code,
+            )
+        return {
+            "op_id": envelope.op_id if envelope else op_id,
+            "status": "rejected",
+            "error": exc.as_error(),
+        }

@@ -1,0 +1,12 @@
+"""The HTTP endpoints of PROTOCOL.md, one module per area."""
+
+from aiohttp import web
+
+from sync_server.routes import auth, devices, meta, orgs, sync
+
+__all__ = ["add_routes"]
+
+
+def add_routes(app: web.Application) -> None:
+    for module in (auth, devices, sync, orgs, meta):
+        app.add_routes(module.routes)

@@ -1,0 +1,221 @@
+"""Sign-in and sign-out: passwords for staff, magic links for LPs, sessions for both."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import Engine
+
+from sync_server.api_errors import ApiError
+from sync_server.app_context import (
+    DB,
+    MAILER,
+    PASSWORDS,
+    SETTINGS,
+    require_caller,
+    run_db,
+)
+from sync_server.credentials import Account, Passwords, find_accounts, set_password, stored_hash
+from sync_server.database import tenant_tx
+from sync_server.magic_links import issue_links, redeem
+from sync_server.rate_limits import allow
+from sync_server.request_bodies import (
+    ConsumeBody,
+    LoginBody,
+    MagicLinkBody,
+    PasswordBody,
+    parse_body,
+    read_json,
+)
+from sync_server.request_log import logger
+from sync_server.sessions import (
+    IssuedSession,
+    create_session,
+    revoke_session,
+    revoke_user_sessions,
+    roles_of,
+)
+
+__all__ = ["BACKGROUND", "routes"]
+
+routes = web.RouteTableDef()
+BACKGROUND = web.AppKey("background_tasks", set[asyncio.Task[None]])
+
+INVALID = ApiError(401, "invalid_credentials", "the email or the password is wrong")
+
+
+def _session_body(org_id: str, user_id: str, roles: list[str], s: IssuedSession) -> dict[str, Any]:
+    return {
+        "session_token": s.token,
+        "user_id": user_id,
+        "org_id": org_id,
+        "roles": roles,
+        "expires_at": s.expires_at_text,
+    }
+
+
+async def _limit(request: web.Request, *buckets: tuple[str, int]) -> None:
+    window = request.app[SETTINGS].rate_limits.window_seconds
+    if not await run_db(request, allow, list(buckets), window):
+        raise ApiError(
+            429,
+            "rate_limited",
+            "too many attempts; wait before trying again",
+            headers={"Retry-After": str(window)},
+        )
+
+
+def _open_session(
+    engine: Engine, account: Account, ttl: int, method: str
+) -> tuple[IssuedSession, list[str]]:
+    with tenant_tx(engine, account.org_id) as conn:
+        session = create_session(
+            conn, account.org_id, account.user_id, method=method, ttl_seconds=ttl
+        )
+        return session, roles_of(conn, account.user_id)
+
+
+def _check_password(
+    engine: Engine, passwords: Passwords, email: str, password: str, org_id: str | None
+) -> list[Account]:
+    accounts = [a for a in find_accounts(engine, email) if org_id in (None, a.org_id)]
+    matches, checked = [], False
+    for account in accounts:
+        stored = stored_hash(engine, account)
+        if stored is not None:
+            checked = True
+            if passwords.verify(stored, password):
+                matches.append(account)
+    if not checked:
+        passwords.burn(password)
+    return matches
+
+
+@routes.post("/v1/auth/login")
+async def login(request: web.Request) -> web.Response:
+    body = parse_body(LoginBody, await read_json(request))
+    limits = request.app[SETTINGS].rate_limits
+    await _limit(
+        request,
+        (f"login-ip:{request.remote}", limits.login_per_ip),
+        (f"login-account:{body.email.lower()}", limits.login_per_account),
+    )
+    matches = await run_db(
+        request, _check_password, request.app[PASSWORDS], body.email, body.password, body.org_id
+    )
+    if not matches:
+        logger().info("auth.login_failed")
+        raise INVALID
+    if len(matches) > 1:
+        raise ApiError(
+            409,
+            "org_required",
+            "these credentials open several organizations: name one in org_id",
+            field="org_id",
+            details={"org_ids": [m.org_id for m in matches]},
+        )
+    ttl = request.app[SETTINGS].session_ttl_seconds
+    session, roles = await run_db(request, _open_session, matches[0], ttl, "password")
+    logger().info("auth.login", user_id=matches[0].user_id, org_id=matches[0].org_id)
+    return web.json_response(_session_body(matches[0].org_id, matches[0].user_id, roles, session))
+
+
+def _logout(engine: Engine, org_id: str, session_id: str | None, user_id: str | None) -> None:
+    with tenant_tx(engine, org_id) as conn:
+        if session_id is not None:
+            revoke_session(conn, session_id)
+        if user_id is not None:
+            revoke_user_sessions(conn, user_id)
+
+
+@routes.post("/v1/auth/logout")
+async def logout(request: web.Request) -> web.Response:
+    caller = await require_caller(request)
+    await run_db(request, _logout, caller.org_id, caller.session_id, None)
+    return web.Response(status=204)
+
+
+@routes.post("/v1/auth/logout-all")
+async def logout_all(request: web.Request) -> web.Response:
+    caller = await require_caller(request)
+    await run_db(request, _logout, caller.org_id, None, caller.user_id)
+    return web.Response(status=204)
+
+
+def _change_password(
+    engine: Engine, passwords: Passwords, account: Account, body: PasswordBody, ttl: int
+) -> tuple[IssuedSession, list[str]] | None:
+    stored = stored_hash(engine, account)
+    if not passwords.verify(stored, body.current_password):
+        return None
+    new_hash = passwords.hash(body.new_password)
+    with tenant_tx(engine, account.org_id) as conn:
+        set_password(conn, account.org_id, account.user_id, new_hash)
+        revoke_user_sessions(conn, account.user_id)
+        session = create_session(
+            conn, account.org_id, account.user_id, method="password", ttl_seconds=ttl
+        )
+        return session, roles_of(conn, account.user_id)
+
+
+@routes.post("/v1/auth/password")
+async def change_password(request: web.Request) -> web.Response:
+    """Change one's password: every session of the user ends; a new one is returned."""
+    caller = await require_caller(request)
+    body = parse_body(PasswordBody, await read_json(request))
+    account = Account(caller.org_id, caller.user_id)
+    ttl = request.app[SETTINGS].session_ttl_seconds
+    done = await run_db(request, _change_password, request.app[PASSWORDS], account, body, ttl)
+    if done is None:
+        raise ApiError(401, "invalid_credentials", "the current password is wrong")
+    session, roles = done
+    return web.json_response(_session_body(caller.org_id, caller.user_id, roles, session))
+
+
+async def _send_links(app: web.Application, email: str) -> None:
+    settings, db = app[SETTINGS], app[DB]
+    try:
+        links = await db.run(issue_links, db.engine, email, settings.magic_link_ttl_seconds)
+        for link in links:
+            body = (
+                f"Sign in to {link.org_name} on Deal OS:\n\n"
+                f"{settings.public_url}/lp/sign-in#token={link.token}\n\n"
+                "The link works once, for 15 minutes. If you did not ask for it, ignore it."
+            )
+            await db.run(app[MAILER].send, email, f"Sign in to {link.org_name}", body)
+    except Exception:
+        logger().exception("magic_link.delivery_failed")
+
+
+@routes.post("/v1/auth/magic-link")
+async def magic_link(request: web.Request) -> web.Response:
+    body = parse_body(MagicLinkBody, await read_json(request))
+    limits = request.app[SETTINGS].rate_limits
+    await _limit(
+        request,
+        (f"magic-ip:{request.remote}", limits.magic_link_per_ip),
+        (f"magic-address:{body.email.lower()}", limits.magic_link_per_address),
+    )
+    # The lookup and the mail happen after the answer: same answer, same time, for every
+    # address.
+    task = asyncio.create_task(_send_links(request.app, body.email))
+    tasks = request.app[BACKGROUND]
+    tasks.add(task)
+    task.add_done_callback(tasks.discard)
+    return web.json_response({"status": "sent_if_registered"}, status=202)
+
+
+@routes.post("/v1/auth/magic-link/consume")
+async def consume_magic_link(request: web.Request) -> web.Response:
+    body = parse_body(ConsumeBody, await read_json(request))
+    ttl = request.app[SETTINGS].lp_session_ttl_seconds
+    redeemed = await run_db(request, redeem, body.token, ttl)
+    if redeemed is None:
+        raise ApiError(
+            401, "invalid_or_expired_token", "the link is wrong, already used or expired"
+        )
+    return web.json_response(
+        _session_body(redeemed.org_id, redeemed.user_id, redeemed.roles, redeemed.session)
+    )

@@ -1,0 +1,52 @@
+"""``POST /v1/orgs/attach``: bring an organization started offline onto this server."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from sync_server.api_errors import ApiError
+from sync_server.app_context import DB, KEYS, PASSWORDS, SETTINGS, run_db
+from sync_server.bootstrap import attach_org
+from sync_server.rate_limits import allow
+from sync_server.request_bodies import AttachBody, parse_body, read_json
+
+__all__ = ["routes"]
+
+routes = web.RouteTableDef()
+
+
+@routes.post("/v1/orgs/attach")
+async def attach(request: web.Request) -> web.Response:
+    body = parse_body(AttachBody, await read_json(request))
+    settings = request.app[SETTINGS]
+    limits = settings.rate_limits
+    if not await run_db(
+        request,
+        allow,
+        [(f"attach-ip:{request.remote}", limits.login_per_ip)],
+        limits.window_seconds,
+    ):
+        raise ApiError(429, "rate_limited", "too many attempts; wait before trying again")
+    password_hash = await request.app[DB].run(request.app[PASSWORDS].hash, body.password)
+    attached = await run_db(
+        request,
+        attach_org,
+        request.app[KEYS],
+        code=body.attach_code,
+        genesis=body.genesis,
+        password_hash=password_hash,
+        session_ttl=settings.session_ttl_seconds,
+    )
+    return web.json_response(
+        {
+            "org_id": attached.org_id,
+            "user_id": attached.user_id,
+            "device_id": attached.device_id,
+            "session_token": attached.session.token,
+            "roles": attached.roles,
+            "expires_at": attached.session.expires_at_text,
+            "server_seq": 1,
+            "service_account": attached.service_account,
+        },
+        status=201,
+    )

@@ -1,0 +1,51 @@
+"""``POST /v1/sync/push``, ``GET /v1/sync/pull``, ``GET /v1/sync/state``."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from sync_server.api_errors import ApiError
+from sync_server.app_context import KEYS, METRICS, SETTINGS, require_caller, run_db
+from sync_server.pull import pull, state
+from sync_server.push import push
+from sync_server.request_bodies import PullQuery, PushBody, parse_body, parse_query, read_json
+
+__all__ = ["routes"]
+
+routes = web.RouteTableDef()
+
+
+@routes.post("/v1/sync/push")
+async def push_ops(request: web.Request) -> web.Response:
+    caller = await require_caller(request)
+    body = parse_body(PushBody, await read_json(request))
+    limit = request.app[SETTINGS].max_ops_per_push
+    if len(body.ops) > limit:
+        raise ApiError(
+            422,
+            "too_many_ops",
+            f"a push holds at most {limit} ops; this one holds {len(body.ops)}",
+            field="ops",
+            details={"max_ops": limit},
+        )
+    outcome = await run_db(request, push, request.app[KEYS], caller, body.device_id, body.ops)
+    counter = request.app[METRICS].ops
+    for outcome_name, n in outcome.counts.items():
+        counter.labels(outcome_name).inc(n)
+    return web.json_response({"results": outcome.results})
+
+
+@routes.get("/v1/sync/pull")
+async def pull_ops(request: web.Request) -> web.Response:
+    caller = await require_caller(request)
+    query = parse_query(PullQuery, request)
+    page = await run_db(request, pull, request.app[KEYS], caller, query.after, query.limit)
+    return web.Response(body=page.body, content_type="application/json")
+
+
+@routes.get("/v1/sync/state")
+async def sync_state(request: web.Request) -> web.Response:
+    caller = await require_caller(request)
+    if request.query:
+        raise ApiError(422, "invalid_request", "this endpoint takes no query parameters")
+    return web.json_response(await run_db(request, state, request.app[KEYS], caller))

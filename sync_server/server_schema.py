@@ -1,0 +1,201 @@
+"""The server's own tables, beside the projection tables of :mod:`core.store.schema`.
+
+Tenant tables lead with ``org_id`` (every primary key starts with it) and are guarded by
+row-level security (migration 0003). Two tables hold no tenant data and have no
+``org_id``: ``rate_limits`` (keyed by a hash of an address or an email) and
+``org_invitations`` (an attach code exists before its organization does).
+
+Secrets are stored only as SHA-256 (session tokens, magic links, attach codes) or
+argon2id (passwords); the raw value exists only in the response that hands it out.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+__all__ = [
+    "APPEND_ONLY_TABLES",
+    "GLOBAL_TABLES",
+    "TENANT_TABLES",
+    "credentials",
+    "device_heads",
+    "magic_links",
+    "op_log",
+    "org_heads",
+    "org_invitations",
+    "rate_limits",
+    "server_audit",
+    "server_metadata",
+    "service_accounts",
+    "sessions",
+]
+
+server_metadata = MetaData(
+    naming_convention={
+        "pk": "pk_%(table_name)s",
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    }
+)
+
+ID = 36
+
+
+def _id(name: str, *, primary_key: bool = False, nullable: bool = False) -> Column[str]:
+    return Column(name, String(ID, collation="C"), primary_key=primary_key, nullable=nullable)
+
+
+def _at(name: str, *, nullable: bool = False) -> Column[object]:
+    return Column(name, DateTime(timezone=True), nullable=nullable)
+
+
+# One row per organization, locked FOR UPDATE by every transaction that appends to the op
+# log or the audit chain: the source of the gapless server_seq and of the audit head.
+org_heads = Table(
+    "org_heads",
+    server_metadata,
+    _id("org_id", primary_key=True),
+    Column("last_seq", BigInteger, nullable=False),
+    Column("audit_seq", BigInteger, nullable=False),
+    Column("audit_hash", String(64), nullable=False),
+    Column("audit_signature", String(86), nullable=False),
+    _at("created_at"),
+)
+
+op_log = Table(
+    "op_log",
+    server_metadata,
+    _id("org_id", primary_key=True),
+    Column("server_seq", BigInteger, primary_key=True),
+    _id("op_id"),
+    _id("device_id"),
+    Column("device_seq", BigInteger, nullable=False),
+    _id("actor_id"),
+    Column("kind", String(64), nullable=False),
+    _id("entity_id"),
+    # RFC 8785 bytes of the whole envelope, signature included: what pull serves verbatim
+    # and what a retried push is compared with.
+    Column("envelope", LargeBinary, nullable=False),
+    _at("accepted_at"),
+)
+Index("uq_op_log_org_id_op_id", op_log.c.org_id, op_log.c.op_id, unique=True)
+
+device_heads = Table(
+    "device_heads",
+    server_metadata,
+    _id("org_id", primary_key=True),
+    _id("device_id", primary_key=True),
+    Column("highest_seq", BigInteger, nullable=False),
+)
+
+# The server's own member of each organization: an admin user and its device, whose key
+# is derived from the server secret and never stored. It signs the device.enroll and
+# device.revoke ops that POST/DELETE /v1/devices turn into.
+service_accounts = Table(
+    "service_accounts",
+    server_metadata,
+    _id("org_id", primary_key=True),
+    _id("user_id"),
+    _id("device_id"),
+)
+
+credentials = Table(
+    "credentials",
+    server_metadata,
+    _id("org_id", primary_key=True),
+    _id("user_id", primary_key=True),
+    Column("password_hash", Text, nullable=False),
+    _at("updated_at"),
+)
+
+sessions = Table(
+    "sessions",
+    server_metadata,
+    _id("org_id", primary_key=True),
+    _id("session_id", primary_key=True),
+    Column("token_hash", String(64, collation="C"), nullable=False),
+    _id("user_id"),
+    _id("device_id", nullable=True),
+    Column("method", String(16), nullable=False),
+    _at("created_at"),
+    _at("expires_at"),
+    _at("revoked_at", nullable=True),
+)
+Index("uq_sessions_token_hash", sessions.c.token_hash, unique=True)
+Index("ix_sessions_user_id", sessions.c.org_id, sessions.c.user_id)
+
+magic_links = Table(
+    "magic_links",
+    server_metadata,
+    _id("org_id", primary_key=True),
+    _id("link_id", primary_key=True),
+    Column("token_hash", String(64, collation="C"), nullable=False),
+    _id("user_id"),
+    _at("created_at"),
+    _at("expires_at"),
+    _at("used_at", nullable=True),
+)
+Index("uq_magic_links_token_hash", magic_links.c.token_hash, unique=True)
+
+server_audit = Table(
+    "server_audit",
+    server_metadata,
+    _id("org_id", primary_key=True),
+    Column("seq", BigInteger, primary_key=True),
+    Column("at", String(40), nullable=False),
+    Column("event", String(40), nullable=False),
+    _id("op_id", nullable=True),
+    Column("kind", String(64), nullable=True),
+    _id("entity_id", nullable=True),
+    _id("actor_id", nullable=True),
+    _id("device_id", nullable=True),
+    Column("code", String(40), nullable=True),
+    Column("detail", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("entry_hash", String(64), nullable=False),
+)
+
+rate_limits = Table(
+    "rate_limits",
+    server_metadata,
+    Column("bucket", String(64, collation="C"), primary_key=True),
+    _at("window_start"),
+    Column("hits", BigInteger, nullable=False),
+)
+
+org_invitations = Table(
+    "org_invitations",
+    server_metadata,
+    Column("code_hash", String(64, collation="C"), primary_key=True),
+    Column("email", String(320), nullable=False),
+    _at("created_at"),
+    _at("expires_at"),
+    _at("used_at", nullable=True),
+    _id("attached_org_id", nullable=True),
+)
+
+TENANT_TABLES: Final = (
+    org_heads,
+    op_log,
+    device_heads,
+    service_accounts,
+    credentials,
+    sessions,
+    magic_links,
+    server_audit,
+)
+GLOBAL_TABLES: Final = (rate_limits, org_invitations)
+# The app role may read and append to these, never change or delete a row.
+APPEND_ONLY_TABLES: Final = frozenset({"op_log", "server_audit"})

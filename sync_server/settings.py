@@ -1,0 +1,89 @@
+"""Everything a running server is configured with, in one frozen value.
+
+Defaults suit a laptop trying sync; an operator overrides them with ``dealos serve``
+flags or ``DEALOS_*`` environment variables (:meth:`Settings.from_env`).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Final
+
+__all__ = ["MIB", "PasswordCost", "RateLimits", "Settings"]
+
+MIB: Final = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class PasswordCost:
+    """argon2id parameters (RFC 9106's second recommended option by default)."""
+
+    time_cost: int = 3
+    memory_kib: int = 64 * 1024
+    parallelism: int = 2
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimits:
+    """Attempts allowed per fixed window, per client address and per account."""
+
+    login_per_ip: int = 30
+    login_per_account: int = 10
+    magic_link_per_ip: int = 10
+    magic_link_per_address: int = 5
+    window_seconds: int = 15 * 60
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    # The owner's URL: migrations and bootstrap run with it. The app itself connects with
+    # ``app_database_url`` when given, else with this URL switched to ``app_role``.
+    database_url: str
+    app_database_url: str | None = None
+    # None runs queries as the connecting user: only for tests that prove the app layer
+    # alone keeps tenants apart (a superuser bypasses row-level security).
+    app_role: str | None = "dealos_app"
+    # Holds the server secret every server key is derived from (0600, created on demand).
+    secret_file: Path = Path("dealos-server.secret")
+    host: str = "127.0.0.1"
+    port: int = 8787
+    public_url: str = "http://127.0.0.1:8787"
+    pool_size: int = 8
+    max_body_bytes: int = 5 * MIB
+    max_ops_per_push: int = 500
+    session_ttl_seconds: int = 7 * 24 * 3600
+    lp_session_ttl_seconds: int = 12 * 3600
+    magic_link_ttl_seconds: int = 15 * 60
+    attach_code_ttl_seconds: int = 7 * 24 * 3600
+    password_cost: PasswordCost = field(default_factory=PasswordCost)
+    rate_limits: RateLimits = field(default_factory=RateLimits)
+    # Magic-link mail: SMTP when ``smtp_host`` is set, else .eml files in ``mail_drop_dir``.
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_starttls: bool = True
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    mail_from: str = "Deal OS <no-reply@dealos.invalid>"
+    mail_drop_dir: Path | None = None
+
+    def with_(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @classmethod
+    def from_env(cls, database_url: str, data_dir: Path, **overrides: object) -> Settings:
+        env = os.environ
+        base = cls(
+            database_url=database_url,
+            app_database_url=env.get("DEALOS_APP_DATABASE_URL") or None,
+            app_role=env.get("DEALOS_APP_ROLE", "dealos_app"),
+            secret_file=Path(env.get("DEALOS_SERVER_SECRET_FILE") or data_dir / "server.secret"),
+            smtp_host=env.get("DEALOS_SMTP_HOST") or None,
+            smtp_port=int(env.get("DEALOS_SMTP_PORT", "587")),
+            smtp_user=env.get("DEALOS_SMTP_USER") or None,
+            smtp_password=env.get("DEALOS_SMTP_PASSWORD") or None,
+            mail_from=env.get("DEALOS_MAIL_FROM", "Deal OS <no-reply@dealos.invalid>"),
+            mail_drop_dir=Path(env.get("DEALOS_MAIL_DROP_DIR") or data_dir / "outbox-mail"),
+        )
+        return base.with_(**overrides)

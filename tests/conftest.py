@@ -1,0 +1,5 @@
+"""Fixtures shared across the suite: a real Postgres for the server tests (tests/pg_fixture.py)."""
+
+from pg_fixture import pg_admin_url, pg_database
+
+__all__ = ["pg_admin_url", "pg_database"]

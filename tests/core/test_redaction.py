@@ -1,0 +1,82 @@
+"""The one rule of what external readers see (core.redaction), over an organization in
+memory: Harbor Point's Fund with three LPs; LP A's user, counsel on one deal, and staff.
+The server test suite checks the same rule end to end over HTTP."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fixtures_org import OrgBuilder, document_payload
+
+from core.domain.roles import Role
+from core.ops.signing import DeviceKey
+from core.redaction import Viewer, entitlements_of, redact, sign_redacted, verify_redacted
+
+
+def _view(org: OrgBuilder, user_id: str, roles: tuple[str, ...]) -> list[dict[str, Any]]:
+    store = org.sink.store  # type: ignore[union-attr]
+    viewer = Viewer(user_id, frozenset(Role(r) for r in roles))
+    ents = entitlements_of(store, user_id)
+    shown = [redact(store, viewer, ents, op.wire()) for op in org.accepted]
+    return [s for s in shown if s is not None]
+
+
+def test_an_lp_sees_its_own_allocation_and_nothing_of_the_other_lps(org: OrgBuilder) -> None:
+    fund, (a, b, c) = org.fund_with_lps("1000000.00", "3000000.00", "6000000.00")
+    call = org.call(fund, "2000000.00")
+    org.issue(call)
+    org.pay(call, a, "200000.00")
+    org.pay(call, b, "600000.00")
+    skipped = org.call(fund, "50000.00", excluded_lp_ids=[a])
+    lp_user = org.user("lp")
+    org.entitle(lp_user, "lp", a)
+    seen = _view(org, lp_user.user_id, ("lp",))
+    text = json.dumps(seen)
+    for secret in (b, c, "3000000.00", "6000000.00", "600000.00", "1200000.00", "2000000.00"):
+        assert secret not in text
+    assert skipped not in text
+    kinds = [s["kind"] for s in seen]
+    assert kinds == [
+        "fund.create", "lp.create", "commitment.create", "capital_call.create",
+        "capital_call.issue", "capital_call.payment",
+    ]  # fmt: skip
+    assert seen[3]["payload"]["allocations"] == {a: "200000.00"}
+    assert all("signature" not in s for s in seen)
+
+
+def test_counsel_sees_its_deals_documents_and_approvals_only(org: OrgBuilder) -> None:
+    fund = org.fund()
+    mine = org.deal(fund_id=fund)
+    other = org.deal()
+    org.submit("document.add", document_payload(mine))
+    org.submit("document.add", document_payload(other))
+    counsel = org.user("counsel")
+    org.entitle(counsel, "fund", fund)
+    seen = _view(org, counsel.user_id, ("counsel",))
+    assert [s["kind"] for s in seen] == ["fund.create", "deal.create", "document.add"]
+    assert other not in json.dumps(seen)
+
+
+def test_staff_see_every_op_unchanged(org: OrgBuilder) -> None:
+    org.fund_with_lps("1000000.00")
+    seen = _view(org, org.founder.user_id, ("gp", "admin"))
+    assert seen == [op.wire() for op in org.accepted]
+
+
+def test_a_user_without_roles_sees_nothing(org: OrgBuilder) -> None:
+    org.fund_with_lps("1000000.00")
+    assert _view(org, org.founder.user_id, ()) == []
+
+
+def test_redacted_ops_verify_with_the_server_key_only(org: OrgBuilder) -> None:
+    _fund, (a,) = org.fund_with_lps("1000000.00")
+    lp_user = org.user("lp")
+    org.entitle(lp_user, "lp", a)
+    server, other = DeviceKey.generate(), DeviceKey.generate()
+    for op in _view(org, lp_user.user_id, ("lp",)):
+        signed = sign_redacted(op, server)
+        assert verify_redacted(signed, server.public_key)
+        assert not verify_redacted(signed, other.public_key)
+        tampered = {**signed, "device_seq": signed["device_seq"] + 1}
+        assert not verify_redacted(tampered, server.public_key)
