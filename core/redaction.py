@@ -36,6 +36,8 @@ __all__ = [
 ]
 
 DEAL_KINDS: Final = frozenset({"deal.create", "deal.update", "deal.transition", "approval.record"})
+# Fund-level ops an LP of the fund sees: the fund, its LPA terms, NAV marks, pay-in details.
+FUND_KINDS: Final = frozenset({"fund.create", "fund.update", "fund.terms.set", "fund.nav.record"})
 CALL_FIELDS: Final = ("fund_id", "deal_id", "currency", "basis", "call_date", "due_date", "purpose")
 DISTRIBUTION_FIELDS: Final = (
     "fund_id",
@@ -147,11 +149,17 @@ def _lp_payload(store: Projection, ents: Entitlements, op: Op) -> dict[str, Any]
         return dict(payload) if entity_id in lps else None
     if kind in ("commitment.create", "capital_call.payment"):
         return dict(payload) if payload.get("lp_id") in lps else None
-    if kind == "fund.create":
+    if kind in FUND_KINDS:
         committed = any(
             store.rows("commitments", {"fund_id": entity_id, "lp_id": lp_id}) for lp_id in lps
         )
-        return dict(payload) if committed else None
+        if not committed:
+            return None
+        shown = dict(payload)
+        # The GP commitment is another partner's position: name it only to that partner.
+        if shown.get("gp_commitment_lp_id") not in (None, *lps):
+            shown.pop("gp_commitment_lp_id")
+        return shown
     shaped: dict[str, tuple[str, str, tuple[str, ...] | None]] = {
         "capital_call.create": ("call_allocations", "call_id", CALL_FIELDS),
         "capital_call.issue": ("call_allocations", "call_id", None),

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 from core.domain.roles import Action
-from core.ops.payloads import access, capital, deals, investors
+from core.ops.payloads import access, capital, deals, funds, investors
 from core.ops.payloads.base import Payload
 
 __all__ = ["KINDS", "Concurrency", "KindSpec", "spec_for"]
@@ -116,6 +116,31 @@ def _specs() -> dict[str, KindSpec]:
             "create",
             a.ISSUE_FINANCIAL,
             "Create a fund",
+        ),
+        s(
+            "fund.update",
+            funds.FundUpdatePayload,
+            "fund",
+            "merge",
+            a.ISSUE_FINANCIAL,
+            "Change a fund's name or the payment instructions printed on its notices",
+        ),
+        # LPA terms and NAV marks decide what LPs receive: financial, version-checked, GP only.
+        s(
+            "fund.terms.set",
+            funds.FundTermsSetPayload,
+            "fund",
+            "checked",
+            a.ISSUE_FINANCIAL,
+            "Record a new version of the fund's distribution terms (LPA)",
+        ),
+        s(
+            "fund.nav.record",
+            funds.FundNavRecordPayload,
+            "fund",
+            "checked",
+            a.ISSUE_FINANCIAL,
+            "Record the fund's net asset value as of a date",
         ),
         s(
             "deal.create",

@@ -19,7 +19,7 @@ from core.ops.kinds import KindSpec, spec_for
 from core.ops.payloads.access import OrgCreatePayload
 from core.ops.payloads.base import Payload
 from core.ops.signing import verify_envelope
-from core.reducers import access, capital, deals, investors  # noqa: F401  (registration)
+from core.reducers import access, capital, deals, funds, investors  # noqa: F401  (registration)
 from core.reducers.context import REDUCERS, OpContext
 from core.store.projection import Projection, Row
 

@@ -13,6 +13,7 @@ from core.allocation import AllocationError, allocate_pro_rata
 from core.ops.payloads import capital as p
 from core.reducers.context import OpContext, reducer
 from core.reducers.ledger import FundPositions, fund_positions
+from core.reducers.waterfall_distribution import record_waterfall_distribution
 from core.store.projection import Row
 
 __all__ = [
@@ -63,6 +64,23 @@ def _allocate(
         )
 
 
+def _overrides(
+    ctx: OpContext, payload: p.CapitalCallCreatePayload, positions: FundPositions
+) -> dict[str, Decimal]:
+    """Exact per-LP amounts the call states, checked: a committed LP, not also excluded."""
+    fixed: dict[str, Decimal] = {}
+    for lp_id, raw in sorted(payload.overrides.items()):
+        where = f"payload.overrides.{lp_id}"
+        if lp_id not in positions.committed:
+            ctx.reject("not_found", f"no LP {lp_id} with a commitment to this fund", field=where)
+        if lp_id in payload.excluded_lp_ids:
+            ctx.reject(
+                "invalid_payload", "an LP is either excluded or overridden, not both", field=where
+            )
+        fixed[lp_id] = ctx.amount(raw, payload.currency, where)
+    return fixed
+
+
 def _positive(ctx: OpContext, raw: str, currency: str) -> Decimal:
     amount = ctx.amount(raw, currency, "payload.amount")
     if amount <= 0:
@@ -84,7 +102,17 @@ def capital_call_create(ctx: OpContext, payload: p.CapitalCallCreatePayload) -> 
     else:
         base = {lp: positions.unfunded(lp) for lp in positions.committed}
     weights = _weights(ctx, base, payload.excluded_lp_ids, positions)
-    shares = _allocate(ctx, amount, weights, payload.currency, "call")
+    fixed = _overrides(ctx, payload, positions)
+    rest = amount - sum(fixed.values(), Decimal(0))
+    if rest < 0:
+        ctx.reject(
+            "invariant_violation",
+            "the per-LP overrides add up to more than the call",
+            field="payload.overrides",
+        )
+    weights = {lp: w for lp, w in weights.items() if lp not in fixed}
+    shares = _allocate(ctx, rest, weights, payload.currency, "call") if rest else {}
+    shares = {**{lp: Decimal(0) for lp in weights}, **shares, **fixed}
     lp_names = {r["lp_id"]: r["name"] for r in ctx.store.rows("lps", {})}
     for lp_id, share in shares.items():
         unfunded = positions.unfunded(lp_id)
@@ -93,7 +121,7 @@ def capital_call_create(ctx: OpContext, payload: p.CapitalCallCreatePayload) -> 
                 "invariant_violation",
                 f"calls never exceed commitments: {lp_names.get(lp_id, lp_id)} would be called "
                 f"{share} {payload.currency} with {unfunded} unfunded",
-                field="payload.amount",
+                field=f"payload.overrides.{lp_id}" if lp_id in fixed else "payload.amount",
                 lp_id=lp_id,
                 allocation=format(share, "f"),
                 unfunded=format(unfunded, "f"),
@@ -189,8 +217,11 @@ def capital_call_payment(ctx: OpContext, payload: p.CapitalCallPaymentPayload) -
 
 @reducer("distribution.create")
 def distribution_create(ctx: OpContext, payload: p.DistributionCreatePayload) -> None:
-    _fund_and_deal(ctx, payload.fund_id, payload.deal_id, payload.currency)
+    fund = _fund_and_deal(ctx, payload.fund_id, payload.deal_id, payload.currency)
     amount = _positive(ctx, payload.amount, payload.currency)
+    if payload.basis == "waterfall":
+        record_waterfall_distribution(ctx, payload, fund, amount)
+        return
     positions = fund_positions(ctx.store, payload.fund_id)
     base = dict(positions.paid if payload.basis == "paid_in" else positions.committed)
     weights = _weights(ctx, base, payload.excluded_lp_ids, positions)

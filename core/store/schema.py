@@ -91,6 +91,39 @@ funds = Table(
     Column("name", String(200), nullable=False),
     Column("currency", String(3), nullable=False),
     Column("vintage_year", Integer, nullable=True),
+    # JSON of the bank details LPs pay calls into (fund.update); printed on call notices.
+    Column("payment_instructions", Text, nullable=True),
+)
+
+# Versioned LPA distribution terms (fund.terms.set); rates are decimal-fraction strings.
+fund_terms = Table(
+    "fund_terms",
+    metadata,
+    _org(),
+    _id("fund_id", primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("style", String(16), nullable=False),
+    Column("preferred_return", String(16), nullable=False),
+    Column("compounding", String(16), nullable=False),
+    Column("carried_interest", String(16), nullable=False),
+    Column("catch_up", String(16), nullable=True),
+    Column("apportionment", String(16), nullable=False),
+    Column("gp_name", String(200), nullable=False),
+    _id("gp_commitment_lp_id", nullable=True),
+    Column("gp_commitment_bears_carry", Boolean, nullable=False),
+    Column("label", Text, nullable=False),
+)
+
+# The fund's NAV marks (fund.nav.record).
+fund_valuations = Table(
+    "fund_valuations",
+    metadata,
+    _org(),
+    _id("valuation_id", primary_key=True),
+    _id("fund_id"),
+    Column("as_of", String(10), nullable=False),
+    _money("nav"),
+    Column("note", Text, nullable=False),
 )
 
 deals = Table(
@@ -231,6 +264,9 @@ distributions = Table(
     Column("source", String(24), nullable=False),
     Column("note", Text, nullable=False),
     Column("status", String(16), nullable=False),
+    # Waterfall distributions: the terms version they ran under, and the GP's carry.
+    Column("terms_version", Integer, nullable=True),
+    Column("carried_interest", String(40), nullable=True),
 )
 
 distribution_allocations = Table(
@@ -240,6 +276,29 @@ distribution_allocations = Table(
     _id("distribution_id", primary_key=True),
     _id("lp_id", primary_key=True),
     _money("amount"),
+    # What the GP took out of this LP's portion as catch-up and carry (waterfall only).
+    Column("carry", String(40), nullable=True),
+)
+
+# A waterfall distribution's amount to each LP, tier by tier.
+distribution_allocation_tiers = Table(
+    "distribution_allocation_tiers",
+    metadata,
+    _org(),
+    _id("distribution_id", primary_key=True),
+    _id("lp_id", primary_key=True),
+    Column("tier", String(32), primary_key=True),
+    _money("amount"),
+)
+
+# The plain-language explanation of a waterfall distribution, line by line.
+distribution_explanations = Table(
+    "distribution_explanations",
+    metadata,
+    _org(),
+    _id("distribution_id", primary_key=True),
+    Column("line_no", Integer, primary_key=True),
+    Column("text", Text, nullable=False),
 )
 
 entitlements = Table(
@@ -273,6 +332,10 @@ PROJECTION_TABLES: Final[tuple[Table, ...]] = (
     distributions,
     distribution_allocations,
     entitlements,
+    fund_terms,
+    fund_valuations,
+    distribution_allocation_tiers,
+    distribution_explanations,
 )
 
 
@@ -291,6 +354,7 @@ for _table, _columns in (
     (capital_calls, ("fund_id",)),
     (payments, ("call_id",)),
     (distributions, ("fund_id",)),
+    (fund_valuations, ("fund_id",)),
     (entitlements, ("user_id",)),
 ):
     _org_index(_table, *_columns)

@@ -65,6 +65,36 @@ def _fund_create(org: OrgBuilder, actor: Actor) -> Op:
     return "fund.create", None, {"name": "Harbor Point Fund II", "currency": "USD"}
 
 
+def _fund_update(org: OrgBuilder, actor: Actor) -> Op:
+    instructions = {
+        "bank_name": "First Harbor Bank",
+        "account_name": "Harbor Point Fund I",
+        "account_number": "00012345678",
+        "swift": "FHBKUS33",
+    }
+    return "fund.update", org.fund(), {"payment_instructions": instructions}
+
+
+def _fund_terms_set(org: OrgBuilder, actor: Actor) -> Op:
+    terms = {
+        "style": "european",
+        "preferred_return": "0.08",
+        "compounding": "compound",
+        "carried_interest": "0.20",
+        "catch_up": "1",
+        "gp_name": "Harbor Point GP",
+    }
+    return "fund.terms.set", org.fund(), terms
+
+
+def _fund_nav_record(org: OrgBuilder, actor: Actor) -> Op:
+    return (
+        "fund.nav.record",
+        org.fund(),
+        {"valuation_id": new_id(), "as_of": "2026-09-30", "nav": "10500000.00", "currency": "USD"},
+    )
+
+
 def _deal_create(org: OrgBuilder, actor: Actor) -> Op:
     return "deal.create", None, {"name": "Riverside Apartments", "currency": "USD"}
 
@@ -196,6 +226,9 @@ SITUATIONS: dict[str, Callable[[OrgBuilder, Actor], Op]] = {
     "entitlement.grant": _entitlement_grant,
     "entitlement.revoke": _entitlement_revoke,
     "fund.create": _fund_create,
+    "fund.update": _fund_update,
+    "fund.terms.set": _fund_terms_set,
+    "fund.nav.record": _fund_nav_record,
     "deal.create": _deal_create,
     "deal.update": _deal_update,
     "deal.transition:advance": _advance,

@@ -9,6 +9,7 @@ Each new migration adds a committed store of its own revision here.
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -16,12 +17,36 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from core.services.workspace import Workspace
+from core.store.digest import digest_of
 from core.store.local import LocalStore
 from core.store.local_schema import local_metadata
-from core.store.schema import metadata
+from core.store.schema import PROJECTION_TABLES, metadata
 
 DATA = Path(__file__).with_name("data")
 V0001_DIGEST = "7c27f7cbbacf1c9185ee1c48ff7922da473e868ab7a702a1c5c58cb06319a6f2"
+V0001_TABLES = frozenset(
+    {
+        "organizations",
+        "entities",
+        "users",
+        "memberships",
+        "devices",
+        "funds",
+        "deals",
+        "deal_fields",
+        "documents",
+        "approvals",
+        "lps",
+        "lp_contacts",
+        "commitments",
+        "capital_calls",
+        "call_allocations",
+        "payments",
+        "distributions",
+        "distribution_allocations",
+        "entitlements",
+    }
+)
 
 
 def test_migrations_build_exactly_the_declared_schema(tmp_path: Path) -> None:
@@ -44,12 +69,41 @@ def old_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return data_dir
 
 
-def test_a_0001_store_opens_at_head_and_replays_to_its_digest(old_store: Path) -> None:
+def _digest_at_0001(path: Path) -> str:
+    """The digest over the 0001 tables, read from the committed file before any upgrade."""
+    con = sqlite3.connect(path)
+    try:
+        tables = []
+        for table in PROJECTION_TABLES:
+            if table.name not in V0001_TABLES:
+                continue
+            cols = [r[1] for r in con.execute(f"PRAGMA table_info({table.name})")]
+            keys = [c.name for c in table.primary_key.columns]
+            rows = con.execute(f"SELECT * FROM {table.name} ORDER BY {', '.join(keys)}")
+            tables.append(
+                (table.name, [_typed(table.name, dict(zip(cols, r, strict=True))) for r in rows])
+            )
+    finally:
+        con.close()
+    return digest_of(tables)
+
+
+def _typed(table: str, row: dict[str, object]) -> dict[str, object]:
+    # SQLite hands booleans back as 0/1; the store reads them through the schema's types.
+    booleans = {c.name for c in metadata.tables[table].columns if str(c.type) == "BOOLEAN"}
+    return {k: bool(v) if k in booleans and v is not None else v for k, v in row.items()}
+
+
+def test_the_committed_0001_store_is_the_one_described(tmp_path: Path) -> None:
+    assert _digest_at_0001(DATA / "store_v0001.db") == V0001_DIGEST
+
+
+def test_a_0001_store_opens_at_head_and_replays_to_the_same_state(old_store: Path) -> None:
     ws = Workspace.open(old_store)
     current, head = ws.store.schema_revision()
     assert current == head
-    assert ws.digest() == V0001_DIGEST
-    assert ws.rebuild() == V0001_DIGEST
+    migrated = ws.digest()
+    assert ws.rebuild() == migrated
     assert ws.verify_audit().ok
     ws.close()
 

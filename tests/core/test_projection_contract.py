@@ -122,6 +122,30 @@ def _year_at_harbor_point(org: OrgBuilder) -> None:
     org.issue(dist_id)
     org.distribution(fund_id, "1000.00", basis="commitment")
     org.issue(second)
+    instructions = {
+        "bank_name": "First Harbor Bank",
+        "account_name": "Harbor Point Fund I",
+        "account_number": "00012345678",
+        "routing": "021000021",
+    }
+    org.submit("fund.update", {"payment_instructions": instructions}, entity_id=fund_id)
+    terms = {
+        "style": "european",
+        "preferred_return": "0.08",
+        "compounding": "compound",
+        "carried_interest": "0.20",
+        "catch_up": "1",
+        "gp_name": "Harbor Point GP",
+        "gp_commitment_lp_id": family,
+        "gp_commitment_bears_carry": False,
+    }
+    org.submit("fund.terms.set", terms, entity_id=fund_id)
+    org.submit(
+        "fund.nav.record",
+        {"valuation_id": new_id(), "as_of": "2026-09-30", "nav": "1250000.00", "currency": "USD"},
+        entity_id=fund_id,
+    )
+    org.distribution(fund_id, "900000.00", basis="waterfall")
     assert tokyo
 
 

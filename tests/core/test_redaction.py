@@ -80,3 +80,42 @@ def test_redacted_ops_verify_with_the_server_key_only(org: OrgBuilder) -> None:
         assert not verify_redacted(signed, other.public_key)
         tampered = {**signed, "device_seq": signed["device_seq"] + 1}
         assert not verify_redacted(tampered, server.public_key)
+
+
+def test_an_lp_sees_its_funds_terms_and_nav_but_not_whose_is_the_gp_commitment(
+    org: OrgBuilder,
+) -> None:
+    fund, (a, gp_lp) = org.fund_with_lps("1000000.00", "100000.00")
+    other_fund, (stranger,) = org.fund_with_lps("5000000.00")
+    terms = {
+        "style": "european",
+        "preferred_return": "0.08",
+        "compounding": "compound",
+        "carried_interest": "0.20",
+        "catch_up": "1",
+        "gp_name": "Harbor Point GP",
+        "gp_commitment_lp_id": gp_lp,
+    }
+    org.submit("fund.terms.set", terms, entity_id=fund)
+    org.submit("fund.terms.set", {**terms, "gp_commitment_lp_id": stranger}, entity_id=other_fund)
+    org.submit(
+        "fund.nav.record",
+        {
+            "valuation_id": "01936f0e-8c2a-7c1e-9a55-3f1c2b7d4e10",
+            "as_of": "2026-09-30",
+            "nav": "1150000.00",
+            "currency": "USD",
+        },
+        entity_id=fund,
+    )
+    lp_user = org.user("lp")
+    org.entitle(lp_user, "lp", a)
+    seen = [s for s in _view(org, lp_user.user_id, ("lp",)) if s["kind"].startswith("fund.")]
+    assert [(s["kind"], s["entity_id"]) for s in seen] == [
+        ("fund.create", fund),
+        ("fund.terms.set", fund),
+        ("fund.nav.record", fund),
+    ]
+    assert "gp_commitment_lp_id" not in seen[1]["payload"]
+    assert seen[1]["payload"]["preferred_return"] == "0.08"
+    assert gp_lp not in json.dumps(seen)

@@ -42,10 +42,12 @@ def test_the_kind_catalogue_splits_as_designed() -> None:
         "device.revoke",
         "distribution.issue",
         "entitlement.revoke",
+        "fund.nav.record",
+        "fund.terms.set",
         "role.grant",
         "role.revoke",
     ]
-    assert MERGED == ["approval.record", "deal.update", "lp.update"]
+    assert MERGED == ["approval.record", "deal.update", "fund.update", "lp.update"]
 
 
 def test_every_kind_applies_and_bumps_its_entity(org: OrgBuilder) -> None:
@@ -111,11 +113,8 @@ def test_merge_kinds_apply_on_a_stale_base_but_refuse_a_future_one(
 ) -> None:
     entity_id, payload = _situation(org, kind)
     assert entity_id is not None
-    org.submit(
-        "deal.update" if kind != "lp.update" else "lp.update",
-        {"name": "Renamed while offline"},
-        entity_id=entity_id,
-    )
+    bump = kind if kind in ("lp.update", "fund.update") else "deal.update"
+    org.submit(bump, {"name": "Renamed while offline"}, entity_id=entity_id)
     current = org.version(entity_id)
     assert current is not None
     assert current >= 2

@@ -48,6 +48,9 @@ device.revoke                      .   .   Y   .   .   .   .   .
 entitlement.grant                  .   .   Y   .   .   .   .   .
 entitlement.revoke                 .   .   Y   .   .   .   .   .
 fund.create                        Y   .   .   .   .   .   .   .
+fund.update                        Y   .   .   .   .   .   .   .
+fund.terms.set                     Y   .   .   .   .   .   .   .
+fund.nav.record                    Y   .   .   .   .   .   .   .
 deal.create                        Y   Y   .   .   .   .   .   .
 deal.update                        Y   Y   .   .   .   .   .   .
 deal.transition:advance            Y   Y   .   .   .   .   .   .

@@ -38,6 +38,10 @@ class CapitalCallCreatePayload(Payload):
     due_date: IsoDate
     purpose: LongText = ""
     excluded_lp_ids: LpIds = Field(default_factory=list)
+    # LP id → the exact amount to call from that LP; the rest is pro rata among the others.
+    overrides: Annotated[dict[Uuid, AmountStr], Field(max_length=10_000)] = Field(
+        default_factory=dict
+    )
 
     _excluded = field_validator("excluded_lp_ids")(_distinct)
 
@@ -61,7 +65,8 @@ class DistributionCreatePayload(Payload):
     deal_id: Uuid | None = None
     amount: AmountStr
     currency: CurrencyCode
-    basis: Literal["paid_in", "commitment"]
+    # paid_in / commitment: pro rata; waterfall: through the fund's current LPA terms.
+    basis: Literal["paid_in", "commitment", "waterfall"]
     distribution_date: IsoDate
     source: Literal["income", "exit", "return_of_capital", "other"]
     note: LongText = ""

@@ -1,0 +1,191 @@
+"""A distribution run through the fund's waterfall, from the ledger as it stands.
+
+The reducer for ``distribution.create`` with basis ``waterfall`` asks this module for the
+fund's current terms and each partner's dated history (payments against the fund's calls,
+and what issued distributions already gave it and took from it as carry), then runs
+:class:`core.fund_math.Waterfall`. The result — allocations, GP carry, per-tier amounts
+and the plain-language explanation — is stored with the terms version it used.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+
+from core.fund_math import (
+    Contribution,
+    FundMathError,
+    FundTerms,
+    LpPosition,
+    PriorDistribution,
+    Waterfall,
+    WaterfallResult,
+)
+from core.ops.payloads.capital import DistributionCreatePayload
+from core.reducers.context import OpContext
+from core.store.projection import Row
+
+__all__ = ["current_terms", "record_waterfall_distribution", "run_waterfall", "terms_from_row"]
+
+
+def current_terms(ctx: OpContext, fund_id: str) -> Row | None:
+    """The latest ``fund_terms`` row of the fund, or None when no terms were set."""
+    rows = ctx.store.rows("fund_terms", {"fund_id": fund_id})
+    return max(rows, key=lambda r: int(r["version"])) if rows else None
+
+
+def terms_from_row(row: Row, currency: str) -> FundTerms:
+    catch_up = row["catch_up"]
+    return FundTerms(
+        version=int(row["version"]),
+        currency=currency,
+        style=row["style"],
+        preferred_return=Decimal(row["preferred_return"]),
+        compounding=row["compounding"],
+        carried_interest=Decimal(row["carried_interest"]),
+        catch_up=None if catch_up is None else Decimal(catch_up),
+        apportionment=row["apportionment"],
+        gp_id="gp",
+        gp_name=row["gp_name"],
+        label=row["label"],
+    )
+
+
+def _positions(ctx: OpContext, fund_id: str, terms_row: Row) -> list[LpPosition]:
+    names = {r["lp_id"]: r["name"] for r in ctx.store.rows("lps", {})}
+    committed: dict[str, Decimal] = defaultdict(Decimal)
+    for c in ctx.store.rows("commitments", {"fund_id": fund_id}):
+        committed[c["lp_id"]] += Decimal(c["amount"])
+    contributions: dict[str, list[Contribution]] = defaultdict(list)
+    for call in ctx.store.rows("capital_calls", {"fund_id": fund_id}):
+        for pay in ctx.store.rows("payments", {"call_id": call["call_id"]}):
+            contributions[pay["lp_id"]].append(
+                Contribution(
+                    dt.date.fromisoformat(pay["paid_on"]), Decimal(pay["amount"]), call["deal_id"]
+                )
+            )
+    prior: dict[str, list[PriorDistribution]] = defaultdict(list)
+    for dist in ctx.store.rows("distributions", {"fund_id": fund_id, "status": "issued"}):
+        on = dt.date.fromisoformat(dist["distribution_date"])
+        for a in ctx.store.rows(
+            "distribution_allocations", {"distribution_id": dist["distribution_id"]}
+        ):
+            carry = Decimal(a["carry"]) if a["carry"] is not None else Decimal(0)
+            prior[a["lp_id"]].append(
+                PriorDistribution(on, Decimal(a["amount"]), carry, dist["deal_id"])
+            )
+    gp_lp = terms_row["gp_commitment_lp_id"]
+    return [
+        LpPosition(
+            lp_id=lp_id,
+            name=names.get(lp_id, lp_id),
+            commitment=amount,
+            contributions=tuple(sorted(contributions[lp_id], key=lambda c: c.date)),
+            distributions=tuple(sorted(prior[lp_id], key=lambda d: d.date)),
+            gp_commitment=lp_id == gp_lp,
+            bears_carry=lp_id != gp_lp or bool(terms_row["gp_commitment_bears_carry"]),
+        )
+        for lp_id, amount in sorted(committed.items())
+    ]
+
+
+def run_waterfall(
+    ctx: OpContext, fund: Row, *, amount: Decimal, on: str, deal_id: str | None
+) -> WaterfallResult:
+    """Run the fund's current terms over its ledger, or refuse naming what is missing."""
+    row = current_terms(ctx, fund["fund_id"])
+    if row is None:
+        ctx.reject(
+            "invariant_violation",
+            "the fund has no distribution terms yet: record "
+            "its LPA terms (fund.terms.set) before a waterfall distribution",
+            field="payload.basis",
+        )
+    if row["style"] == "american" and deal_id is None:
+        ctx.reject(
+            "invalid_payload",
+            "an American (deal-by-deal) waterfall distributes the "
+            "proceeds of one deal: name payload.deal_id",
+            field="payload.deal_id",
+        )
+    try:
+        terms = terms_from_row(row, fund["currency"])
+        positions = _positions(ctx, fund["fund_id"], row)
+        return Waterfall(terms).run(
+            positions, amount=amount, on=dt.date.fromisoformat(on), deal_id=deal_id
+        )
+    except FundMathError as exc:
+        ctx.reject(
+            "invariant_violation", f"the waterfall cannot run: {exc}", field="payload.amount"
+        )
+
+
+def record_waterfall_distribution(
+    ctx: OpContext, payload: DistributionCreatePayload, fund: Row, amount: Decimal
+) -> None:
+    """Draft a distribution split by the waterfall, keeping its terms version and reasons."""
+    if payload.excluded_lp_ids:
+        ctx.reject(
+            "invalid_payload",
+            "a waterfall distribution follows the LPA and excludes no LP",
+            field="payload.excluded_lp_ids",
+        )
+    drafts = ctx.store.rows(
+        "distributions", {"fund_id": fund["fund_id"], "status": "draft", "basis": "waterfall"}
+    )
+    if drafts:
+        ctx.reject(
+            "invariant_violation",
+            "another waterfall distribution of this fund is still "
+            "a draft; issue it first, since each run builds on the ones before",
+            field="payload.basis",
+        )
+    result = run_waterfall(
+        ctx, fund, amount=amount, on=payload.distribution_date, deal_id=payload.deal_id
+    )
+    dist_id = ctx.op.entity_id
+    ctx.store.insert(
+        "distributions",
+        {
+            "distribution_id": dist_id,
+            "fund_id": fund["fund_id"],
+            "deal_id": payload.deal_id,
+            "amount": format(amount, "f"),
+            "currency": payload.currency,
+            "basis": payload.basis,
+            "distribution_date": payload.distribution_date,
+            "source": payload.source,
+            "note": payload.note,
+            "status": "draft",
+            "terms_version": result.terms_version,
+            "carried_interest": format(result.gp_carry, "f"),
+        },
+    )
+    for a in result.allocations:
+        if not (a.amount or a.carry):
+            continue
+        ctx.store.insert(
+            "distribution_allocations",
+            {
+                "distribution_id": dist_id,
+                "lp_id": a.lp_id,
+                "amount": format(a.amount, "f"),
+                "carry": format(a.carry, "f"),
+            },
+        )
+        for tier, part in a.by_tier:
+            if part:
+                ctx.store.insert(
+                    "distribution_allocation_tiers",
+                    {
+                        "distribution_id": dist_id,
+                        "lp_id": a.lp_id,
+                        "tier": tier.value,
+                        "amount": format(part, "f"),
+                    },
+                )
+    for n, line in enumerate(result.explanation, start=1):
+        ctx.store.insert(
+            "distribution_explanations", {"distribution_id": dist_id, "line_no": n, "text": line}
+        )
