@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,20 +52,23 @@ def with_user(url: str, user: str, password: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def pg_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def pg_admin_url() -> Iterator[str]:
     """A superuser URL on a server this session may create databases and roles on."""
     given = os.environ.get(ENV)
     if given:
         yield given
         return
-    embedded = EmbeddedPostgres(
-        Path(tmp_path_factory.mktemp("embedded-pg")), database="postgres", delete_on_stop=True
-    )
+    # Not under pytest's temporary tree: pytest resets its root to 0700 whenever a test asks
+    # for a new tmp_path, and the unprivileged user the server runs as (when the suite runs
+    # as root) must still reach its data folder to stop cleanly.
+    folder = Path(tempfile.mkdtemp(prefix="dealos-test-pg-"))
+    embedded = EmbeddedPostgres(folder, database="postgres", delete_on_stop=True)
     url = embedded.start()
     try:
         yield url
     finally:
         embedded.stop()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -6,14 +6,12 @@ import argparse
 import getpass
 import socket
 import sys
-from pathlib import Path
 from typing import Any
 
 from core.errors import DealOSError
-from core.keys import KeyStore
-from core.ops.signing import DeviceKey
+from core.services.onboarding import enroll_device, join_as_reader
+from core.services.sync_view import SERVER_URL_META, session_secret_name
 from core.services.workspace import Workspace
-from core.store.local import DB_FILENAME
 from core.sync import conflicts as inbox
 from core.sync.client import SyncClient
 from core.sync.engine import SyncEngine
@@ -21,11 +19,6 @@ from core.sync.engine import SyncEngine
 __all__ = ["register"]
 
 SubParsers = argparse._SubParsersAction
-SERVER_URL = "server_url"
-
-
-def _session_name(device_id: str) -> str:
-    return f"session:{device_id}"
 
 
 def register(
@@ -45,6 +38,20 @@ def register(
     )
     p.add_argument("--device-name", default=socket.gethostname())
     p.set_defaults(handler=_enroll)
+
+    p = sub.add_parser(
+        "lp-signin",
+        parents=common,
+        help="an LP's read-only replica: mail a sign-in link, then paste its token",
+    )
+    p.add_argument("--server", required=True, metavar="URL")
+    p.add_argument("--email", required=True)
+    p.add_argument(
+        "--token-stdin",
+        action="store_true",
+        help="read the token from standard input instead of a prompt",
+    )
+    p.set_defaults(handler=_lp_signin)
 
     p = sub.add_parser("sync", parents=common, help="one push/pull round with the server")
     p.add_argument("--server", metavar="URL", help="default: the server this folder enrolled with")
@@ -71,41 +78,42 @@ def _password(args: Any) -> str:
 
 
 def _enroll(args: Any) -> int:
-    data_dir: Path = args.data_dir
-    if (data_dir / DB_FILENAME).exists():
-        raise DealOSError(f"{data_dir} already holds an organization; enroll into a new folder")
-    keys = KeyStore()
+    ws, report = enroll_device(
+        args.data_dir,
+        server=args.server,
+        email=args.email,
+        password=_password(args),
+        device_name=args.device_name,
+    )
+    print(f"enrolled device {ws.device_id} for {args.email} in org {ws.org_id}")
+    print(report.summary())
+    ws.close()
+    return 0
+
+
+def _lp_signin(args: Any) -> int:
     client = SyncClient(args.server)
     try:
-        session = client.login(args.email, _password(args))
-        key = DeviceKey.generate()
-        device_id = client.register_device(key.public_key, args.device_name)
-        ws = Workspace.join(
-            data_dir,
-            org_id=session.org_id,
-            user_id=session.user_id,
-            device_id=device_id,
-            key=key,
-            keys=keys,
-        )
-        keys.save_secret(_session_name(device_id), session.token)
-        with ws.store.transaction() as conn:
-            ws.store.set_meta(conn, SERVER_URL, client.base_url)
-        report = SyncEngine(ws, client).run_once()
-        ws.close()
+        client.request_magic_link(args.email)
     finally:
         client.close()
-    print(f"enrolled device {device_id} for {args.email} in org {session.org_id}")
-    print(report.summary())
+    if args.token_stdin:
+        token = sys.stdin.readline().strip()
+    else:
+        print(f"if {args.email} is registered, a sign-in link is on its way (valid 15 minutes)")
+        token = getpass.getpass("paste the token from the link: ")
+    ws, report = join_as_reader(args.data_dir, server=args.server, token=token)
+    print(f"signed in as LP reader of org {ws.org_id}; {report.summary()}")
+    ws.close()
     return 0
 
 
 def _client_for(ws: Workspace, server: str | None) -> SyncClient:
     with ws.store.transaction() as conn:
-        url = server or ws.store.meta(conn, SERVER_URL)
+        url = server or ws.store.meta(conn, SERVER_URL_META)
     if not url:
         raise DealOSError("this folder has no server yet: pass --server URL or run dealos enroll")
-    token = ws.keys.secret(_session_name(ws.device_id))
+    token = ws.keys.secret(session_secret_name(ws.device_id))
     return SyncClient(url, token=token)
 
 

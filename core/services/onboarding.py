@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from core.errors import DealOSError
+from core.ids import new_id
 from core.keys import KeyStore
 from core.ops.signing import DeviceKey
 from core.services.demo import build_demo
@@ -18,7 +19,15 @@ from core.store.local import DB_FILENAME
 from core.sync.client import SyncClient
 from core.sync.engine import SyncEngine, SyncReport
 
-__all__ = ["create_local_org", "enroll_device", "has_organization", "load_demo"]
+READER_META = "reader_roles"  # set on an external reader's replica: its roles
+
+__all__ = [
+    "create_local_org",
+    "enroll_device",
+    "has_organization",
+    "join_as_reader",
+    "load_demo",
+]
 
 
 def has_organization(data_dir: Path) -> bool:
@@ -86,6 +95,44 @@ def enroll_device(
         keys.save_secret(session_secret_name(device_id), session.token)
         with ws.store.transaction() as conn:
             ws.store.set_meta(conn, SERVER_URL_META, client.base_url)
+        report = SyncEngine(ws, client).run_once()
+    finally:
+        client.close()
+    return ws, report
+
+
+def join_as_reader(
+    data_dir: Path,
+    *,
+    server: str,
+    token: str,
+    keys: KeyStore | None = None,
+) -> tuple[Workspace, SyncReport]:
+    """An LP's read-only replica, signed in with the token of a magic link.
+
+    The LP enrolls no key with the server (it authors nothing); a key of this machine's
+    own still signs the local audit chain. The replica holds the server-signed, redacted
+    ops the LP may see, and nothing else.
+    """
+    _fresh(data_dir)
+    keys = keys or KeyStore()
+    client = SyncClient(server)
+    try:
+        session = client.consume_magic_link(token.strip())
+        device_id = new_id()  # local only: never registered, so it can sign nothing the
+        # server would accept
+        ws = Workspace.join(
+            data_dir,
+            org_id=session.org_id,
+            user_id=session.user_id,
+            device_id=device_id,
+            key=DeviceKey.generate(),
+            keys=keys,
+        )
+        keys.save_secret(session_secret_name(device_id), session.token)
+        with ws.store.transaction() as conn:
+            ws.store.set_meta(conn, SERVER_URL_META, client.base_url)
+            ws.store.set_meta(conn, READER_META, ",".join(session.roles))
         report = SyncEngine(ws, client).run_once()
     finally:
         client.close()

@@ -327,7 +327,7 @@ class Workspace:
             projection = SqlProjection(conn, self.org_id, cache_reference=True)
             stmt = (
                 select(op_log.c.op_id, op_log.c.status, op_log.c.envelope)
-                .where(op_log.c.status != "rejected")
+                .where(op_log.c.status.not_in(("rejected", "redacted")))
                 .order_by(op_log.c.server_seq.is_(None), op_log.c.server_seq, op_log.c.local_seq)
             )
             for op_id, status, raw in conn.execute(stmt).all():

@@ -102,6 +102,9 @@ class SyncClient:
         body = self._call(
             "POST", "/v1/auth/login", json={"email": email, "password": password}, auth=False
         )
+        return self._session(body)
+
+    def _session(self, body: dict[str, Any]) -> Session:
         session = Session(
             body["session_token"],
             body["user_id"],
@@ -111,6 +114,14 @@ class SyncClient:
         )
         self.token = session.token
         return session
+
+    def request_magic_link(self, email: str) -> None:
+        """Ask the server to mail an LP a one-time sign-in link (202 whether or not known)."""
+        self._call("POST", "/v1/auth/magic-link", json={"email": email}, auth=False)
+
+    def consume_magic_link(self, token: str) -> Session:
+        body = self._call("POST", "/v1/auth/magic-link/consume", json={"token": token}, auth=False)
+        return self._session(body)
 
     def logout(self) -> None:
         self._call("POST", "/v1/auth/logout")

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, select, update
 from core.errors import OpRejected
 from core.ops.envelope import parse_envelope
 from core.ops.kinds import spec_for
+from core.redaction import verify_redacted
 from core.services.workspace import Workspace
 from core.store.local_schema import conflicts, op_log
 from core.sync.client import SyncClient
@@ -29,6 +30,7 @@ __all__ = ["SyncEngine", "SyncReport"]
 
 NEEDS_REBASE = "needs_rebase"
 UPDATE_AVAILABLE = "update_available"
+SERVER_KEY = "server_public_key"
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +156,7 @@ class SyncEngine:
         rows = conn.execute(
             select(op_log.c.op_id)
             .where(
-                op_log.c.status != "rejected",
+                op_log.c.status.not_in(("rejected", "redacted")),
                 op_log.c.server_seq.is_(None) | (op_log.c.server_seq > through),
             )
             .order_by(op_log.c.local_seq)
@@ -163,6 +165,18 @@ class SyncEngine:
 
     def _take(self, conn: Connection, op: PulledOp, unplaced: list[str]) -> int:
         """Fold one pulled op into the replica; returns 1 if it was applied on top."""
+        if op.redacted:
+            # An external reader's view: signed by the server, kept, never reduced.
+            if not verify_redacted(op.envelope.wire(), self._server_key(conn)):
+                raise OpRejected(
+                    "invalid_signature",
+                    f"redacted op {op.envelope.op_id} does not carry the server's signature",
+                    field="signature",
+                )
+            if self.replica.known(conn, op.envelope.op_id) is None:
+                self.replica.record_foreign(conn, op, status="redacted")
+            self.replica.set_applied_through(conn, op.server_seq)
+            return 0
         known = self.replica.known(conn, op.envelope.op_id)
         if known is not None:
             if known[1] is None:  # ours, pushed in a round whose answer was lost
@@ -187,6 +201,13 @@ class SyncEngine:
         self.ws.apply_received(conn, op.envelope, server_seq=op.server_seq)
         self.replica.set_applied_through(conn, op.server_seq)
         return 1
+
+    def _server_key(self, conn: Connection) -> str:
+        key = self.ws.store.meta(conn, SERVER_KEY)
+        if key is None:
+            key = self.client.server_key()
+            self.ws.store.set_meta(conn, SERVER_KEY, key)
+        return key
 
     # -- rebase --------------------------------------------------------------------------
 

@@ -6,19 +6,21 @@ the ops still pending here, re-applied on top in the order they were made (DESIG
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
+from core.canonical_json import jcs
 from core.ops.envelope import Envelope
 from core.ops.envelope import utc_now_rfc3339 as now
 from core.services.workspace import Workspace
 from core.store.local_log import LocalLog
 from core.store.local_schema import conflicts, op_log, outbox
 
-__all__ = ["PulledOp", "Replica"]
+__all__ = ["PulledOp", "Replica", "view_digest"]
 
 CURSOR = "pull_cursor"
 APPLIED_THROUGH = "applied_through"
@@ -91,9 +93,12 @@ class Replica:
         ).first()
         return None if row is None else (str(row[0]), row[1])
 
-    def record_foreign(self, conn: Connection, pulled: PulledOp) -> None:
-        """Log a server op made elsewhere, without applying it (a rebase will)."""
-        LocalLog(conn).append_op(pulled.envelope, status="confirmed", server_seq=pulled.server_seq)
+    def record_foreign(
+        self, conn: Connection, pulled: PulledOp, *, status: str = "confirmed"
+    ) -> None:
+        """Log a server op made elsewhere without applying it: a rebase applies a confirmed
+        one; a ``redacted`` one (an external reader's view) is only ever kept."""
+        LocalLog(conn).append_op(pulled.envelope, status=status, server_seq=pulled.server_seq)
 
     def set_cursor(self, conn: Connection, value: int) -> None:
         self.ws.store.set_meta(conn, CURSOR, str(value))
@@ -116,3 +121,18 @@ class Replica:
                 )
             )
         ]
+
+
+def view_digest(ws: Workspace) -> str:
+    """The digest of an external reader's view, as ``GET /v1/sync/state`` computes it: a
+    SHA-256 over each redacted op it holds, in server order, as ``seq:`` + JCS + newline."""
+    h = hashlib.sha256()
+    with ws.store.transaction() as conn:
+        rows = conn.execute(
+            select(op_log.c.server_seq, op_log.c.envelope)
+            .where(op_log.c.status == "redacted")
+            .order_by(op_log.c.server_seq)
+        ).all()
+    for seq, raw in rows:
+        h.update(b"%d:" % seq + jcs(json.loads(raw)) + b"\n")
+    return h.hexdigest()

@@ -8,9 +8,10 @@ import asyncio
 import socket
 import threading
 from concurrent.futures import Future
+from pathlib import Path
 from typing import Any
 
-__all__ = ["LiveServer", "free_port"]
+__all__ = ["LiveServer", "create_org", "free_port", "settings_for"]
 
 
 def free_port() -> int:
@@ -58,3 +59,41 @@ class LiveServer:
         self.stop()
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(timeout=10)
+
+
+def settings_for(pg_database: Any, root: Path, port: int) -> Any:
+    """Server settings over the session's Postgres, with argon2id at its cheapest."""
+    from sync_server.settings import PasswordCost, Settings
+
+    return Settings(
+        database_url=pg_database.owner_url,
+        app_database_url=pg_database.app_url,
+        app_role=pg_database.app_role,
+        secret_file=root / "server.secret",
+        mail_drop_dir=root / "mail",
+        password_cost=PasswordCost(time_cost=1, memory_kib=1024, parallelism=1),
+        port=port,
+        public_url=f"http://127.0.0.1:{port}",
+    )
+
+
+def create_org(settings: Any, *, name: str, email: str, password: str) -> str:
+    """An organization on the server with its first admin and GP; returns its id."""
+    from sync_server.bootstrap import create_org as bootstrap
+    from sync_server.credentials import Passwords
+    from sync_server.database import owner_engine
+    from sync_server.server_keys import ServerKeys
+
+    engine = owner_engine(settings.database_url)
+    try:
+        created = bootstrap(
+            engine,
+            ServerKeys.from_file(settings.secret_file),
+            name=name,
+            admin_email=email,
+            admin_name="Maria Founder",
+            password_hash=Passwords(settings.password_cost).hash(password),
+        )
+    finally:
+        engine.dispose()
+    return str(getattr(created, "org_id", created))

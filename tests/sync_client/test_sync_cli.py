@@ -1,0 +1,87 @@
+"""`dealos enroll`, `dealos sync` and `dealos conflicts` as a person runs them, against the
+real server on a socket."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from live_server import LiveServer, create_org, free_port, settings_for
+
+from core.ids import new_id
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def server(pg_database: Any, tmp_path: Path) -> Iterator[LiveServer]:
+    port = free_port()
+    live = LiveServer(settings_for(pg_database, tmp_path / "server", port), port)
+    live.start()
+    yield live
+    live.close()
+
+
+def dealos(
+    *args: str | Path, env: dict[str, str], stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "core.cli.main", *map(str, args)],
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_enroll_then_sync_from_the_command_line(server: LiveServer, tmp_path: Path) -> None:
+    address = f"maria+{new_id()[-12:]}@harborpoint.example"
+    create_org(server.settings, name="Harbor Point Capital", email=address, password=PASSWORD)
+    env = {**os.environ, "DEALOS_KEYRING_FILE": str(tmp_path / "keyring.json")}
+    folder = tmp_path / "laptop"
+    enrolled = dealos(
+        "enroll",
+        "--server",
+        server.url,
+        "--email",
+        address,
+        "--password-stdin",
+        "--data-dir",
+        folder,
+        env=env,
+        stdin=PASSWORD + "\n",
+    )
+    assert enrolled.returncode == 0, enrolled.stderr
+    assert "enrolled device" in enrolled.stdout
+    assert "pulled" in enrolled.stdout
+    synced = dealos("sync", "--data-dir", folder, env=env)
+    assert synced.returncode == 0, synced.stderr
+    assert synced.stdout.startswith("pushed 0 (accepted 0, duplicate 0, rejected 0)")
+    listed = dealos("conflicts", "list", "--data-dir", folder, env=env)
+    assert (listed.returncode, listed.stdout) == (0, "")
+    wrong = dealos(
+        "enroll",
+        "--server",
+        server.url,
+        "--email",
+        address,
+        "--password-stdin",
+        "--data-dir",
+        tmp_path / "other",
+        env=env,
+        stdin="wrong\n",
+    )
+    assert wrong.returncode == 1
+    assert "invalid_credentials" in wrong.stderr
+    assert "Traceback" not in wrong.stderr
+    server.stop()
+    offline = dealos("sync", "--data-dir", folder, env=env)
+    assert offline.returncode == 1
+    assert "unreachable" in offline.stderr
+    assert "Traceback" not in offline.stderr
