@@ -9,7 +9,7 @@ import sys
 from typing import Any
 
 from core.errors import DealOSError
-from core.services.onboarding import enroll_device, join_as_reader
+from core.services.onboarding import attach_to_server, enroll_device, join_as_reader
 from core.services.sync_view import SERVER_URL_META, session_secret_name
 from core.services.workspace import Workspace
 from core.sync import conflicts as inbox
@@ -53,6 +53,20 @@ def register(
     )
     p.set_defaults(handler=_lp_signin)
 
+    p = sub.add_parser(
+        "attach",
+        parents=common,
+        help="bring this offline organization onto a server, with its whole history",
+    )
+    p.add_argument("--server", required=True, metavar="URL")
+    p.add_argument("--code", required=True, help="the one-time code from the server operator")
+    p.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the new server password from standard input",
+    )
+    p.set_defaults(handler=_attach)
+
     p = sub.add_parser("sync", parents=common, help="one push/pull round with the server")
     p.add_argument("--server", metavar="URL", help="default: the server this folder enrolled with")
     p.set_defaults(handler=_sync)
@@ -88,6 +102,20 @@ def _enroll(args: Any) -> int:
     print(f"enrolled device {ws.device_id} for {args.email} in org {ws.org_id}")
     print(report.summary())
     ws.close()
+    return 0
+
+
+def _attach(args: Any) -> int:
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("choose your server password (12 characters or more): ")
+    ws = Workspace.open(args.data_dir)
+    try:
+        report = attach_to_server(ws, server=args.server, code=args.code, password=password)
+        print(f"attached org {ws.org_id} to {args.server}; {report.summary()}")
+    finally:
+        ws.close()
     return 0
 
 

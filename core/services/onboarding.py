@@ -6,7 +6,10 @@ Keys and the server session go to the keyring, never into the store (DESIGN §4)
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+
+from sqlalchemy import select
 
 from core.errors import DealOSError
 from core.ids import new_id
@@ -16,12 +19,15 @@ from core.services.demo import build_demo
 from core.services.sync_view import SERVER_URL_META, session_secret_name
 from core.services.workspace import Workspace
 from core.store.local import DB_FILENAME
+from core.store.local_schema import op_log
 from core.sync.client import SyncClient
 from core.sync.engine import SyncEngine, SyncReport
+from core.sync.replica import Replica
 
 READER_META = "reader_roles"  # set on an external reader's replica: its roles
 
 __all__ = [
+    "attach_to_server",
     "create_local_org",
     "enroll_device",
     "has_organization",
@@ -119,8 +125,8 @@ def join_as_reader(
     client = SyncClient(server)
     try:
         session = client.consume_magic_link(token.strip())
-        device_id = new_id()  # local only: never registered, so it can sign nothing the
-        # server would accept
+        # A local-only device: never registered, so nothing it signs is accepted anywhere.
+        device_id = new_id()
         ws = Workspace.join(
             data_dir,
             org_id=session.org_id,
@@ -137,3 +143,53 @@ def join_as_reader(
     finally:
         client.close()
     return ws, report
+
+
+def attach_to_server(ws: Workspace, *, server: str, code: str, password: str) -> SyncReport:
+    """Bring an organization started offline (``dealos init``) onto an empty server org.
+
+    Its genesis becomes server op 1 with the same ids; the server's service account (the
+    org's key-signing admin) is added by two ops this device signs; then the whole local
+    history is pushed in the order it was made. Nothing is retyped, no id changes.
+    """
+    with ws.store.transaction() as conn:
+        if ws.store.meta(conn, SERVER_URL_META):
+            raise DealOSError("this organization is already attached to a server")
+        first = conn.execute(
+            select(op_log.c.op_id, op_log.c.kind, op_log.c.envelope)
+            .order_by(op_log.c.local_seq)
+            .limit(1)
+        ).first()
+    if first is None or first[1] != "org.create":
+        raise DealOSError("only an organization created here (dealos init) can be attached")
+    genesis = json.loads(first[2])
+    client = SyncClient(server)
+    try:
+        body = client.attach_org(code.strip(), genesis, password)
+        account = body["service_account"]
+        with ws.store.transaction() as conn:
+            Replica(ws).confirm(conn, genesis["op_id"], int(body["server_seq"]))
+            Replica(ws).set_applied_through(conn, int(body["server_seq"]))
+            ws.store.set_meta(conn, SERVER_URL_META, client.base_url)
+        ws.keys.save_secret(session_secret_name(ws.device_id), str(body["session_token"]))
+        ws.submit(
+            "user.invite",
+            entity_id=account["user_id"],
+            payload={
+                "email": account["email"],
+                "display_name": account["display_name"],
+                "roles": account["roles"],
+            },
+        )
+        ws.submit(
+            "device.enroll",
+            entity_id=account["device_id"],
+            payload={
+                "user_id": account["user_id"],
+                "public_key": account["public_key"],
+                "name": account["device_name"],
+            },
+        )
+        return SyncEngine(ws, client).run_once()
+    finally:
+        client.close()

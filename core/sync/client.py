@@ -123,6 +123,19 @@ class SyncClient:
         body = self._call("POST", "/v1/auth/magic-link/consume", json={"token": token}, auth=False)
         return self._session(body)
 
+    def attach_org(
+        self, attach_code: str, genesis: dict[str, Any], password: str
+    ) -> dict[str, Any]:
+        """Bring an org started offline onto the server (``POST /v1/orgs/attach``)."""
+        body = self._call(
+            "POST",
+            "/v1/orgs/attach",
+            auth=False,
+            json={"attach_code": attach_code, "genesis": genesis, "password": password},
+        )
+        self.token = str(body["session_token"])
+        return body
+
     def logout(self) -> None:
         self._call("POST", "/v1/auth/logout")
 
