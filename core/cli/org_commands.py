@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from core.cli import sync_commands
+from core.cli import report_commands, sync_commands
 from core.services import queries
 from core.services.demo import build_demo
 from core.services.workspace import Workspace
@@ -74,6 +74,7 @@ def register(sub: SubParsers[argparse.ArgumentParser]) -> None:
     p.set_defaults(handler=_lp_list)
 
     sync_commands.register(sub, common)
+    report_commands.register(sub, common)
 
 
 def _positive(raw: str) -> int:

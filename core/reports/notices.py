@@ -1,0 +1,235 @@
+"""Capital call and distribution notices: what one LP is asked to pay, or is paid.
+
+The fields follow the ILPA capital call and distribution notice templates: the fund and
+the LP, the notice and due dates, the LP's commitment and share of the fund, this
+notice's amount, cumulative contributions and distributions, unfunded commitment before
+and after, and where to wire the money. Every money line names its source: the op id it
+derives from, or — for a cumulative figure — the activity lines (each with its op id)
+that it sums.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from core.reports.errors import RecordNotFound
+from core.reports.fund_records import PaymentInstructions
+from core.reports.ledger_values import CallEntry, DistributionEntry, LpLedger
+from core.reports.presentation import document_id
+
+__all__ = [
+    "ActivityLine",
+    "CallNotice",
+    "DistributionNotice",
+    "NoticeLine",
+    "build_call_notice",
+    "build_distribution_notice",
+]
+
+_ZERO = Decimal(0)
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeLine:
+    """One money line: ``source`` is an op id, or the activity lines it sums."""
+
+    label: str
+    amount: Decimal
+    source: str
+    emphasis: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityLine:
+    """A call or distribution to date, as the notice's history table lists it."""
+
+    date: str
+    description: str
+    called: Decimal | None
+    paid: Decimal | None
+    distributed: Decimal | None
+    op_id: str
+
+
+def _history(
+    ledger: LpLedger,
+    calls: tuple[CallEntry, ...],
+    dists: tuple[DistributionEntry, ...],
+    as_of: dt.date,
+) -> tuple[ActivityLine, ...]:
+    """Calls and distributions to date; what was paid on each call is as of ``as_of``."""
+    paid: dict[str, Decimal] = {}
+    for p in ledger.payments_between(None, as_of):
+        paid[p.call_id] = paid.get(p.call_id, _ZERO) + p.amount
+    lines = [
+        ActivityLine(
+            c.call_date.isoformat(), c.title, c.amount, paid.get(c.call_id, _ZERO), None, c.op_id
+        )
+        for c in calls
+    ]
+    lines += [
+        ActivityLine(
+            d.distribution_date.isoformat(),
+            f"Distribution No. {d.number} ({d.source_title})",
+            None,
+            None,
+            d.amount,
+            d.op_id,
+        )
+        for d in dists
+    ]
+    return tuple(sorted(lines, key=lambda line: line.date))
+
+
+def _commitment_source(ledger: LpLedger) -> str:
+    return ", ".join(c.op_id for c in ledger.commitments)
+
+
+@dataclass(frozen=True, slots=True)
+class CallNotice:
+    ledger: LpLedger
+    call: CallEntry
+    lines: tuple[NoticeLine, ...]
+    history: tuple[ActivityLine, ...]
+    payment_instructions: PaymentInstructions | None
+    document_id: str
+
+    @property
+    def is_draft(self) -> bool:
+        return not self.call.is_issued
+
+    def line(self, label: str) -> NoticeLine:
+        return next(line for line in self.lines if line.label == label)
+
+
+def build_call_notice(
+    ledger: LpLedger, call_id: str, *, instructions: PaymentInstructions | None = None
+) -> CallNotice:
+    """The notice of ``call_id`` to ``ledger``'s LP; a draft call gives a marked draft."""
+    call = ledger.call(call_id)
+    if call is None:
+        raise RecordNotFound(
+            f"{ledger.investor.name} ({ledger.investor.lp_id}) is not called by capital "
+            f"call {call_id}"
+        )
+    index = ledger.calls.index(call)
+    earlier = tuple(c for c in ledger.calls[:index] if c.is_issued)
+    to_date = (*earlier, call)
+    dists = ledger.issued_distributions(None, call.call_date)
+    commitment = ledger.commitment()
+    called_before = sum((c.amount for c in earlier), _ZERO)
+    called = called_before + call.amount
+    paid_in = ledger.paid_in(call.call_date)
+    distributed = sum((d.amount for d in dists), _ZERO)
+    span = f"calls to date listed below ({len(to_date)})"
+    lines = (
+        NoticeLine("Commitment", commitment, _commitment_source(ledger)),
+        NoticeLine("Called before this notice", called_before, f"{len(earlier)} earlier calls"),
+        NoticeLine(
+            "Unfunded commitment before this call",
+            commitment - called_before,
+            "commitment less called before",
+        ),
+        NoticeLine("Amount of this call", call.amount, call.op_id, emphasis=True),
+        NoticeLine("Cumulative called, including this call", called, span),
+        NoticeLine(
+            "Unfunded commitment after this call",
+            commitment - called,
+            "commitment less cumulative called",
+        ),
+        NoticeLine("Contributions paid to date", paid_in, "paid on the calls below"),
+        NoticeLine("Distributions to date", distributed, f"{len(dists)} distributions below"),
+    )
+    return CallNotice(
+        ledger=ledger,
+        call=call,
+        lines=lines,
+        history=_history(ledger, to_date, dists, call.call_date),
+        payment_instructions=instructions,
+        document_id=document_id(
+            "CCN",
+            ledger.fund.fund_id,
+            ledger.investor.lp_id,
+            call.op_id,
+            call.issue_op_id,
+            lines,
+            instructions,
+        ),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class DistributionNotice:
+    ledger: LpLedger
+    distribution: DistributionEntry
+    lines: tuple[NoticeLine, ...]
+    history: tuple[ActivityLine, ...]
+    document_id: str
+
+    @property
+    def is_draft(self) -> bool:
+        return not self.distribution.is_issued
+
+    def line(self, label: str) -> NoticeLine:
+        return next(line for line in self.lines if line.label == label)
+
+
+def build_distribution_notice(ledger: LpLedger, distribution_id: str) -> DistributionNotice:
+    """The notice of ``distribution_id`` to ``ledger``'s LP, by tier when tiers are kept."""
+    entry = ledger.distribution(distribution_id)
+    if entry is None:
+        raise RecordNotFound(
+            f"{ledger.investor.name} ({ledger.investor.lp_id}) receives nothing from "
+            f"distribution {distribution_id}"
+        )
+    index = ledger.distributions.index(entry)
+    earlier = tuple(d for d in ledger.distributions[:index] if d.is_issued)
+    calls = ledger.issued_calls(entry.distribution_date)
+    parts = [NoticeLine(f"Of which {t.phrase}", t.amount, entry.op_id) for t in entry.tiers]
+    if not parts:
+        parts = [NoticeLine(f"Of which {entry.source_title}", entry.amount, entry.op_id)]
+    if entry.carry:
+        parts += [
+            NoticeLine(
+                "Your portion before carried interest", entry.amount + entry.carry, entry.op_id
+            ),
+            NoticeLine("Less catch-up and carried interest to the GP", -entry.carry, entry.op_id),
+        ]
+    distributed = sum((d.amount for d in earlier), _ZERO) + entry.amount
+    commitment = ledger.commitment()
+    lines = (
+        NoticeLine("Amount of this distribution", entry.amount, entry.op_id, emphasis=True),
+        *parts,
+        NoticeLine(
+            "Cumulative distributions, including this one",
+            distributed,
+            f"distributions to date listed below ({len(earlier) + 1})",
+        ),
+        NoticeLine("Commitment", commitment, _commitment_source(ledger)),
+        NoticeLine(
+            "Contributions paid to date",
+            ledger.paid_in(entry.distribution_date),
+            "paid on the calls below",
+        ),
+        NoticeLine(
+            "Unfunded commitment",
+            commitment - ledger.called(entry.distribution_date),
+            "commitment less called to date",
+        ),
+    )
+    return DistributionNotice(
+        ledger=ledger,
+        distribution=entry,
+        lines=lines,
+        history=_history(ledger, calls, (*earlier, entry), entry.distribution_date),
+        document_id=document_id(
+            "DN",
+            ledger.fund.fund_id,
+            ledger.investor.lp_id,
+            entry.op_id,
+            entry.issue_op_id,
+            lines,
+        ),
+    )

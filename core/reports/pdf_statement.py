@@ -1,0 +1,206 @@
+"""The capital account statement as PDF: the roll-forward, the position, the activity.
+
+Page order follows the ILPA capital account statement: the account rolled over the
+period, the year to date and since inception; the commitment position at period end; each
+contribution and distribution of the period with the op id it derives from; how the
+figures reconcile; notes. The statement is reconciled before it is drawn: a statement
+that does not tie out to the ledger raises instead of printing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sized
+from decimal import Decimal
+
+from reportlab.platypus import Flowable, Spacer, Table
+
+from core.reports.capital_account import CapitalAccountStatement, reconcile
+from core.reports.errors import ReportError
+from core.reports.pdf_layout import (
+    CONTENT_WIDTH,
+    NOTE,
+    addressee_rows,
+    facts_table,
+    figure_table,
+    heading,
+    letterhead_for,
+    para,
+    render_pdf,
+)
+from core.reports.pdf_notices import TRACE_NOTE
+from core.reports.presentation import long_date, money_text, percent_text
+
+__all__ = ["statement_pdf"]
+
+
+def _account_table(statement: CapitalAccountStatement) -> Table:
+    currency = statement.ledger.currency
+    columns = statement.columns
+
+    def row(label: str, amounts: list[Decimal]) -> list[Flowable | str]:
+        return [label, *(money_text(a, currency) for a in amounts)]
+
+    rows = [row("Opening balance", [c.opening for c in columns])]
+    rows.append(row("Contributions", [c.contributions for c in columns]))
+    for label in statement.distribution_labels():
+        rows.append(row(label, [-c.distribution(label) for c in columns]))
+    if not statement.distribution_labels():
+        rows.append(row("Distributions", [-c.distributed for c in columns]))
+    rows.append(row("Management fees and fund expenses", [-c.fees for c in columns]))
+    rows.append(row("Change in net asset value", [c.nav_change for c in columns]))
+    rows.append(row("Closing balance", [c.closing for c in columns]))
+    money_width = min(0.19 * CONTENT_WIDTH, 0.55 * CONTENT_WIDTH / len(columns))
+    label_width = CONTENT_WIDTH - money_width * len(columns)
+    last = len(rows) - 1
+    return figure_table(
+        ["", *(c.title for c in columns)],
+        rows,
+        [label_width, *([money_width] * len(columns))],
+        money_columns=list(range(1, len(columns) + 1)),
+        strong_rows=[0, last],
+        ruled_rows=[last],
+    )
+
+
+def _position_table(statement: CapitalAccountStatement) -> Table:
+    ledger, end = statement.ledger, statement.period.end
+    currency = ledger.currency
+    called = ledger.called(end)
+    paid = ledger.paid_in(end)
+    rows: list[list[Flowable | str]] = [
+        [
+            "Commitment",
+            money_text(ledger.commitment(end), currency),
+            ", ".join(c.op_id for c in ledger.commitments if c.committed_on <= end),
+        ],
+        ["Share of fund commitments", percent_text(ledger.share()), "commitment / fund total"],
+        ["Capital called to date", money_text(called, currency), "issued calls to date"],
+        ["Contributions paid to date", money_text(paid, currency), "payments to date"],
+        ["Called, not yet paid", money_text(called - paid, currency), "called less paid"],
+        [
+            "Unfunded commitment",
+            money_text(ledger.unfunded(end), currency),
+            "commitment less called",
+        ],
+        [
+            "Distributions to date",
+            money_text(ledger.distributed(end), currency),
+            "distributions to date",
+        ],
+    ]
+    w = CONTENT_WIDTH
+    return figure_table(
+        ["Position", "Amount", "Source (op id)"],
+        rows,
+        [0.40 * w, 0.20 * w, 0.40 * w],
+        money_columns=[1],
+        op_columns=[2],
+    )
+
+
+def _activity(statement: CapitalAccountStatement) -> list[Flowable]:
+    currency = statement.ledger.currency
+    calls = {c.call_id: c for c in statement.ledger.calls}
+    lines: list[tuple[str, str, Decimal, str]] = []
+    for call in statement.calls:
+        lines.append(
+            (
+                call.call_date.isoformat(),
+                f"{call.title} called, due {call.due_date.isoformat()} (memo)",
+                call.amount,
+                call.op_id,
+            )
+        )
+    for p in statement.contributions:
+        paid_toward = calls[p.call_id].title if p.call_id in calls else "a capital call"
+        lines.append((p.paid_on.isoformat(), f"Contribution: {paid_toward}", p.amount, p.op_id))
+    for d in statement.distributions:
+        name = f"Distribution No. {d.number}" if d.number else "Distribution"
+        if d.tiers:
+            for t in d.tiers:
+                lines.append(
+                    (
+                        d.distribution_date.isoformat(),
+                        f"{name}: {t.phrase}",
+                        -t.amount,
+                        d.op_id,
+                    )
+                )
+        else:
+            lines.append(
+                (d.distribution_date.isoformat(), f"{name}: {d.source_title}", -d.amount, d.op_id)
+            )
+    if not lines:
+        return [para("No capital was called, contributed or distributed in this period.")]
+    lines.sort(key=lambda line: line[0])
+    w = CONTENT_WIDTH
+    return [
+        figure_table(
+            ["Date", "Activity", "Amount", "Op id"],
+            [[day, text, money_text(amount, currency), op] for day, text, amount, op in lines],
+            [0.12 * w, 0.40 * w, 0.18 * w, 0.30 * w],
+            money_columns=[2],
+            op_columns=[3],
+        )
+    ]
+
+
+def _count(items: Sized, noun: str) -> str:
+    n = len(items)
+    return f"no {noun}s" if n == 0 else f"1 {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _reconciliation(statement: CapitalAccountStatement) -> str:
+    c = statement.current
+    currency = statement.ledger.currency
+    listed = statement.contributions or statement.distributions
+
+    def m(amount: Decimal) -> str:
+        return money_text(amount, currency)
+
+    return (
+        f"Closing balance {m(c.closing)} = opening balance {m(c.opening)} + contributions "
+        f"{m(c.contributions)} \u2212 distributions {m(c.distributed)} \u2212 fees {m(c.fees)} "
+        f"+ change in NAV {m(c.nav_change)}. Contributions equal the payments recorded in the "
+        f"ledger for {statement.period.label} ({_count(statement.contributions, 'payment')}) "
+        f"and distributions its distribution allocations "
+        f"({_count(statement.distributions, 'distribution')})"
+        + (", each listed above with its op id." if listed else ".")
+    )
+
+
+def statement_pdf(statement: CapitalAccountStatement) -> bytes:
+    problems = reconcile(statement)
+    if problems:
+        raise ReportError(f"the statement does not reconcile with the ledger: {problems[0]}")
+    ledger, period = statement.ledger, statement.period
+    head = letterhead_for(
+        ledger,
+        "Capital Account Statement",
+        f"Period ended {long_date(period.end)}",
+        statement.document_id,
+        draft=False,
+    )
+    story: list[Flowable] = [
+        facts_table(
+            addressee_rows(ledger.investor),
+            [
+                ("Period", f"{period.label}: {period.describe()}"),
+                ("Fund", ledger.fund.name),
+                ("Currency", ledger.currency),
+            ],
+        ),
+        heading("Capital account"),
+        _account_table(statement),
+        heading(f"Position at {long_date(period.end)}"),
+        _position_table(statement),
+        heading("Activity in the period"),
+        *_activity(statement),
+        heading("Reconciliation"),
+        para(_reconciliation(statement)),
+        heading("Notes"),
+        *(para(f"\u2022 {note}", NOTE) for note in statement.notes),
+        Spacer(1, 6),
+        para(TRACE_NOTE, NOTE),
+    ]
+    return render_pdf(head, story, subject=f"{ledger.fund.name}, {period.label}")
