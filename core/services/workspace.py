@@ -244,12 +244,22 @@ class Workspace:
             raise
         return results
 
-    def apply_received(self, conn: Connection, envelope: Envelope, *, server_seq: int) -> OpResult:
+    def apply_received(
+        self,
+        conn: Connection,
+        envelope: Envelope,
+        *,
+        server_seq: int,
+        projection: SqlProjection | None = None,
+        verified_with: str | None = None,
+    ) -> OpResult:
         """Apply a server-confirmed op made elsewhere, in the caller's transaction.
 
-        The caller calls :meth:`seal_audit` once before committing.
+        The caller calls :meth:`seal_audit` once before committing; it may pass the
+        ``projection`` it holds for the batch and the key a signature was checked with.
         """
-        applied = apply_op(SqlProjection(conn, self.org_id), envelope, verify=True)
+        store = projection or SqlProjection(conn, self.org_id)
+        applied = apply_op(store, envelope, verify=True, verified_with=verified_with)
         self._record(
             conn, envelope, applied, status="confirmed", sign_head=False, server_seq=server_seq
         )

@@ -17,11 +17,13 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, select, update
 
 from core.errors import OpRejected
+from core.ops.batch_verify import Prechecked, precheck_signatures
 from core.ops.envelope import parse_envelope
 from core.ops.kinds import spec_for
 from core.redaction import verify_redacted
 from core.services.workspace import Workspace
 from core.store.local_schema import conflicts, op_log
+from core.store.sql_projection import SqlProjection
 from core.sync.client import SyncClient
 from core.sync.replica import PulledOp, Replica
 from core.sync.snapshot import entity_snapshot
@@ -53,6 +55,26 @@ class SyncReport:
             f"rejected {self.rejected}); pulled {self.pulled}, applied {self.applied}"
             f"{', rebased' if self.rebased else ''}; at server seq {self.last_seq}"
         )
+
+
+@dataclass
+class _PageState:
+    """The replica's position while one pulled page is folded in; saved once at its end."""
+
+    unplaced: list[str]
+    known: dict[str, tuple[str, int | None]]
+    applied_through: int
+    needs_rebase: bool
+    projection: SqlProjection
+    prechecked: Prechecked
+    unknown_kind: str | None = None
+
+    def save(self, ws: Workspace, replica: Replica, conn: Connection) -> None:
+        replica.set_applied_through(conn, self.applied_through)
+        if self.needs_rebase:
+            ws.store.set_meta(conn, NEEDS_REBASE, "1")
+        if self.unknown_kind is not None:
+            ws.store.set_meta(conn, UPDATE_AVAILABLE, self.unknown_kind)
 
 
 class SyncEngine:
@@ -132,74 +154,108 @@ class SyncEngine:
             after = self.replica.cursor()
             page = self.client.pull(after, self.page)
             items = page.get("ops", [])
+            ops = [
+                PulledOp(
+                    int(i["server_seq"]), parse_envelope(i["op"]), bool(i.get("redacted", False))
+                )
+                for i in items
+            ]
             with self.ws.store.transaction() as conn:
-                placed = self._unplaced(conn)
-                for item in items:
+                state = self._page_state(conn, ops)
+                for op in ops:
                     pulled += 1
-                    op = PulledOp(
-                        int(item["server_seq"]),
-                        parse_envelope(item["op"]),
-                        bool(item.get("redacted", False)),
-                    )
-                    applied += self._take(conn, op, placed)
-                if self.ws.store.meta(conn, NEEDS_REBASE) == "1":
-                    needs_rebase = True
+                    applied += self._take(conn, op, state)
+                state.save(self.ws, self.replica, conn)
+                needs_rebase = needs_rebase or state.needs_rebase
                 self.replica.set_cursor(conn, int(page.get("next_after", after)))
                 self.ws.seal_audit(conn)
             if not page.get("has_more") or not items:
                 break
         return pulled, applied, needs_rebase
 
-    def _unplaced(self, conn: Connection) -> list[str]:
-        """Our ops applied locally but not yet placed in server order, in the order made."""
+    def _page_state(self, conn: Connection, ops: list[PulledOp]) -> _PageState:
+        """What the replica holds, read once per pulled page rather than once per op."""
         through = self.replica.applied_through(conn)
-        rows = conn.execute(
-            select(op_log.c.op_id)
-            .where(
-                op_log.c.status.not_in(("rejected", "redacted")),
-                op_log.c.server_seq.is_(None) | (op_log.c.server_seq > through),
+        unplaced = [
+            r[0]
+            for r in conn.execute(
+                select(op_log.c.op_id)
+                .where(
+                    op_log.c.status.not_in(("rejected", "redacted")),
+                    op_log.c.server_seq.is_(None) | (op_log.c.server_seq > through),
+                )
+                .order_by(op_log.c.local_seq)
             )
-            .order_by(op_log.c.local_seq)
-        ).all()
-        return [r[0] for r in rows]
+        ]
+        ids = [op.envelope.op_id for op in ops]
+        known = (
+            {
+                r[0]: (str(r[1]), r[2])
+                for r in conn.execute(
+                    select(op_log.c.op_id, op_log.c.status, op_log.c.server_seq).where(
+                        op_log.c.op_id.in_(ids)
+                    )
+                )
+            }
+            if ids
+            else {}
+        )
+        projection = SqlProjection(conn, self.ws.org_id, cache_reference=True)
+        keys = {d["device_id"]: d["public_key"] for d in projection.rows("devices", {})}
+        foreign = [op.envelope for op in ops if not op.redacted and op.envelope.op_id not in known]
+        return _PageState(
+            unplaced=unplaced,
+            known=known,
+            applied_through=through,
+            needs_rebase=self.ws.store.meta(conn, NEEDS_REBASE) == "1",
+            projection=projection,
+            prechecked=precheck_signatures(foreign, keys),
+        )
 
-    def _take(self, conn: Connection, op: PulledOp, unplaced: list[str]) -> int:
+    def _take(self, conn: Connection, op: PulledOp, state: _PageState) -> int:
         """Fold one pulled op into the replica; returns 1 if it was applied on top."""
+        env = op.envelope
         if op.redacted:
             # An external reader's view: signed by the server, kept, never reduced.
-            if not verify_redacted(op.envelope.wire(), self._server_key(conn)):
+            if not verify_redacted(env.wire(), self._server_key(conn)):
                 raise OpRejected(
                     "invalid_signature",
-                    f"redacted op {op.envelope.op_id} does not carry the server's signature",
+                    f"redacted op {env.op_id} does not carry the server's signature",
                     field="signature",
                 )
-            if self.replica.known(conn, op.envelope.op_id) is None:
+            if env.op_id not in state.known:
                 self.replica.record_foreign(conn, op, status="redacted")
-            self.replica.set_applied_through(conn, op.server_seq)
+            state.applied_through = op.server_seq
             return 0
-        known = self.replica.known(conn, op.envelope.op_id)
+        known = state.known.get(env.op_id)
         if known is not None:
             if known[1] is None:  # ours, pushed in a round whose answer was lost
-                self.replica.confirm(conn, op.envelope.op_id, op.server_seq)
-            if unplaced and unplaced[0] == op.envelope.op_id:
-                unplaced.pop(0)
-                self.replica.set_applied_through(conn, op.server_seq)
-            elif self.replica.applied_through(conn) < op.server_seq:
-                self.ws.store.set_meta(conn, NEEDS_REBASE, "1")
+                self.replica.confirm(conn, env.op_id, op.server_seq)
+            if state.unplaced and state.unplaced[0] == env.op_id:
+                state.unplaced.pop(0)
+                state.applied_through = op.server_seq
+            elif state.applied_through < op.server_seq:
+                state.needs_rebase = True
             return 0
-        if spec_for(op.envelope.kind) is None:
+        if spec_for(env.kind) is None:
             # PROTOCOL "Versioning": keep it, skip it in projections, say an update exists.
             self.replica.record_foreign(conn, op)
-            self.ws.store.set_meta(conn, UPDATE_AVAILABLE, op.envelope.kind)
-            if not unplaced:
-                self.replica.set_applied_through(conn, op.server_seq)
+            state.unknown_kind = env.kind
+            if not state.unplaced:
+                state.applied_through = op.server_seq
             return 0
-        if unplaced or self.ws.store.meta(conn, NEEDS_REBASE) == "1":
+        if state.unplaced or state.needs_rebase:
             self.replica.record_foreign(conn, op)
-            self.ws.store.set_meta(conn, NEEDS_REBASE, "1")
+            state.needs_rebase = True
             return 0
-        self.ws.apply_received(conn, op.envelope, server_seq=op.server_seq)
-        self.replica.set_applied_through(conn, op.server_seq)
+        self.ws.apply_received(
+            conn,
+            env,
+            server_seq=op.server_seq,
+            projection=state.projection,
+            verified_with=state.prechecked.key_for(env.op_id),
+        )
+        state.applied_through = op.server_seq
         return 1
 
     def _server_key(self, conn: Connection) -> str:
