@@ -2,11 +2,11 @@
 
 from aiohttp import web
 
-from sync_server.routes import auth, devices, meta, orgs, sync
+from sync_server.routes import auth, devices, lp_pages, meta, orgs, sync
 
 __all__ = ["add_routes"]
 
 
 def add_routes(app: web.Application) -> None:
-    for module in (auth, devices, sync, orgs, meta):
+    for module in (auth, devices, sync, orgs, meta, lp_pages):
         app.add_routes(module.routes)
