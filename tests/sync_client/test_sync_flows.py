@@ -341,3 +341,74 @@ def test_an_lp_replica_holds_only_its_own_signed_view(
     # Read-only: the replica's own key is enrolled nowhere, so it can author nothing.
     with pytest.raises(Exception, match="not enrolled"):
         reader.submit("fund.create", entity_id=new_id(), payload={"name": "x", "currency": "USD"})
+
+
+def test_a_stale_call_issue_lands_in_the_inbox_and_is_discarded_with_a_note(
+    server: LiveServer, maria: str, tmp_path: Path
+) -> None:
+    laptop = _device(server, maria, tmp_path / "laptop", "laptop")
+    desk = _device(server, maria, tmp_path / "desk", "desk")
+    fund, lp, call = new_id(), new_id(), new_id()
+    laptop.submit("fund.create", entity_id=fund, payload={"name": "Fund I", "currency": "USD"})
+    laptop.submit("lp.create", entity_id=lp, payload={"name": "Acme", "lp_type": "institution"})
+    laptop.submit(
+        "commitment.create",
+        entity_id=new_id(),
+        payload={
+            "fund_id": fund,
+            "lp_id": lp,
+            "amount": "1000000.00",
+            "currency": "USD",
+            "committed_on": "2026-01-15",
+        },
+    )
+    laptop.submit(
+        "capital_call.create",
+        entity_id=call,
+        payload={
+            "fund_id": fund,
+            "amount": "300000.00",
+            "currency": "USD",
+            "basis": "commitment",
+            "call_date": "2026-03-01",
+            "due_date": "2026-03-31",
+        },
+    )
+    _sync(laptop, server)
+    _sync(desk, server)
+    desk.submit(
+        "capital_call.issue",
+        entity_id=call,
+        base_version=1,
+        payload={"note": "issued from the office"},
+    )
+    desk.submit(
+        "capital_call.payment",
+        entity_id=call,
+        base_version=2,
+        payload={
+            "payment_id": new_id(),
+            "lp_id": lp,
+            "amount": "300000.00",
+            "currency": "USD",
+            "paid_on": "2026-03-05",
+        },
+    )
+    laptop.submit(
+        "capital_call.issue",
+        entity_id=call,
+        base_version=1,
+        payload={"note": "issued on the plane"},
+    )
+    _sync(desk, server)
+    report = _sync(laptop, server)
+    assert report.rejected == 1
+    (conflict,) = inbox.list_conflicts(laptop)
+    assert (conflict.kind, conflict.code) == ("capital_call.issue", "version_conflict")
+    assert conflict.details == {"current_version": 3}
+    assert conflict.server_value is not None
+    assert conflict.server_value["row"]["status"] == "issued"
+    inbox.discard(laptop, conflict.op_id, note="already issued from the office")
+    assert inbox.list_conflicts(laptop) == []
+    assert laptop.verify_audit().ok
+    assert laptop.digest() == desk.digest() == _server_digest(laptop, server)
