@@ -13,7 +13,6 @@ with the same schema and pragmas, with plain ``sqlite3``: once one statement per
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 import sqlite3
 import statistics
@@ -22,10 +21,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from op_mix import signed_mix
 from sqlalchemy import select
 
 from core.ids import new_id
-from core.ops.envelope import Envelope, UnsignedOp, utc_now_rfc3339
+from core.ops.envelope import Envelope
 from core.ops.signing import DeviceKey
 from core.services.workspace import Workspace
 from core.store.schema import PROJECTION_TABLES
@@ -58,72 +58,7 @@ def _org(root: Path) -> tuple[Workspace, str, DeviceKey, str]:
 
 
 def _ops(ws: Workspace, user_id: str, device_id: str, key: DeviceKey, n: int) -> list[Envelope]:
-    ops: list[Envelope] = []
-    deals: list[str] = []
-
-    def sign(kind: str, entity_id: str, payload: dict[str, Any], base: int | None) -> None:
-        op = UnsignedOp(
-            op_id=new_id(),
-            org_id=ws.org_id,
-            device_id=device_id,
-            device_seq=len(ops) + 1,
-            actor_id=user_id,
-            kind=kind,
-            entity_id=entity_id,
-            base_version=base,
-            payload=payload,
-            issued_at=utc_now_rfc3339(),
-        )
-        ops.append(key.sign(op))
-
-    for i in range(n):
-        pick = i % 4
-        if pick == 0 or not deals:
-            deal_id = new_id()
-            deals.append(deal_id)
-            sign(
-                "deal.create",
-                deal_id,
-                {
-                    "name": f"Deal {i}",
-                    "currency": "USD",
-                    "fields": {
-                        "sponsor": {"value": "Crescent Ridge Partners"},
-                        "property_type": {"value": "multifamily"},
-                        "asking_price": {"value": f"{10_000_000 + i}.00"},
-                    },
-                },
-                None,
-            )
-        elif pick == 1:
-            sign(
-                "document.add",
-                new_id(),
-                {
-                    "deal_id": deals[-1],
-                    "filename": f"om_{i}.pdf",
-                    "media_type": "application/pdf",
-                    "size_bytes": 1_000_000,
-                    "sha256": hashlib.sha256(str(i).encode()).hexdigest(),
-                },
-                None,
-            )
-        elif pick == 2:
-            sign(
-                "lp.create",
-                new_id(),
-                {
-                    "name": f"LP {i}",
-                    "lp_type": "institution",
-                    "contacts": [
-                        {"contact_id": new_id(), "name": "IR Desk", "email": f"ir{i}@lp.example"}
-                    ],
-                },
-                None,
-            )
-        else:
-            sign("deal.update", deals[-1], {"fields": {"city": {"value": "Austin, TX"}}}, 1)
-    return ops
+    return signed_mix(n, org_id=ws.org_id, device_id=device_id, actor_id=user_id, key=key)
 
 
 def _apply(ws: Workspace, ops: list[Envelope]) -> float:

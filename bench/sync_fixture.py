@@ -8,8 +8,6 @@ folder, as the test suite does.
 
 from __future__ import annotations
 
-import hashlib
-import itertools
 import os
 import secrets
 import socket
@@ -21,14 +19,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 import psycopg
+from op_mix import signed_mix
 from psycopg import sql
 
 from core.ids import new_id
-from core.ops.envelope import Envelope, UnsignedOp, utc_now_rfc3339
+from core.ops.envelope import Envelope
 from core.ops.signing import DeviceKey
 from sync_server.bootstrap import create_org
 from sync_server.credentials import Passwords
@@ -164,72 +162,11 @@ def bench_org(db: BenchDb) -> BenchOrg:
 def signed_ops(org: BenchOrg, n: int, *, start_seq: int = 1) -> list[Envelope]:
     """The op mix of bench/local_apply.py: deals with fields, documents, LPs, updates."""
     assert org.key is not None
-    key, seq = org.key, itertools.count(start_seq)
-    ops: list[Envelope] = []
-    deals: list[str] = []
-
-    def sign(kind: str, entity_id: str, payload: dict[str, Any], base: int | None) -> None:
-        ops.append(
-            key.sign(
-                UnsignedOp(
-                    op_id=new_id(),
-                    org_id=org.org_id,
-                    device_id=org.device_id,
-                    device_seq=next(seq),
-                    actor_id=org.user_id,
-                    kind=kind,
-                    entity_id=entity_id,
-                    base_version=base,
-                    payload=payload,
-                    issued_at=utc_now_rfc3339(),
-                )
-            )
-        )
-
-    for i in range(n):
-        pick = i % 4
-        if pick == 0 or not deals:
-            deals.append(new_id())
-            sign(
-                "deal.create",
-                deals[-1],
-                {
-                    "name": f"Deal {i}",
-                    "currency": "USD",
-                    "fields": {
-                        "sponsor": {"value": "Crescent Ridge Partners"},
-                        "property_type": {"value": "multifamily"},
-                        "asking_price": {"value": f"{10_000_000 + i}.00"},
-                    },
-                },
-                None,
-            )
-        elif pick == 1:
-            sign(
-                "document.add",
-                new_id(),
-                {
-                    "deal_id": deals[-1],
-                    "filename": f"om_{i}.pdf",
-                    "media_type": "application/pdf",
-                    "size_bytes": 1_000_000,
-                    "sha256": hashlib.sha256(str(i).encode()).hexdigest(),
-                },
-                None,
-            )
-        elif pick == 2:
-            sign(
-                "lp.create",
-                new_id(),
-                {
-                    "name": f"LP {i}",
-                    "lp_type": "institution",
-                    "contacts": [
-                        {"contact_id": new_id(), "name": "IR Desk", "email": f"ir{i}@lp.example"}
-                    ],
-                },
-                None,
-            )
-        else:
-            sign("deal.update", deals[-1], {"fields": {"city": {"value": "Austin, TX"}}}, 1)
-    return ops
+    return signed_mix(
+        n,
+        org_id=org.org_id,
+        device_id=org.device_id,
+        actor_id=org.user_id,
+        key=org.key,
+        start_seq=start_seq,
+    )

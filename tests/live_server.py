@@ -7,11 +7,14 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
+from collections.abc import Iterator
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
-__all__ = ["LiveServer", "create_org", "free_port", "settings_for"]
+import pytest
+
+__all__ = ["LiveServer", "create_org", "free_port", "live_server", "settings_for"]
 
 
 def free_port() -> int:
@@ -97,3 +100,13 @@ def create_org(settings: Any, *, name: str, email: str, password: str) -> str:
     finally:
         engine.dispose()
     return str(getattr(created, "org_id", created))
+
+
+@pytest.fixture
+def live_server(pg_database: Any, tmp_path: Path) -> Iterator[LiveServer]:
+    """The real server on a free port over the session's Postgres, stopped afterwards."""
+    port = free_port()
+    live = LiveServer(settings_for(pg_database, tmp_path / "server", port), port)
+    live.start()
+    yield live
+    live.close()

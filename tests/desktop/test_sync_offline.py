@@ -5,7 +5,7 @@ server comes back, the queue drains, and this replica's digest equals the server
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,26 +37,8 @@ PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture
-def server(pg_database: Any, tmp_path: Path) -> Iterator[Any]:
-    from live_server import LiveServer, free_port
-
-    from sync_server.settings import PasswordCost, Settings
-
-    port = free_port()
-    settings = Settings(
-        database_url=pg_database.owner_url,
-        app_database_url=pg_database.app_url,
-        app_role=pg_database.app_role,
-        secret_file=tmp_path / "server.secret",
-        mail_drop_dir=tmp_path / "mail",
-        password_cost=PasswordCost(time_cost=1, memory_kib=1024, parallelism=1),
-        port=port,
-        public_url=f"http://127.0.0.1:{port}",
-    )
-    live = LiveServer(settings, port)
-    live.start()
-    yield live
-    live.close()
+def server(live_server: Any) -> Any:
+    return live_server
 
 
 def _org_on(server: Any) -> str:

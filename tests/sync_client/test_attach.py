@@ -11,12 +11,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from live_server import LiveServer, free_port, settings_for
+from live_server import LiveServer
 
 from core.errors import DealOSError
 from core.ids import new_id
@@ -32,12 +31,8 @@ PASSWORD = "offline gp passphrase"
 
 
 @pytest.fixture
-def server(pg_database: Any, tmp_path: Path) -> Iterator[LiveServer]:
-    port = free_port()
-    live = LiveServer(settings_for(pg_database, tmp_path / "server", port), port)
-    live.start()
-    yield live
-    live.close()
+def server(live_server: LiveServer) -> LiveServer:
+    return live_server
 
 
 def _invite(server: LiveServer, address: str) -> str:

@@ -11,12 +11,11 @@ import email
 import json
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from live_server import LiveServer, create_org, free_port, settings_for
+from live_server import LiveServer, create_org
 
 from core.ids import new_id
 from core.keys import KEYRING_FILE_ENV
@@ -31,12 +30,8 @@ PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture
-def server(pg_database: Any, tmp_path: Path) -> Iterator[LiveServer]:
-    port = free_port()
-    live = LiveServer(settings_for(pg_database, tmp_path / "server", port), port)
-    live.start()
-    yield live
-    live.close()
+def server(live_server: LiveServer) -> LiveServer:
+    return live_server
 
 
 @pytest.fixture
