@@ -1,6 +1,8 @@
 """Commands that produce what LPs receive: notices, statements, and the fund's exports.
 
 ``dealos report statement`` and ``dealos report notice`` write one PDF for one LP;
+``dealos report performance`` prints a fund's metrics as of a date, then its deals' (or
+one LP's);
 ``dealos export capital-accounts|calls|distributions`` write a fund's table as XLSX or CSV,
 by the extension of ``--out``. Bad input (an unknown id, a period such as 2026Q5, a path
 that cannot be written) is one line on stderr from :class:`core.reports.ReportError`.
@@ -12,6 +14,7 @@ import argparse
 import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +25,15 @@ from core.reports.documents import (
     write_export,
     write_statement,
 )
+from core.reports.ledger_index import funds_of_lp
 from core.reports.presentation import money_text
+from core.services.capital_view import list_funds
+from core.services.fund_performance import (
+    DealPerformance,
+    FundPerformance,
+    Metrics,
+    fund_performance,
+)
 from core.services.reading import close_reading
 from core.services.workspace import Workspace
 
@@ -61,6 +72,16 @@ def register(
     p.add_argument("--lp", required=True, metavar="LP_ID")
     p.add_argument("--out", required=True, type=Path, metavar="FILE.pdf")
     p.set_defaults(handler=_notice)
+
+    p = report.add_parser(
+        "performance",
+        parents=common,
+        help="paid-in, distributed, NAV, TVPI/DPI/RVPI and IRR of a fund, by deal or for an LP",
+    )
+    p.add_argument("--fund", metavar="FUND_ID", help="one fund (default: every fund)")
+    p.add_argument("--lp", metavar="LP_ID", help="show this LP's line instead of the deals'")
+    p.add_argument("--as-of", metavar="YYYY-MM-DD", help="default: today")
+    p.set_defaults(handler=_performance)
 
     export = sub.add_parser("export", help="a fund's ledger as XLSX or CSV").add_subparsers(
         dest="export_command", metavar="TABLE", required=True
@@ -124,3 +145,81 @@ def _export(args: Any) -> int:
         table = write_export(ws, args.export_kind, args.out, fund_id=args.fund, as_of=as_of)
     print(f"wrote {args.out}: {table.title.lower()}, {len(table.rows)} rows")
     return 0
+
+
+_COLUMNS = ("Committed", "Paid-in", "Distributed", "Unfunded", "NAV", "TVPI", "DPI", "RVPI")
+_NAME_WIDTH = 40
+
+
+def _performance(args: Any) -> int:
+    as_of = _date(args.as_of) or dt.date.today()
+    with _workspace(args) as ws:
+        if args.fund is not None:
+            fund_ids: tuple[str, ...] = (args.fund,)
+        elif args.lp is not None:
+            fund_ids = funds_of_lp(ws, args.lp)
+        else:
+            fund_ids = tuple(f.fund_id for f in list_funds(ws))
+        found = [fund_performance(ws, f, as_of=as_of, lp_id=args.lp) for f in fund_ids]
+    print("\n\n".join(_performance_table(p, by_lp=args.lp is not None) for p in found))
+    return 0
+
+
+def _performance_table(p: FundPerformance, *, by_lp: bool) -> str:
+    """The fund line, then one line per deal (or the LP asked for); a note under it."""
+    mark = f"NAV as of {p.nav_as_of}" if p.nav_as_of else "no NAV recorded"
+    rows = [("Fund", *_metric_cells(p.metrics))]
+    if by_lp:
+        rows += [(f"LP: {lp.name}", *_metric_cells(lp.metrics)) for lp in p.lps]
+        note = "LP NAV: its share of the fund NAV, pro rata to capital paid in by the NAV date."
+    else:
+        rows += [
+            (f"Deal: {d.name}", "", _amount(d.invested), _amount(d.distributed), *_deal_tail(d))
+            for d in p.deals
+        ]
+        note = (
+            "Deal lines: paid-in against calls tagged to the deal; DPI there is the realized "
+            "MOIC (no NAV is kept per deal)."
+        )
+    header = ("", *_COLUMNS, "IRR")
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    widths[0] = min(widths[0], _NAME_WIDTH)
+    lines = [
+        f"{p.name} ({p.currency}), as of {p.as_of.isoformat()}: {mark}",
+        *(_row(row, widths) for row in [header, *rows]),
+        note,
+    ]
+    return "\n".join(lines)
+
+
+def _metric_cells(m: Metrics) -> tuple[str, ...]:
+    return (
+        _amount(m.committed),
+        _amount(m.paid_in),
+        _amount(m.distributed),
+        _amount(m.unfunded),
+        "-" if m.nav is None else _amount(m.nav),
+        _multiple(m.tvpi),
+        _multiple(m.dpi),
+        _multiple(m.rvpi),
+        m.irr.percent(),
+    )
+
+
+def _deal_tail(d: DealPerformance) -> tuple[str, ...]:
+    """Unfunded, NAV, TVPI, DPI (the realized MOIC), RVPI, IRR: a deal has only the MOIC."""
+    return ("", "", "", _multiple(d.moic), "", "")
+
+
+def _amount(value: Decimal) -> str:
+    return f"{value:,.2f}"
+
+
+def _multiple(value: Decimal | None) -> str:
+    return "-" if value is None else f"{value}x"
+
+
+def _row(cells: tuple[str, ...], widths: list[int]) -> str:
+    name = cells[0] if len(cells[0]) <= widths[0] else cells[0][: widths[0] - 1] + "…"
+    rest = (cell.rjust(width) for cell, width in zip(cells[1:], widths[1:], strict=True))
+    return "  ".join([name.ljust(widths[0]), *rest]).rstrip()
