@@ -8,10 +8,18 @@ from core.services.capital_view import (
     DistributionLine,
     PreviewLine,
 )
+from core.services.distribution_view import DistributionPreviewLine, DistributionShare
 from desktop.display import format_money
 from desktop.records_model import Column
 
-__all__ = ["ALLOCATION_COLUMNS", "CALL_COLUMNS", "DISTRIBUTION_COLUMNS", "preview_columns"]
+__all__ = [
+    "ALLOCATION_COLUMNS",
+    "CALL_COLUMNS",
+    "DISTRIBUTION_COLUMNS",
+    "distribution_preview_columns",
+    "distribution_share_columns",
+    "preview_columns",
+]
 
 _STATE_COLORS = {
     "draft": "#6b7785",
@@ -65,5 +73,26 @@ def preview_columns(currency: str) -> list[Column[PreviewLine]]:
             lambda p: f"{p.share:,.2f}",
             numeric=True,
             color=lambda p: "#c0504d" if p.exceeds_unfunded else None,
+        ),
+    ]
+
+
+def distribution_preview_columns(currency: str) -> list[Column[DistributionPreviewLine]]:
+    return [
+        Column("Investor", lambda p: p.lp_name),
+        Column("Commitment", lambda p: f"{p.committed:,.2f}", numeric=True),
+        Column("Paid in", lambda p: f"{p.paid_in:,.2f}", numeric=True),
+        Column(f"Share ({currency})", lambda p: f"{p.share:,.2f}", numeric=True),
+    ]
+
+
+def distribution_share_columns(currency: str) -> list[Column[DistributionShare]]:
+    return [
+        Column("Investor", lambda s: s.lp_name),
+        Column(f"Amount ({currency})", lambda s: f"{s.amount:,.2f}", numeric=True),
+        Column(
+            "GP carry",
+            lambda s: "—" if s.carry is None else f"{s.carry:,.2f}",
+            numeric=True,
         ),
     ]

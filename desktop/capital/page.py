@@ -32,6 +32,7 @@ from core.services.capital_view import (
 from desktop.bridge import OpChanges
 from desktop.capital.call_wizard import CallWizard
 from desktop.capital.columns import ALLOCATION_COLUMNS, CALL_COLUMNS, DISTRIBUTION_COLUMNS
+from desktop.capital.distribution_wizard import DistributionWizard
 from desktop.capital.payment_dialog import PaymentDialog
 from desktop.operations.capital import issue_call, issue_distribution
 from desktop.records_model import RecordsModel
@@ -62,6 +63,7 @@ class CapitalPage(QWidget):
         self.session = session
         viewer = session.viewer
         self.wizard: CallWizard | None = None
+        self.distribution_wizard: DistributionWizard | None = None
         self.payment_dialog: PaymentDialog | None = None
         self.fund = QComboBox()
         self.fund.setObjectName("capitalFund")
@@ -92,6 +94,11 @@ class CapitalPage(QWidget):
         for column in (1, 2, 3):
             self.allocations_view.setColumnWidth(column, 160)
         self.issue_distribution_button = QPushButton("Issue distribution")
+        self.new_distribution_button = QPushButton("New distribution…")
+        self.new_distribution_button.setObjectName("newDistributionButton")
+        why_dist = viewer.why_not(Action.DRAFT_FINANCIAL, "draft distributions")
+        self.new_distribution_button.setEnabled(why_dist is None)
+        self.new_distribution_button.setToolTip(why_dist or "Draft a distribution to the LPs")
         self.issue_distribution_button.setObjectName("issueDistributionButton")
 
         bar = QHBoxLayout()
@@ -115,6 +122,7 @@ class CapitalPage(QWidget):
         dist_layout.addWidget(self.distributions_view)
         dist_bar = QHBoxLayout()
         dist_bar.addStretch(1)
+        dist_bar.addWidget(self.new_distribution_button)
         dist_bar.addWidget(self.issue_distribution_button)
         dist_layout.addLayout(dist_bar)
         self.tabs = QTabWidget()
@@ -133,6 +141,7 @@ class CapitalPage(QWidget):
         self.issue_button.clicked.connect(self.issue_selected)
         self.payment_button.clicked.connect(self.record_payment)
         self.issue_distribution_button.clicked.connect(self.issue_selected_distribution)
+        self.new_distribution_button.clicked.connect(self.new_distribution)
         session.bridge.operation_did_execute.connect(self.on_changes)
         self._fill_funds()
         self.reload()
@@ -223,6 +232,13 @@ class CapitalPage(QWidget):
         self.wizard = CallWizard(self.session, self)
         self.wizard.open()
         return self.wizard
+
+    def new_distribution(self) -> DistributionWizard | None:
+        if not self.new_distribution_button.isEnabled():
+            return None
+        self.distribution_wizard = DistributionWizard(self.session, self)
+        self.distribution_wizard.open()
+        return self.distribution_wizard
 
     def issue_selected(self) -> None:
         call = self.selected_call()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, Qt
 from PySide6.QtGui import QColor, QPainter
-from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from core.services.deal_view import ApprovalLine, DocumentLine, FieldLine, HistoryLine
 from desktop.display import PROVENANCE_COLORS, format_when
@@ -88,8 +88,10 @@ class ProvenanceBadge(QStyledItemDelegate):
         pill = QRect(rect.left() + 4, rect.center().y() - 9, width, 18)
         color = QColor(PROVENANCE_COLORS.get(provenance, "#6b7785"))
         painter.setPen(Qt.PenStyle.NoPen)
-        fill = QColor(color)
-        fill.setAlpha(40)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        # On a selected row the tinted pill vanishes into the highlight: make it opaque.
+        fill = QColor("white") if selected else QColor(color)
+        fill.setAlpha(235 if selected else 40)
         painter.setBrush(fill)
         painter.drawRoundedRect(pill, 9, 9)
         painter.setPen(color)

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from core.domain.roles import Action
 from core.errors import DealOSError
-from core.services.deal_view import DealDetail, deal_detail
+from core.services.deal_view import DealDetail, FieldLine, deal_detail
 from desktop.bridge import OpChanges
 from desktop.deal.columns import (
     APPROVAL_COLUMNS,
@@ -31,6 +31,7 @@ from desktop.deal.columns import (
     HISTORY_COLUMNS,
     ProvenanceBadge,
 )
+from desktop.deal.edit_dialog import DealEditDialog, confirm_field
 from desktop.display import STAGE_COLORS, stage_label
 from desktop.error_dialogs import show_error
 from desktop.operations.deals import record_approval
@@ -87,6 +88,13 @@ class DealPage(QWidget):
         self.signoff_button = QPushButton("Legal sign-off ▾")
         self.signoff_button.setObjectName("signoffButton")
         self.signoff_button.clicked.connect(lambda: self._approval_menu("legal_signoff"))
+        self.edit_button = QPushButton("Edit fields…")
+        self.edit_button.setObjectName("editDealButton")
+        self.edit_button.clicked.connect(self.edit_fields)
+        self.confirm_button = QPushButton("Confirm extracted value")
+        self.confirm_button.setObjectName("confirmFieldButton")
+        self.confirm_button.clicked.connect(self.confirm_selected)
+        self.edit_dialog: DealEditDialog | None = None
 
         self.fields = RecordsModel(FIELD_COLUMNS)
         self.documents = RecordsModel(DOCUMENT_COLUMNS)
@@ -94,9 +102,17 @@ class DealPage(QWidget):
         self.history = RecordsModel(HISTORY_COLUMNS)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("dealTabs")
-        fields_view = _table("dealFields", self.fields, (200, 260, 120))
-        fields_view.setItemDelegateForColumn(2, ProvenanceBadge(fields_view))
-        self.tabs.addTab(fields_view, "Fields")
+        self.fields_view = _table("dealFields", self.fields, (200, 260, 120))
+        self.fields_view.setItemDelegateForColumn(2, ProvenanceBadge(self.fields_view))
+        self.fields_view.selectionModel().selectionChanged.connect(self._gate_confirm)
+        fields_tab = QWidget()
+        fields_layout = QVBoxLayout(fields_tab)
+        fields_layout.addWidget(self.fields_view, 1)
+        fields_bar = QHBoxLayout()
+        fields_bar.addStretch(1)
+        fields_bar.addWidget(self.confirm_button)
+        fields_layout.addLayout(fields_bar)
+        self.tabs.addTab(fields_tab, "Fields")
         self.tabs.addTab(_table("dealDocuments", self.documents, (320, 260, 130, 90)), "Documents")
         self.tabs.addTab(_table("dealApprovals", self.approvals, (120, 90, 140, 380)), "Approvals")
         self.tabs.addTab(_table("dealHistory", self.history, (140, 120, 380, 160, 120)), "History")
@@ -107,7 +123,7 @@ class DealPage(QWidget):
         head.addWidget(self.title)
         head.addWidget(self.stage_badge)
         head.addStretch(1)
-        for b in (self.vote_button, self.signoff_button, self.move_button):
+        for b in (self.edit_button, self.vote_button, self.signoff_button, self.move_button):
             head.addWidget(b)
         layout = QVBoxLayout(self)
         layout.addLayout(head)
@@ -141,7 +157,10 @@ class DealPage(QWidget):
             f"{d.currency} · version {d.version}{fund} · created by {d.created_by} · "
             f"{len(d.documents)} document(s) · {len(d.history)} op(s) in its history"
         )
+        selected = self.selected_field()
         self.fields.set_records(d.fields)
+        if selected is not None:
+            self.select_field(selected.name)
         self.documents.set_records(d.documents)
         self.approvals.set_records(d.approvals)
         self.history.set_records(d.history)
@@ -153,6 +172,13 @@ class DealPage(QWidget):
             else (d.moves[0].refused_because if d.moves else "A final stage: no further moves")
             or ""
         )
+        self._gate(
+            self.edit_button,
+            viewer.why_not(Action.EDIT_DEAL, "edit deals"),
+            None,
+            visible=not viewer.read_only,
+        )
+        self._gate_confirm()
         self._gate(
             self.vote_button,
             viewer.why_not(Action.DECIDE_DEAL, "vote at IC"),
@@ -174,6 +200,40 @@ class DealPage(QWidget):
         reason = role or state
         button.setEnabled(reason is None)
         button.setToolTip(reason or "")
+
+    def selected_field(self) -> FieldLine | None:
+        rows = self.fields_view.selectionModel().selectedRows()
+        return self.fields.record(rows[0].row()) if rows else None
+
+    def select_field(self, name: str) -> None:
+        for row, line in enumerate(self.fields.records):
+            if line.name == name:
+                self.fields_view.selectRow(row)
+
+    def _gate_confirm(self, *_: object) -> None:
+        line = self.selected_field()
+        state = None if line and line.provenance == "extracted" else "Select an extracted value."
+        self._gate(
+            self.confirm_button,
+            self.session.viewer.why_not(Action.EDIT_DEAL, "confirm extracted values"),
+            state,
+            visible=not self.session.viewer.read_only,
+        )
+
+    def edit_fields(self) -> DealEditDialog | None:
+        if self.detail is None or not self.edit_button.isEnabled():
+            return None
+        self.edit_dialog = DealEditDialog(self.session, self.detail, self)
+        self.edit_dialog.open()
+        return self.edit_dialog
+
+    def confirm_selected(self) -> None:
+        line = self.selected_field()
+        if self.detail is None or line is None or not self.confirm_button.isEnabled():
+            return
+        op = confirm_field(parent=self, session=self.session, detail=self.detail, field=line)
+        if op is not None:
+            op.run_in_background()
 
     def open_move_menu(self) -> QMenu | None:
         d = self.detail

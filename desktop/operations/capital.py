@@ -1,4 +1,4 @@
-"""Capital ops: draft and issue a call, record a payment, issue a distribution."""
+"""Capital ops: draft and issue a call, record a payment, draft and issue a distribution."""
 
 from __future__ import annotations
 
@@ -9,7 +9,13 @@ from core.services import OpResult
 from desktop.background import BackgroundOp
 from desktop.session import DesktopSession
 
-__all__ = ["draft_call", "issue_call", "issue_distribution", "record_payment"]
+__all__ = [
+    "draft_call",
+    "draft_distribution",
+    "issue_call",
+    "issue_distribution",
+    "record_payment",
+]
 
 
 def draft_call(
@@ -101,4 +107,36 @@ def issue_distribution(
             payload={"note": ""},
             base_version=base_version,
         ),
+    )
+
+
+def draft_distribution(
+    *,
+    parent: QWidget,
+    session: DesktopSession,
+    fund_id: str,
+    amount: str,
+    currency: str,
+    basis: str,
+    distribution_date: str,
+    source: str,
+    deal_id: str | None = None,
+    note: str = "",
+) -> BackgroundOp[OpResult]:
+    payload: dict[str, object] = {
+        "fund_id": fund_id,
+        "amount": amount,
+        "currency": currency,
+        "basis": basis,
+        "distribution_date": distribution_date,
+        "source": source,
+        "note": note,
+    }
+    if deal_id:
+        payload["deal_id"] = deal_id
+    return BackgroundOp(
+        parent=parent,
+        label="Saving the distribution as a draft…",
+        bridge=session.bridge,
+        task=lambda: session.ws.submit("distribution.create", entity_id=new_id(), payload=payload),
     )

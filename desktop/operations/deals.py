@@ -67,9 +67,14 @@ def update_deal(
     session: DesktopSession,
     deal_id: str,
     base_version: int,
-    fields: dict[str, str | None],
+    fields: dict[str, dict[str, Any]],
+    name: str | None = None,
 ) -> BackgroundOp[OpResult]:
-    payload = {"fields": {k: {"value": v} for k, v in fields.items()}}
+    """``fields`` maps a catalog field to its payload item: value, provenance, and for an
+    extracted or confirmed value its source document and page."""
+    payload: dict[str, Any] = {"fields": fields}
+    if name is not None:
+        payload["name"] = name
     return BackgroundOp(
         parent=parent,
         label="Saving the deal…",

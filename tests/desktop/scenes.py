@@ -17,6 +17,7 @@ from desktop.background import BackgroundOp
 __all__ = [
     "add_member",
     "close_notices",
+    "entity_version",
     "local_org",
     "notices",
     "refuse_as_server",
@@ -119,3 +120,18 @@ def refuse_as_server(ws: Workspace, op_id: str, *, code: str, message: str) -> N
     with ws.store.transaction() as conn:
         Replica(ws).reject(conn, op_id, {"code": code, "message": message, "details": {}})
     ws.rebuild()
+
+
+def entity_version(ws: Workspace, entity_id: str) -> int:
+    """The entity's current version: what an op changing it names as its base."""
+    from sqlalchemy import select
+
+    from core.store.schema import entities
+
+    with ws.store.transaction() as conn:
+        version = conn.execute(
+            select(entities.c.version).where(
+                entities.c.org_id == ws.org_id, entities.c.entity_id == entity_id
+            )
+        ).scalar_one()
+    return int(version)

@@ -1,0 +1,279 @@
+"""A distribution before and after it is drafted: the fund's LPA terms, a pro-rata preview
+per LP, and what the reducer stored (its allocations, GP carry and the waterfall's reasons).
+
+The pro-rata preview uses :func:`core.allocation.allocate_pro_rata` over the weights the
+``distribution.create`` reducer uses (paid-in capital or commitments, from
+:func:`core.reducers.ledger.fund_positions`), so the preview is what gets drafted. A
+waterfall split depends on every partner's dated history and the terms in force, so it
+is not previewed: the reducer runs it when the draft is saved, and :func:`drafted_distribution`
+reads what it stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import and_, select
+
+from core.allocation import allocate_pro_rata
+from core.money import MoneyError, parse_amount
+from core.reducers.ledger import fund_positions
+from core.services.reading import reading
+from core.services.workspace import Workspace
+from core.store.schema import (
+    deals,
+    distribution_allocations,
+    distribution_explanations,
+    distributions,
+    fund_terms,
+    funds,
+    lps,
+)
+from core.store.sql_projection import SqlProjection
+
+__all__ = [
+    "NO_TERMS",
+    "DealChoice",
+    "DistributionPreview",
+    "DistributionPreviewLine",
+    "DistributionShare",
+    "DraftedDistribution",
+    "FundTermsSummary",
+    "drafted_distribution",
+    "fund_deals",
+    "fund_terms_of",
+    "preview_distribution",
+]
+
+NO_TERMS = (
+    "The fund has no LPA terms on record; a waterfall distribution needs them "
+    "(record them with fund.terms.set)."
+)
+
+
+def _percent(rate: str) -> str:
+    return f"{(Decimal(rate) * 100).normalize():f} %"
+
+
+@dataclass(frozen=True, slots=True)
+class FundTermsSummary:
+    """The fund's LPA distribution terms in force (the latest version)."""
+
+    fund_id: str
+    version: int
+    style: str
+    preferred_return: str
+    carried_interest: str
+    catch_up: str | None
+    label: str
+
+    def describe(self) -> str:
+        catch_up = "no catch-up" if self.catch_up is None else f"{_percent(self.catch_up)} catch-up"
+        return (
+            f"{self.style.capitalize()} waterfall: {_percent(self.preferred_return)} preferred "
+            f"return, {_percent(self.carried_interest)} carried interest, {catch_up} "
+            f"(terms version {self.version})"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class DealChoice:
+    deal_id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class DistributionPreviewLine:
+    lp_id: str
+    lp_name: str
+    committed: Decimal
+    paid_in: Decimal
+    share: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class DistributionPreview:
+    currency: str
+    amount: Decimal | None
+    basis: str
+    lines: tuple[DistributionPreviewLine, ...]
+    problem: str | None  # why this distribution cannot be drafted as it stands
+
+    @property
+    def total(self) -> Decimal:
+        return sum((line.share for line in self.lines), Decimal(0))
+
+
+@dataclass(frozen=True, slots=True)
+class DistributionShare:
+    lp_id: str
+    lp_name: str
+    amount: Decimal
+    carry: Decimal | None  # what the GP took from this LP's portion (waterfall only)
+
+
+@dataclass(frozen=True, slots=True)
+class DraftedDistribution:
+    """What the reducer stored for one distribution."""
+
+    distribution_id: str
+    status: str
+    basis: str
+    amount: Decimal
+    currency: str
+    terms_version: int | None
+    gp_carry: Decimal
+    shares: tuple[DistributionShare, ...]
+    explanation: tuple[str, ...]
+
+    @property
+    def total(self) -> Decimal:
+        return sum((s.amount for s in self.shares), self.gp_carry)
+
+
+def fund_terms_of(ws: Workspace, fund_id: str) -> FundTermsSummary | None:
+    """The latest LPA terms of the fund, or None when none were recorded."""
+    with reading(ws) as conn:
+        row = (
+            conn.execute(
+                select(fund_terms)
+                .where(fund_terms.c.org_id == ws.org_id, fund_terms.c.fund_id == fund_id)
+                .order_by(fund_terms.c.version.desc())
+                .limit(1)
+            )
+            .mappings()
+            .first()
+        )
+    if row is None:
+        return None
+    return FundTermsSummary(
+        fund_id=fund_id,
+        version=int(row["version"]),
+        style=str(row["style"]),
+        preferred_return=str(row["preferred_return"]),
+        carried_interest=str(row["carried_interest"]),
+        catch_up=None if row["catch_up"] is None else str(row["catch_up"]),
+        label=str(row["label"]),
+    )
+
+
+def fund_deals(ws: Workspace, fund_id: str) -> list[DealChoice]:
+    """The fund's deals, by name: what a distribution may name as its source."""
+    with reading(ws) as conn:
+        rows = conn.execute(
+            select(deals.c.deal_id, deals.c.name)
+            .where(deals.c.org_id == ws.org_id, deals.c.fund_id == fund_id)
+            .order_by(deals.c.name)
+        ).all()
+    return [DealChoice(str(deal_id), str(name)) for deal_id, name in rows]
+
+
+def preview_distribution(
+    ws: Workspace, *, fund_id: str, amount: str, basis: str
+) -> DistributionPreview:
+    """Each LP's pro-rata share of a distribution not drafted yet; shares sum to ``amount``."""
+    with reading(ws) as conn:
+        currency = conn.execute(
+            select(funds.c.currency).where(funds.c.org_id == ws.org_id, funds.c.fund_id == fund_id)
+        ).scalar()
+        if currency is None:
+            return DistributionPreview("", None, basis, (), "choose a fund")
+        positions = fund_positions(SqlProjection(conn, ws.org_id), fund_id)
+        names = dict(
+            conn.execute(select(lps.c.lp_id, lps.c.name).where(lps.c.org_id == ws.org_id)).all()
+        )
+    try:
+        value = parse_amount(amount, currency)
+    except MoneyError as exc:
+        return DistributionPreview(currency, None, basis, (), str(exc))
+    if value <= 0:
+        return DistributionPreview(currency, value, basis, (), "the amount must be positive")
+    if basis == "waterfall":
+        terms = fund_terms_of(ws, fund_id)
+        return DistributionPreview(currency, value, basis, (), None if terms else NO_TERMS)
+    base = positions.paid if basis == "paid_in" else positions.committed
+    weights = {lp: base.get(lp, Decimal(0)) for lp in positions.committed}
+    try:
+        shares = allocate_pro_rata(value, weights, currency)
+    except MoneyError as exc:
+        what = "paid-in capital" if basis == "paid_in" else "commitments"
+        return DistributionPreview(
+            currency, value, basis, (), f"cannot allocate pro rata to {what}: {exc}"
+        )
+    lines = tuple(
+        sorted(
+            (
+                DistributionPreviewLine(
+                    lp,
+                    str(names.get(lp, lp)),
+                    positions.committed[lp],
+                    positions.paid.get(lp, Decimal(0)),
+                    share,
+                )
+                for lp, share in shares.items()
+            ),
+            key=lambda line: (line.lp_name, line.lp_id),
+        )
+    )
+    return DistributionPreview(currency, value, basis, lines, None)
+
+
+def drafted_distribution(ws: Workspace, distribution_id: str) -> DraftedDistribution | None:
+    with reading(ws) as conn:
+        row = (
+            conn.execute(
+                select(distributions).where(
+                    distributions.c.org_id == ws.org_id,
+                    distributions.c.distribution_id == distribution_id,
+                )
+            )
+            .mappings()
+            .first()
+        )
+        if row is None:
+            return None
+        shares = conn.execute(
+            select(
+                distribution_allocations.c.lp_id,
+                lps.c.name,
+                distribution_allocations.c.amount,
+                distribution_allocations.c.carry,
+            )
+            .join(
+                lps,
+                and_(
+                    lps.c.org_id == distribution_allocations.c.org_id,
+                    lps.c.lp_id == distribution_allocations.c.lp_id,
+                ),
+            )
+            .where(
+                distribution_allocations.c.org_id == ws.org_id,
+                distribution_allocations.c.distribution_id == distribution_id,
+            )
+            .order_by(lps.c.name, distribution_allocations.c.lp_id)
+        ).all()
+        explanation = conn.execute(
+            select(distribution_explanations.c.text)
+            .where(
+                distribution_explanations.c.org_id == ws.org_id,
+                distribution_explanations.c.distribution_id == distribution_id,
+            )
+            .order_by(distribution_explanations.c.line_no)
+        ).scalars()
+        lines = tuple(str(text) for text in explanation)
+    carry = row["carried_interest"]
+    return DraftedDistribution(
+        distribution_id=distribution_id,
+        status=str(row["status"]),
+        basis=str(row["basis"]),
+        amount=Decimal(row["amount"]),
+        currency=str(row["currency"]),
+        terms_version=None if row["terms_version"] is None else int(row["terms_version"]),
+        gp_carry=Decimal(carry) if carry else Decimal(0),
+        shares=tuple(
+            DistributionShare(str(lp), str(name), Decimal(amt), None if c is None else Decimal(c))
+            for lp, name, amt, c in shares
+        ),
+        explanation=lines,
+    )

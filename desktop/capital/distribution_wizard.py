@@ -1,0 +1,275 @@
+"""The distribution wizard: terms → a per-LP preview that sums exactly (pro rata), or the
+note that the fund's waterfall decides (computed when saved) → saved as a draft, showing
+what the reducer allocated → issue (GP only; others see the button disabled with why)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+    QWizard,
+    QWizardPage,
+)
+
+from core.domain.roles import Action
+from core.services import OpResult
+from core.services.distribution_view import (
+    DistributionPreview,
+    DistributionPreviewLine,
+    DistributionShare,
+    DraftedDistribution,
+    drafted_distribution,
+    preview_distribution,
+)
+from desktop.bridge import OpChanges
+from desktop.capital.columns import distribution_preview_columns, distribution_share_columns
+from desktop.capital.distribution_terms import DistributionTermsPage
+from desktop.display import format_money
+from desktop.error_dialogs import show_error
+from desktop.operations.capital import draft_distribution, issue_distribution
+from desktop.records_model import RecordsModel
+from desktop.session import DesktopSession
+
+__all__ = ["DistributionWizard"]
+
+WATERFALL_NOTE = "Computed by the fund's terms when saved."
+
+
+def _table(name: str, model: RecordsModel[Any]) -> QTableView:
+    table = QTableView()
+    table.setObjectName(name)
+    table.setModel(model)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.verticalHeader().setVisible(False)
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+    header.setMinimumSectionSize(120)
+    table.setAlternatingRowColors(True)
+    return table
+
+
+def _muted(name: str) -> QLabel:
+    label = QLabel()
+    label.setObjectName(name)
+    label.setWordWrap(True)
+    label.setStyleSheet("color: #6b7785;")
+    return label
+
+
+class _PreviewPage(QWizardPage):
+    def __init__(self, wizard: DistributionWizard) -> None:
+        super().__init__()
+        self.wiz = wizard
+        self.setTitle("Allocation preview")
+        self.model: RecordsModel[DistributionPreviewLine] = RecordsModel(
+            distribution_preview_columns("")
+        )
+        self.table = _table("distributionPreviewTable", self.model)
+        self.total = QLabel()
+        self.total.setObjectName("distributionPreviewTotal")
+        self.problem = QLabel()
+        self.problem.setObjectName("distributionPreviewProblem")
+        self.problem.setWordWrap(True)
+        self.problem.setStyleSheet("color: #c0504d;")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.total)
+        layout.addWidget(self.problem)
+        self.preview: DistributionPreview | None = None
+        self.saved: OpResult | None = None
+        self.saving = False
+
+    def initializePage(self) -> None:
+        self.saved = None
+        p = self.preview = self.wiz.compute_preview()
+        waterfall = p.basis == "waterfall"
+        self.table.setVisible(not waterfall)
+        self.setSubTitle(
+            "The fund's waterfall splits it by each partner's history and the LPA terms."
+            if waterfall
+            else "Each LP's share, split by largest remainder so it sums to the cent."
+        )
+        self.model.columns = distribution_preview_columns(p.currency)
+        self.model.set_records(p.lines)
+        if waterfall and p.amount is not None and p.problem is None:
+            self.total.setText(
+                f"<b>{format_money(p.amount, p.currency)} through the waterfall.</b> "
+                f"{WATERFALL_NOTE} Each LP's amount and the GP's carry are shown after saving."
+            )
+            self.total.setWordWrap(True)
+        elif p.amount is not None and p.lines:
+            mark = "✓ sums exactly" if p.total == p.amount else "✗ does not sum"
+            self.total.setText(
+                f"<b>{len(p.lines)} investors · total {format_money(p.total, p.currency)}</b> "
+                f"= distribution {format_money(p.amount, p.currency)} {mark}"
+            )
+        else:
+            self.total.clear()
+        self.problem.setText(p.problem or "")
+        self.setButtonText(QWizard.WizardButton.NextButton, "Save as draft")
+        self.completeChanged.emit()
+
+    def isComplete(self) -> bool:
+        return self.preview is not None and self.preview.problem is None and not self.saving
+
+    def validatePage(self) -> bool:
+        if self.saved is not None:
+            return True
+        if not self.saving:
+            self.saving = True
+            self.completeChanged.emit()
+            self.wiz.save_draft()
+        return False
+
+
+class _DonePage(QWizardPage):
+    def __init__(self, wizard: DistributionWizard) -> None:
+        super().__init__()
+        self.wiz = wizard
+        self.setTitle("Saved as a draft")
+        self.model: RecordsModel[DistributionShare] = RecordsModel(distribution_share_columns(""))
+        self.table = _table("distributionSharesTable", self.model)
+        self.summary = QLabel()
+        self.summary.setObjectName("distributionSummary")
+        self.summary.setWordWrap(True)
+        self.explanation = _muted("distributionExplanation")
+        self.issue_button = QPushButton("Issue the distribution to its LPs")
+        self.issue_button.setObjectName("wizardIssueDistributionButton")
+        self.reason = _muted("issueDistributionReason")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.explanation)
+        layout.addWidget(self.issue_button)
+        layout.addWidget(self.reason)
+        self.issue_button.clicked.connect(wizard.issue)
+
+    def initializePage(self) -> None:
+        self.show_result()
+        why = self.wiz.session.viewer.why_not(Action.ISSUE_FINANCIAL, "issue distributions")
+        self.issue_button.setEnabled(why is None and self.wiz.drafted is not None)
+        self.reason.setText(why or "Issuing notifies the LPs and counts toward what they got.")
+
+    def show_result(self) -> None:
+        d = self.wiz.drafted
+        if d is None:
+            self.summary.setText("The distribution is saved; it will show once it is applied.")
+            return
+        self.model.columns = distribution_share_columns(d.currency)
+        self.model.set_records(d.shares)
+        lps = sum((s.amount for s in d.shares), Decimal(0))
+        mark = "✓ sums exactly" if d.total == d.amount else "✗ does not sum"
+        carry = (
+            f" + GP carry {format_money(d.gp_carry, d.currency)}" if d.basis == "waterfall" else ""
+        )
+        terms = f" under terms version {d.terms_version}" if d.terms_version else ""
+        self.summary.setText(
+            f"<b>{d.status.capitalize()}{terms}: {len(d.shares)} LPs "
+            f"{format_money(lps, d.currency)}{carry}</b> = {format_money(d.amount, d.currency)} "
+            f"{mark}"
+        )
+        # The first lines state the terms and each tier's total; the rest go LP by LP.
+        more = len(d.explanation) - 2
+        self.explanation.setText(
+            "\n".join(d.explanation[:2]) + (f"\n… {more} more lines, LP by LP" if more > 0 else "")
+        )
+        self.explanation.setToolTip("\n".join(d.explanation))
+        self.explanation.setVisible(bool(d.explanation))
+
+
+class DistributionWizard(QWizard):
+    def __init__(self, session: DesktopSession, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.setObjectName("distributionWizard")
+        self.setWindowTitle("New distribution")
+        self.setMinimumSize(760, 560)
+        self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
+        self.terms = DistributionTermsPage(session)
+        self.preview_page = _PreviewPage(self)
+        self.done_page = _DonePage(self)
+        for page in (self.terms, self.preview_page, self.done_page):
+            self.addPage(page)
+        self.distribution: OpResult | None = None
+        self.drafted: DraftedDistribution | None = None
+        self.issued: OpResult | None = None
+        session.bridge.operation_did_execute.connect(self.on_changes)
+
+    def fill_example(self) -> None:
+        """Sensible values for the screenshot and a first look."""
+        self.terms.amount.setText("2500000.00")
+        self.terms.note.setText("Q3 operating income")
+
+    def compute_preview(self) -> DistributionPreview:
+        return preview_distribution(
+            self.session.ws,
+            fund_id=self.terms.fund_id(),
+            amount=self.terms.amount.text().strip().replace(",", ""),
+            basis=str(self.terms.basis.currentData()),
+        )
+
+    def save_draft(self) -> None:
+        preview = self.preview_page.preview
+        amount = preview.amount if preview and preview.amount is not None else Decimal(0)
+        deal_id = self.terms.deal.currentData()
+        draft_distribution(
+            parent=self,
+            session=self.session,
+            fund_id=self.terms.fund_id(),
+            amount=format(amount, "f"),
+            currency=self.terms.currency(),
+            basis=str(self.terms.basis.currentData()),
+            distribution_date=self.terms.date.date().toString("yyyy-MM-dd"),
+            source=str(self.terms.source.currentData()),
+            deal_id=str(deal_id) if deal_id else None,
+            note=self.terms.note.text().strip(),
+        ).success(self._saved).failure(self._save_failed).run_in_background()
+
+    def _saved(self, result: OpResult) -> None:
+        self.distribution = result
+        self.drafted = drafted_distribution(self.session.ws, result.entity_id)
+        self.preview_page.saved = result
+        self.preview_page.saving = False
+        QTimer.singleShot(0, self.next)
+
+    def _save_failed(self, exc: BaseException) -> None:
+        self.preview_page.saving = False
+        self.preview_page.completeChanged.emit()
+        show_error(self, exc)
+
+    def issue(self) -> None:
+        if self.distribution is None:
+            return
+        self.done_page.issue_button.setEnabled(False)
+        issue_distribution(
+            parent=self,
+            session=self.session,
+            distribution_id=self.distribution.entity_id,
+            base_version=self.distribution.version,
+        ).success(self._issued).failure(self._issue_failed).run_in_background()
+
+    def _issued(self, result: OpResult) -> None:
+        self.issued = result
+        if self.distribution is not None:
+            self.drafted = drafted_distribution(self.session.ws, self.distribution.entity_id)
+        self.done_page.show_result()
+        self.done_page.reason.setText("Issued. It now counts in each LP's capital account.")
+        self.done_page.setTitle("Issued")
+
+    def _issue_failed(self, exc: BaseException) -> None:
+        self.done_page.issue_button.setEnabled(True)
+        show_error(self, exc)
+
+    def on_changes(self, changes: OpChanges) -> None:
+        if changes.touches("fund.") and self.currentPage() is self.terms:
+            self.terms.refresh()
