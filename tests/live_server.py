@@ -65,8 +65,9 @@ class LiveServer:
 
 
 def settings_for(pg_database: Any, root: Path, port: int) -> Any:
-    """Server settings over the session's Postgres, with argon2id at its cheapest."""
-    from sync_server.settings import PasswordCost, Settings
+    """Server settings over the session's Postgres, with argon2id at its cheapest and rate
+    limits out of the way (every test signs in from 127.0.0.1; their own suite tests them)."""
+    from sync_server.settings import PasswordCost, RateLimits, Settings
 
     return Settings(
         database_url=pg_database.owner_url,
@@ -75,6 +76,12 @@ def settings_for(pg_database: Any, root: Path, port: int) -> Any:
         secret_file=root / "server.secret",
         mail_drop_dir=root / "mail",
         password_cost=PasswordCost(time_cost=1, memory_kib=1024, parallelism=1),
+        rate_limits=RateLimits(
+            login_per_ip=10_000,
+            login_per_account=10_000,
+            magic_link_per_ip=10_000,
+            magic_link_per_address=10_000,
+        ),
         port=port,
         public_url=f"http://127.0.0.1:{port}",
     )
