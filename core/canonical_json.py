@@ -28,19 +28,30 @@ _ASTRAL = "\U00010000"
 
 
 def _plain(value: Any) -> bool:
-    """True when ``value`` holds no float and no integer JCS would print differently."""
-    if isinstance(value, str) or value is None or isinstance(value, bool):
-        return True
-    if isinstance(value, int):
-        return -_MAX_SAFE <= value <= _MAX_SAFE
-    if isinstance(value, dict):
-        return all(
-            isinstance(k, str) and (k.isascii() or max(k) < _ASTRAL) and _plain(v)
-            for k, v in value.items()
-        )
-    if isinstance(value, list | tuple):
-        return all(_plain(v) for v in value)
-    return False
+    """True when ``value`` holds no float and no integer JCS would print differently.
+
+    Exact types only (a ``str`` subclass takes the reference path): this walk runs for
+    every op signed, verified and audited, so it is a loop, not a recursion.
+    """
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is str or item is None or kind is bool:
+            continue
+        if kind is int:
+            if not -_MAX_SAFE <= item <= _MAX_SAFE:
+                return False
+        elif kind is dict:
+            for key, inner in item.items():
+                if type(key) is not str or not (key.isascii() or max(key) < _ASTRAL):
+                    return False
+                stack.append(inner)
+        elif kind is list or kind is tuple:
+            stack.extend(item)
+        else:
+            return False
+    return True
 
 
 def jcs(value: Any) -> bytes:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
+from functools import cached_property
 from typing import Annotated, Any, Final
 
 from pydantic import (
@@ -114,10 +116,24 @@ class Envelope(UnsignedOp):
         del data["signature"]
         return UnsignedOp.model_validate(data)
 
-    def canonical(self) -> bytes:
+    @cached_property
+    def _canonical(self) -> bytes:
         data = self.model_dump(mode="json")
         del data["signature"]
         return canonical_bytes(data)
+
+    def canonical(self) -> bytes:
+        """The bytes the signature covers, computed once per (immutable) envelope."""
+        return self._canonical
+
+    def model_copy(
+        self, *, update: Mapping[str, Any] | None = None, deep: bool = False
+    ) -> Envelope:
+        # A copy with changed fields must never carry the original's canonical bytes: it
+        # would verify against the signature of an op it no longer is.
+        copied = super().model_copy(update=update, deep=deep)
+        copied.__dict__.pop("_canonical", None)
+        return copied
 
     def wire(self) -> dict[str, Any]:
         return self.model_dump(mode="json")

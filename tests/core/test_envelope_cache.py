@@ -1,0 +1,53 @@
+"""An envelope computes its canonical bytes once; no changed copy may reuse them.
+
+The bytes are cached because an op is canonicalized for its signature, the op log and
+the audit hash. A copy with any field changed must be judged on its own bytes, or an
+altered op would verify against the original's signature.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from core.errors import OpRejected
+from core.ids import new_id
+from core.ops.envelope import UnsignedOp
+from core.ops.signing import DeviceKey, verify_envelope
+
+CHANGES: dict[str, Any] = {
+    "org_id": new_id(),
+    "device_id": new_id(),
+    "device_seq": 2,
+    "actor_id": new_id(),
+    "kind": "deal.update",
+    "entity_id": new_id(),
+    "base_version": 3,
+    "payload": {"name": "Riverside Commons II", "currency": "USD"},
+    "issued_at": "2026-11-28T07:00:00.000Z",
+}
+
+
+@pytest.mark.parametrize("field", sorted(CHANGES))
+def test_a_changed_copy_is_judged_on_its_own_bytes(field: str) -> None:
+    key = DeviceKey.generate()
+    signed = key.sign(
+        UnsignedOp.new(
+            org_id=new_id(),
+            device_id=new_id(),
+            device_seq=1,
+            actor_id=new_id(),
+            kind="deal.create",
+            entity_id=new_id(),
+            base_version=None,
+            payload={"name": "Riverside Commons", "currency": "USD"},
+        )
+    )
+    verify_envelope(signed, key.public_key)  # caches the original's bytes
+    altered = signed.model_copy(update={field: CHANGES[field]})
+    assert altered.canonical() != signed.canonical()
+    with pytest.raises(OpRejected) as refused:
+        verify_envelope(altered, key.public_key)
+    assert refused.value.code == "invalid_signature"
+    assert signed.model_copy().canonical() == signed.canonical()
