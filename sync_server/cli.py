@@ -79,6 +79,11 @@ def register(sub: SubParsers[argparse.ArgumentParser]) -> None:
     p.add_argument("--password-stdin", action="store_true")
     p.set_defaults(handler=_set_password)
 
+    p = server.add_parser("rebuild", help="replay an organization's op log into its tables")
+    _common(p)
+    p.add_argument("--org-id", required=True)
+    p.set_defaults(handler=_rebuild)
+
     p = server.add_parser("audit-verify", help="verify an organization's server audit chain")
     _common(p)
     p.add_argument("--org-id", required=True)
@@ -205,6 +210,23 @@ def _set_password(args: Any) -> int:
         if embedded is not None:
             embedded.stop()
     print("password set")
+    return 0
+
+
+def _rebuild(args: Any) -> int:
+    from sync_server.rebuild import rebuild_org
+
+    _, embedded, engine = _with_owner(args)
+    try:
+        rebuilt = rebuild_org(engine, args.org_id)
+    finally:
+        engine.dispose()
+        if embedded is not None:
+            embedded.stop()
+    print(rebuilt.digest_after)
+    if rebuilt.digest_after != rebuilt.digest_before:
+        print(f"dealos: rebuild changed the digest (was {rebuilt.digest_before})")
+        return 1
     return 0
 
 
