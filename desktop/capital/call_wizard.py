@@ -7,15 +7,12 @@ from decimal import Decimal
 
 from PySide6.QtCore import QDate, QTimer
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDateEdit,
     QFormLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
     QWizard,
@@ -26,7 +23,7 @@ from core.domain.roles import Action
 from core.services import OpResult
 from core.services.capital_view import CallPreview, PreviewLine, list_funds, preview_call
 from desktop.capital.columns import preview_columns
-from desktop.display import format_money
+from desktop.capital.draft_preview import DraftPreviewPage, muted_label
 from desktop.operations.capital import draft_call, issue_call
 from desktop.records_model import RecordsModel
 from desktop.session import DesktopSession
@@ -74,64 +71,24 @@ class _TermsPage(QWizardPage):
         return bool(self.amount.text().strip()) and self.fund.count() > 0
 
 
-class _PreviewPage(QWizardPage):
+class _PreviewPage(DraftPreviewPage):
     def __init__(self, wizard: CallWizard) -> None:
-        super().__init__()
+        model: RecordsModel[PreviewLine] = RecordsModel(preview_columns(""))
+        super().__init__(wizard, model, prefix="preview")
         self.wiz = wizard
-        self.setTitle("Allocation preview")
         self.setSubTitle("Each LP's share, split by largest remainder so it sums to the cent.")
-        self.model: RecordsModel[PreviewLine] = RecordsModel(preview_columns(""))
-        self.table = QTableView()
-        self.table.setObjectName("previewTable")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.table.setAlternatingRowColors(True)
-        self.total = QLabel()
-        self.total.setObjectName("previewTotal")
-        self.problem = QLabel()
-        self.problem.setObjectName("previewProblem")
-        self.problem.setWordWrap(True)
-        self.problem.setStyleSheet("color: #c0504d;")
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.table, 1)
-        layout.addWidget(self.total)
-        layout.addWidget(self.problem)
         self.preview: CallPreview | None = None
-        self.saved: OpResult | None = None
-        self.saving = False
 
     def initializePage(self) -> None:
         self.saved = None
-        self.preview = self.wiz.compute_preview()
-        p = self.preview
+        self.preview = p = self.wiz.compute_preview()
         self.model.columns = preview_columns(p.currency)
         self.model.set_records(p.lines)
         if p.amount is not None and p.lines:
-            exact = p.total == p.amount
-            mark = "✓ sums exactly" if exact else "✗ does not sum"
-            self.total.setText(
-                f"<b>{len(p.lines)} investors · total {format_money(p.total, p.currency)}</b> "
-                f"= call {format_money(p.amount, p.currency)} {mark}"
-            )
+            self.show_sum(len(p.lines), p.total, p.amount, p.currency, "call")
         else:
             self.total.clear()
-        self.problem.setText(p.problem or "")
-        self.setButtonText(QWizard.WizardButton.NextButton, "Save as draft")
-        self.completeChanged.emit()
-
-    def isComplete(self) -> bool:
-        return self.preview is not None and self.preview.problem is None and not self.saving
-
-    def validatePage(self) -> bool:
-        if self.saved is not None:
-            return True
-        if not self.saving:
-            self.saving = True
-            self.completeChanged.emit()
-            self.wiz.save_draft()
-        return False
+        self.ready(p.problem)
 
 
 class _DonePage(QWizardPage):
@@ -144,10 +101,7 @@ class _DonePage(QWizardPage):
         self.summary.setWordWrap(True)
         self.issue_button = QPushButton("Issue the call to its LPs")
         self.issue_button.setObjectName("wizardIssueButton")
-        self.reason = QLabel()
-        self.reason.setObjectName("issueReason")
-        self.reason.setWordWrap(True)
-        self.reason.setStyleSheet("color: #6b7785;")
+        self.reason = muted_label("issueReason")
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addSpacing(12)

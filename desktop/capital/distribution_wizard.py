@@ -5,15 +5,11 @@ what the reducer allocated → issue (GP only; others see the button disabled wi
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QHeaderView,
     QLabel,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
     QWizard,
@@ -33,6 +29,7 @@ from core.services.distribution_view import (
 from desktop.bridge import OpChanges
 from desktop.capital.columns import distribution_preview_columns, distribution_share_columns
 from desktop.capital.distribution_terms import DistributionTermsPage
+from desktop.capital.draft_preview import DraftPreviewPage, muted_label, preview_table
 from desktop.display import format_money
 from desktop.error_dialogs import show_error
 from desktop.operations.capital import draft_distribution, issue_distribution
@@ -44,50 +41,14 @@ __all__ = ["DistributionWizard"]
 WATERFALL_NOTE = "Computed by the fund's terms when saved."
 
 
-def _table(name: str, model: RecordsModel[Any]) -> QTableView:
-    table = QTableView()
-    table.setObjectName(name)
-    table.setModel(model)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.verticalHeader().setVisible(False)
-    header = table.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-    header.setMinimumSectionSize(120)
-    table.setAlternatingRowColors(True)
-    return table
-
-
-def _muted(name: str) -> QLabel:
-    label = QLabel()
-    label.setObjectName(name)
-    label.setWordWrap(True)
-    label.setStyleSheet("color: #6b7785;")
-    return label
-
-
-class _PreviewPage(QWizardPage):
+class _PreviewPage(DraftPreviewPage):
     def __init__(self, wizard: DistributionWizard) -> None:
-        super().__init__()
-        self.wiz = wizard
-        self.setTitle("Allocation preview")
-        self.model: RecordsModel[DistributionPreviewLine] = RecordsModel(
+        model: RecordsModel[DistributionPreviewLine] = RecordsModel(
             distribution_preview_columns("")
         )
-        self.table = _table("distributionPreviewTable", self.model)
-        self.total = QLabel()
-        self.total.setObjectName("distributionPreviewTotal")
-        self.problem = QLabel()
-        self.problem.setObjectName("distributionPreviewProblem")
-        self.problem.setWordWrap(True)
-        self.problem.setStyleSheet("color: #c0504d;")
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.table, 1)
-        layout.addWidget(self.total)
-        layout.addWidget(self.problem)
+        super().__init__(wizard, model, prefix="distributionPreview")
+        self.wiz = wizard
         self.preview: DistributionPreview | None = None
-        self.saved: OpResult | None = None
-        self.saving = False
 
     def initializePage(self) -> None:
         self.saved = None
@@ -108,28 +69,10 @@ class _PreviewPage(QWizardPage):
             )
             self.total.setWordWrap(True)
         elif p.amount is not None and p.lines:
-            mark = "✓ sums exactly" if p.total == p.amount else "✗ does not sum"
-            self.total.setText(
-                f"<b>{len(p.lines)} investors · total {format_money(p.total, p.currency)}</b> "
-                f"= distribution {format_money(p.amount, p.currency)} {mark}"
-            )
+            self.show_sum(len(p.lines), p.total, p.amount, p.currency, "distribution")
         else:
             self.total.clear()
-        self.problem.setText(p.problem or "")
-        self.setButtonText(QWizard.WizardButton.NextButton, "Save as draft")
-        self.completeChanged.emit()
-
-    def isComplete(self) -> bool:
-        return self.preview is not None and self.preview.problem is None and not self.saving
-
-    def validatePage(self) -> bool:
-        if self.saved is not None:
-            return True
-        if not self.saving:
-            self.saving = True
-            self.completeChanged.emit()
-            self.wiz.save_draft()
-        return False
+        self.ready(p.problem)
 
 
 class _DonePage(QWizardPage):
@@ -138,14 +81,14 @@ class _DonePage(QWizardPage):
         self.wiz = wizard
         self.setTitle("Saved as a draft")
         self.model: RecordsModel[DistributionShare] = RecordsModel(distribution_share_columns(""))
-        self.table = _table("distributionSharesTable", self.model)
+        self.table = preview_table("distributionSharesTable", self.model)
         self.summary = QLabel()
         self.summary.setObjectName("distributionSummary")
         self.summary.setWordWrap(True)
-        self.explanation = _muted("distributionExplanation")
+        self.explanation = muted_label("distributionExplanation")
         self.issue_button = QPushButton("Issue the distribution to its LPs")
         self.issue_button.setObjectName("wizardIssueDistributionButton")
-        self.reason = _muted("issueDistributionReason")
+        self.reason = muted_label("issueDistributionReason")
         layout = QVBoxLayout(self)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.summary)
