@@ -9,7 +9,7 @@ from pathlib import Path
 from core.services.reading import close_reading
 from core.services.viewer import Viewer, current_viewer
 from core.services.workspace import Workspace
-from desktop.bridge import CoreBridge
+from desktop.bridge import CoreBridge, OpChanges
 
 __all__ = ["DesktopSession"]
 
@@ -23,6 +23,12 @@ class DesktopSession:
 
     def __post_init__(self) -> None:
         self.viewer = current_viewer(self.ws)
+        # Connected before any page, so every page redraws with the roles it arrived with.
+        self.bridge.operation_did_execute.connect(self._on_changes)
+
+    def _on_changes(self, changes: OpChanges) -> None:
+        if changes.touches("role.", "user.", "entitlement.", "device."):
+            self.refresh_viewer()
 
     def refresh_viewer(self) -> Viewer:
         """Roles and entitlements may arrive with a sync; read them again."""

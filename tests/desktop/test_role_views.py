@@ -93,3 +93,31 @@ def test_counsel_sees_only_entitled_deals(
     assert page.signoff_button.isVisible()  # type: ignore[attr-defined]
     assert not page.signoff_button.isEnabled()  # type: ignore[attr-defined]
     assert "once a deal is approved" in page.signoff_button.toolTip()  # type: ignore[attr-defined]
+
+
+def test_a_role_change_arriving_by_sync_takes_effect_without_reopening(
+    qtbot: QtBot, tmp_path: Path, keyring_file: Path, open_window: Callable[[Path], MainWindow]
+) -> None:
+    from core.domain.roles import Role
+    from desktop.bridge import OpChanges
+
+    ws = local_org(tmp_path / "data")
+    ws.close()
+    window = open_window(tmp_path / "data")
+    session = window.session
+    assert session is not None
+    assert Role.GP in session.viewer.roles
+    # An admin elsewhere took Dana's GP role away; the op arrives with a sync round.
+    with session.ws.store.transaction() as conn:
+        version = conn.exec_driver_sql(
+            "SELECT version FROM entities WHERE entity_id = ?", (session.ws.user_id,)
+        ).scalar_one()
+    session.ws.submit(
+        "role.revoke",
+        entity_id=session.ws.user_id,
+        base_version=int(version),
+        payload={"role": "gp"},
+    )
+    session.bridge.post_changes(OpChanges(kinds=frozenset({"role.revoke"}), source="sync"))
+    qtbot.waitUntil(lambda: Role.GP not in session.viewer.roles, timeout=5_000)
+    assert Role.ADMIN in session.viewer.roles
