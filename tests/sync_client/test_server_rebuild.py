@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from fund_setup import drafted_call
 from live_server import LiveServer, create_org
 from sqlalchemy import text
 
@@ -40,32 +41,8 @@ def test_the_server_rebuilds_an_org_to_the_same_digest(
         password=PASSWORD,
         device_name="laptop",
     )
-    fund, lp, call, deal = new_id(), new_id(), new_id(), new_id()
-    ws.submit("fund.create", entity_id=fund, payload={"name": "Fund I", "currency": "USD"})
-    ws.submit("lp.create", entity_id=lp, payload={"name": "Acme", "lp_type": "institution"})
-    ws.submit(
-        "commitment.create",
-        entity_id=new_id(),
-        payload={
-            "fund_id": fund,
-            "lp_id": lp,
-            "amount": "1000000.00",
-            "currency": "USD",
-            "committed_on": "2026-01-15",
-        },
-    )
-    ws.submit(
-        "capital_call.create",
-        entity_id=call,
-        payload={
-            "fund_id": fund,
-            "amount": "250000.00",
-            "currency": "USD",
-            "basis": "commitment",
-            "call_date": "2026-03-01",
-            "due_date": "2026-03-31",
-        },
-    )
+    _, lp, call = drafted_call(ws, amount="250000.00")
+    deal = new_id()
     ws.submit("capital_call.issue", entity_id=call, base_version=1, payload={})
     ws.submit(
         "capital_call.payment",

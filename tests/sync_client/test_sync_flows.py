@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fund_setup import drafted_call
 from live_server import LiveServer, create_org
 
 from core.ids import new_id
@@ -134,32 +135,7 @@ def test_a_stale_payment_lands_in_the_inbox_and_is_reapplied(
 ) -> None:
     laptop = _device(server, maria, tmp_path / "laptop", "laptop")
     desk = _device(server, maria, tmp_path / "desk", "desk")
-    fund, lp, call = new_id(), new_id(), new_id()
-    laptop.submit("fund.create", entity_id=fund, payload={"name": "Fund I", "currency": "USD"})
-    laptop.submit("lp.create", entity_id=lp, payload={"name": "Acme", "lp_type": "institution"})
-    laptop.submit(
-        "commitment.create",
-        entity_id=new_id(),
-        payload={
-            "fund_id": fund,
-            "lp_id": lp,
-            "amount": "1000000.00",
-            "currency": "USD",
-            "committed_on": "2026-01-15",
-        },
-    )
-    laptop.submit(
-        "capital_call.create",
-        entity_id=call,
-        payload={
-            "fund_id": fund,
-            "amount": "300000.00",
-            "currency": "USD",
-            "basis": "commitment",
-            "call_date": "2026-03-01",
-            "due_date": "2026-03-31",
-        },
-    )
+    _, lp, call = drafted_call(laptop, amount="300000.00")
     laptop.submit("capital_call.issue", entity_id=call, base_version=1, payload={})
     _sync(laptop, server)
     _sync(desk, server)
@@ -343,32 +319,7 @@ def test_a_stale_call_issue_lands_in_the_inbox_and_is_discarded_with_a_note(
 ) -> None:
     laptop = _device(server, maria, tmp_path / "laptop", "laptop")
     desk = _device(server, maria, tmp_path / "desk", "desk")
-    fund, lp, call = new_id(), new_id(), new_id()
-    laptop.submit("fund.create", entity_id=fund, payload={"name": "Fund I", "currency": "USD"})
-    laptop.submit("lp.create", entity_id=lp, payload={"name": "Acme", "lp_type": "institution"})
-    laptop.submit(
-        "commitment.create",
-        entity_id=new_id(),
-        payload={
-            "fund_id": fund,
-            "lp_id": lp,
-            "amount": "1000000.00",
-            "currency": "USD",
-            "committed_on": "2026-01-15",
-        },
-    )
-    laptop.submit(
-        "capital_call.create",
-        entity_id=call,
-        payload={
-            "fund_id": fund,
-            "amount": "300000.00",
-            "currency": "USD",
-            "basis": "commitment",
-            "call_date": "2026-03-01",
-            "due_date": "2026-03-31",
-        },
-    )
+    _, lp, call = drafted_call(laptop, amount="300000.00")
     _sync(laptop, server)
     _sync(desk, server)
     desk.submit(
