@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from PySide6.QtCore import QDate, QTimer
+from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -168,20 +168,11 @@ class CallWizard(QWizard):
             call_date=self.terms.call_date.date().toString("yyyy-MM-dd"),
             due_date=self.terms.due_date.date().toString("yyyy-MM-dd"),
             purpose=self.terms.purpose.text().strip(),
-        ).success(self._saved).failure(self._save_failed).run_in_background()
+        ).success(self._saved).failure(self.preview_page.draft_failed).run_in_background()
 
     def _saved(self, result: OpResult) -> None:
         self.call = result
-        self.preview_page.saved = result
-        self.preview_page.saving = False
-        QTimer.singleShot(0, self.next)
-
-    def _save_failed(self, exc: BaseException) -> None:
-        from desktop.error_dialogs import show_error
-
-        self.preview_page.saving = False
-        self.preview_page.completeChanged.emit()
-        show_error(self, exc)
+        self.preview_page.draft_saved(result)
 
     def issue(self) -> None:
         if self.call is None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
@@ -176,19 +175,12 @@ class DistributionWizard(QWizard):
             source=str(self.terms.source.currentData()),
             deal_id=str(deal_id) if deal_id else None,
             note=self.terms.note.text().strip(),
-        ).success(self._saved).failure(self._save_failed).run_in_background()
+        ).success(self._saved).failure(self.preview_page.draft_failed).run_in_background()
 
     def _saved(self, result: OpResult) -> None:
         self.distribution = result
         self.drafted = drafted_distribution(self.session.ws, result.entity_id)
-        self.preview_page.saved = result
-        self.preview_page.saving = False
-        QTimer.singleShot(0, self.next)
-
-    def _save_failed(self, exc: BaseException) -> None:
-        self.preview_page.saving = False
-        self.preview_page.completeChanged.emit()
-        show_error(self, exc)
+        self.preview_page.draft_saved(result)
 
     def issue(self) -> None:
         if self.distribution is None:

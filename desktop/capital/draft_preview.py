@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, Protocol
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from core.services import OpResult
 from desktop.display import format_money
+from desktop.error_dialogs import show_error
 from desktop.records_model import RecordsModel
 
 __all__ = ["DraftPreviewPage", "DraftingWizard", "muted_label", "preview_table"]
@@ -87,6 +89,18 @@ class DraftPreviewPage(QWizardPage):
         self.problem.setText(problem or "")
         self.setButtonText(QWizard.WizardButton.NextButton, "Save as draft")
         self.completeChanged.emit()
+
+    def draft_saved(self, result: OpResult) -> None:
+        """The draft op was applied: leave the page for the next one."""
+        self.saved = result
+        self.saving = False
+        QTimer.singleShot(0, self.wizard().next)
+
+    def draft_failed(self, exc: BaseException) -> None:
+        """The draft was refused: say why and let the user try again."""
+        self.saving = False
+        self.completeChanged.emit()
+        show_error(self.wizard(), exc)
 
     def isComplete(self) -> bool:
         return self.problem_text is None and not self.saving
