@@ -78,6 +78,7 @@ class OrgLog:
         self._known: dict[str, LoggedOp | None] = {}
         self._audits: list[tuple[Any, ...]] = []
         self._devices: dict[str, int] = {}
+        self._at = ""
 
     # -- the head --------------------------------------------------------------------
 
@@ -91,7 +92,7 @@ class OrgLog:
         if row is None:
             return False
         self.last_seq, self._audit_seq, self._audit_hash = int(row[0]), int(row[1]), row[2]
-        self._locked = True
+        self._start()
         return True
 
     def create(self) -> None:
@@ -102,6 +103,13 @@ class OrgLog:
             (self.org_id, GENESIS_HASH),
         )
         self.last_seq, self._audit_seq, self._audit_hash = 0, 0, GENESIS_HASH
+        self._start()
+
+    def _start(self) -> None:
+        # One clock reading per transaction, taken under the lock so that ``at`` never goes
+        # backwards along the chain: the entries are written together anyway, and formatting
+        # a time per entry cost more than hashing it.
+        self._at = utc_now_rfc3339()
         self._locked = True
 
     # -- ops -------------------------------------------------------------------------
@@ -182,7 +190,7 @@ class OrgLog:
         seq = self._audit_seq + 1
         fields = {
             "seq": seq,
-            "at": utc_now_rfc3339(),
+            "at": self._at,
             "event": event,
             "op_id": op_id,
             "kind": kind,

@@ -22,7 +22,6 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
-from core.canonical_json import jcs
 from core.errors import OpRejected
 from core.ids import is_uuid
 from core.ops.envelope import Envelope, parse_envelope
@@ -174,7 +173,12 @@ class _Judge:
                 code="org_mismatch",
             )
             raise OpRejected("org_mismatch", "the op names another organization", field="org_id")
-        canonical = jcs(env.wire())
+        try:
+            canonical = env.wire_canonical()
+        except ValueError as exc:
+            raise OpRejected(
+                "invalid_payload", f"the op has no canonical JSON form: {exc}"
+            ) from None
         logged = log.find_op(env.op_id)
         if logged is not None:
             if logged.envelope == canonical:

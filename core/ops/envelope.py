@@ -138,6 +138,18 @@ class Envelope(UnsignedOp):
     def wire(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
 
+    def wire_canonical(self) -> bytes:
+        """``JCS(wire())``, the bytes the op log stores, without canonicalizing twice.
+
+        ``"signature"`` sorts after every other top-level field name and its value is
+        base64url (nothing JCS escapes), so it is the signed bytes' object with the
+        signature appended as its last member.
+        """
+        signed = self._canonical
+        return signed[len(OP_SIGNING_PREFIX) : -1] + b',"signature":"%s"}' % self.signature.encode(
+            "ascii"
+        )
+
 
 def canonical_bytes(unsigned: dict[str, Any]) -> bytes:
     """``OP_SIGNING_PREFIX + JCS(unsigned)``; ``unsigned`` must not hold a signature."""

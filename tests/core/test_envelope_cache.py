@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from core.canonical_json import jcs
 from core.errors import OpRejected
 from core.ids import new_id
 from core.ops.envelope import UnsignedOp
@@ -51,3 +52,31 @@ def test_a_changed_copy_is_judged_on_its_own_bytes(field: str) -> None:
         verify_envelope(altered, key.public_key)
     assert refused.value.code == "invalid_signature"
     assert signed.model_copy().canonical() == signed.canonical()
+
+
+def test_the_logged_bytes_are_the_canonical_json_of_the_whole_envelope() -> None:
+    # The op log stores JCS of the envelope with its signature, derived from the signed
+    # bytes rather than canonicalized again: both must be the same bytes, whatever the
+    # payload holds (nesting, non-ASCII text, escapes, keys sorting around "signature").
+    key = DeviceKey.generate()
+    signed = key.sign(
+        UnsignedOp.new(
+            org_id=new_id(),
+            device_id=new_id(),
+            device_seq=7,
+            actor_id=new_id(),
+            kind="deal.create",
+            entity_id=new_id(),
+            base_version=None,
+            payload={
+                "name": 'Rue de l’Été "Nord" \\ 東京 \u2028',
+                "currency": "EUR",
+                "fields": {"zzz": {"value": "1.50"}, "sponsor": {"value": None}},
+                "tags": [1, -(2**53 - 1), True, None, []],
+            },
+        )
+    )
+    assert signed.wire_canonical() == jcs(signed.wire())
+    assert signed.model_copy(update={"device_seq": 8}).wire_canonical() == jcs(
+        signed.model_copy(update={"device_seq": 8}).wire()
+    )

@@ -168,3 +168,13 @@ async def test_an_honestly_signed_payload_with_an_unknown_field_is_refused(org: 
     [result] = await org.push_ok(op)
     assert result["error"]["code"] == "unknown_field"
     assert result["error"]["field"] == "payload.org_id"
+
+
+async def test_an_op_with_no_canonical_form_is_refused_not_a_server_error(org: Org) -> None:
+    # JSON may escape a lone surrogate; no UTF-8 text (and so no signed bytes) holds one.
+    op = org.op("deal.create", deal()).wire()
+    broken = {**op, "payload": {**op["payload"], "name": "Harbor \ud800 Point"}}
+    state = await _state(org)
+    [result] = (await (await org.push(broken)).json())["results"]
+    assert result["error"]["code"] == "invalid_payload"
+    assert await _state(org) == state
