@@ -18,7 +18,7 @@ from typing import Any
 
 import rfc8785
 
-__all__ = ["jcs"]
+__all__ = ["jcs", "jcs_of_plain"]
 
 _dumps = json.JSONEncoder(
     ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
@@ -62,4 +62,15 @@ def jcs(value: Any) -> bytes:
             return _dumps(value).encode("utf-8")
         return rfc8785.dumps(value)
     except (UnicodeEncodeError, rfc8785.CanonicalizationError) as exc:
+        raise ValueError(f"not canonicalizable as JSON: {exc}") from None
+
+
+def jcs_of_plain(value: Any) -> bytes:
+    """:func:`jcs` without the walk, for a caller that has proved ``value`` plain: only
+    ``str``, ``bool``, ``None``, ``int`` within ±(2**53 - 1), lists, and dicts whose keys
+    are plain ASCII ``str`` — e.g. rows read from columns whose SQL types allow nothing
+    else. A lone surrogate still raises ``ValueError``."""
+    try:
+        return _dumps(value).encode("utf-8")
+    except UnicodeEncodeError as exc:
         raise ValueError(f"not canonicalizable as JSON: {exc}") from None

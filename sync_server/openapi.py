@@ -191,6 +191,32 @@ def _paths() -> dict[str, Any]:
                 ok=("200", _obj(org_id=STR, last_seq=INT, digest=STR)),
             )
         },
+        "/v1/sync/snapshot": {
+            "get": _op(
+                "Every projection row of the organization at one server_seq, signed by the "
+                "server key (format dealos-snapshot-v1); for roles that read everything",
+                ok=(
+                    "200",
+                    _obj(
+                        signature=STR,
+                        snapshot=_obj(
+                            format=STR,
+                            org_id=STR,
+                            server_seq=INT,
+                            tables={
+                                "type": "array",
+                                "items": _obj(
+                                    name=STR,
+                                    columns={"type": "array", "items": STR},
+                                    rows={"type": "array", "items": {"type": "array"}},
+                                ),
+                            },
+                        ),
+                    ),
+                ),
+                errors={"403": ("snapshot_unavailable",), "422": ("invalid_request",)},
+            )
+        },
         "/v1/orgs/attach": {
             "post": _op(
                 "Attach an organization started offline, from its genesis op",
@@ -207,7 +233,7 @@ def _paths() -> dict[str, Any]:
         },
         "/v1/server-key": {
             "get": _op(
-                "The Ed25519 key that signs redacted ops",
+                "The Ed25519 key that signs redacted ops and snapshots",
                 ok=("200", _obj(public_key=STR)),
                 auth=False,
             )

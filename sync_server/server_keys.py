@@ -1,8 +1,9 @@
 """The server's secret and the Ed25519 keys derived from it.
 
 One 32-byte secret, in a 0600 file outside the database, yields every key the server
-signs with: the key that signs redacted ops (published at ``GET /v1/server-key``) and,
-per organization, the device key of the server's service account. Nothing that can sign
+signs with: the key that signs redacted ops and snapshots (published at
+``GET /v1/server-key``; the two messages carry different prefixes) and, per
+organization, the device key of the server's service account. Nothing that can sign
 is stored in Postgres, so a copy of the database cannot forge an op any replica accepts.
 Each key has its own derivation label, so no signature made for one use is valid for
 another.

@@ -13,6 +13,7 @@ from core.services.onboarding import attach_to_server, enroll_device, join_as_re
 from core.services.sync_view import SERVER_URL_META, session_secret_name
 from core.services.workspace import Workspace
 from core.sync import conflicts as inbox
+from core.sync.bootstrap import verify_history
 from core.sync.client import SyncClient
 from core.sync.engine import SyncEngine
 
@@ -37,7 +38,24 @@ def register(
         help="read the password from standard input instead of a prompt",
     )
     p.add_argument("--device-name", default=socket.gethostname())
+    p.add_argument(
+        "--no-snapshot",
+        action="store_true",
+        help="replay every op instead of loading the server's signed snapshot",
+    )
+    p.add_argument(
+        "--verify-history",
+        action="store_true",
+        help="after loading a snapshot, replay its history now and compare",
+    )
     p.set_defaults(handler=_enroll)
+
+    p = sub.add_parser(
+        "verify-history",
+        parents=common,
+        help="replay the whole op log, every signature checked, and compare with the state",
+    )
+    p.set_defaults(handler=_verify_history)
 
     p = sub.add_parser(
         "lp-signin",
@@ -98,11 +116,39 @@ def _enroll(args: Any) -> int:
         email=args.email,
         password=_password(args),
         device_name=args.device_name,
+        snapshots=not args.no_snapshot,
     )
     print(f"enrolled device {ws.device_id} for {args.email} in org {ws.org_id}")
     print(report.summary())
+    code = 0
+    if report.snapshot is not None:
+        if args.verify_history:
+            code = _report_history(ws)
+        else:
+            print("the history is kept but not yet replayed: run `dealos verify-history`")
     ws.close()
-    return 0
+    return code
+
+
+def _verify_history(args: Any) -> int:
+    ws = Workspace.open(args.data_dir)
+    try:
+        return _report_history(ws)
+    finally:
+        ws.close()
+
+
+def _report_history(ws: Workspace) -> int:
+    verdict = verify_history(ws)
+    if verdict.ok:
+        print(f"history verified: {verdict.ops} ops replay to {verdict.replayed_digest}")
+        return 0
+    print(
+        f"dealos: the state loaded from the server ({verdict.loaded_digest}) is not what its "
+        f"{verdict.ops} signed ops give ({verdict.replayed_digest}); the replayed state is kept",
+        flush=True,
+    )
+    return 1
 
 
 def _attach(args: Any) -> int:

@@ -81,8 +81,11 @@ def enroll_device(
     password: str,
     device_name: str,
     keys: KeyStore | None = None,
+    snapshots: bool = True,
 ) -> tuple[Workspace, SyncReport]:
-    """Sign in, register a new device key, and pull the organization's history."""
+    """Sign in, register a new device key, and bring the organization here: from the
+    server's signed snapshot (history kept to verify later) unless ``snapshots`` is off
+    or the server offers none, else by replaying every op."""
     _fresh(data_dir)
     keys = keys or KeyStore()
     client = SyncClient(server)
@@ -101,7 +104,7 @@ def enroll_device(
         keys.save_secret(session_secret_name(device_id), session.token)
         with ws.store.transaction() as conn:
             ws.store.set_meta(conn, SERVER_URL_META, client.base_url)
-        report = SyncEngine(ws, client).run_once()
+        report = SyncEngine(ws, client, snapshots=snapshots).run_once()
     finally:
         client.close()
     return ws, report

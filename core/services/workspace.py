@@ -8,34 +8,30 @@ the op log and the outbox, and chain an audit entry. A refused op writes nothing
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import Connection, delete
 
 from core.audit import AuditVerdict
 from core.errors import OpRejected, StoreError
 from core.ids import new_id
 from core.keys import KeyStore
 from core.ops.batch_verify import precheck_signatures
-from core.ops.envelope import Envelope, UnsignedOp, parse_envelope
-from core.ops.kinds import spec_for
+from core.ops.envelope import Envelope, UnsignedOp
 from core.ops.signing import DeviceKey
 from core.reducers.apply import AppliedOp, apply_op
 from core.services.audit_trail import append_audit, sign_audit_head, verify_local_audit
+from core.services.replay import RefusedPending, logged_ops, replay_ops
 from core.store.digest import sql_state_digest
 from core.store.local import LocalStore
 from core.store.local_log import LocalLog
-from core.store.local_schema import op_log
 from core.store.schema import PROJECTION_TABLES
 from core.store.sql_projection import SqlProjection
 
 __all__ = ["OpResult", "RefusedPending", "Workspace"]
-
-RefusedPending = Callable[[Connection, str, OpRejected], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -334,36 +330,7 @@ class Workspace:
         with self.store.transaction() as conn:
             for table in reversed(PROJECTION_TABLES):
                 conn.execute(delete(table).where(table.c.org_id == self.org_id))
-            projection = SqlProjection(conn, self.org_id, cache_reference=True)
-            stmt = (
-                select(op_log.c.op_id, op_log.c.status, op_log.c.envelope)
-                .where(op_log.c.status.not_in(("rejected", "redacted")))
-                .order_by(op_log.c.server_seq.is_(None), op_log.c.server_seq, op_log.c.local_seq)
-            )
-            for op_id, status, raw in conn.execute(stmt).all():
-                try:
-                    envelope = parse_envelope(json.loads(raw))
-                    if spec_for(envelope.kind) is None and status == "confirmed":
-                        continue  # a kind from a newer release: kept in the log, not applied
-                    if on_refused_pending is not None and status == "pending":
-                        try:
-                            with conn.begin_nested():
-                                apply_op(projection, envelope, verify=True)
-                        except OpRejected as exc:
-                            projection.forget()
-                            on_refused_pending(conn, op_id, exc)
-                        continue
-                    apply_op(projection, envelope, verify=True)
-                except ValueError as exc:  # not UTF-8, not JSON: the bytes themselves changed
-                    raise StoreError(
-                        f"op {op_id} in the log is not a readable envelope ({exc}); "
-                        "the op log was altered or this build cannot read it"
-                    ) from exc
-                except OpRejected as exc:
-                    raise StoreError(
-                        f"op {op_id} in the log no longer applies ({exc.code}: {exc.message}); "
-                        "the op log was altered or this build cannot read it"
-                    ) from exc
+            replay_ops(conn, self.org_id, logged_ops(conn), on_refused_pending=on_refused_pending)
             return sql_state_digest(conn, self.org_id)
 
     def verify_audit(self) -> AuditVerdict:

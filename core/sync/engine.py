@@ -24,6 +24,7 @@ from core.redaction import verify_redacted
 from core.services.workspace import Workspace
 from core.store.local_schema import conflicts, op_log
 from core.store.sql_projection import SqlProjection
+from core.sync.bootstrap import SERVER_KEY, Bootstrap, bootstrap_from_snapshot
 from core.sync.client import SyncClient
 from core.sync.replica import PulledOp, Replica
 from core.sync.snapshot import entity_snapshot
@@ -32,7 +33,6 @@ __all__ = ["SyncEngine", "SyncReport"]
 
 NEEDS_REBASE = "needs_rebase"
 UPDATE_AVAILABLE = "update_available"
-SERVER_KEY = "server_public_key"
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,12 +48,20 @@ class SyncReport:
     last_seq: int = 0
     # An op kind this build does not know arrived: a newer Deal OS is available.
     unknown_kind: str | None = None
+    # A new replica loaded the server's signed snapshot instead of replaying the log.
+    snapshot: Bootstrap | None = None
 
     def summary(self) -> str:
+        loaded = (
+            f"loaded the server's snapshot at seq {self.snapshot.server_seq} "
+            f"({self.snapshot.rows} rows, {self.snapshot.history} ops of history to verify); "
+            if self.snapshot
+            else ""
+        )
         return (
-            f"pushed {self.pushed} (accepted {self.accepted}, duplicate {self.duplicates}, "
-            f"rejected {self.rejected}); pulled {self.pulled}, applied {self.applied}"
-            f"{', rebased' if self.rebased else ''}; at server seq {self.last_seq}"
+            f"{loaded}pushed {self.pushed} (accepted {self.accepted}, duplicate "
+            f"{self.duplicates}, rejected {self.rejected}); pulled {self.pulled}, applied "
+            f"{self.applied}{', rebased' if self.rebased else ''}; at server seq {self.last_seq}"
         )
 
 
@@ -79,9 +87,16 @@ class _PageState:
 
 class SyncEngine:
     def __init__(
-        self, ws: Workspace, client: SyncClient, *, batch: int = 500, page: int = 1000
+        self,
+        ws: Workspace,
+        client: SyncClient,
+        *,
+        batch: int = 500,
+        page: int = 1000,
+        snapshots: bool = True,
     ) -> None:
         self.ws = ws
+        self.snapshots = snapshots  # an empty replica starts from the server's snapshot
         self.client = client
         self.replica = Replica(ws)
         self.batch = batch
@@ -89,6 +104,7 @@ class SyncEngine:
 
     def run_once(self) -> SyncReport:
         """Push, pull, rebase if needed. Raises ``ServerUnavailable`` when offline."""
+        snapshot = bootstrap_from_snapshot(self.ws, self.client) if self.snapshots else None
         pushed, accepted, duplicates, rejected = self._push()
         pulled, applied, needs_rebase = self._pull()
         rebased = False
@@ -115,6 +131,7 @@ class SyncEngine:
             open_conflicts,
             last,
             unknown or None,
+            snapshot,
         )
 
     # -- push ----------------------------------------------------------------------------

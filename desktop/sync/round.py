@@ -16,6 +16,7 @@ from pathlib import Path
 from core.errors import DealOSError
 from core.services.sync_view import open_conflicts, pending_count, sync_engine_for
 from core.services.workspace import Workspace
+from core.sync.bootstrap import history_unverified, verify_history
 from core.sync.client import ServerUnavailable
 from core.sync.engine import SyncEngine
 
@@ -43,6 +44,24 @@ def _open(data_dir: str) -> tuple[Workspace, SyncEngine | None]:
     return found
 
 
+def _check_history(ws: Workspace, message: str) -> tuple[str, bool]:
+    """On the first quiet round after a snapshot loaded, replay its history to check it
+    (in a scratch database: the window keeps working meanwhile)."""
+    if not history_unverified(ws):
+        return message, False
+    try:
+        verdict = verify_history(ws)
+    except DealOSError as exc:
+        return f"{message}; the history does not replay: {exc}", False
+    if verdict.ok:
+        return f"{message}; history verified ({verdict.ops} ops)", False
+    return (
+        f"{message}; the server's snapshot did not match its signed history — rebuilt from "
+        "the history",
+        True,
+    )
+
+
 def sync_round(data_dir: str) -> RoundOutcome:
     """Push, pull, rebase; never raises: the outcome says what happened."""
     try:
@@ -62,5 +81,9 @@ def sync_round(data_dir: str) -> RoundOutcome:
             state, message = "error", f"{type(exc).__name__}: {exc}"
         else:
             state, message = "synced", report.summary()
-            changed = bool(report.pushed or report.pulled or report.rebased)
+            changed = bool(
+                report.pushed or report.pulled or report.rebased or report.snapshot is not None
+            )
+            if not changed:
+                message, changed = _check_history(ws, message)
     return RoundOutcome(state, message, pending_count(ws), len(open_conflicts(ws)), changed)

@@ -1,4 +1,5 @@
-"""``POST /v1/sync/push``, ``GET /v1/sync/pull``, ``GET /v1/sync/state``."""
+"""``POST /v1/sync/push``, ``GET /v1/sync/pull``, ``GET /v1/sync/state``,
+``GET /v1/sync/snapshot``."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from sync_server.app_context import KEYS, METRICS, SETTINGS, require_caller, run
 from sync_server.pull import pull, state
 from sync_server.push import push
 from sync_server.request_bodies import PullQuery, PushBody, parse_body, parse_query, read_json
+from sync_server.snapshot import snapshot
 
 __all__ = ["routes"]
 
@@ -49,3 +51,12 @@ async def sync_state(request: web.Request) -> web.Response:
     if request.query:
         raise ApiError(422, "invalid_request", "this endpoint takes no query parameters")
     return web.json_response(await run_db(request, state, request.app[KEYS], caller))
+
+
+@routes.get("/v1/sync/snapshot")
+async def sync_snapshot(request: web.Request) -> web.Response:
+    caller = await require_caller(request)
+    if request.query:
+        raise ApiError(422, "invalid_request", "this endpoint takes no query parameters")
+    body = await run_db(request, snapshot, request.app[KEYS], caller)
+    return web.Response(body=body, content_type="application/json")

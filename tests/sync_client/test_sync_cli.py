@@ -79,3 +79,47 @@ def test_enroll_then_sync_from_the_command_line(server: LiveServer, tmp_path: Pa
     assert offline.returncode == 1
     assert "unreachable" in offline.stderr
     assert "Traceback" not in offline.stderr
+
+
+def test_a_second_machine_loads_the_snapshot_and_verifies_its_history(
+    server: LiveServer, tmp_path: Path
+) -> None:
+    address = f"maria+{new_id()[-12:]}@harborpoint.example"
+    create_org(server.settings, name="Harbor Point Capital", email=address, password=PASSWORD)
+    env = {**os.environ, "DEALOS_KEYRING_FILE": str(tmp_path / "keyring.json")}
+
+    def enroll(folder: Path, *flags: str) -> subprocess.CompletedProcess[str]:
+        return dealos(
+            "enroll",
+            "--server",
+            server.url,
+            "--email",
+            address,
+            "--password-stdin",
+            "--data-dir",
+            folder,
+            *flags,
+            env=env,
+            stdin=PASSWORD + "\n",
+        )
+
+    first = enroll(tmp_path / "laptop")
+    assert first.returncode == 0, first.stderr
+    assert "loaded the server's snapshot" in first.stdout
+    assert "dealos verify-history" in first.stdout
+    verified = dealos("verify-history", "--data-dir", tmp_path / "laptop", env=env)
+    assert verified.returncode == 0, verified.stderr
+    assert verified.stdout.startswith("history verified: ")
+    second = enroll(tmp_path / "desk", "--verify-history")
+    assert second.returncode == 0, second.stderr
+    assert "history verified: " in second.stdout
+    replayed = enroll(tmp_path / "replayed", "--no-snapshot")
+    assert replayed.returncode == 0, replayed.stderr
+    assert "snapshot" not in replayed.stdout
+    for name in ("laptop", "desk", "replayed"):
+        dealos("sync", "--data-dir", tmp_path / name, env=env)
+    digests = {
+        dealos("digest", "--data-dir", tmp_path / n, env=env).stdout
+        for n in ("laptop", "desk", "replayed")
+    }
+    assert len(digests) == 1

@@ -1,0 +1,270 @@
+"""A new replica's first sync: load the server's signed snapshot instead of replaying.
+
+Replaying a 100,000-op organization costs a desktop half a minute (every signature
+verified, every reducer run, every op logged and audited). A replica that holds nothing
+yet instead asks for ``GET /v1/sync/snapshot`` — every projection row at one
+``server_seq``, signed by the server's published key — checks the signature and the
+shape, pulls the op log up to that ``server_seq`` and keeps it as it came, and writes
+both in one SQLite transaction. The next pull continues after the snapshot as usual.
+
+Until the history is verified the state rests on the server's word. :func:`verify_history`
+replays the kept log, verifying every author's signature (the path of ``dealos rebuild``),
+and compares the result with what was loaded; the local audit chain records the snapshot
+and the verdict. A server that offers no snapshot to this caller (an external reader, who
+sees redacted ops; an older server) is simply pulled from, as before.
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Final
+
+import orjson
+from sqlalchemy import Connection, func, select
+
+from core.ids import is_uuid
+from core.services.replay import logged_ops, scratch_digest
+from core.services.workspace import Workspace
+from core.store.digest import sql_state_digest
+from core.store.local_schema import op_log
+from core.store.state_snapshot import (
+    SnapshotError,
+    SnapshotTable,
+    checked_tables,
+    verified_snapshot,
+)
+from core.sync.client import SyncClient, SyncError
+from core.sync.replica import APPLIED_THROUGH, CURSOR
+
+__all__ = [
+    "HISTORY_VERIFIED",
+    "SNAPSHOT_SEQ",
+    "Bootstrap",
+    "HistoryVerdict",
+    "bootstrap_from_snapshot",
+    "history_unverified",
+    "verify_history",
+]
+
+SNAPSHOT_SEQ: Final = "snapshot_seq"
+HISTORY_VERIFIED: Final = "history_verified"
+SERVER_KEY: Final = "server_public_key"
+_PAGE: Final = 1000
+_LOAD_CACHE_KIB: Final = 256 * 1024
+_OP_FIELDS: Final = (
+    ("op_id", str),
+    ("kind", str),
+    ("entity_id", str),
+    ("actor_id", str),
+    ("device_id", str),
+    ("device_seq", int),
+    ("issued_at", str),
+)
+_INSERT_OP: Final = (
+    "INSERT INTO op_log (op_id, server_seq, kind, entity_id, actor_id, device_id, "
+    "device_seq, issued_at, envelope, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'confirmed')"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Bootstrap:
+    server_seq: int
+    rows: int
+    history: int
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryVerdict:
+    ok: bool
+    loaded_digest: str
+    replayed_digest: str
+    ops: int
+
+
+def _is_empty(ws: Workspace, conn: Connection) -> bool:
+    held = conn.execute(select(func.count()).select_from(op_log)).scalar_one()
+    return held == 0 and (ws.store.meta(conn, CURSOR) or "0") == "0"
+
+
+def _log_row(item: Any) -> tuple[Any, ...]:
+    """An op-log row for one pulled item, or :class:`SnapshotError` saying what is wrong."""
+    if not isinstance(item, dict) or item.get("redacted") or not isinstance(item.get("op"), dict):
+        raise SnapshotError(f"a pulled history item is not a whole op: {item!r:.200}")
+    op, seq = item["op"], item.get("server_seq")
+    values = []
+    for name, kind in _OP_FIELDS:
+        value = op.get(name)
+        if type(value) is not kind:
+            raise SnapshotError(f"op at server_seq {seq} has no valid {name}")
+        values.append(value)
+    return (values[0], seq, *values[1:], orjson.dumps(op))
+
+
+class _History:
+    """The op log from the first op on, pulled page by page (on a thread of its own while
+    the snapshot downloads and loads); staff see every op, so it has no gaps."""
+
+    def __init__(self, client: SyncClient) -> None:
+        self.rows: list[tuple[Any, ...]] = []
+        self.after = 0
+        self._client = client
+        self._stop = threading.Event()
+
+    def pull(self, through: int | None = None) -> None:
+        """Pull until the server has no more (``through`` None) or through ``through``."""
+        while not self._stop.is_set() and (through is None or self.after < through):
+            page = self._client.pull(self.after, _PAGE)
+            items = page.get("ops") or []
+            for item in items:
+                seq = item.get("server_seq") if isinstance(item, dict) else None
+                if type(seq) is not int or seq != self.after + 1:
+                    raise SnapshotError(
+                        f"the history skips from server_seq {self.after} to {seq}; a snapshot "
+                        "needs the whole log"
+                    )
+                self.rows.append(_log_row(item))
+                self.after = seq
+            if not items or not page.get("has_more"):
+                break
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def through(self, seq: int) -> list[tuple[Any, ...]]:
+        """Exactly the ops 1..``seq`` (pulling the rest if the snapshot is newer)."""
+        if self.after < seq:
+            self.pull(seq)
+        if self.after < seq:
+            raise SnapshotError(f"the history ends at server_seq {self.after}, not {seq}")
+        return self.rows[:seq]
+
+
+def _snapshot(client: SyncClient, pinned: str | None) -> tuple[str, dict[str, Any]] | None:
+    """The server key and the verified snapshot document, or None if none is offered."""
+    try:
+        body = client.snapshot()
+    except SyncError as exc:
+        if exc.status in (403, 404):  # a redacted view, or a server without snapshots
+            return None
+        raise
+    key = pinned or client.server_key()
+    document = verified_snapshot(body, key)
+    if document is None:
+        raise SnapshotError("the snapshot does not carry the server's signature")
+    return key, document
+
+
+def bootstrap_from_snapshot(ws: Workspace, client: SyncClient) -> Bootstrap | None:
+    """Load the server's snapshot into an empty replica; None if it offers none.
+
+    Raises :class:`SnapshotError` (and writes nothing) when the snapshot is not signed by
+    the server's key or is not what the protocol says.
+    """
+    with ws.store.transaction() as conn:
+        if not _is_empty(ws, conn):
+            return None
+        pinned = ws.store.meta(conn, SERVER_KEY)
+    history_client = SyncClient(client.base_url, token=client.token)
+    history = _History(history_client)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dealos-history") as pool:
+        pulling = pool.submit(history.pull)
+        try:
+            offered = _snapshot(client, pinned)
+            if offered is None:
+                return None
+            key, document = offered
+            seq, tables = checked_tables(document, ws.org_id)
+            with ws.store.transaction() as conn:
+                if not _is_empty(ws, conn):
+                    return None  # another sync got here first
+                cur: Any = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+                # A big load spills fewer B-tree pages to the WAL with a bigger page cache.
+                cur.execute(f"PRAGMA cache_size = -{_LOAD_CACHE_KIB}")
+                try:
+                    rows = _load(ws, conn, tables)
+                    pulling.result()
+                    ops = history.through(seq)
+                    cur.executemany(_INSERT_OP, ops)
+                    _mark(ws, conn, seq, key, rows, len(ops))
+                finally:
+                    cur.execute("PRAGMA cache_size = -2000")  # SQLite's default
+        finally:
+            history.stop()
+    history_client.close()
+    return Bootstrap(seq, rows, len(ops))
+
+
+def _load(ws: Workspace, conn: Connection, tables: list[SnapshotTable]) -> int:
+    if not is_uuid(ws.org_id):  # it is written into the statement below, not bound
+        raise SnapshotError(f"this replica's organization id {ws.org_id!r} is not a UUID")
+    cur: Any = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    rows = 0
+    for table in tables:
+        names = ", ".join(("org_id", *table.columns))
+        marks = ", ".join("?" * len(table.columns))
+        cur.executemany(
+            f"INSERT INTO \"{table.name}\" ({names}) VALUES ('{ws.org_id}', {marks})",  # noqa: S608
+            table.rows,
+        )
+        rows += len(table.rows)
+    return rows
+
+
+def _mark(ws: Workspace, conn: Connection, seq: int, key: str, rows: int, ops: int) -> None:
+    for name, value in (
+        (CURSOR, seq),
+        (APPLIED_THROUGH, seq),
+        (SNAPSHOT_SEQ, seq),
+        (HISTORY_VERIFIED, 0),
+        (SERVER_KEY, key),
+    ):
+        ws.store.set_meta(conn, name, str(value))
+    ws.audit_event(
+        conn,
+        "snapshot.loaded",
+        f"server snapshot at server_seq {seq}: {rows} rows, {ops} ops of history kept "
+        "unverified until replayed",
+    )
+
+
+def history_unverified(ws: Workspace) -> bool:
+    """True while a snapshot's state has not been checked against its op log."""
+    with ws.store.transaction() as conn:
+        seq = ws.store.meta(conn, SNAPSHOT_SEQ)
+        return seq is not None and ws.store.meta(conn, HISTORY_VERIFIED) != seq
+
+
+def verify_history(ws: Workspace) -> HistoryVerdict:
+    """Replay the whole log (every signature checked) in a private scratch database and
+    compare the result with the store's state, read in the same transaction as the log.
+
+    The store is not locked while the replay runs, so the desktop keeps working. On a
+    mismatch (``ok`` false) the store is rebuilt from the log — what the signed ops say
+    wins over what the server sent — and the audit chain records that the snapshot was
+    wrong. A log that does not replay at all raises ``StoreError``, as ``dealos rebuild``.
+    """
+    with ws.store.transaction() as conn:
+        ops = logged_ops(conn)
+        loaded = sql_state_digest(conn, ws.org_id)
+        seq = ws.store.meta(conn, SNAPSHOT_SEQ) or "0"
+    replayed = scratch_digest(ws.org_id, ops)
+    ok = loaded == replayed
+    if not ok:
+        ws.rebuild()
+    with ws.store.transaction() as conn:
+        if ok:
+            ws.store.set_meta(conn, HISTORY_VERIFIED, seq)
+            ws.audit_event(
+                conn, "history.verified", f"{len(ops)} ops replayed; state digest {replayed}"
+            )
+        else:
+            ws.audit_event(
+                conn,
+                "history.mismatch",
+                f"replaying {len(ops)} signed ops gave {replayed}, not the loaded {loaded}; "
+                "the store was rebuilt from them",
+                code="snapshot_mismatch",
+            )
+    return HistoryVerdict(ok, loaded, replayed, len(ops))

@@ -1,0 +1,460 @@
+"""A new device starts from the server's signed snapshot, and its history proves it.
+
+Harbor Point Capital already has a history on its server. Maria's new workstation loads
+the signed snapshot instead of replaying every op, keeps the log beside it, and later
+replays that log to check the server told the truth. A snapshot altered in transit, one of
+another organization, a history with a hole, or a reader who may not see everything —
+each is refused or falls back to the ordinary pull, and nothing half-loaded remains.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from live_server import LiveServer, create_org
+
+from core.errors import StoreError
+from core.ids import new_id
+from core.keys import KEYRING_FILE_ENV
+from core.ops.signing import DeviceKey
+from core.services.onboarding import enroll_device
+from core.services.workspace import Workspace
+from core.store.local_schema import op_log
+from core.store.state_snapshot import SnapshotError, sign_snapshot, verify_snapshot
+from core.sync.bootstrap import (
+    bootstrap_from_snapshot,
+    history_unverified,
+    verify_history,
+)
+from core.sync.client import SyncClient
+from core.sync.engine import SyncEngine
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def maria(live_server: LiveServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
+    monkeypatch.setenv(KEYRING_FILE_ENV, str(tmp_path / "keyring.json"))
+    address = f"maria+{new_id()[-12:]}@harborpoint.example"
+    create_org(live_server.settings, name="Harbor Point Capital", email=address, password=PASSWORD)
+    return address
+
+
+def _client(ws: Workspace, server: LiveServer) -> SyncClient:
+    return SyncClient(server.url, token=ws.keys.secret(f"session:{ws.device_id}"))
+
+
+def _sync(ws: Workspace, server: LiveServer) -> Any:
+    client = _client(ws, server)
+    try:
+        return SyncEngine(ws, client).run_once()
+    finally:
+        client.close()
+
+
+def _history(ws: Workspace, server: LiveServer, deals: int) -> list[str]:
+    """Some deals, one edited, an LP with a contact: rows in several tables."""
+    ids = []
+    for i in range(deals):
+        deal = new_id()
+        ws.submit(
+            "deal.create", entity_id=deal, payload={"name": f"Deal {i:03}", "currency": "USD"}
+        )
+        ids.append(deal)
+    ws.submit(
+        "deal.update",
+        entity_id=ids[0],
+        base_version=1,
+        payload={"fields": {"sponsor": {"value": "Crescent Ridge Partners"}}},
+    )
+    ws.submit(
+        "lp.create",
+        entity_id=new_id(),
+        payload={
+            "name": "Acme Pension",
+            "lp_type": "institution",
+            "contacts": [{"contact_id": new_id(), "name": "Ann Lee", "email": "ann@acme.example"}],
+        },
+    )
+    _sync(ws, server)
+    return ids
+
+
+def _server_digest(ws: Workspace, server: LiveServer) -> str:
+    client = _client(ws, server)
+    try:
+        return str(client.state()["digest"])
+    finally:
+        client.close()
+
+
+def _ops_held(ws: Workspace) -> int:
+    with ws.store.transaction() as conn:
+        return len(conn.execute(op_log.select()).all())
+
+
+def test_a_new_device_loads_the_snapshot_and_its_history_verifies(
+    live_server: LiveServer, maria: str, tmp_path: Path
+) -> None:
+    laptop, _ = enroll_device(
+        tmp_path / "laptop",
+        server=live_server.url,
+        email=maria,
+        password=PASSWORD,
+        device_name="laptop",
+    )
+    _history(laptop, live_server, deals=30)
+    desk, report = enroll_device(
+        tmp_path / "desk",
+        server=live_server.url,
+        email=maria,
+        password=PASSWORD,
+        device_name="desk",
+    )
+    assert report.snapshot is not None
+    assert report.applied == 0  # nothing replayed: the rows came from the snapshot
+    assert report.snapshot.history == report.snapshot.server_seq == _ops_held(desk)
+    assert "loaded the server's snapshot" in report.summary()
+    assert desk.digest() == _server_digest(desk, live_server)
+    assert history_unverified(desk)
+    # The new device works at once: it edits a deal the snapshot brought, and syncs.
+    deal = _history_deal(desk)
+    desk.submit(
+        "deal.update",
+        entity_id=deal,
+        base_version=1,
+        payload={"fields": {"city": {"value": "Austin, TX"}}},
+    )
+    assert _sync(desk, live_server).accepted == 1
+    _sync(laptop, live_server)
+    assert laptop.digest() == desk.digest()
+    verdict = verify_history(desk)
+    assert verdict.ok
+    assert verdict.replayed_digest == laptop.digest()
+    assert not history_unverified(desk)
+    events = _audit_events(desk)
+    assert "snapshot.loaded" in events
+    assert "history.verified" in events
+    assert desk.verify_audit().ok
+
+
+def _history_deal(ws: Workspace) -> str:
+    from core.services.queries import list_deals
+
+    return str(list_deals(ws)[0].deal_id)
+
+
+def _audit_events(ws: Workspace) -> list[str]:
+    from core.store.local_schema import audit_log
+
+    with ws.store.transaction() as conn:
+        return [r.event for r in conn.execute(audit_log.select())]
+
+
+def test_the_snapshot_and_the_replay_reach_the_same_state(
+    live_server: LiveServer, maria: str, tmp_path: Path
+) -> None:
+    laptop, _ = enroll_device(
+        tmp_path / "laptop",
+        server=live_server.url,
+        email=maria,
+        password=PASSWORD,
+        device_name="laptop",
+    )
+    _history(laptop, live_server, deals=5)
+    fast, fast_report = enroll_device(
+        tmp_path / "fast",
+        server=live_server.url,
+        email=maria,
+        password=PASSWORD,
+        device_name="fast",
+    )
+    slow, slow_report = _replayed_device(live_server, maria, tmp_path / "slow")
+    assert fast_report.snapshot is not None
+    assert fast_report.applied == 0
+    assert slow_report.snapshot is None
+    assert slow_report.applied > 0
+    _sync(fast, live_server)
+    _sync(laptop, live_server)
+    assert fast.digest() == slow.digest() == laptop.digest()
+
+
+def _replayed_device(server: LiveServer, maria: str, folder: Path) -> tuple[Workspace, Any]:
+    client = SyncClient(server.url)
+    session = client.login(maria, PASSWORD)
+    key = DeviceKey.generate()
+    device_id = client.register_device(key.public_key, "replayed")
+    ws = Workspace.join(
+        folder, org_id=session.org_id, user_id=session.user_id, device_id=device_id, key=key
+    )
+    ws.keys.save_secret(f"session:{device_id}", session.token)
+    try:
+        return ws, SyncEngine(ws, client, snapshots=False).run_once()
+    finally:
+        client.close()
+
+
+class _Tamper(httpx.BaseTransport):
+    """A network between the device and the server that rewrites the snapshot's body."""
+
+    def __init__(self, change: Any) -> None:
+        self._real = httpx.HTTPTransport()
+        self._change = change
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self._real.handle_request(request)
+        if request.url.path != "/v1/sync/snapshot":
+            return response
+        response.read()
+        return httpx.Response(
+            response.status_code,
+            headers={"content-type": "application/json"},
+            content=self._change(response.content),
+        )
+
+
+def _reparsed(change: Any) -> Any:
+    """Parse the body, change the document, send it back as ordinary (not canonical) JSON."""
+
+    def rewrite(raw: bytes) -> bytes:
+        body = json.loads(raw)
+        change(body)
+        return json.dumps(body, indent=1).encode()
+
+    return rewrite
+
+
+def _rename_a_deal(body: dict[str, Any]) -> None:
+    deals = next(t for t in body["snapshot"]["tables"] if t["name"] == "deals")
+    deals["rows"][0][1] = "Renamed In Transit"
+
+
+def _resign_with_another_key(body: dict[str, Any]) -> None:
+    _rename_a_deal(body)
+    from core.canonical_json import jcs
+
+    body["signature"] = sign_snapshot(jcs(body["snapshot"]), DeviceKey.generate())
+
+
+def _other_org(body: dict[str, Any]) -> None:
+    body["snapshot"]["org_id"] = new_id()
+
+
+def _extra_column(body: dict[str, Any]) -> None:
+    body["snapshot"]["tables"][0]["columns"].append("secret")
+
+
+def _bytes_in_place(raw: bytes) -> bytes:
+    """Same layout, same length, one deal renamed: the canonical-bytes path must refuse."""
+    assert b"Deal 000" in raw
+    return raw.replace(b"Deal 000", b"Deal 999", 1)
+
+
+def _truncated(raw: bytes) -> bytes:
+    return raw[: len(raw) // 2]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        _reparsed(_rename_a_deal),
+        _reparsed(_resign_with_another_key),
+        _reparsed(_other_org),
+        _reparsed(_extra_column),
+        _bytes_in_place,
+        _truncated,
+    ],
+    ids=["renamed", "resigned", "other-org", "extra-column", "bytes-in-place", "truncated"],
+)
+def test_an_altered_snapshot_is_refused_and_nothing_is_loaded(
+    live_server: LiveServer, maria: str, tmp_path: Path, change: Any
+) -> None:
+    laptop, _ = enroll_device(
+        tmp_path / "laptop",
+        server=live_server.url,
+        email=maria,
+        password=PASSWORD,
+        device_name="laptop",
+    )
+    _history(laptop, live_server, deals=3)
+    ws, client = _device_behind(live_server, maria, tmp_path / "desk", _Tamper(change))
+    try:
+        with pytest.raises(SnapshotError, match="server's signature"):
+            bootstrap_from_snapshot(ws, client)
+    finally:
+        client.close()
+    assert _ops_held(ws) == 0
+    with ws.store.transaction() as conn:
+        from core.store.schema import metadata
+
+        assert conn.execute(metadata.tables["deals"].select()).first() is None
+
+
+def test_a_snapshot_sent_as_ordinary_json_still_verifies(
+    live_server: LiveServer, maria: str, tmp_path: Path
+) -> None:
+    """A server (or proxy) that re-lays the JSON out breaks no signature: the document is
+    canonicalized again and checked."""
+    laptop, _ = enroll_device(
+        tmp_path / "laptop",
+        server=live_server.url,
+        email=maria,
+        password=PASSWORD,
+        device_name="laptop",
+    )
+    _history(laptop, live_server, deals=3)
+    ws, client = _device_behind(
+        live_server, maria, tmp_path / "desk", _Tamper(_reparsed(lambda body: None))
+    )
+    try:
+        loaded = bootstrap_from_snapshot(ws, client)
+    finally:
+        client.close()
+    assert loaded is not None
+    assert loaded.rows > 0
+    _sync(laptop, live_server)  # learns the desk's enrollment, which the snapshot holds
+    assert ws.digest() == laptop.digest()
+
+
+def _device_behind(
+    server: LiveServer, maria: str, folder: Path, transport: httpx.BaseTransport
+) -> tuple[Workspace, SyncClient]:
+    client = SyncClient(server.url, transport=transport)
+    session = client.login(maria, PASSWORD)
+    key = DeviceKey.generate()
+    device_id = client.register_device(key.public_key, "desk")
+    ws = Workspace.join(
+        folder, org_id=session.org_id, user_id=session.user_id, device_id=device_id, key=key
+    )
+    return ws, client
+
+
+def test_a_signed_snapshot_of_the_wrong_shape_is_refused(tmp_path: Path) -> None:
+    """The server's own key over a malformed document: the shape check still refuses."""
+    from core.canonical_json import jcs
+    from core.store.state_snapshot import SNAPSHOT_TABLES, checked_tables
+
+    org = new_id()
+    good = {
+        "format": "dealos-snapshot-v1",
+        "org_id": org,
+        "server_seq": 3,
+        "tables": [{"name": n, "columns": list(c), "rows": []} for n, c in SNAPSHOT_TABLES.items()],
+    }
+    key = DeviceKey.generate()
+    assert verify_snapshot(good, sign_snapshot(jcs(good), key), key.public_key)
+    assert checked_tables(good, org) == (3, checked_tables(good, org)[1])
+    cases = {
+        "another organization": {**good, "org_id": new_id()},
+        "format": {**good, "format": "v0"},
+        "server_seq": {**good, "server_seq": -1},
+        "projection tables": {**good, "tables": good["tables"][1:]},
+        "columns of organizations": {
+            **good,
+            "tables": [{**good["tables"][0], "columns": ["name"]}, *good["tables"][1:]],
+        },
+        "value in organizations": {
+            **good,
+            "tables": [{**good["tables"][0], "rows": [["x", 1.5]]}, *good["tables"][1:]],
+        },
+        "row of organizations": {
+            **good,
+            "tables": [{**good["tables"][0], "rows": [["x", "USD", "extra"]]}, *good["tables"][1:]],
+        },
+    }
+    for words, doc in cases.items():
+        with pytest.raises(SnapshotError, match=words):
+            checked_tables(doc, org)
+
+
+def test_a_replica_that_already_holds_ops_is_never_overwritten(
+    live_server: LiveServer, maria: str, tmp_path: Path
+) -> None:
+    laptop, _ = enroll_device(
+        tmp_path / "laptop",
+        server=live_server.url,
+        email=maria,
+        password=PASSWORD,
+        device_name="laptop",
+    )
+    _history(laptop, live_server, deals=2)
+    before = laptop.digest()
+    client = _client(laptop, live_server)
+    try:
+        assert bootstrap_from_snapshot(laptop, client) is None
+    finally:
+        client.close()
+    assert laptop.digest() == before
+
+
+def test_a_tampered_history_is_caught_by_verification(
+    live_server: LiveServer, maria: str, tmp_path: Path
+) -> None:
+    laptop, _ = enroll_device(
+        tmp_path / "laptop",
+        server=live_server.url,
+        email=maria,
+        password=PASSWORD,
+        device_name="laptop",
+    )
+    _history(laptop, live_server, deals=2)
+    desk, report = enroll_device(
+        tmp_path / "desk",
+        server=live_server.url,
+        email=maria,
+        password=PASSWORD,
+        device_name="desk",
+    )
+    assert report.snapshot is not None
+    with desk.store.transaction() as conn:
+        raw = conn.execute(op_log.select().where(op_log.c.kind == "deal.update")).one().envelope
+        op = json.loads(raw)
+        op["payload"]["fields"]["sponsor"]["value"] = "Someone Else"
+        conn.execute(
+            op_log.update()
+            .where(op_log.c.op_id == op["op_id"])
+            .values(envelope=json.dumps(op).encode())
+        )
+    with pytest.raises(StoreError, match="no longer applies"):
+        verify_history(desk)
+    assert history_unverified(desk)
+
+
+def test_a_snapshot_that_lies_is_caught_and_the_signed_history_wins(
+    live_server: LiveServer, maria: str, tmp_path: Path
+) -> None:
+    """Whatever put a wrong row into the loaded state, replaying the signed ops finds it,
+    puts the true state back, and the audit chain says so."""
+    from core.store.schema import metadata
+
+    laptop, _ = enroll_device(
+        tmp_path / "laptop",
+        server=live_server.url,
+        email=maria,
+        password=PASSWORD,
+        device_name="laptop",
+    )
+    _history(laptop, live_server, deals=3)
+    desk, _ = enroll_device(
+        tmp_path / "desk",
+        server=live_server.url,
+        email=maria,
+        password=PASSWORD,
+        device_name="desk",
+    )
+    truth = desk.digest()
+    lps = metadata.tables["lps"]
+    with desk.store.transaction() as conn:
+        conn.execute(lps.update().values(name="Not Acme"))
+    assert desk.digest() != truth
+    verdict = verify_history(desk)
+    assert not verdict.ok
+    assert verdict.replayed_digest == truth
+    assert desk.digest() == truth
+    assert history_unverified(desk)
+    assert "history.mismatch" in _audit_events(desk)
+    assert desk.verify_audit().ok
