@@ -12,6 +12,7 @@ from sync_server.credentials import Passwords
 from sync_server.database import Database
 from sync_server.mail import Mailer
 from sync_server.metrics import Metrics
+from sync_server.rate_limits import allow
 from sync_server.server_keys import ServerKeys
 from sync_server.sessions import Caller, authenticate
 from sync_server.settings import Settings
@@ -23,6 +24,7 @@ __all__ = [
     "METRICS",
     "PASSWORDS",
     "SETTINGS",
+    "enforce_rate_limit",
     "require_caller",
     "run_db",
 ]
@@ -59,3 +61,15 @@ async def require_caller(request: web.Request) -> Caller:
             headers={"WWW-Authenticate": 'Bearer realm="dealos"'},
         )
     return caller
+
+
+async def enforce_rate_limit(request: web.Request, *buckets: tuple[str, int]) -> None:
+    """Count one attempt in each ``(name, limit)`` bucket; 429 if any is over its limit."""
+    window = request.app[SETTINGS].rate_limits.window_seconds
+    if not await run_db(request, allow, list(buckets), window):
+        raise ApiError(
+            429,
+            "rate_limited",
+            "too many attempts; wait before trying again",
+            headers={"Retry-After": str(window)},
+        )

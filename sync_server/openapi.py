@@ -214,7 +214,11 @@ def _paths() -> dict[str, Any]:
                         ),
                     ),
                 ),
-                errors={"403": ("snapshot_unavailable",), "422": ("invalid_request",)},
+                errors={
+                    "403": ("snapshot_unavailable",),
+                    "422": ("invalid_request",),
+                    "429": ("rate_limited",),
+                },
             )
         },
         "/v1/orgs/attach": {

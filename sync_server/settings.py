@@ -33,6 +33,7 @@ class RateLimits:
     login_per_account: int = 10
     magic_link_per_ip: int = 10
     magic_link_per_address: int = 5
+    snapshot_per_account: int = 20
     window_seconds: int = 15 * 60
 
 

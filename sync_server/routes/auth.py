@@ -14,13 +14,13 @@ from sync_server.app_context import (
     MAILER,
     PASSWORDS,
     SETTINGS,
+    enforce_rate_limit,
     require_caller,
     run_db,
 )
 from sync_server.credentials import Account, Passwords, find_accounts, set_password, stored_hash
 from sync_server.database import tenant_tx
 from sync_server.magic_links import issue_links, redeem
-from sync_server.rate_limits import allow
 from sync_server.request_bodies import (
     ConsumeBody,
     LoginBody,
@@ -56,17 +56,6 @@ def _session_body(org_id: str, user_id: str, roles: list[str], s: IssuedSession)
     }
 
 
-async def _limit(request: web.Request, *buckets: tuple[str, int]) -> None:
-    window = request.app[SETTINGS].rate_limits.window_seconds
-    if not await run_db(request, allow, list(buckets), window):
-        raise ApiError(
-            429,
-            "rate_limited",
-            "too many attempts; wait before trying again",
-            headers={"Retry-After": str(window)},
-        )
-
-
 def _open_session(
     engine: Engine, account: Account, ttl: int, method: str
 ) -> tuple[IssuedSession, list[str]]:
@@ -97,7 +86,7 @@ def _check_password(
 async def login(request: web.Request) -> web.Response:
     body = parse_body(LoginBody, await read_json(request))
     limits = request.app[SETTINGS].rate_limits
-    await _limit(
+    await enforce_rate_limit(
         request,
         (f"login-ip:{request.remote}", limits.login_per_ip),
         (f"login-account:{body.email.lower()}", limits.login_per_account),
@@ -193,7 +182,7 @@ async def _send_links(app: web.Application, email: str) -> None:
 async def magic_link(request: web.Request) -> web.Response:
     body = parse_body(MagicLinkBody, await read_json(request))
     limits = request.app[SETTINGS].rate_limits
-    await _limit(
+    await enforce_rate_limit(
         request,
         (f"magic-ip:{request.remote}", limits.magic_link_per_ip),
         (f"magic-address:{body.email.lower()}", limits.magic_link_per_address),

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from sync_server.api_errors import ApiError
-from sync_server.app_context import DB, KEYS, PASSWORDS, SETTINGS, run_db
+from sync_server.app_context import DB, KEYS, PASSWORDS, SETTINGS, enforce_rate_limit, run_db
 from sync_server.bootstrap import attach_org
-from sync_server.rate_limits import allow
 from sync_server.request_bodies import AttachBody, parse_body, read_json
 
 __all__ = ["routes"]
@@ -19,14 +17,9 @@ routes = web.RouteTableDef()
 async def attach(request: web.Request) -> web.Response:
     body = parse_body(AttachBody, await read_json(request))
     settings = request.app[SETTINGS]
-    limits = settings.rate_limits
-    if not await run_db(
-        request,
-        allow,
-        [(f"attach-ip:{request.remote}", limits.login_per_ip)],
-        limits.window_seconds,
-    ):
-        raise ApiError(429, "rate_limited", "too many attempts; wait before trying again")
+    await enforce_rate_limit(
+        request, (f"attach-ip:{request.remote}", settings.rate_limits.login_per_ip)
+    )
     password_hash = await request.app[DB].run(request.app[PASSWORDS].hash, body.password)
     attached = await run_db(
         request,

@@ -6,7 +6,14 @@ from __future__ import annotations
 from aiohttp import web
 
 from sync_server.api_errors import ApiError
-from sync_server.app_context import KEYS, METRICS, SETTINGS, require_caller, run_db
+from sync_server.app_context import (
+    KEYS,
+    METRICS,
+    SETTINGS,
+    enforce_rate_limit,
+    require_caller,
+    run_db,
+)
 from sync_server.pull import pull, state
 from sync_server.push import push
 from sync_server.request_bodies import PullQuery, PushBody, parse_body, parse_query, read_json
@@ -58,5 +65,8 @@ async def sync_snapshot(request: web.Request) -> web.Response:
     caller = await require_caller(request)
     if request.query:
         raise ApiError(422, "invalid_request", "this endpoint takes no query parameters")
+    # A whole organization per answer: a device needs one, a loop of them is an attack.
+    limit = request.app[SETTINGS].rate_limits.snapshot_per_account
+    await enforce_rate_limit(request, (f"snapshot-account:{caller.user_id}", limit))
     body = await run_db(request, snapshot, request.app[KEYS], caller)
     return web.Response(body=body, content_type="application/json")

@@ -1,5 +1,6 @@
 """Guessing is slowed down: logins and magic links are limited per address and per
-account, and the 429 is the same whether or not the account exists."""
+account, and the 429 is the same whether or not the account exists. Whole-organization
+snapshots are limited per account."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ def settings(base_settings: Settings) -> Settings:
             login_per_account=3,
             magic_link_per_ip=1000,
             magic_link_per_address=2,
+            snapshot_per_account=2,
             window_seconds=3600,
         )
     )
@@ -44,3 +46,10 @@ async def test_magic_links_are_limited_per_address_known_or_not(org: Org) -> Non
             resp = await org.world.post("/v1/auth/magic-link", {"email": address})
             answers.append((resp.status, (await resp.json()).get("error", {}).get("code")))
         assert answers == [(202, None), (202, None), (429, "rate_limited")]
+
+
+async def test_snapshots_are_limited_per_account(org: Org) -> None:
+    statuses = [(await org.world.get("/v1/sync/snapshot", org.founder)).status for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    other = await org.member("gp")
+    assert (await org.world.get("/v1/sync/snapshot", other)).status == 200
