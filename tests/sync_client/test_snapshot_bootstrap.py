@@ -458,3 +458,55 @@ def test_a_snapshot_that_lies_is_caught_and_the_signed_history_wins(
     assert history_unverified(desk)
     assert "history.mismatch" in _audit_events(desk)
     assert desk.verify_audit().ok
+
+
+def test_a_snapshot_taken_while_another_device_pushes_is_consistent(
+    live_server: LiveServer, maria: str, tmp_path: Path
+) -> None:
+    """The rows and the server_seq of a snapshot come from one read: a device that boots
+    while pushes commit ends equal to the others, and its history verifies."""
+    import threading
+
+    laptop, _ = enroll_device(
+        tmp_path / "laptop",
+        server=live_server.url,
+        email=maria,
+        password=PASSWORD,
+        device_name="laptop",
+    )
+    _history(laptop, live_server, deals=5)
+    done = threading.Event()
+    pushed: list[int] = []
+
+    def keep_pushing() -> None:
+        while not done.is_set():
+            laptop.submit(
+                "deal.create",
+                entity_id=new_id(),
+                payload={"name": f"Busy {len(pushed)}", "currency": "USD"},
+            )
+            pushed.append(_sync(laptop, live_server).accepted)
+
+    worker = threading.Thread(target=keep_pushing)
+    worker.start()
+    try:
+        boots = []
+        for name in ("desk", "tablet", "spare"):
+            ws, report = enroll_device(
+                tmp_path / name,
+                server=live_server.url,
+                email=maria,
+                password=PASSWORD,
+                device_name=name,
+            )
+            assert report.snapshot is not None
+            boots.append(ws)
+    finally:
+        done.set()
+        worker.join()
+    assert sum(pushed) >= 1
+    _sync(laptop, live_server)
+    for ws in boots:
+        _sync(ws, live_server)
+        assert ws.digest() == laptop.digest()
+        assert verify_history(ws).ok
