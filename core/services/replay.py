@@ -11,12 +11,13 @@ the log itself was altered, and is a :class:`~core.errors.StoreError`.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from sqlalchemy import Connection, create_engine, select
 
 from core.errors import OpRejected, StoreError
-from core.ops.envelope import parse_envelope
+from core.ops.batch_verify import precheck_signatures
+from core.ops.envelope import Envelope, parse_envelope
 from core.ops.kinds import spec_for
 from core.reducers.apply import apply_op
 from core.store.digest import sql_state_digest
@@ -24,10 +25,11 @@ from core.store.local_schema import op_log
 from core.store.schema import PROJECTION_TABLES, metadata
 from core.store.sql_projection import SqlProjection
 
-__all__ = ["RefusedPending", "logged_ops", "replay_ops", "scratch_digest"]
+__all__ = ["RefusedPending", "device_keys", "logged_ops", "replay_ops", "scratch_digest"]
 
 RefusedPending = Callable[[Connection, str, OpRejected], None]
 LoggedOp = tuple[str, str, bytes]  # op_id, status, envelope
+_CHUNK = 1000
 
 
 def logged_ops(conn: Connection) -> list[LoggedOp]:
@@ -40,49 +42,82 @@ def logged_ops(conn: Connection) -> list[LoggedOp]:
     return [(str(i), str(s), bytes(e)) for i, s, e in conn.execute(stmt).all()]
 
 
+def device_keys(conn: Connection, org_id: str) -> dict[str, str]:
+    """Device id → public key as the store holds them now: the keys a replay prechecks."""
+    devices = metadata.tables["devices"]
+    rows = conn.execute(
+        select(devices.c.device_id, devices.c.public_key).where(devices.c.org_id == org_id)
+    )
+    return {str(d): str(k) for d, k in rows}
+
+
+def _parsed(raw: bytes) -> Envelope | Exception:
+    try:
+        return parse_envelope(json.loads(raw))
+    except (ValueError, OpRejected) as exc:
+        return exc  # raised when the replay reaches this op, in order
+
+
 def replay_ops(
     conn: Connection,
     org_id: str,
     ops: Iterable[LoggedOp],
     *,
+    keys: Mapping[str, str] | None = None,
     on_refused_pending: RefusedPending | None = None,
 ) -> None:
-    """Apply ``ops`` onto the (empty) projection of ``org_id`` on ``conn``."""
+    """Apply ``ops`` onto the (empty) projection of ``org_id`` on ``conn``.
+
+    ``keys`` (device id → public key, e.g. the devices the store held before) lets each
+    chunk's signatures be checked on a worker thread while the reducers run; an op whose
+    device has another key by the time it applies is checked again, in line.
+    """
     projection = SqlProjection(conn, org_id, cache_reference=True)
-    for op_id, status, raw in ops:
-        try:
-            envelope = parse_envelope(json.loads(raw))
-            if spec_for(envelope.kind) is None and status == "confirmed":
-                continue  # a kind from a newer release: kept in the log, not applied
-            if on_refused_pending is not None and status == "pending":
-                try:
-                    with conn.begin_nested():
-                        apply_op(projection, envelope, verify=True)
-                except OpRejected as exc:
-                    projection.forget()
-                    on_refused_pending(conn, op_id, exc)
-                continue
-            apply_op(projection, envelope, verify=True)
-        except ValueError as exc:  # not UTF-8, not JSON: the bytes themselves changed
-            raise StoreError(
-                f"op {op_id} in the log is not a readable envelope ({exc}); "
-                "the op log was altered or this build cannot read it"
-            ) from exc
-        except OpRejected as exc:
-            raise StoreError(
-                f"op {op_id} in the log no longer applies ({exc.code}: {exc.message}); "
-                "the op log was altered or this build cannot read it"
-            ) from exc
+    ops = list(ops)
+    for start in range(0, len(ops), _CHUNK):
+        chunk = ops[start : start + _CHUNK]
+        parsed = [(op_id, status, _parsed(raw)) for op_id, status, raw in chunk]
+        prechecked = precheck_signatures(
+            [e for _, _, e in parsed if isinstance(e, Envelope)], keys or {}
+        )
+        for op_id, status, envelope in parsed:
+            try:
+                if isinstance(envelope, Exception):
+                    raise envelope
+                if spec_for(envelope.kind) is None and status == "confirmed":
+                    continue  # a kind from a newer release: kept in the log, not applied
+                checked = prechecked.key_for(op_id)
+                if on_refused_pending is not None and status == "pending":
+                    try:
+                        with conn.begin_nested():
+                            apply_op(projection, envelope, verify=True, verified_with=checked)
+                    except OpRejected as exc:
+                        projection.forget()
+                        on_refused_pending(conn, op_id, exc)
+                    continue
+                apply_op(projection, envelope, verify=True, verified_with=checked)
+            except ValueError as exc:  # not UTF-8, not JSON: the bytes themselves changed
+                raise StoreError(
+                    f"op {op_id} in the log is not a readable envelope ({exc}); "
+                    "the op log was altered or this build cannot read it"
+                ) from exc
+            except OpRejected as exc:
+                raise StoreError(
+                    f"op {op_id} in the log no longer applies ({exc.code}: {exc.message}); "
+                    "the op log was altered or this build cannot read it"
+                ) from exc
 
 
-def scratch_digest(org_id: str, ops: Sequence[LoggedOp]) -> str:
+def scratch_digest(
+    org_id: str, ops: Sequence[LoggedOp], *, keys: Mapping[str, str] | None = None
+) -> str:
     """The state digest ``ops`` replay to, in a private in-memory database: the store
     being checked is neither locked nor touched while it runs."""
     engine = create_engine("sqlite://")
     try:
         with engine.begin() as conn:
             metadata.create_all(conn, tables=list(PROJECTION_TABLES))
-            replay_ops(conn, org_id, ops)
+            replay_ops(conn, org_id, ops, keys=keys)
             return sql_state_digest(conn, org_id)
     finally:
         engine.dispose()

@@ -24,7 +24,7 @@ from core.ops.envelope import Envelope, UnsignedOp
 from core.ops.signing import DeviceKey
 from core.reducers.apply import AppliedOp, apply_op
 from core.services.audit_trail import append_audit, sign_audit_head, verify_local_audit
-from core.services.replay import RefusedPending, logged_ops, replay_ops
+from core.services.replay import RefusedPending, device_keys, logged_ops, replay_ops
 from core.store.digest import sql_state_digest
 from core.store.local import LocalStore
 from core.store.local_log import LocalLog
@@ -328,9 +328,16 @@ class Workspace:
         instead of failing the rebuild; its partial effects are rolled back.
         """
         with self.store.transaction() as conn:
+            keys = device_keys(conn, self.org_id)
             for table in reversed(PROJECTION_TABLES):
                 conn.execute(delete(table).where(table.c.org_id == self.org_id))
-            replay_ops(conn, self.org_id, logged_ops(conn), on_refused_pending=on_refused_pending)
+            replay_ops(
+                conn,
+                self.org_id,
+                logged_ops(conn),
+                keys=keys,
+                on_refused_pending=on_refused_pending,
+            )
             return sql_state_digest(conn, self.org_id)
 
     def verify_audit(self) -> AuditVerdict:

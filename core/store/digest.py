@@ -30,7 +30,10 @@ def digest_of(tables: Iterable[tuple[str, Iterable[Mapping[str, Any]]]]) -> str:
 
 def sql_state_digest(conn: Connection, org_id: str) -> str:
     def table_rows(table: Any) -> Iterable[Mapping[str, Any]]:
+        # Plain ``str`` keys: SQLAlchemy's column names are a subclass, which would send
+        # every row down canonical JSON's slow path.
+        names = tuple(str(c.name) for c in table.columns)
         stmt = select(table).where(table.c.org_id == org_id).order_by(*table.primary_key.columns)
-        return (dict(row) for row in conn.execute(stmt).mappings())
+        return (dict(zip(names, row, strict=True)) for row in conn.execute(stmt))
 
     return digest_of((t.name, table_rows(t)) for t in PROJECTION_TABLES)

@@ -25,7 +25,7 @@ import orjson
 from sqlalchemy import Connection, func, select
 
 from core.ids import is_uuid
-from core.services.replay import logged_ops, scratch_digest
+from core.services.replay import device_keys, logged_ops, scratch_digest
 from core.services.workspace import Workspace
 from core.store.digest import sql_state_digest
 from core.store.local_schema import op_log
@@ -248,8 +248,9 @@ def verify_history(ws: Workspace) -> HistoryVerdict:
     with ws.store.transaction() as conn:
         ops = logged_ops(conn)
         loaded = sql_state_digest(conn, ws.org_id)
+        keys = device_keys(conn, ws.org_id)  # only to check signatures ahead, in parallel
         seq = ws.store.meta(conn, SNAPSHOT_SEQ) or "0"
-    replayed = scratch_digest(ws.org_id, ops)
+    replayed = scratch_digest(ws.org_id, ops, keys=keys)
     ok = loaded == replayed
     if not ok:
         ws.rebuild()
