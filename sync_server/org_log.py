@@ -119,7 +119,7 @@ class OrgLog:
         if not op_ids:
             return
         self._cur.execute(
-            "SELECT op_id, server_seq, envelope FROM op_log WHERE org_id = %s AND op_id = ANY(%s)",
+            "SELECT op_id, server_seq, envelope FROM op_log WHERE org_id = %s AND op_id = ANY(%b)",
             (self.org_id, op_ids),
         )
         self._known.update(dict.fromkeys(op_ids))

@@ -96,7 +96,7 @@ class StagedProjection:
         )
         if not wanted:
             return
-        rows = self._select(table, f' AND "{column}" = ANY(%s)', (wanted,))
+        rows = self._select(table, f' AND "{column}" = ANY(%b)', (wanted,))
         by_value: dict[Any, list[PK]] = {v: [] for v in wanted}
         for row, pk in zip(rows, self._remember(table, rows), strict=True):
             by_value[row[column]].append(pk)
