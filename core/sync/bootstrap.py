@@ -51,6 +51,7 @@ __all__ = [
 SNAPSHOT_SEQ: Final = "snapshot_seq"
 HISTORY_VERIFIED: Final = "history_verified"
 SERVER_KEY: Final = "server_public_key"
+NO_SNAPSHOT: Final = "no_snapshot"  # the server offers this caller none: do not ask again
 _PAGE: Final = 1000
 _LOAD_CACHE_KIB: Final = 256 * 1024
 _OP_FIELDS: Final = (
@@ -141,13 +142,22 @@ class _History:
         return self.rows[:seq]
 
 
-def _snapshot(client: SyncClient, pinned: str | None) -> tuple[str, dict[str, Any]] | None:
-    """The server key and the verified snapshot document, or None if none is offered."""
+class _NoSnapshot(Exception):
+    def __init__(self, *, ever: bool) -> None:
+        super().__init__()
+        self.ever = ever  # False: this caller will never get one (ask no more)
+
+
+def _snapshot(client: SyncClient, pinned: str | None) -> tuple[str, dict[str, Any]]:
+    """The server key and the verified snapshot document; :class:`_NoSnapshot` when the
+    server offers none, now or ever."""
     try:
         body = client.snapshot()
     except SyncError as exc:
-        if exc.status in (403, 404):  # a redacted view, or a server without snapshots
-            return None
+        # A redacted view or a server without snapshots: never ask again. Too many asked
+        # for just now: not this time. Either way this round pulls the log instead.
+        if exc.status in (403, 404, 429):
+            raise _NoSnapshot(ever=exc.status == 429) from None
         raise
     key = pinned or client.server_key()
     document = verified_snapshot(body, key)
@@ -163,7 +173,7 @@ def bootstrap_from_snapshot(ws: Workspace, client: SyncClient) -> Bootstrap | No
     the server's key or is not what the protocol says.
     """
     with ws.store.transaction() as conn:
-        if not _is_empty(ws, conn):
+        if not _is_empty(ws, conn) or ws.store.meta(conn, NO_SNAPSHOT) == "1":
             return None
         pinned = ws.store.meta(conn, SERVER_KEY)
     history_client = SyncClient(client.base_url, token=client.token)
@@ -171,10 +181,13 @@ def bootstrap_from_snapshot(ws: Workspace, client: SyncClient) -> Bootstrap | No
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dealos-history") as pool:
         pulling = pool.submit(history.pull)
         try:
-            offered = _snapshot(client, pinned)
-            if offered is None:
+            try:
+                key, document = _snapshot(client, pinned)
+            except _NoSnapshot as none:
+                if not none.ever:
+                    with ws.store.transaction() as conn:
+                        ws.store.set_meta(conn, NO_SNAPSHOT, "1")
                 return None
-            key, document = offered
             seq, tables = checked_tables(document, ws.org_id)
             with ws.store.transaction() as conn:
                 if not _is_empty(ws, conn):

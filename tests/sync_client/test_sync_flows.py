@@ -286,6 +286,11 @@ def test_an_lp_replica_holds_only_its_own_signed_view(
     token = _token(server.settings.mail_drop_dir, investor)
     reader, report = join_as_reader(tmp_path / "lp", server=server.url, token=token)
     assert report.pulled > 0
+    # An LP gets no snapshot (403): its replica pulls its redacted view and, knowing the
+    # answer, does not ask again.
+    assert report.snapshot is None
+    with reader.store.transaction() as conn:
+        assert reader.store.meta(conn, "no_snapshot") == "1"
     assert view_digest(reader) == _server_digest(reader, server)
     from sqlalchemy import select
 
