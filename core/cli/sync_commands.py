@@ -13,7 +13,7 @@ from core.services.onboarding import attach_to_server, enroll_device, join_as_re
 from core.services.sync_view import SERVER_URL_META, session_secret_name
 from core.services.workspace import Workspace
 from core.sync import conflicts as inbox
-from core.sync.bootstrap import verify_history
+from core.sync.bootstrap import history_unverified, verify_history
 from core.sync.client import SyncClient
 from core.sync.engine import SyncEngine
 
@@ -196,12 +196,15 @@ def _sync(args: Any) -> int:
     client = _client_for(ws, args.server)
     try:
         report = SyncEngine(ws, client).run_once()
+        unverified = history_unverified(ws)
     finally:
         client.close()
         ws.close()
     print(report.summary())
     if report.conflicts:
         print(f"{len(report.conflicts)} open conflict(s): dealos conflicts list")
+    if unverified:
+        print("the state came from the server's snapshot: check it with dealos verify-history")
     return 0
 
 

@@ -107,6 +107,8 @@ def test_a_second_machine_loads_the_snapshot_and_verifies_its_history(
     assert first.returncode == 0, first.stderr
     assert "loaded the server's snapshot" in first.stdout
     assert "dealos verify-history" in first.stdout
+    synced = dealos("sync", "--data-dir", tmp_path / "laptop", env=env)
+    assert "check it with dealos verify-history" in synced.stdout
     verified = dealos("verify-history", "--data-dir", tmp_path / "laptop", env=env)
     assert verified.returncode == 0, verified.stderr
     assert verified.stdout.startswith("history verified: ")
@@ -117,7 +119,8 @@ def test_a_second_machine_loads_the_snapshot_and_verifies_its_history(
     assert replayed.returncode == 0, replayed.stderr
     assert "snapshot" not in replayed.stdout
     for name in ("laptop", "desk", "replayed"):
-        dealos("sync", "--data-dir", tmp_path / name, env=env)
+        synced = dealos("sync", "--data-dir", tmp_path / name, env=env)
+        assert "verify-history" not in synced.stdout  # checked, or never a snapshot
     digests = {
         dealos("digest", "--data-dir", tmp_path / n, env=env).stdout
         for n in ("laptop", "desk", "replayed")
