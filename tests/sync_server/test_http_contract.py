@@ -24,6 +24,7 @@ ENDPOINTS: list[tuple[str, str, bool]] = [  # method, path, needs a bearer token
     ("POST", "/v1/sync/push", True),
     ("GET", "/v1/sync/pull", True),
     ("GET", "/v1/sync/state", True),
+    ("GET", "/v1/sync/snapshot", True),
     ("POST", "/v1/orgs/attach", False),
 ]
 POSTS = [

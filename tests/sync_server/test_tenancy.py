@@ -109,9 +109,12 @@ async def _attempts(
         won.append(f"delete device answered {resp.status}")
     pulled = json.dumps(await org.pull_all(who))
     state = await (await w.get("/v1/sync/state", who)).json()
+    snapshot = await (await w.get("/v1/sync/snapshot", who)).text()
     for name, value in ids.items():
         if value in pulled or value in json.dumps(state):
             won.append(f"pull showed the victim's {name}")
+        if value in snapshot:
+            won.append(f"the snapshot showed the victim's {name}")
     resp = await w.post(
         "/v1/auth/login", {"email": victim.founder.email, "password": "x", "org_id": org.org_id}
     )
