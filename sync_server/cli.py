@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import multiprocessing
 import os
 import sys
 from pathlib import Path
@@ -53,6 +54,14 @@ def register(sub: SubParsers[argparse.ArgumentParser]) -> None:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8787)
     p.add_argument("--migrate-only", action="store_true", help="migrate the database and exit")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="server processes sharing the port (SO_REUSEPORT; default 1): one organization's "
+        "pushes are serialized by its lock, different organizations' run in parallel",
+    )
     p.set_defaults(handler=_serve)
 
     server = sub.add_parser("server", help="administer the sync server").add_subparsers(
@@ -129,12 +138,60 @@ def _serve(args: Any) -> int:
         settings = settings.with_(
             host=args.host, port=args.port, public_url=f"http://{args.host}:{args.port}"
         )
-        print(f"Deal OS sync server on http://{args.host}:{args.port}", flush=True)
-        web.run_app(create_app(settings), host=args.host, port=args.port, print=None)
+        if args.workers < 1:
+            raise ServerCommandError("--workers must be 1 or more")
+        shared = args.workers > 1
+        spawn = multiprocessing.get_context("spawn")
+        workers = [
+            spawn.Process(target=_worker, args=(settings, os.getpid()), daemon=True)
+            for _ in range(args.workers - 1)
+        ]
+        for worker in workers:
+            worker.start()
+        try:
+            print(
+                f"Deal OS sync server on http://{args.host}:{args.port}"
+                f"{f' ({args.workers} processes)' if shared else ''}",
+                flush=True,
+            )
+            web.run_app(
+                create_app(settings),
+                host=args.host,
+                port=args.port,
+                print=None,
+                reuse_port=shared or None,
+            )
+        finally:
+            for worker in workers:
+                worker.terminate()
+            for worker in workers:
+                worker.join(timeout=10)
         return 0
     finally:
         if embedded is not None:
             embedded.stop()
+
+
+def _worker(settings: Settings, parent: int) -> None:
+    """One more server process on the same port (the kernel spreads connections); it
+    ends when the first process does, however that one ended."""
+    import threading
+    import time
+
+    from aiohttp import web
+
+    from sync_server.app import create_app
+
+    def orphaned() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=orphaned, daemon=True).start()
+
+    web.run_app(
+        create_app(settings), host=settings.host, port=settings.port, print=None, reuse_port=True
+    )
 
 
 def _with_owner(args: Any) -> tuple[Settings, Any, Any]:

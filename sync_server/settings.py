@@ -7,11 +7,14 @@ flags or ``DEALOS_*`` environment variables (:meth:`Settings.from_env`).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Final
 
-__all__ = ["MIB", "PasswordCost", "RateLimits", "Settings"]
+from core.errors import DealOSError
+
+__all__ = ["MIB", "PasswordCost", "RateLimits", "Settings", "SettingsError"]
 
 MIB: Final = 1024 * 1024
 
@@ -25,6 +28,10 @@ class PasswordCost:
     parallelism: int = 2
 
 
+class SettingsError(DealOSError):
+    """A setting the operator gave cannot be used (shown as one line)."""
+
+
 @dataclass(frozen=True, slots=True)
 class RateLimits:
     """Attempts allowed per fixed window, per client address and per account."""
@@ -35,6 +42,21 @@ class RateLimits:
     magic_link_per_address: int = 5
     snapshot_per_account: int = 20
     window_seconds: int = 15 * 60
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> RateLimits:
+        """Each limit from ``DEALOS_RATE_<FIELD>`` (e.g. ``DEALOS_RATE_LOGIN_PER_IP``) when
+        set: behind a proxy that hides client addresses, per-IP limits need raising."""
+        values = {}
+        for f in fields(cls):
+            raw = env.get(f"DEALOS_RATE_{f.name.upper()}")
+            if raw is not None:
+                if not raw.isdigit() or int(raw) < 1:
+                    raise SettingsError(
+                        f"DEALOS_RATE_{f.name.upper()} must be a positive integer, not {raw!r}"
+                    )
+                values[f.name] = int(raw)
+        return cls(**values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,5 +108,6 @@ class Settings:
             smtp_password=env.get("DEALOS_SMTP_PASSWORD") or None,
             mail_from=env.get("DEALOS_MAIL_FROM", "Deal OS <no-reply@dealos.invalid>"),
             mail_drop_dir=Path(env.get("DEALOS_MAIL_DROP_DIR") or data_dir / "outbox-mail"),
+            rate_limits=RateLimits.from_env(env),
         )
         return base.with_(**overrides)

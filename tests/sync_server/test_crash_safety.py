@@ -9,9 +9,6 @@ import asyncio
 import itertools
 import os
 import signal
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -20,6 +17,7 @@ import aiohttp
 import pytest
 from pg_fixture import PgDatabase
 from scenario import PASSWORD, Member
+from server_process import free_port, start_server, wait_ready
 
 from core.ids import new_id
 from core.ops.envelope import UnsignedOp, parse_envelope, utc_now_rfc3339
@@ -32,52 +30,6 @@ from sync_server.bootstrap import create_org
 from sync_server.credentials import Passwords
 from sync_server.server_keys import ServerKeys
 from sync_server.settings import Settings
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _start(pg: PgDatabase, settings: Settings, port: int, tmp: Path) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "DEALOS_APP_DATABASE_URL": pg.app_url,
-        "DEALOS_APP_ROLE": pg.app_role,
-        "DEALOS_SERVER_SECRET_FILE": str(settings.secret_file),
-    }
-    log = (tmp / f"server-{port}.log").open("ab")
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "sync_server",
-            "--data-dir",
-            str(tmp),
-            "serve",
-            "--database-url",
-            pg.owner_url,
-            "--port",
-            str(port),
-        ],
-        env=env,
-        stdout=log,
-        stderr=log,
-    )
-
-
-async def _wait_ready(base: str) -> None:
-    async with aiohttp.ClientSession() as http:
-        for _ in range(200):
-            try:
-                async with http.get(f"{base}/readyz") as resp:
-                    if resp.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.05)
-    raise AssertionError("the server did not become ready")
 
 
 def _ops(org_id: str, me: Member, n: int) -> list[dict[str, Any]]:
@@ -124,11 +76,11 @@ async def test_sigkill_mid_push_leaves_no_half_applied_op(
         password_hash=Passwords(base_settings.password_cost).hash(PASSWORD),
     )
     org_id = created.org_id
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = _start(pg_database, base_settings, port, tmp_path)
+    server = start_server(pg_database, base_settings, port, tmp_path)
     try:
-        await _wait_ready(base)
+        await wait_ready(base)
         async with aiohttp.ClientSession() as http:
             login = await (
                 await http.post(
@@ -186,9 +138,9 @@ async def test_sigkill_mid_push_leaves_no_half_applied_op(
     time.sleep(0.2)
     assert _count(owner, "op_log", org_id) == logged_before
     assert _count(owner, "deals", org_id) == deals_before
-    server = _start(pg_database, base_settings, port, tmp_path)
+    server = start_server(pg_database, base_settings, port, tmp_path)
     try:
-        await _wait_ready(base)
+        await wait_ready(base)
         async with aiohttp.ClientSession() as http:
             resp = await http.post(
                 f"{base}/v1/sync/push",
