@@ -16,6 +16,7 @@ sees redacted ops; an older server) is simply pulled from, as before.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -53,7 +54,6 @@ HISTORY_VERIFIED: Final = "history_verified"
 SERVER_KEY: Final = "server_public_key"
 NO_SNAPSHOT: Final = "no_snapshot"  # the server offers this caller none: do not ask again
 _PAGE: Final = 1000
-_LOAD_CACHE_KIB: Final = 256 * 1024
 _OP_FIELDS: Final = (
     ("op_id", str),
     ("kind", str),
@@ -193,16 +193,14 @@ def bootstrap_from_snapshot(ws: Workspace, client: SyncClient) -> Bootstrap | No
                 if not _is_empty(ws, conn):
                     return None  # another sync got here first
                 cur: Any = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-                # A big load spills fewer B-tree pages to the WAL with a bigger page cache.
-                cur.execute(f"PRAGMA cache_size = -{_LOAD_CACHE_KIB}")
                 try:
                     rows = _load(ws, conn, tables)
                     pulling.result()
                     ops = history.through(seq)
                     cur.executemany(_INSERT_OP, ops)
-                    _mark(ws, conn, seq, key, rows, len(ops))
-                finally:
-                    cur.execute("PRAGMA cache_size = -2000")  # SQLite's default
+                except sqlite3.IntegrityError as exc:  # e.g. one key twice: signed, yet wrong
+                    raise SnapshotError(f"the snapshot does not fit a store: {exc}") from None
+                _mark(ws, conn, seq, key, rows, len(ops))
         finally:
             history.stop()
     history_client.close()

@@ -510,3 +510,40 @@ def test_a_snapshot_taken_while_another_device_pushes_is_consistent(
         _sync(ws, live_server)
         assert ws.digest() == laptop.digest()
         assert verify_history(ws).ok
+
+
+def test_a_snapshot_signed_by_the_server_yet_wrong_is_refused_whole(
+    live_server: LiveServer, maria: str, tmp_path: Path
+) -> None:
+    """Even the server's own key over a document with one deal twice: refused with a
+    message that says so, and nothing of it is written."""
+    from core.canonical_json import jcs
+    from core.store.schema import metadata
+    from sync_server.server_keys import ServerKeys
+
+    laptop, _ = enroll_device(
+        tmp_path / "laptop",
+        server=live_server.url,
+        email=maria,
+        password=PASSWORD,
+        device_name="laptop",
+    )
+    _history(laptop, live_server, deals=3)
+    server_key = ServerKeys.from_file(live_server.settings.secret_file).redaction
+
+    def duplicate_a_deal(raw: bytes) -> bytes:
+        body = json.loads(raw)
+        deals = next(t for t in body["snapshot"]["tables"] if t["name"] == "deals")
+        deals["rows"].append(list(deals["rows"][0]))
+        body["signature"] = sign_snapshot(jcs(body["snapshot"]), server_key)
+        return json.dumps(body).encode()
+
+    ws, client = _device_behind(live_server, maria, tmp_path / "desk", _Tamper(duplicate_a_deal))
+    try:
+        with pytest.raises(SnapshotError, match="does not fit"):
+            bootstrap_from_snapshot(ws, client)
+    finally:
+        client.close()
+    assert _ops_held(ws) == 0
+    with ws.store.transaction() as conn:
+        assert conn.execute(metadata.tables["deals"].select()).first() is None
