@@ -11,7 +11,7 @@ The format and the signed bytes are in :mod:`core.store.state_snapshot`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import Boolean, Engine, Integer, String, Text
 
@@ -43,9 +43,24 @@ def _plain_columns() -> None:
 _plain_columns()
 
 
-def _order_by(table: str) -> str:
+def _rows_sql(table: str, columns: tuple[str, ...]) -> str:
+    """One query that has Postgres write a table's rows as RFC 8785 text itself.
+
+    ``to_json`` of a text, integer or boolean is exactly its JCS form (the same escapes:
+    ``\\b \\f \\n \\r \\t \\" \\\\``, other control characters as lowercase
+    ``\\u00xx``, everything else as UTF-8), so the rows arrive as one string per table
+    instead of a Python object per value.
+    """
+    values = ", ".join(f"coalesce(to_json(\"{c}\")::text, 'null')" for c in columns)
     keys = [c.name for c in metadata.tables[table].primary_key.columns if c.name != "org_id"]
-    return f" ORDER BY {', '.join(chr(34) + k + chr(34) for k in keys)}" if keys else ""
+    order = f" ORDER BY {', '.join(f'{chr(34)}{k}{chr(34)}' for k in keys)}" if keys else ""
+    return (
+        f"SELECT coalesce(string_agg('[' || concat_ws(',', {values}) || ']', ','{order}), '') "  # noqa: S608
+        f'FROM "{table}" WHERE org_id = %s'
+    )
+
+
+_ROWS_SQL: Final = {name: _rows_sql(name, columns) for name, columns in SNAPSHOT_TABLES.items()}
 
 
 def snapshot(engine: Engine, keys: ServerKeys, caller: Caller) -> bytes:
@@ -66,18 +81,23 @@ def snapshot(engine: Engine, keys: ServerKeys, caller: Caller) -> bytes:
         head = cur.fetchone()
         tables = []
         for name, columns in SNAPSHOT_TABLES.items():
-            cur.execute(
-                f"SELECT {', '.join(f'{chr(34)}{c}{chr(34)}' for c in columns)} "  # noqa: S608
-                f'FROM "{name}" WHERE org_id = %s{_order_by(name)}',
-                (caller.org_id,),
+            cur.execute(_ROWS_SQL[name], (caller.org_id,))
+            rows = cur.fetchone()[0].encode("utf-8")
+            # Keys in JCS order: columns, name, rows.
+            tables.append(
+                b'{"columns":'
+                + jcs_of_plain(list(columns))
+                + b',"name":'
+                + jcs_of_plain(name)
+                + b',"rows":['
+                + rows
+                + b"]}"
             )
-            tables.append({"name": name, "columns": list(columns), "rows": cur.fetchall()})
-    document = {
-        "format": SNAPSHOT_FORMAT,
-        "org_id": caller.org_id,
-        "server_seq": int(head[0]) if head else 0,
-        "tables": [{**t, "rows": [list(r) for r in t["rows"]]} for t in tables],
-    }
-    canonical = jcs_of_plain(document)
+    canonical = (
+        b'{"format":' + jcs_of_plain(SNAPSHOT_FORMAT)
+        + b',"org_id":' + jcs_of_plain(caller.org_id)
+        + b',"server_seq":%d' % (int(head[0]) if head else 0)
+        + b',"tables":[' + b",".join(tables) + b"]}"
+    )  # fmt: skip
     signature = sign_snapshot(canonical, keys.redaction)
     return b'{"signature":"' + signature.encode("ascii") + b'","snapshot":' + canonical + b"}"

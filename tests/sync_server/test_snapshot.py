@@ -22,6 +22,15 @@ async def _history(org: Org) -> None:
         lp = await org.lp(name)
         await org.commit(fund, lp, "1000000.00")
     await org.submit("deal.create", {"name": "Riverside Commons", "currency": "USD"})
+    # Every kind of character JSON escapes or not: the server's text must be JCS exactly.
+    await org.submit(
+        "deal.create",
+        {
+            "name": 'Quote " back\\slash é Zoë 東京 😀 \u2028 \u007f',
+            "currency": "USD",
+            "fields": {"sponsor": {"value": "tab\tnew\nline\r\u0001\u001f\b\f end"}},
+        },
+    )
 
 
 def _digest(snapshot: dict[str, Any]) -> str:
@@ -52,6 +61,9 @@ async def test_the_snapshot_is_the_state_the_server_digests_and_it_is_signed(
     assert [t.name for t in tables] == list(SNAPSHOT_TABLES)
     names = {r[1] for t in tables if t.name == "lps" for r in t.rows}
     assert names == {"Acme Pension", "Birch Family Office"}
+    values = {v for t in tables if t.name in ("deals", "deal_fields") for r in t.rows for v in r}
+    assert "tab\tnew\nline\r\u0001\u001f\b\f end" in values
+    assert 'Quote " back\\slash é Zoë 東京 😀 \u2028 \u007f' in values
     snapshot["server_seq"] += 1  # one changed field and the signature no longer holds
     assert not verify_snapshot(snapshot, body["signature"], key)
 
