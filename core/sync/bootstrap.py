@@ -54,6 +54,7 @@ HISTORY_VERIFIED: Final = "history_verified"
 SERVER_KEY: Final = "server_public_key"
 NO_SNAPSHOT: Final = "no_snapshot"  # the server offers this caller none: do not ask again
 _PAGE: Final = 1000
+_NO_END: Final = 2**63
 _OP_FIELDS: Final = (
     ("op_id", str),
     ("kind", str),
@@ -110,12 +111,16 @@ class _History:
     def __init__(self, client: SyncClient) -> None:
         self.rows: list[tuple[Any, ...]] = []
         self.after = 0
+        # Set once the snapshot's server_seq is known: no need to chase a busy org past it.
+        self.target: int | None = None
         self._client = client
         self._stop = threading.Event()
 
     def pull(self, through: int | None = None) -> None:
         """Pull until the server has no more (``through`` None) or through ``through``."""
-        while not self._stop.is_set() and (through is None or self.after < through):
+        while not self._stop.is_set() and self.after < min(
+            through or _NO_END, self.target or _NO_END
+        ):
             page = self._client.pull(self.after, _PAGE)
             items = page.get("ops") or []
             for item in items:
@@ -189,6 +194,7 @@ def bootstrap_from_snapshot(ws: Workspace, client: SyncClient) -> Bootstrap | No
                         ws.store.set_meta(conn, NO_SNAPSHOT, "1")
                 return None
             seq, tables = checked_tables(document, ws.org_id)
+            history.target = seq
             with ws.store.transaction() as conn:
                 if not _is_empty(ws, conn):
                     return None  # another sync got here first
