@@ -547,3 +547,46 @@ def test_a_snapshot_signed_by_the_server_yet_wrong_is_refused_whole(
     assert _ops_held(ws) == 0
     with ws.store.transaction() as conn:
         assert conn.execute(metadata.tables["deals"].select()).first() is None
+
+
+def test_a_device_past_the_snapshot_limit_replays_instead(
+    pg_database: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One snapshot per account allowed: the first device loads it, the second is told
+    429 and reaches the same state by pulling and replaying the log."""
+    from dataclasses import replace
+
+    from live_server import free_port, settings_for
+
+    monkeypatch.setenv(KEYRING_FILE_ENV, str(tmp_path / "keyring.json"))
+    port = free_port()
+    settings = settings_for(pg_database, tmp_path / "server", port)
+    settings = settings.with_(rate_limits=replace(settings.rate_limits, snapshot_per_account=1))
+    server = LiveServer(settings, port)
+    server.start()
+    try:
+        email = f"maria+{new_id()[-12:]}@harborpoint.example"
+        create_org(settings, name="Harbor Point Capital", email=email, password=PASSWORD)
+        first, first_report = enroll_device(
+            tmp_path / "first",
+            server=server.url,
+            email=email,
+            password=PASSWORD,
+            device_name="first",
+        )
+        second, second_report = enroll_device(
+            tmp_path / "second",
+            server=server.url,
+            email=email,
+            password=PASSWORD,
+            device_name="second",
+        )
+        assert first_report.snapshot is not None
+        assert second_report.snapshot is None
+        assert second_report.applied > 0
+        _sync(first, server)
+        assert first.digest() == second.digest()
+        with second.store.transaction() as conn:
+            assert second.store.meta(conn, "no_snapshot") is None  # asked again next time
+    finally:
+        server.close()
