@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from core.errors import DealOSError, KeyStoreError, OpRejected, StoreError
-from core.sync.client import ServerUnavailable, SyncError
+from core.sync.errors import ServerUnavailable, SyncError
 
 __all__ = ["describe", "install_excepthook", "show_error", "show_notice"]
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
@@ -20,9 +21,13 @@ from core.services.sync_view import SERVER_URL_META, session_secret_name
 from core.services.workspace import Workspace
 from core.store.local import DB_FILENAME
 from core.store.local_schema import op_log
-from core.sync.client import SyncClient
-from core.sync.engine import SyncEngine, SyncReport
-from core.sync.replica import Replica
+
+if TYPE_CHECKING:
+    from core.sync.engine import SyncReport
+
+# The sync client and engine (httpx, tenacity, pybreaker) are imported where a function
+# talks to a server: the desktop's window imports this module at start and never syncs
+# in its own process.
 
 READER_META = "reader_roles"  # set on an external reader's replica: its roles
 
@@ -88,6 +93,9 @@ def enroll_device(
     or the server offers none, else by replaying every op."""
     _fresh(data_dir)
     keys = keys or KeyStore()
+    from core.sync.client import SyncClient
+    from core.sync.engine import SyncEngine
+
     client = SyncClient(server)
     try:
         session = client.login(email, password)
@@ -123,6 +131,9 @@ def join_as_reader(
     own still signs the local audit chain. The replica holds the server-signed, redacted
     ops the LP may see, and nothing else.
     """
+    from core.sync.client import SyncClient
+    from core.sync.engine import SyncEngine
+
     _fresh(data_dir)
     keys = keys or KeyStore()
     client = SyncClient(server)
@@ -165,6 +176,10 @@ def attach_to_server(ws: Workspace, *, server: str, code: str, password: str) ->
         ).first()
     if first is None or first[1] != "org.create":
         raise DealOSError("only an organization created here (dealos init) can be attached")
+    from core.sync.client import SyncClient
+    from core.sync.engine import SyncEngine
+    from core.sync.replica import Replica
+
     genesis = json.loads(first[2])
     client = SyncClient(server)
     try:

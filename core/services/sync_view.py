@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy import Connection, func, select
 
@@ -18,9 +18,10 @@ from core.services.reading import reading
 from core.services.workspace import Workspace
 from core.store.local_schema import conflicts, local_meta, op_log, outbox
 from core.store.schema import deal_fields
-from core.sync.client import SyncClient
-from core.sync.engine import SyncEngine
 from core.sync.snapshot import entity_snapshot
+
+if TYPE_CHECKING:
+    from core.sync.engine import SyncEngine
 
 __all__ = [
     "SERVER_URL_META",
@@ -123,4 +124,9 @@ def sync_engine_for(ws: Workspace, *, timeout: float = 15.0) -> SyncEngine | Non
     if not url:
         return None
     token = ws.keys.secret(session_secret_name(ws.device_id))
+    # Imported here: the window's process reads this module's status at start, and only
+    # the sync process (desktop/sync/round.py) ever builds an engine.
+    from core.sync.client import SyncClient
+    from core.sync.engine import SyncEngine
+
     return SyncEngine(ws, SyncClient(url, token=token, timeout=timeout, attempts=2))

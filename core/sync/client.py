@@ -23,32 +23,9 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
-from core.errors import DealOSError
+from core.sync.errors import ServerUnavailable, SyncError
 
 __all__ = ["ServerUnavailable", "Session", "SyncClient", "SyncError"]
-
-
-class SyncError(DealOSError):
-    """The server refused a request: its protocol error code, message and field."""
-
-    def __init__(
-        self,
-        status: int,
-        code: str,
-        message: str,
-        field: str | None = None,
-        details: dict[str, Any] | None = None,
-    ) -> None:
-        super().__init__(f"{message} ({code}, HTTP {status})")
-        self.status = status
-        self.code = code
-        self.message = message
-        self.field = field
-        self.details = details or {}
-
-
-class ServerUnavailable(DealOSError):
-    """The server cannot be reached now; work continues offline and syncs later."""
 
 
 @dataclass(frozen=True, slots=True)

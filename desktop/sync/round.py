@@ -4,7 +4,9 @@ A round applies what the server sends down: pure Python, for seconds on a large 
 a thread of the window's process it would compete with the UI thread for the GIL (and
 every callback from Qt into a model needs it); in a process of its own it cannot. This
 module imports core only, never Qt: it is what the spawned worker loads. It keeps the
-workspace and its engine open between rounds.
+workspace and its engine open between rounds. The window's process imports it too (for
+the job and its outcome type), so the sync machinery itself — httpx and the engine — is
+imported only where a round runs.
 """
 
 from __future__ import annotations
@@ -12,13 +14,15 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.errors import DealOSError
 from core.services.sync_view import open_conflicts, pending_count, sync_engine_for
 from core.services.workspace import Workspace
-from core.sync.bootstrap import history_unverified, verify_history
-from core.sync.client import ServerUnavailable
-from core.sync.engine import SyncEngine
+from core.sync.errors import ServerUnavailable
+
+if TYPE_CHECKING:
+    from core.sync.engine import SyncEngine
 
 __all__ = ["RoundOutcome", "sync_round"]
 
@@ -47,6 +51,8 @@ def _open(data_dir: str) -> tuple[Workspace, SyncEngine | None]:
 def _check_history(ws: Workspace, message: str) -> tuple[str, bool]:
     """On the first quiet round after a snapshot loaded, replay its history to check it
     (in a scratch database: the window keeps working meanwhile)."""
+    from core.sync.bootstrap import history_unverified, verify_history
+
     if not history_unverified(ws):
         return message, False
     try:
