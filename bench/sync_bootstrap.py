@@ -110,18 +110,29 @@ def _apply_locally(root: Path, ops: list[dict[str, Any]]) -> float:
     return elapsed
 
 
-def _new_device(root: Path, base: str, org: BenchOrg, *, verify: bool) -> tuple[float, str]:
-    """The whole thing a person waits for: sign in, enroll a key, reach the organization
-    (from the server's signed snapshot, history kept beside it), ready to work."""
+def _enroll(root: Path, base: str, org: BenchOrg, name: str, *, snapshots: bool) -> Any:
+    """Time ``dealos enroll`` of a new device: (seconds, workspace, sync report)."""
     from core.services.onboarding import enroll_device
-    from core.sync.bootstrap import verify_history
 
-    os.environ["DEALOS_KEYRING_FILE"] = str(root / "device-keyring.json")
+    os.environ["DEALOS_KEYRING_FILE"] = str(root / f"{name}-keyring.json")
     start = time.perf_counter()
     ws, report = enroll_device(
-        root / "device", server=base, email=org.email, password=PASSWORD, device_name="bench device"
+        root / name,
+        server=base,
+        email=org.email,
+        password=PASSWORD,
+        device_name=f"bench {name}",
+        snapshots=snapshots,
     )
-    elapsed = time.perf_counter() - start
+    return time.perf_counter() - start, ws, report
+
+
+def _new_device(root: Path, base: str, org: BenchOrg, *, verify: bool) -> str:
+    """The whole thing a person waits for: sign in, enroll a key, reach the organization
+    (from the server's signed snapshot, history kept beside it), ready to work."""
+    from core.sync.bootstrap import verify_history
+
+    elapsed, ws, report = _enroll(root, base, org, "device", snapshots=True)
     assert report.snapshot is not None, "the server offered no snapshot"
     line = (
         f"new device end to end (sign in, enroll, signed snapshot of {report.snapshot.rows} "
@@ -137,24 +148,12 @@ def _new_device(root: Path, base: str, org: BenchOrg, *, verify: bool) -> tuple[
             f"compare digests): {time.perf_counter() - start:.1f} s"
         )
     ws.close()
-    return elapsed, line
+    return line
 
 
 def _replay_device(root: Path, base: str, org: BenchOrg) -> tuple[float, int]:
     """The same new device without the snapshot: pull, verify, apply and audit every op."""
-    from core.services.onboarding import enroll_device
-
-    os.environ["DEALOS_KEYRING_FILE"] = str(root / "replay-keyring.json")
-    start = time.perf_counter()
-    ws, report = enroll_device(
-        root / "replay",
-        server=base,
-        email=org.email,
-        password=PASSWORD,
-        device_name="bench replay",
-        snapshots=False,
-    )
-    elapsed = time.perf_counter() - start
+    elapsed, ws, report = _enroll(root, base, org, "replay", snapshots=False)
     ws.close()
     return elapsed, report.pulled
 
@@ -179,7 +178,7 @@ def main() -> None:
         )
         with running_server(db) as base:
             elapsed, ops = asyncio.run(_pull(base, org))
-            _, device_line = _new_device(Path(tmp), base, org, verify=args.verify)
+            device_line = _new_device(Path(tmp), base, org, verify=args.verify)
             replay = _replay_device(Path(tmp), base, org) if args.replay else None
         size = sum(len(json.dumps(o)) for o in ops[:1000]) * len(ops) / 1000 / 2**20
         print(

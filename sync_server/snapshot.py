@@ -29,8 +29,9 @@ __all__ = ["snapshot"]
 
 
 def _plain_columns() -> None:
-    """The proof :func:`jcs_of_plain` asks for: every column a snapshot reads is text, a
-    32-bit integer or a boolean, so no value can be a float or an unsafe integer."""
+    """Why ``to_json`` output is RFC 8785 (see :func:`_rows_sql`): every column a snapshot
+    reads is text, a 32-bit integer or a boolean, so no value is a float or an integer JCS
+    would print otherwise; and every column name is ASCII."""
     for name, columns in SNAPSHOT_TABLES.items():
         for column in columns:
             kind = metadata.tables[name].c[column].type

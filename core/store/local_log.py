@@ -70,6 +70,12 @@ class LocalLog:
         )
         return int(self._cur.lastrowid or 0)
 
+    def append_rows(self, rows: list[tuple[Any, ...]]) -> None:
+        """Log many ops at once, given as rows in the op log's column order (op_id,
+        server_seq, kind, entity_id, actor_id, device_id, device_seq, issued_at, envelope,
+        status): a new replica's history, kept as it came."""
+        self._cur.executemany(_INSERT_OP, rows)
+
     def enqueue(self, op_id: str, local_seq: int) -> None:
         self._cur.execute("INSERT INTO outbox (op_id, local_seq) VALUES (?, ?)", (op_id, local_seq))
 

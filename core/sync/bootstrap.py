@@ -29,6 +29,7 @@ from core.ids import is_uuid
 from core.services.replay import device_keys, logged_ops, scratch_digest
 from core.services.workspace import Workspace
 from core.store.digest import sql_state_digest
+from core.store.local_log import LocalLog
 from core.store.local_schema import op_log
 from core.store.state_snapshot import (
     SnapshotError,
@@ -64,10 +65,6 @@ _OP_FIELDS: Final = (
     ("device_seq", int),
     ("issued_at", str),
 )
-_INSERT_OP: Final = (
-    "INSERT INTO op_log (op_id, server_seq, kind, entity_id, actor_id, device_id, "
-    "device_seq, issued_at, envelope, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'confirmed')"
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +98,7 @@ def _log_row(item: Any) -> tuple[Any, ...]:
         if type(value) is not kind:
             raise SnapshotError(f"op at server_seq {seq} has no valid {name}")
         values.append(value)
-    return (values[0], seq, *values[1:], orjson.dumps(op))
+    return (values[0], seq, *values[1:], orjson.dumps(op), "confirmed")
 
 
 class _History:
@@ -198,12 +195,11 @@ def bootstrap_from_snapshot(ws: Workspace, client: SyncClient) -> Bootstrap | No
             with ws.store.transaction() as conn:
                 if not _is_empty(ws, conn):
                     return None  # another sync got here first
-                cur: Any = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
                 try:
                     rows = _load(ws, conn, tables)
                     pulling.result()
                     ops = history.through(seq)
-                    cur.executemany(_INSERT_OP, ops)
+                    LocalLog(conn).append_rows(ops)
                 except sqlite3.IntegrityError as exc:  # e.g. one key twice: signed, yet wrong
                     raise SnapshotError(f"the snapshot does not fit a store: {exc}") from None
                 _mark(ws, conn, seq, key, rows, len(ops))

@@ -44,6 +44,13 @@ def maria(live_server: LiveServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
     return address
 
 
+def _enroll(server: LiveServer, email: str, folder: Path) -> tuple[Workspace, Any]:
+    """A new device of the organization, named after its folder: (workspace, report)."""
+    return enroll_device(
+        folder, server=server.url, email=email, password=PASSWORD, device_name=folder.name
+    )
+
+
 def _client(ws: Workspace, server: LiveServer) -> SyncClient:
     return SyncClient(server.url, token=ws.keys.secret(f"session:{ws.device_id}"))
 
@@ -100,21 +107,9 @@ def _ops_held(ws: Workspace) -> int:
 def test_a_new_device_loads_the_snapshot_and_its_history_verifies(
     live_server: LiveServer, maria: str, tmp_path: Path
 ) -> None:
-    laptop, _ = enroll_device(
-        tmp_path / "laptop",
-        server=live_server.url,
-        email=maria,
-        password=PASSWORD,
-        device_name="laptop",
-    )
+    laptop, _ = _enroll(live_server, maria, tmp_path / "laptop")
     _history(laptop, live_server, deals=30)
-    desk, report = enroll_device(
-        tmp_path / "desk",
-        server=live_server.url,
-        email=maria,
-        password=PASSWORD,
-        device_name="desk",
-    )
+    desk, report = _enroll(live_server, maria, tmp_path / "desk")
     assert report.snapshot is not None
     assert report.applied == 0  # nothing replayed: the rows came from the snapshot
     assert report.snapshot.history == report.snapshot.server_seq == _ops_held(desk)
@@ -158,21 +153,9 @@ def _audit_events(ws: Workspace) -> list[str]:
 def test_the_snapshot_and_the_replay_reach_the_same_state(
     live_server: LiveServer, maria: str, tmp_path: Path
 ) -> None:
-    laptop, _ = enroll_device(
-        tmp_path / "laptop",
-        server=live_server.url,
-        email=maria,
-        password=PASSWORD,
-        device_name="laptop",
-    )
+    laptop, _ = _enroll(live_server, maria, tmp_path / "laptop")
     _history(laptop, live_server, deals=5)
-    fast, fast_report = enroll_device(
-        tmp_path / "fast",
-        server=live_server.url,
-        email=maria,
-        password=PASSWORD,
-        device_name="fast",
-    )
+    fast, fast_report = _enroll(live_server, maria, tmp_path / "fast")
     slow, slow_report = _replayed_device(live_server, maria, tmp_path / "slow")
     assert fast_report.snapshot is not None
     assert fast_report.applied == 0
@@ -273,13 +256,7 @@ def _truncated(raw: bytes) -> bytes:
 def test_an_altered_snapshot_is_refused_and_nothing_is_loaded(
     live_server: LiveServer, maria: str, tmp_path: Path, change: Any
 ) -> None:
-    laptop, _ = enroll_device(
-        tmp_path / "laptop",
-        server=live_server.url,
-        email=maria,
-        password=PASSWORD,
-        device_name="laptop",
-    )
+    laptop, _ = _enroll(live_server, maria, tmp_path / "laptop")
     _history(laptop, live_server, deals=3)
     ws, client = _device_behind(live_server, maria, tmp_path / "desk", _Tamper(change))
     try:
@@ -299,13 +276,7 @@ def test_a_snapshot_sent_as_ordinary_json_still_verifies(
 ) -> None:
     """A server (or proxy) that re-lays the JSON out breaks no signature: the document is
     canonicalized again and checked."""
-    laptop, _ = enroll_device(
-        tmp_path / "laptop",
-        server=live_server.url,
-        email=maria,
-        password=PASSWORD,
-        device_name="laptop",
-    )
+    laptop, _ = _enroll(live_server, maria, tmp_path / "laptop")
     _history(laptop, live_server, deals=3)
     ws, client = _device_behind(
         live_server, maria, tmp_path / "desk", _Tamper(_reparsed(lambda body: None))
@@ -374,13 +345,7 @@ def test_a_signed_snapshot_of_the_wrong_shape_is_refused(tmp_path: Path) -> None
 def test_a_replica_that_already_holds_ops_is_never_overwritten(
     live_server: LiveServer, maria: str, tmp_path: Path
 ) -> None:
-    laptop, _ = enroll_device(
-        tmp_path / "laptop",
-        server=live_server.url,
-        email=maria,
-        password=PASSWORD,
-        device_name="laptop",
-    )
+    laptop, _ = _enroll(live_server, maria, tmp_path / "laptop")
     _history(laptop, live_server, deals=2)
     before = laptop.digest()
     client = _client(laptop, live_server)
@@ -394,21 +359,9 @@ def test_a_replica_that_already_holds_ops_is_never_overwritten(
 def test_a_tampered_history_is_caught_by_verification(
     live_server: LiveServer, maria: str, tmp_path: Path
 ) -> None:
-    laptop, _ = enroll_device(
-        tmp_path / "laptop",
-        server=live_server.url,
-        email=maria,
-        password=PASSWORD,
-        device_name="laptop",
-    )
+    laptop, _ = _enroll(live_server, maria, tmp_path / "laptop")
     _history(laptop, live_server, deals=2)
-    desk, report = enroll_device(
-        tmp_path / "desk",
-        server=live_server.url,
-        email=maria,
-        password=PASSWORD,
-        device_name="desk",
-    )
+    desk, report = _enroll(live_server, maria, tmp_path / "desk")
     assert report.snapshot is not None
     with desk.store.transaction() as conn:
         raw = conn.execute(op_log.select().where(op_log.c.kind == "deal.update")).one().envelope
@@ -431,21 +384,9 @@ def test_a_snapshot_that_lies_is_caught_and_the_signed_history_wins(
     puts the true state back, and the audit chain says so."""
     from core.store.schema import metadata
 
-    laptop, _ = enroll_device(
-        tmp_path / "laptop",
-        server=live_server.url,
-        email=maria,
-        password=PASSWORD,
-        device_name="laptop",
-    )
+    laptop, _ = _enroll(live_server, maria, tmp_path / "laptop")
     _history(laptop, live_server, deals=3)
-    desk, _ = enroll_device(
-        tmp_path / "desk",
-        server=live_server.url,
-        email=maria,
-        password=PASSWORD,
-        device_name="desk",
-    )
+    desk, _ = _enroll(live_server, maria, tmp_path / "desk")
     truth = desk.digest()
     lps = metadata.tables["lps"]
     with desk.store.transaction() as conn:
@@ -467,13 +408,7 @@ def test_a_snapshot_taken_while_another_device_pushes_is_consistent(
     while pushes commit ends equal to the others, and its history verifies."""
     import threading
 
-    laptop, _ = enroll_device(
-        tmp_path / "laptop",
-        server=live_server.url,
-        email=maria,
-        password=PASSWORD,
-        device_name="laptop",
-    )
+    laptop, _ = _enroll(live_server, maria, tmp_path / "laptop")
     _history(laptop, live_server, deals=5)
     done = threading.Event()
     pushed: list[int] = []
@@ -492,13 +427,7 @@ def test_a_snapshot_taken_while_another_device_pushes_is_consistent(
     try:
         boots = []
         for name in ("desk", "tablet", "spare"):
-            ws, report = enroll_device(
-                tmp_path / name,
-                server=live_server.url,
-                email=maria,
-                password=PASSWORD,
-                device_name=name,
-            )
+            ws, report = _enroll(live_server, maria, tmp_path / name)
             assert report.snapshot is not None
             boots.append(ws)
     finally:
@@ -521,13 +450,7 @@ def test_a_snapshot_signed_by_the_server_yet_wrong_is_refused_whole(
     from core.store.schema import metadata
     from sync_server.server_keys import ServerKeys
 
-    laptop, _ = enroll_device(
-        tmp_path / "laptop",
-        server=live_server.url,
-        email=maria,
-        password=PASSWORD,
-        device_name="laptop",
-    )
+    laptop, _ = _enroll(live_server, maria, tmp_path / "laptop")
     _history(laptop, live_server, deals=3)
     server_key = ServerKeys.from_file(live_server.settings.secret_file).redaction
 
@@ -567,20 +490,8 @@ def test_a_device_past_the_snapshot_limit_replays_instead(
     try:
         email = f"maria+{new_id()[-12:]}@harborpoint.example"
         create_org(settings, name="Harbor Point Capital", email=email, password=PASSWORD)
-        first, first_report = enroll_device(
-            tmp_path / "first",
-            server=server.url,
-            email=email,
-            password=PASSWORD,
-            device_name="first",
-        )
-        second, second_report = enroll_device(
-            tmp_path / "second",
-            server=server.url,
-            email=email,
-            password=PASSWORD,
-            device_name="second",
-        )
+        first, first_report = _enroll(server, email, tmp_path / "first")
+        second, second_report = _enroll(server, email, tmp_path / "second")
         assert first_report.snapshot is not None
         assert second_report.snapshot is None
         assert second_report.applied > 0
