@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QWidget
 from core.ids import new_id
 from core.services import OpResult
 from desktop.background import BackgroundOp
+from desktop.operations.submission import submit_in_background
 from desktop.session import DesktopSession
 
 __all__ = [
@@ -42,27 +43,27 @@ def draft_call(
     }
     if deal_id:
         payload["deal_id"] = deal_id
-    return BackgroundOp(
+    return submit_in_background(
         parent=parent,
+        session=session,
         label="Saving the capital call as a draft…",
-        bridge=session.bridge,
-        task=lambda: session.ws.submit("capital_call.create", entity_id=new_id(), payload=payload),
+        kind="capital_call.create",
+        entity_id=new_id(),
+        payload=payload,
     )
 
 
 def issue_call(
     *, parent: QWidget, session: DesktopSession, call_id: str, base_version: int, note: str = ""
 ) -> BackgroundOp[OpResult]:
-    return BackgroundOp(
+    return submit_in_background(
         parent=parent,
+        session=session,
         label="Issuing the capital call…",
-        bridge=session.bridge,
-        task=lambda: session.ws.submit(
-            "capital_call.issue",
-            entity_id=call_id,
-            payload={"note": note},
-            base_version=base_version,
-        ),
+        kind="capital_call.issue",
+        entity_id=call_id,
+        payload={"note": note},
+        base_version=base_version,
     )
 
 
@@ -84,29 +85,28 @@ def record_payment(
         "currency": currency,
         "paid_on": paid_on,
     }
-    return BackgroundOp(
+    return submit_in_background(
         parent=parent,
+        session=session,
         label="Recording the payment…",
-        bridge=session.bridge,
-        task=lambda: session.ws.submit(
-            "capital_call.payment", entity_id=call_id, payload=payload, base_version=base_version
-        ),
+        kind="capital_call.payment",
+        entity_id=call_id,
+        payload=payload,
+        base_version=base_version,
     )
 
 
 def issue_distribution(
     *, parent: QWidget, session: DesktopSession, distribution_id: str, base_version: int
 ) -> BackgroundOp[OpResult]:
-    return BackgroundOp(
+    return submit_in_background(
         parent=parent,
+        session=session,
         label="Issuing the distribution…",
-        bridge=session.bridge,
-        task=lambda: session.ws.submit(
-            "distribution.issue",
-            entity_id=distribution_id,
-            payload={"note": ""},
-            base_version=base_version,
-        ),
+        kind="distribution.issue",
+        entity_id=distribution_id,
+        payload={"note": ""},
+        base_version=base_version,
     )
 
 
@@ -134,9 +134,11 @@ def draft_distribution(
     }
     if deal_id:
         payload["deal_id"] = deal_id
-    return BackgroundOp(
+    return submit_in_background(
         parent=parent,
+        session=session,
         label="Saving the distribution as a draft…",
-        bridge=session.bridge,
-        task=lambda: session.ws.submit("distribution.create", entity_id=new_id(), payload=payload),
+        kind="distribution.create",
+        entity_id=new_id(),
+        payload=payload,
     )

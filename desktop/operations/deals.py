@@ -10,6 +10,7 @@ from core.ids import new_id
 from core.services import OpResult
 from desktop.background import BackgroundOp
 from desktop.display import stage_label
+from desktop.operations.submission import submit_in_background
 from desktop.session import DesktopSession
 
 __all__ = ["create_deal", "move_deal", "record_approval", "update_deal"]
@@ -28,11 +29,13 @@ def create_deal(
         "currency": currency,
         "fields": {k: {"value": v} for k, v in fields.items() if v},
     }
-    return BackgroundOp(
+    return submit_in_background(
         parent=parent,
+        session=session,
         label=f"Creating {name}…",
-        bridge=session.bridge,
-        task=lambda: session.ws.submit("deal.create", entity_id=new_id(), payload=payload),
+        kind="deal.create",
+        entity_id=new_id(),
+        payload=payload,
     )
 
 
@@ -51,13 +54,14 @@ def move_deal(
         payload["fund_id"] = fund_id
     if note:
         payload["note"] = note
-    return BackgroundOp(
+    return submit_in_background(
         parent=parent,
+        session=session,
         label=f"Moving the deal to {stage_label(to)}…",
-        bridge=session.bridge,
-        task=lambda: session.ws.submit(
-            "deal.transition", entity_id=deal_id, payload=payload, base_version=base_version
-        ),
+        kind="deal.transition",
+        entity_id=deal_id,
+        payload=payload,
+        base_version=base_version,
     )
 
 
@@ -75,13 +79,14 @@ def update_deal(
     payload: dict[str, Any] = {"fields": fields}
     if name is not None:
         payload["name"] = name
-    return BackgroundOp(
+    return submit_in_background(
         parent=parent,
+        session=session,
         label="Saving the deal…",
-        bridge=session.bridge,
-        task=lambda: session.ws.submit(
-            "deal.update", entity_id=deal_id, payload=payload, base_version=base_version
-        ),
+        kind="deal.update",
+        entity_id=deal_id,
+        payload=payload,
+        base_version=base_version,
     )
 
 
@@ -101,11 +106,12 @@ def record_approval(
         "decision": decision,
         "note": note,
     }
-    return BackgroundOp(
+    return submit_in_background(
         parent=parent,
+        session=session,
         label="Recording the vote…",
-        bridge=session.bridge,
-        task=lambda: session.ws.submit(
-            "approval.record", entity_id=deal_id, payload=payload, base_version=base_version
-        ),
+        kind="approval.record",
+        entity_id=deal_id,
+        payload=payload,
+        base_version=base_version,
     )
