@@ -124,10 +124,22 @@ def _password(args: Any) -> str:
     return password
 
 
+def _migrate(settings: Settings) -> str:
+    """Migrate the owner's database; one clear line when it cannot be reached."""
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        return str(migrate(settings.database_url, app_role=settings.app_role))
+    except OperationalError as exc:
+        raise ServerCommandError(f"cannot reach the database: {exc.orig or exc}") from None
+
+
 def _serve(args: Any) -> int:
+    if args.workers < 1:
+        raise ServerCommandError(f"--workers must be 1 or more, not {args.workers}")
     settings, embedded = _settings(args)
     try:
-        revision = migrate(settings.database_url, app_role=settings.app_role)
+        revision = _migrate(settings)
         print(f"database migrated to {revision}", flush=True)
         if args.migrate_only:
             return 0
@@ -138,8 +150,6 @@ def _serve(args: Any) -> int:
         settings = settings.with_(
             host=args.host, port=args.port, public_url=f"http://{args.host}:{args.port}"
         )
-        if args.workers < 1:
-            raise ServerCommandError("--workers must be 1 or more")
         shared = args.workers > 1
         spawn = multiprocessing.get_context("spawn")
         workers = [
@@ -196,7 +206,7 @@ def _worker(settings: Settings, parent: int) -> None:
 
 def _with_owner(args: Any) -> tuple[Settings, Any, Any]:
     settings, embedded = _settings(args)
-    migrate(settings.database_url, app_role=settings.app_role)
+    _migrate(settings)
     return settings, embedded, owner_engine(settings.database_url)
 
 
