@@ -1,9 +1,10 @@
 """The application factory: ``create_app(settings)`` → a ready ``web.Application``.
 
 Resources (the server keys, the database engine and its thread pool, the mailer, pending
-background mail) live in ``cleanup_ctx``: opened when the app starts, closed when it
-stops. Creating the app touches nothing; a database that is down at start makes
-``/readyz`` answer 503 until it comes back, while ``/healthz`` stays 200.
+background mail, the signature-checking helper processes) live in ``cleanup_ctx``: opened
+when the app starts, closed when it stops. Creating the app touches nothing; a database
+that is down at start makes ``/readyz`` answer 503 until it comes back, while
+``/healthz`` stays 200.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from sync_server.app_context import DB, KEYS, MAILER, METRICS, PASSWORDS, SETTINGS
+from sync_server.app_context import DB, KEYS, MAILER, METRICS, PASSWORDS, SETTINGS, VERIFIERS
 from sync_server.credentials import Passwords
 from sync_server.database import Database, app_engine
 from sync_server.http_guard import guard, security_headers
@@ -24,6 +25,7 @@ from sync_server.routes import add_routes
 from sync_server.routes.auth import BACKGROUND
 from sync_server.server_keys import ServerKeys
 from sync_server.settings import Settings
+from sync_server.verify_process import Verifiers
 
 __all__ = ["create_app"]
 
@@ -41,12 +43,14 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     app[PASSWORDS] = Passwords(settings.password_cost)
     app[MAILER] = mailer_for(settings)
     app[BACKGROUND] = set()
+    app[VERIFIERS] = Verifiers(settings.verify_processes)
     yield
     tasks = app[BACKGROUND]
     pending = list(tasks)
     if pending:
         await asyncio.wait(pending, timeout=30)
     app[DB].close()
+    app[VERIFIERS].close()
 
 
 def create_app(settings: Settings) -> web.Application:

@@ -16,6 +16,7 @@ from sync_server.rate_limits import allow
 from sync_server.server_keys import ServerKeys
 from sync_server.sessions import Caller, authenticate
 from sync_server.settings import Settings
+from sync_server.verify_process import Verifiers
 
 __all__ = [
     "DB",
@@ -24,6 +25,7 @@ __all__ = [
     "METRICS",
     "PASSWORDS",
     "SETTINGS",
+    "VERIFIERS",
     "enforce_rate_limit",
     "require_caller",
     "run_db",
@@ -35,6 +37,7 @@ KEYS = web.AppKey("keys", ServerKeys)
 PASSWORDS = web.AppKey("passwords", Passwords)
 METRICS = web.AppKey("metrics", Metrics)
 MAILER = web.AppKey("mailer", Mailer)
+VERIFIERS = web.AppKey("verifiers", Verifiers)
 
 T = TypeVar("T")
 

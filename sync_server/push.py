@@ -17,6 +17,7 @@ entries, all or nothing, so a crash (even SIGKILL) mid-push leaves no half-appli
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,10 +38,12 @@ from sync_server.sessions import (
     revoke_user_sessions,
 )
 from sync_server.staged_projection import StagedProjection
+from sync_server.verify_process import Checks, Verifiers
 
 __all__ = ["PushOutcome", "apply_accepted", "push"]
 
 Result = dict[str, Any]
+_Parsed = Envelope | tuple[OpRejected, str | None]
 
 
 @dataclass
@@ -50,9 +53,15 @@ class PushOutcome:
 
 
 def push(
-    engine: Engine, keys: ServerKeys, caller: Caller, device_id: str, ops: list[Any]
+    engine: Engine,
+    keys: ServerKeys,
+    caller: Caller,
+    device_id: str,
+    ops: list[Any],
+    verifiers: Verifiers | None = None,
 ) -> PushOutcome:
-    """Judge and apply ``ops`` pushed by ``caller`` from ``device_id``."""
+    """Judge and apply ``ops`` pushed by ``caller`` from ``device_id``; ``verifiers``, if
+    given, check the device's signatures in other processes while the ops are judged."""
     refusal: ApiError | None = None
     outcome = PushOutcome()
     with tenant_tx(engine, caller.org_id) as conn:
@@ -87,11 +96,14 @@ def push(
                 bind_device(conn, caller.session_id, device_id)
             _prefetch(projection, log, ops)
             judge = _Judge(conn, projection, log, caller)
-            for raw in ops:
-                result = judge.judge(raw)
-                outcome.results.append(result)
-                status = result["status"]
-                outcome.counts[status if status != "rejected" else result["error"]["code"]] += 1
+            parsed = [judge.parse(raw) for raw in ops]
+            with _start_checks(verifiers, device, parsed) as checks:
+                for item in parsed:
+                    result = judge.judge(item, checks)
+                    outcome.results.append(result)
+                    status = result["status"]
+                    code = status if status != "rejected" else result["error"]["code"]
+                    outcome.counts[code] += 1
         projection.flush()
         log.flush()
     if refusal is not None:
@@ -127,6 +139,43 @@ def _prefetch(projection: StagedProjection, log: OrgLog, ops: list[Any]) -> None
     )
 
 
+class _Checked:
+    """Which parsed ops a helper process verified, and with what key."""
+
+    def __init__(self, checks: Checks, key: str, index: dict[str, int]) -> None:
+        self._checks = checks
+        self.key = key
+        self._index = index
+
+    def verified_with(self, env: Envelope) -> str | None:
+        i = self._index.get(env.op_id)
+        return self.key if i is not None and self._checks.verified(i) else None
+
+    def __enter__(self) -> _Checked:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._checks.__exit__(None, None, None)
+
+
+def _start_checks(
+    verifiers: Verifiers | None, device: Mapping[str, Any], parsed: list[_Parsed]
+) -> _Checked:
+    pairs: list[tuple[bytes, str]] = []
+    index: dict[str, int] = {}
+    if verifiers is not None:
+        for item in parsed:
+            if isinstance(item, Envelope) and item.device_id == device["device_id"]:
+                try:
+                    message = item.canonical()
+                except ValueError:
+                    continue  # judged in line: invalid_payload
+                index.setdefault(item.op_id, len(pairs))
+                pairs.append((message, item.signature))
+    checks = verifiers.start(device["public_key"], pairs) if verifiers else Checks(None, None, 0)
+    return _Checked(checks, device["public_key"], index)
+
+
 def apply_accepted(conn: Connection, envelope: Envelope) -> None:
     """What the server itself does once an op is accepted: end sessions it invalidates."""
     if envelope.kind in ("role.grant", "role.revoke"):
@@ -144,19 +193,24 @@ class _Judge:
         self._log = log
         self._caller = caller
 
-    def judge(self, raw: Any) -> Result:
-        op_id = raw.get("op_id") if isinstance(raw, dict) else None
-        op_id = op_id if isinstance(op_id, str) and len(op_id) <= 64 else None
+    def parse(self, raw: Any) -> _Parsed:
+        """The op's envelope, or why it has none (with the op_id it claims, if usable)."""
         try:
-            envelope = parse_envelope(raw)
+            return parse_envelope(raw)
         except OpRejected as exc:
+            op_id = raw.get("op_id") if isinstance(raw, dict) else None
+            return exc, op_id if isinstance(op_id, str) and len(op_id) <= 64 else None
+
+    def judge(self, item: _Parsed, checked: _Checked) -> Result:
+        if not isinstance(item, Envelope):
+            exc, op_id = item
             return self._refused(exc, op_id=op_id)
         try:
-            return self._judge(envelope)
+            return self._judge(item, checked)
         except OpRejected as exc:
-            return self._refused(exc, envelope=envelope)
+            return self._refused(exc, envelope=item)
 
-    def _judge(self, env: Envelope) -> Result:
+    def _judge(self, env: Envelope, checked: _Checked) -> Result:
         caller, log = self._caller, self._log
         if env.actor_id != caller.user_id:
             raise OpRejected(
@@ -198,7 +252,9 @@ class _Judge:
                 details={"highest_device_seq": highest},
             )
         try:
-            applied = apply_op(self._projection, env, verify=True)
+            applied = apply_op(
+                self._projection, env, verify=True, verified_with=checked.verified_with(env)
+            )
         except OpRejected:
             self._projection.rollback_op()
             raise

@@ -59,6 +59,15 @@ class RateLimits:
         return cls(**values)
 
 
+def _count(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit():
+        raise SettingsError(f"{name} must be a whole number (0 or more), not {raw!r}")
+    return int(raw)
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     # The owner's URL: migrations and bootstrap run with it. The app itself connects with
@@ -76,6 +85,9 @@ class Settings:
     pool_size: int = 8
     max_body_bytes: int = 5 * MIB
     max_ops_per_push: int = 500
+    # Helper processes that check a large push's signatures while it is judged
+    # (sync_server.verify_process); 0 checks every signature in line.
+    verify_processes: int = 1
     session_ttl_seconds: int = 7 * 24 * 3600
     lp_session_ttl_seconds: int = 12 * 3600
     magic_link_ttl_seconds: int = 15 * 60
@@ -109,5 +121,6 @@ class Settings:
             mail_from=env.get("DEALOS_MAIL_FROM", "Deal OS <no-reply@dealos.invalid>"),
             mail_drop_dir=Path(env.get("DEALOS_MAIL_DROP_DIR") or data_dir / "outbox-mail"),
             rate_limits=RateLimits.from_env(env),
+            verify_processes=_count(env, "DEALOS_VERIFY_PROCESSES", 1),
         )
         return base.with_(**overrides)

@@ -10,6 +10,7 @@ from sync_server.app_context import (
     KEYS,
     METRICS,
     SETTINGS,
+    VERIFIERS,
     enforce_rate_limit,
     require_caller,
     run_db,
@@ -37,7 +38,10 @@ async def push_ops(request: web.Request) -> web.Response:
             field="ops",
             details={"max_ops": limit},
         )
-    outcome = await run_db(request, push, request.app[KEYS], caller, body.device_id, body.ops)
+    app = request.app
+    outcome = await run_db(
+        request, push, app[KEYS], caller, body.device_id, body.ops, app[VERIFIERS]
+    )
     counter = request.app[METRICS].ops
     for outcome_name, n in outcome.counts.items():
         counter.labels(outcome_name).inc(n)

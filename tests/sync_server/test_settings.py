@@ -1,7 +1,7 @@
 """An operator's settings from the environment: rate limits are raised or lowered by
-``DEALOS_RATE_*``, and a value that is not a positive integer is refused by name, as is
-``dealos serve --workers 0`` — before anything starts; a database that cannot be reached
-is said in one line, not a traceback."""
+``DEALOS_RATE_*``, signature helpers set by ``DEALOS_VERIFY_PROCESSES``; a value that
+cannot be used is refused by name, as is ``dealos serve --workers 0`` — before anything
+starts; a database that cannot be reached is said in one line, not a traceback."""
 
 from __future__ import annotations
 
@@ -30,6 +30,18 @@ def test_rate_limits_come_from_the_environment(
 def test_a_limit_that_is_not_a_positive_integer_is_refused_by_name(value: str) -> None:
     with pytest.raises(SettingsError, match="DEALOS_RATE_LOGIN_PER_IP must be a positive"):
         RateLimits.from_env({"DEALOS_RATE_LOGIN_PER_IP": value})
+
+
+def test_verify_processes_come_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    url = "postgresql://x@localhost/db"
+    assert Settings.from_env(url, tmp_path).verify_processes == 1
+    monkeypatch.setenv("DEALOS_VERIFY_PROCESSES", "0")
+    assert Settings.from_env(url, tmp_path).verify_processes == 0
+    monkeypatch.setenv("DEALOS_VERIFY_PROCESSES", "two")
+    with pytest.raises(SettingsError, match="DEALOS_VERIFY_PROCESSES must be a whole number"):
+        Settings.from_env(url, tmp_path)
 
 
 def test_serve_refuses_a_bad_limit_and_zero_workers_in_one_line(tmp_path: Path) -> None:

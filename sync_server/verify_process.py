@@ -1,0 +1,228 @@
+"""A push's Ed25519 checks in a helper process, while the judging loop runs.
+
+Signature checks are a third of a push's CPU. A thread cannot take them off the judging
+loop: PyNaCl lets go of the GIL only inside each libsodium call, and the thread then waits
+for the interpreter's switch interval to get it back, op after op (measured: no gain,
+docs/PERFORMANCE.md). A process has an interpreter of its own.
+
+Each :class:`Verifiers` owns a few helper processes (``python -m
+sync_server.verify_process``), each talking over its stdin and stdout. A request is a
+length-prefixed pickle of ``(public_key, [(message, signature), …])``; the helper runs
+:func:`core.ops.signing.verify_signature` on each pair — the very check an op gets in
+line — and writes back one byte per pair as it goes (1: verified with that key), so the
+loop can use the first answers while later ones are computed.
+
+Nothing depends on a helper: when every helper is busy, has died or stalls past
+:data:`STALL_SECONDS`, the ops are checked in line as before (a stalled helper is
+killed). A 0 is never a refusal by itself; the op is then checked in line, which gives the
+usual ``invalid_signature``. The helpers read from their parent's pipe, so they end
+with the parent, even one killed with SIGKILL.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import queue
+import select
+import struct
+import subprocess
+import sys
+import threading
+from collections.abc import Sequence
+from types import TracebackType
+from typing import Final
+
+__all__ = ["Checks", "Verifiers"]
+
+STALL_SECONDS: Final = 10.0
+MIN_OPS: Final = 32  # fewer than this: handing them over costs more than it saves
+_FLUSH_EVERY: Final = 16
+_LENGTH = struct.Struct(">I")
+_READY = b"R"
+
+
+class _Helper:
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "sync_server.verify_process"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            bufsize=0,
+        )
+        assert self.proc.stdin is not None
+        assert self.proc.stdout is not None
+        self.stdin = self.proc.stdin.fileno()
+        self.stdout = self.proc.stdout.fileno()
+        self.ready = False
+
+    def poll_ready(self) -> bool | None:
+        """True once the helper has said it is ready, None if it died before that."""
+        if not self.ready and select.select([self.stdout], [], [], 0)[0]:
+            said = os.read(self.stdout, 1)
+            if said != _READY:
+                return None
+            self.ready = True
+        return self.ready
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def close(self) -> None:
+        # A helper holds no state worth a goodbye: it is only ever closed between batches
+        # or after it stalled.
+        self.proc.kill()
+        self.proc.wait()
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            if pipe is not None:
+                pipe.close()
+
+
+class Checks:
+    """The answers for one batch: :meth:`verified` says whether pair ``i`` verified."""
+
+    def __init__(self, owner: Verifiers | None, helper: _Helper | None, count: int) -> None:
+        self._owner = owner
+        self._helper = helper
+        self._count = count
+        self._answers = bytearray()
+
+    def verified(self, index: int) -> bool:
+        """True only if the helper verified pair ``index``; False means: check in line."""
+        while self._helper is not None and len(self._answers) <= index:
+            self._read()
+        return index < len(self._answers) and self._answers[index] == 1
+
+    def _read(self) -> None:
+        helper = self._helper
+        assert helper is not None
+        wait = self._owner.stall_seconds if self._owner is not None else STALL_SECONDS
+        ready, _, _ = select.select([helper.stdout], [], [], wait)
+        chunk = os.read(helper.stdout, self._count - len(self._answers)) if ready else b""
+        if not chunk:  # stalled or died: everything not yet answered is checked in line
+            self._discard()
+            return
+        self._answers += chunk
+
+    def _discard(self) -> None:
+        helper, self._helper = self._helper, None
+        if helper is not None and self._owner is not None:
+            self._owner._retire(helper)
+
+    def __enter__(self) -> Checks:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        # Read whatever the helper still owes so its next batch starts clean.
+        while self._helper is not None and len(self._answers) < self._count:
+            self._read()
+        helper, self._helper = self._helper, None
+        if helper is not None and self._owner is not None:
+            self._owner._release(helper)
+
+
+class Verifiers:
+    """Up to ``count`` helper processes, each lent to one batch at a time.
+
+    A helper is started by the first batch that finds none idle, and batches are checked
+    in line until it says it is ready, so a server that never receives a large push never
+    starts one and no push waits for a helper's start.
+    """
+
+    def __init__(self, count: int, *, stall_seconds: float = STALL_SECONDS) -> None:
+        self._count = count
+        self.stall_seconds = stall_seconds
+        self._idle: queue.SimpleQueue[_Helper] = queue.SimpleQueue()
+        self._all: list[_Helper] = []
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def start(self, public_key: str, pairs: Sequence[tuple[bytes, str]]) -> Checks:
+        """Begin checking ``pairs`` (message, signature) against ``public_key``."""
+        if len(pairs) < MIN_OPS:
+            return Checks(None, None, 0)
+        try:
+            helper = self._idle.get_nowait()
+        except queue.Empty:
+            self._spawn()
+            return Checks(None, None, 0)
+        ready = helper.poll_ready()
+        if not ready:  # still starting: in line this time
+            if ready is None:
+                self._retire(helper)
+            else:
+                self._idle.put(helper)
+            return Checks(None, None, 0)
+        checks = Checks(self, helper, len(pairs))
+        request = pickle.dumps((public_key, list(pairs)), protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            os.write(helper.stdin, _LENGTH.pack(len(request)))
+            view = memoryview(request)
+            while view:
+                view = view[os.write(helper.stdin, view) :]
+        except OSError:
+            checks._discard()
+        return checks
+
+    def _release(self, helper: _Helper) -> None:
+        if helper.alive() and not self._closed:
+            self._idle.put(helper)
+        else:
+            self._retire(helper)
+
+    def _retire(self, helper: _Helper) -> None:
+        helper.close()
+        with self._lock:
+            self._all = [h for h in self._all if h is not helper]
+
+    def _spawn(self) -> None:
+        with self._lock:
+            if self._closed or len(self._all) >= self._count:
+                return
+            helper = _Helper()
+            self._all.append(helper)
+        self._idle.put(helper)
+
+    def pids(self) -> list[int]:
+        """The helper processes running now."""
+        with self._lock:
+            return [h.proc.pid for h in self._all if h.alive()]
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            helpers, self._all = self._all, []
+        for helper in helpers:
+            helper.close()
+
+
+def _serve() -> None:
+    from core.ops.signing import verify_signature
+
+    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    stdout.write(_READY)
+    stdout.flush()
+    while True:
+        header = stdin.read(_LENGTH.size)
+        if len(header) < _LENGTH.size:
+            return  # the parent is gone
+        (size,) = _LENGTH.unpack(header)
+        public_key, pairs = pickle.loads(stdin.read(size))  # noqa: S301  (our parent's pipe)
+        answers = bytearray()
+        for message, signature in pairs:
+            answers.append(1 if verify_signature(public_key, message, signature) else 0)
+            if len(answers) == _FLUSH_EVERY:
+                stdout.write(answers)
+                stdout.flush()
+                answers = bytearray()
+        stdout.write(answers)
+        stdout.flush()
+
+
+if __name__ == "__main__":
+    _serve()
