@@ -78,7 +78,9 @@ class OrgLog:
         self._known: dict[str, LoggedOp | None] = {}
         self._audits: list[tuple[Any, ...]] = []
         self._devices: dict[str, int] = {}
+        self._written_any = False
         self._at = ""
+        self._accepted_at = dt.datetime.now(dt.UTC)
 
     # -- the head --------------------------------------------------------------------
 
@@ -110,6 +112,7 @@ class OrgLog:
         # backwards along the chain: the entries are written together anyway, and formatting
         # a time per entry cost more than hashing it.
         self._at = utc_now_rfc3339()
+        self._accepted_at = dt.datetime.now(dt.UTC)
         self._locked = True
 
     # -- ops -------------------------------------------------------------------------
@@ -206,16 +209,25 @@ class OrgLog:
 
     # -- writing ---------------------------------------------------------------------
 
+    def write(self) -> None:
+        """Send the ops and audit entries buffered so far (the head waits for :meth:`flush`)."""
+        if self._ops:
+            now = self._accepted_at
+            bulk_insert(self._cur, "op_log", _OP_COLUMNS, [(*row, now) for row in self._ops])
+            self._written_any = True
+        if self._audits:
+            bulk_insert(self._cur, "server_audit", _AUDIT_COLUMNS, self._audits)
+            self._written_any = True
+        self._ops, self._audits = [], []
+
     def flush(self) -> None:
         """Write the buffered rows and the new head (signed) in the caller's transaction."""
-        now = dt.datetime.now(dt.UTC)
-        bulk_insert(self._cur, "op_log", _OP_COLUMNS, [(*row, now) for row in self._ops])
-        bulk_insert(self._cur, "server_audit", _AUDIT_COLUMNS, self._audits)
+        self.write()
         if self._devices:
             self._cur.executemany(
                 _UPSERT_DEVICE, [(self.org_id, d, s) for d, s in self._devices.items()]
             )
-        if self._ops or self._audits:
+        if self._written_any:
             signature = self._keys.audit_head.sign_bytes(
                 head_message(self._audit_seq, self._audit_hash)
             )
@@ -224,8 +236,7 @@ class OrgLog:
                 "audit_signature = %s WHERE org_id = %s",
                 (self.last_seq, self._audit_seq, self._audit_hash, signature, self.org_id),
             )
-        self._ops, self._audits, self._devices = [], [], {}
-        self._pending = {}
+        self._devices, self._pending, self._written_any = {}, {}, False
 
 
 def audit_entries(conn: Connection, org_id: str) -> tuple[list[AuditEntry], tuple[int, str, str]]:

@@ -1,15 +1,18 @@
 """The projection a push works on: reads from Postgres, writes staged in memory, each op
-atomic on its own, everything written in one round at the end of the push.
+atomic on its own, the rows sent to Postgres in batches as the push goes.
 
 A push applies up to 500 ops in one transaction that holds the organization's lock, so
 nobody else changes these rows meanwhile: a row read once stays what Postgres holds
 until this push writes. Writes are kept per op in a journal that :meth:`commit_op` folds
 into the push's staged state and :meth:`rollback_op` drops, so a refused op leaves
 nothing behind without a SAVEPOINT round trip. Reads see Postgres overlaid with the
-staged and journaled writes, exactly as they would after real writes; :meth:`flush` then
-turns the final state of every touched row into INSERT/UPDATE/DELETE batches
-(``executemany``), inside the caller's transaction. :meth:`prefetch` loads, in one query
-per table, the rows a push is about to ask for, and remembers which were absent.
+staged and journaled writes, exactly as they would after real writes. :meth:`write`
+turns the rows committed ops changed since the last write into INSERT/UPDATE/DELETE
+batches (against what Postgres holds: what was read, or what this push already sent),
+inside the caller's transaction; the push calls it every few hundred ops on a pipelined
+connection, so Postgres writes while the next ops are judged, and :meth:`flush` at the
+end. :meth:`prefetch` loads, in one query per table, the rows a push is about to ask
+for, and remembers which were absent.
 
 The reducers' rules are untouched: this only changes how many times Postgres is asked.
 """
@@ -55,6 +58,8 @@ class StagedProjection:
         self._queried: dict[tuple[Any, ...], list[PK]] = {}  # (table, *where) → pks
         self._staged: dict[str, dict[PK, Row | None]] = {}
         self._journal: dict[str, dict[PK, Row | None]] = {}
+        self._written: dict[str, dict[PK, Row | None]] = {}  # rows this push wrote
+        self._dirty: dict[str, dict[PK, None]] = {}  # staged since the last write, in order
 
     @property
     def org_id(self) -> str:
@@ -194,20 +199,28 @@ class StagedProjection:
     def commit_op(self) -> None:
         for table, changes in self._journal.items():
             self._staged.setdefault(table, {}).update(changes)
+            self._dirty.setdefault(table, {}).update(dict.fromkeys(changes))
         self._journal = {}
 
     def rollback_op(self) -> None:
         self._journal = {}
 
-    def flush(self) -> None:
-        """Write the staged final state of every touched row (call once, at the end)."""
+    def write(self) -> None:
+        """Send the rows staged since the last write (committed ops only) to Postgres.
+
+        Reads still see the staged state; on a pipelined connection Postgres writes them
+        while the next ops are judged.
+        """
         assert not self._journal, "commit_op() or rollback_op() the last op first"
-        for table, changes in self._staged.items():
+        for table, pks in self._dirty.items():
             keys, cols = _KEYS[table], _COLUMNS[table]
-            known = self._db.get(table, {})
+            staged, known = self._staged[table], self._db.get(table, {})
+            written = self._written.setdefault(table, {})
             deletes, updates, inserts = [], [], []
-            for pk, row in changes.items():
-                before = known.get(pk)
+            for pk in pks:
+                row = staged[pk]
+                before = written[pk] if pk in written else known.get(pk)
+                written[pk] = row
                 if row is None:
                     if before is not None:
                         deletes.append((self._org_id, *pk))
@@ -224,7 +237,13 @@ class StagedProjection:
                 sets = ", ".join(f'"{c}" = %s' for c in rest)
                 self._cur.executemany(f'UPDATE "{table}" SET {sets} WHERE {where}', updates)  # noqa: S608
             bulk_insert(self._cur, table, ("org_id", *cols), inserts)
+        self._dirty = {}
+
+    def flush(self) -> None:
+        """Write what is left of the push (call once, at the end)."""
+        self.write()
         self._staged = {}
+        self._written = {}
         self._db = {}
         self._covered = {}
         self._queried = {}
