@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Final
 
-from core.canonical_json import jcs
+from core.canonical_json import jcs, jcs_of_plain
 
 __all__ = [
     "AUDIT_HEAD_PREFIX",
@@ -60,9 +60,14 @@ class AuditEntry:
         }
 
 
-def entry_hash(prev_hash: str, fields: dict[str, Any]) -> str:
-    """SHA-256 of the previous hash and the entry's canonical (RFC 8785) fields."""
-    return hashlib.sha256(prev_hash.encode("ascii") + b"\n" + jcs(fields)).hexdigest()
+def entry_hash(prev_hash: str, fields: dict[str, Any], *, plain: bool = False) -> str:
+    """SHA-256 of the previous hash and the entry's canonical (RFC 8785) fields.
+
+    ``plain=True`` is for a writer whose fields are its own ``str``, ``int`` and ``None``
+    values (see :func:`core.canonical_json.jcs_of_plain`); a verifier never passes it.
+    """
+    canonical = jcs_of_plain(fields) if plain else jcs(fields)
+    return hashlib.sha256(prev_hash.encode("ascii") + b"\n" + canonical).hexdigest()
 
 
 def head_message(seq: int, head_hash: str) -> bytes:

@@ -18,7 +18,7 @@ def new_id() -> str:
 
 def is_uuid(value: str, *, version: int | None = None) -> bool:
     """True for a lowercase canonical UUID string (of ``version``, when given)."""
-    if not _UUID.match(value):
+    if len(value) != 36 or not _UUID.match(value):
         return False
     # What uuid.UUID(value).version answers, read off the canonical text: the version is
     # the 13th hex digit, and only the RFC 4122 variant (89ab) has one.

@@ -151,9 +151,12 @@ class StagedProjection:
 
     def _pk(self, table: str, key: Mapping[str, Any]) -> PK | None:
         names = _KEYS[table]
-        if len(key) != len(names) or any(n not in key for n in names):
+        if len(key) != len(names):
             return None
-        return tuple(key[n] for n in names)
+        try:
+            return tuple([key[n] for n in names])
+        except KeyError:
+            return None
 
     def get(self, table: str, key: Mapping[str, Any]) -> Row | None:
         pk = self._pk(table, key)
