@@ -95,9 +95,42 @@ async def read_json(request: web.Request) -> Any:
         raise ApiError(400, "invalid_json", "the body is not valid UTF-8 JSON") from None
 
 
+def _nul_at(value: Any) -> str | None:
+    """The path of the first text holding U+0000, which Postgres text cannot store (a loop:
+    a body may nest as deep as the JSON reader allows)."""
+    stack: list[tuple[Any, str]] = [(value, "")]
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return path or None
+            continue
+        if isinstance(item, dict):
+            pairs: Any = item.items()
+        elif isinstance(item, list):
+            pairs = enumerate(item)
+        else:
+            continue
+        for key, inner in pairs:
+            inner_path = f"{path}.{key}" if path else str(key)
+            if isinstance(key, str) and "\x00" in key:
+                return inner_path
+            stack.append((inner, inner_path))
+    return None
+
+
 def parse_body(model: type[M], data: Any) -> M:
     if not isinstance(data, dict):
         raise ApiError(422, "invalid_request", "the body must be a JSON object")
+    # A push's ops are judged one by one (invalid_payload), not refused as a whole.
+    path = _nul_at({k: v for k, v in data.items() if k != "ops"})
+    if path is not None:
+        raise ApiError(
+            422,
+            "invalid_request",
+            f"{path}: must not contain the NUL character (U+0000)",
+            field=path,
+        )
     try:
         return model.model_validate(data)
     except ValidationError as exc:

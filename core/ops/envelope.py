@@ -151,11 +151,23 @@ class Envelope(UnsignedOp):
         )
 
 
+# JCS writes U+0000 as \u0000; preceded by an even run of backslashes it is that
+# character, not an escaped backslash followed by the text "u0000".
+_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+
+
 def canonical_bytes(unsigned: dict[str, Any]) -> bytes:
-    """``OP_SIGNING_PREFIX + JCS(unsigned)``; ``unsigned`` must not hold a signature."""
+    """``OP_SIGNING_PREFIX + JCS(unsigned)``; ``unsigned`` must not hold a signature.
+
+    ``ValueError`` also for text holding U+0000, anywhere in the op: Postgres text cannot
+    store it, so the server could never accept such an op.
+    """
     if "signature" in unsigned:
         raise ValueError("canonical bytes are computed without the signature field")
-    return OP_SIGNING_PREFIX + jcs(unsigned)
+    canonical = jcs(unsigned)
+    if b"\\u0000" in canonical and _NUL.search(canonical):
+        raise ValueError("text may not contain the NUL character (U+0000)")
+    return OP_SIGNING_PREFIX + canonical
 
 
 def parse_envelope(data: object) -> Envelope:

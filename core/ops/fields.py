@@ -78,13 +78,21 @@ def _date(value: str) -> str:
     return value
 
 
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{1,63}$")
+_PART = r"[^@\s\x00-\x1f\x7f]"  # no @, no space, no control character
+_EMAIL = re.compile(rf"^{_PART}{{1,64}}@{_PART}{{1,255}}\.{_PART}{{1,63}}$")
 
 
 def _email(value: str) -> str:
     if not _EMAIL.match(value):
         raise ValueError("must be an email address such as name@example.com")
     return value.lower()
+
+
+def _no_nul(value: str) -> str:
+    # Postgres text cannot hold U+0000: such an op could never reach the server.
+    if "\x00" in value:
+        raise ValueError("must not contain the NUL character (U+0000)")
+    return value
 
 
 Uuid = Annotated[str, AfterValidator(_uuid)]
@@ -94,7 +102,11 @@ AmountStr = Annotated[str, AfterValidator(_amount)]
 CurrencyCode = Annotated[str, AfterValidator(_currency)]
 IsoDate = Annotated[str, AfterValidator(_date)]
 EmailStr = Annotated[str, StringConstraints(max_length=320), AfterValidator(_email)]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=False, min_length=1, max_length=200)]
-LongText = Annotated[str, StringConstraints(max_length=4000)]
+ShortText = Annotated[
+    str,
+    StringConstraints(strip_whitespace=False, min_length=1, max_length=200),
+    AfterValidator(_no_nul),
+]
+LongText = Annotated[str, StringConstraints(max_length=4000), AfterValidator(_no_nul)]
 Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 Version = Annotated[int, Field(ge=0)]

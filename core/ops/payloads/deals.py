@@ -31,7 +31,7 @@ class FundCreatePayload(Payload):
 class DealFieldValue(Payload):
     """One descriptive field's new value (``None`` clears it) and where it came from."""
 
-    value: Annotated[str, Field(max_length=4000)] | None
+    value: LongText | None
     # Enums arrive as JSON strings; strictness stays on for every other field.
     provenance: Annotated[Provenance, Strict(False)] = Provenance.MANUAL
     source_document_id: Uuid | None = None
