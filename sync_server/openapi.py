@@ -61,6 +61,10 @@ def _op(
     }
     if body:
         op["requestBody"] = {"required": True, "content": _json(_ref(body))}
+        # Every JSON body is read by the same reader, behind the same size guard.
+        op["responses"]["400"] = _error_codes("invalid_json")
+        op["responses"]["413"] = _error_codes("body_too_large")
+        op["responses"]["415"] = _error_codes("unsupported_media_type")
     if auth:
         op["security"] = [{"bearer": []}]
         op["responses"]["401"] = _error_codes("unauthorized")
@@ -86,7 +90,7 @@ SESSION = _obj(
 
 
 def _paths() -> dict[str, Any]:
-    bad = ("invalid_json", "invalid_request", "unknown_field")
+    bad = ("invalid_request", "unknown_field")
     query = [
         {"name": "after", "in": "query", "schema": {**INT, "minimum": 0, "default": 0}},
         {
@@ -165,7 +169,6 @@ def _paths() -> dict[str, Any]:
                 errors={
                     "403": ("device_revoked",),
                     "404": ("unknown_device",),
-                    "413": ("body_too_large",),
                     "422": ("too_many_ops", *bad),
                 },
             )

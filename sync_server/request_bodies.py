@@ -47,8 +47,11 @@ class MagicLinkBody(_Body):
     email: Email
 
 
+Token = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_-]+$")]
+
+
 class ConsumeBody(_Body):
-    token: Annotated[str, Field(min_length=1, max_length=200)]
+    token: Token
 
 
 class PasswordBody(_Body):
@@ -67,7 +70,7 @@ class PushBody(_Body):
 
 
 class AttachBody(_Body):
-    attach_code: Annotated[str, Field(min_length=1, max_length=200)]
+    attach_code: Token
     genesis: dict[str, Any]
     password: NewPassword
 

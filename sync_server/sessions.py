@@ -68,7 +68,8 @@ def new_token() -> tuple[str, str]:
 
 
 def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode("ascii")).hexdigest()
+    # Tokens are issued as base64url; anything else a client sends just matches nothing.
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def looks_like_token(token: str) -> bool:

@@ -76,10 +76,21 @@ async def test_missing_or_invalid_bearer_is_401(
 async def test_malformed_bodies_are_4xx_in_the_error_shape(
     client: TestClient[Any, Any], org: Org, method: str, path: str, auth: bool
 ) -> None:
+    doc = await (await client.get("/v1/openapi.json")).json()
+    documented = doc["paths"][path][method.lower()]["responses"]
     headers = {"Content-Type": "application/json", **(org.founder.auth if auth else {})}
-    for raw in BAD_BODIES:
+    for raw in [*BAD_BODIES, b'{"x": 1}']:
         resp = await client.request(method, path, data=raw, headers=headers)
-        assert_error(resp.status, await resp.json(), resp.headers)
+        body = await resp.json()
+        assert_error(resp.status, body, resp.headers)
+        # ... and the answer is one the OpenAPI document lists for this endpoint.
+        assert str(resp.status) in documented, (raw[:20], resp.status, body)
+        assert body["error"]["code"] in documented[str(resp.status)]["description"]
+    resp = await client.request(
+        method, path, data=b"{}", headers={**headers, "Content-Type": "text/plain"}
+    )
+    assert resp.status == 415
+    assert "415" in documented
 
 
 @pytest.mark.parametrize(("method", "path", "auth"), POSTS)
@@ -204,3 +215,21 @@ async def test_openapi_describes_every_endpoint_and_every_op_payload(
         assert schema.get("additionalProperties") is False
     assert "DealCreatePayload" in schemas
     assert "Envelope" in schemas
+
+
+async def test_tokens_outside_their_alphabet_are_refused_not_a_500(
+    client: TestClient[Any, Any],
+) -> None:
+    """Found by fuzzing the OpenAPI document: a non-ASCII token used to fail hashing."""
+    for path, body in (
+        ("/v1/auth/magic-link/consume", {"token": "ñandú"}),
+        ("/v1/orgs/attach", {"attach_code": "ñandú", "genesis": {}, "password": "x" * 12}),
+    ):
+        resp = await client.post(path, json=body)
+        payload = await resp.json()
+        assert resp.status == 422, payload
+        assert payload["error"]["field"] in ("token", "attach_code")
+        assert_error(resp.status, payload, resp.headers)
+    resp = await client.get("/v1/sync/state", headers={"Authorization": "Bearer ñandú"})
+    assert resp.status == 401
+    assert_error(resp.status, await resp.json(), resp.headers)
