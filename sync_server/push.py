@@ -101,9 +101,9 @@ def push(
         else:
             if caller.device_id is None:
                 bind_device(conn, caller.session_id, device_id)
-            _prefetch(projection, log, ops)
             judge = _Judge(conn, projection, log, caller)
             parsed = [judge.parse(raw) for raw in ops]
+            _prefetch(projection, log, parsed)
             dbapi: Any = conn.connection.dbapi_connection
             with _start_checks(verifiers, device, parsed) as checks, dbapi.pipeline():
                 for i, item in enumerate(parsed, 1):
@@ -124,22 +124,19 @@ def push(
     return outcome
 
 
-def _prefetch(projection: StagedProjection, log: OrgLog, ops: list[Any]) -> None:
+def _prefetch(projection: StagedProjection, log: OrgLog, parsed: list[_Parsed]) -> None:
     """Ask Postgres once per table for what these ops are about to look up."""
-    op_ids, ids, contacts = [], set(), set()
-    for raw in ops:
-        if not isinstance(raw, dict):
-            continue
-        op_ids.append(raw.get("op_id"))
-        ids.add(raw.get("entity_id"))
-        payload = raw.get("payload")
-        if isinstance(payload, dict):
-            ids.update(v for v in payload.values() if isinstance(v, str) and is_uuid(v))
-            for c in payload.get("contacts") or ():
-                if isinstance(c, dict):
-                    contacts.add(c.get("contact_id"))
-    log.prefetch_ops([i for i in op_ids if isinstance(i, str) and is_uuid(i)])
-    ids = {i for i in ids if isinstance(i, str) and is_uuid(i)}
+    envelopes = [e for e in parsed if isinstance(e, Envelope)]
+    ids, contacts = {e.entity_id for e in envelopes}, set()
+    for e in envelopes:
+        # The payload is not validated yet: take only what has the shape of an id.
+        ids.update(v for v in e.payload.values() if isinstance(v, str) and is_uuid(v))
+        listed = e.payload.get("contacts")
+        for c in listed if isinstance(listed, list) else ():
+            contact_id = c.get("contact_id") if isinstance(c, dict) else None
+            if isinstance(contact_id, str) and is_uuid(contact_id):
+                contacts.add(contact_id)
+    log.prefetch_ops([e.op_id for e in envelopes])
     for table, column in (
         ("entities", "entity_id"),
         ("deals", "deal_id"),
@@ -147,9 +144,7 @@ def _prefetch(projection: StagedProjection, log: OrgLog, ops: list[Any]) -> None
         ("lps", "lp_id"),
     ):
         projection.prefetch(table, column, ids)
-    projection.prefetch(
-        "lp_contacts", "contact_id", [c for c in contacts if isinstance(c, str) and is_uuid(c)]
-    )
+    projection.prefetch("lp_contacts", "contact_id", contacts)
 
 
 class _Checked:

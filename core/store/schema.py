@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from sqlalchemy import Boolean, Column, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import BigInteger, Boolean, Column, Index, Integer, MetaData, String, Table, Text
 
 __all__ = ["PROJECTION_TABLES", "metadata"]
 
@@ -162,7 +162,7 @@ documents = Table(
     Column("filename", String(200), nullable=False),
     Column("title", String(200), nullable=True),
     Column("media_type", String(100), nullable=False),
-    Column("size_bytes", Integer, nullable=False),
+    Column("size_bytes", BigInteger, nullable=False),
     Column("sha256", String(64), nullable=False),
 )
 
