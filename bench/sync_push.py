@@ -7,10 +7,11 @@ one after another, as a device catching up would, after one untimed push of 500 
 warms the server up (its signature helper process starts on the first large push;
 ``DEALOS_VERIFY_PROCESSES=0`` runs without one). The baseline copies the rows the
 pushes produced (op log, audit chain, projection rows) into empty copies of the same
-tables with ``COPY … FROM STDIN``, in one transaction. ``--profile`` also runs the push
-path in-process under cProfile and prints where the time goes. Run:
+tables with ``COPY … FROM STDIN``, in one transaction. ``--in-process`` also times the
+push path without HTTP in the bench's own process; ``--profile`` runs that under cProfile
+and prints where the time goes. Run:
 
-    .venv/bin/python bench/sync_push.py [--ops 20000] [--orgs 1] [--profile]
+    .venv/bin/python bench/sync_push.py [--ops 20000] [--orgs 1] [--in-process] [--profile]
 
 ``--orgs N`` has N organizations push at once, each to a server process of its own (as
 behind a load balancer; DESIGN §8), and reports their combined rate.
@@ -23,6 +24,7 @@ import asyncio
 import contextlib
 import cProfile
 import json
+import os
 import pstats
 import sys
 import tempfile
@@ -111,28 +113,45 @@ def _copy_baseline(db: BenchDb, org_ids: list[str]) -> tuple[float, int]:
     return elapsed, sum(len(r) for r in rows.values())
 
 
-def _profile(db: BenchDb, org: BenchOrg, n: int) -> None:
-    """The push path in-process (no HTTP), under cProfile."""
+def _in_process(db: BenchDb, org: BenchOrg, n: int, *, start_seq: int, profile: bool) -> None:
+    """The push path in this process (no HTTP), as the server runs it: with a signature
+    helper unless ``DEALOS_VERIFY_PROCESSES=0``; timed, or under cProfile."""
     from sqlalchemy import create_engine
 
     from sync_server.database import psycopg_url
     from sync_server.push import push
     from sync_server.server_keys import ServerKeys
     from sync_server.sessions import Caller
+    from sync_server.verify_process import Verifiers
 
     engine = create_engine(psycopg_url(db.app_url))
     keys = ServerKeys.from_file(db.root / "server.secret")
     caller = Caller("bench", org.org_id, org.user_id, org.device_id, "password")
-    start_seq = 10_000_000
-    ops = [o.wire() for o in signed_ops(org, n, start_seq=start_seq)]
+    ops = [o.wire() for o in signed_ops(org, n + BATCH, start_seq=start_seq)]
+    helpers = int(os.environ.get("DEALOS_VERIFY_PROCESSES", "1"))
+    verifiers = Verifiers(helpers) if helpers else None
+    push(engine, keys, caller, org.device_id, ops[:BATCH], verifiers)  # warm-up, as over HTTP
+    time.sleep(WARM_SECONDS)
     profiler = cProfile.Profile()
-    profiler.enable()
-    for i in range(0, n, BATCH):
-        push(engine, keys, caller, org.device_id, ops[i : i + BATCH])
+    if profile:
+        profiler.enable()
+    cpu, start = time.process_time(), time.perf_counter()
+    for i in range(BATCH, n + BATCH, BATCH):
+        push(engine, keys, caller, org.device_id, ops[i : i + BATCH], verifiers)
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     profiler.disable()
+    if verifiers is not None:
+        verifiers.close()
     engine.dispose()
-    print(f"\n-- in-process push of {n} ops under cProfile (top 25 by own time)")
-    pstats.Stats(profiler, stream=sys.stdout).sort_stats("tottime").print_stats(25)
+    if profile:
+        print(f"\n-- in-process push of {n} ops under cProfile (top 25 by own time)")
+        pstats.Stats(profiler, stream=sys.stdout).sort_stats("tottime").print_stats(25)
+    else:
+        print(
+            f"in-process push (no HTTP, {helpers} signature helper(s)): {n} ops in "
+            f"{elapsed:.2f} s = {n / elapsed:,.0f} ops/s; this process's CPU "
+            f"{cpu / n * 1e6:.0f} µs/op"
+        )
 
 
 async def _push_orgs(pushes: list[tuple[str, dict[str, str], list[bytes]]]) -> float:
@@ -150,6 +169,11 @@ def main() -> None:
         type=int,
         default=1,
         help="organizations pushing at once, each to its own server process (DESIGN §8)",
+    )
+    parser.add_argument(
+        "--in-process",
+        action="store_true",
+        help="also time the push path without HTTP, in this process",
     )
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
@@ -191,8 +215,9 @@ def main() -> None:
             f"{copy_time:.3f} s = {copied / copy_time:,.0f} ops/s"
         )
         print(f"ratio push / COPY per op: {(copied / copy_time) / rate:.1f}x (target <= 3x)")
-        if args.profile:
-            _profile(db, orgs[0], min(args.ops, 5000))
+        if args.in_process or args.profile:
+            n = min(args.ops, 5000) if args.profile else args.ops
+            _in_process(db, orgs[0], n, start_seq=10_000_000, profile=args.profile)
 
 
 if __name__ == "__main__":
