@@ -118,11 +118,11 @@ def _in_process(db: BenchDb, org: BenchOrg, n: int, *, start_seq: int, profile: 
     helper unless ``DEALOS_VERIFY_PROCESSES=0``; timed, or under cProfile."""
     from sqlalchemy import create_engine
 
+    from core.ops.verify_process import Verifiers
     from sync_server.database import psycopg_url
     from sync_server.push import push
     from sync_server.server_keys import ServerKeys
     from sync_server.sessions import Caller
-    from sync_server.verify_process import Verifiers
 
     engine = create_engine(psycopg_url(db.app_url))
     keys = ServerKeys.from_file(db.root / "server.secret")
@@ -192,7 +192,7 @@ def main() -> None:
                     for i in range(0, len(ops), BATCH)
                 ]
                 # One untimed push first: a running server has its connections open and its
-                # signature helper started (sync_server.verify_process starts it lazily).
+                # signature helper started (core.ops.verify_process starts it lazily).
                 asyncio.run(_push_all(base, auth, bodies[:1]))
                 pushes.append((base, auth, bodies[1:]))
             time.sleep(WARM_SECONDS)

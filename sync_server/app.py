@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from core.ops.verify_process import Verifiers
 from sync_server.app_context import DB, KEYS, MAILER, METRICS, PASSWORDS, SETTINGS, VERIFIERS
 from sync_server.credentials import Passwords
 from sync_server.database import Database, app_engine
@@ -25,7 +26,6 @@ from sync_server.routes import add_routes
 from sync_server.routes.auth import BACKGROUND
 from sync_server.server_keys import ServerKeys
 from sync_server.settings import Settings
-from sync_server.verify_process import Verifiers
 
 __all__ = ["create_app"]
 

@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
+from core.ops.verify_process import Verifiers
 from sync_server.api_errors import ApiError
 from sync_server.credentials import Passwords
 from sync_server.database import Database
@@ -16,7 +17,6 @@ from sync_server.rate_limits import allow
 from sync_server.server_keys import ServerKeys
 from sync_server.sessions import Caller, authenticate
 from sync_server.settings import Settings
-from sync_server.verify_process import Verifiers
 
 __all__ = [
     "DB",

@@ -13,7 +13,7 @@ The whole push is one transaction holding the organization's lock: accepted ops 
 consecutive ``server_seq`` values and are written with their projection changes and audit
 entries, all or nothing, so a crash (even SIGKILL) mid-push leaves no half-applied op.
 Two things overlap the judging loop: the device's signatures are checked in a helper
-process (:mod:`sync_server.verify_process`), and rows are sent every ``WRITE_EVERY`` ops
+process (:mod:`core.ops.verify_process`), and rows are sent every ``WRITE_EVERY`` ops
 on a pipelined connection, so Postgres writes them meanwhile.
 """
 
@@ -29,6 +29,7 @@ from sqlalchemy import Connection, Engine
 from core.errors import OpRejected
 from core.ids import is_uuid
 from core.ops.envelope import Envelope, parse_envelope
+from core.ops.verify_process import Checks, Verifiers
 from core.reducers.apply import apply_op
 from sync_server.api_errors import ApiError
 from sync_server.database import tenant_tx
@@ -41,7 +42,6 @@ from sync_server.sessions import (
     revoke_user_sessions,
 )
 from sync_server.staged_projection import StagedProjection
-from sync_server.verify_process import Checks, Verifiers
 
 __all__ = ["PushOutcome", "apply_accepted", "push"]
 
@@ -169,7 +169,8 @@ class _Checked:
 def _start_checks(
     verifiers: Verifiers | None, device: Mapping[str, Any], parsed: list[_Parsed]
 ) -> _Checked:
-    pairs: list[tuple[bytes, str]] = []
+    key = device["public_key"]
+    items: list[tuple[str, bytes, str]] = []
     index: dict[str, int] = {}
     if verifiers is not None:
         for item in parsed:
@@ -178,10 +179,10 @@ def _start_checks(
                     message = item.canonical()
                 except ValueError:
                     continue  # judged in line: invalid_payload
-                index.setdefault(item.op_id, len(pairs))
-                pairs.append((message, item.signature))
-    checks = verifiers.start(device["public_key"], pairs) if verifiers else Checks(None, None, 0)
-    return _Checked(checks, device["public_key"], index)
+                index.setdefault(item.op_id, len(items))
+                items.append((key, message, item.signature))
+    checks = verifiers.start(items) if verifiers else Checks(None, None, 0)
+    return _Checked(checks, key, index)
 
 
 def apply_accepted(conn: Connection, envelope: Envelope) -> None:

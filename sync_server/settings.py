@@ -86,7 +86,7 @@ class Settings:
     max_body_bytes: int = 5 * MIB
     max_ops_per_push: int = 500
     # Helper processes that check a large push's signatures while it is judged
-    # (sync_server.verify_process); 0 checks every signature in line.
+    # (core.ops.verify_process); 0 checks every signature in line.
     verify_processes: int = 1
     session_ttl_seconds: int = 7 * 24 * 3600
     lp_session_ttl_seconds: int = 12 * 3600

@@ -1,61 +1,76 @@
-"""Signature checks of a batch of ops on worker threads, while the reducers run.
+"""Signature checks of a batch of ops in a helper process, while the reducers run.
 
-libsodium releases the GIL, so on a multi-core machine Ed25519 verification of a pulled
-batch overlaps with applying it. Each op is checked against the key its device had when
-the batch began; :func:`core.reducers.apply.apply_op` skips its own check only when the
-device still has that key, so a key changed inside the batch is checked again, in line.
+The desktop's pulls, replays and history checks hand each batch's (key, signed bytes,
+signature) to :mod:`core.ops.verify_process` and read the answers as they apply. Each op
+is checked against the key its device had when the batch began;
+:func:`core.reducers.apply.apply_op` skips its own check only when the device still has
+that key, so a key changed inside the batch is checked again, in line — as is anything the
+helper did not (yet) answer, a small batch, or every batch while the helper starts.
 """
 
 from __future__ import annotations
 
-import os
+import threading
 from collections.abc import Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from functools import cache
+from types import TracebackType
 
 from core.ops.envelope import Envelope
-from core.ops.signing import verify_signature
+from core.ops.verify_process import Checks, Verifiers
 
-__all__ = ["Prechecked", "precheck_signatures"]
+__all__ = ["Prechecked", "precheck_signatures", "shared_verifiers"]
 
-MIN_BATCH = 32
+_verifiers: Verifiers | None = None
+_lock = threading.Lock()
 
 
-@cache
-def _pool() -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(
-        max_workers=max(1, (os.cpu_count() or 2) - 1), thread_name_prefix="dealos-verify"
-    )
+def shared_verifiers() -> Verifiers:
+    """This process's helper (one: the other core runs SQLite's and the OS's work)."""
+    global _verifiers  # one pool per process, started on first use
+    with _lock:
+        if _verifiers is None:
+            _verifiers = Verifiers(1)
+        return _verifiers
 
 
 class Prechecked:
-    """For each op id, the public key its signature verified with (or None)."""
+    """For each op id, the public key its signature verified with (or None). A context
+    manager: leaving it hands the helper back."""
 
-    def __init__(self, futures: Mapping[str, Future[str | None]]) -> None:
-        self._futures = futures
+    def __init__(self, checks: Checks, index: Mapping[str, tuple[int, str]]) -> None:
+        self._checks = checks
+        self._index = index
 
     def key_for(self, op_id: str) -> str | None:
-        future = self._futures.get(op_id)
-        return None if future is None else future.result()
+        found = self._index.get(op_id)
+        if found is None:
+            return None
+        i, key = found
+        return key if self._checks.verified(i) else None
 
+    def __enter__(self) -> Prechecked:
+        return self
 
-def _check(public_key: str, message: bytes, signature: str) -> str | None:
-    return public_key if verify_signature(public_key, message, signature) else None
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._checks.__exit__(exc_type, exc, tb)
 
 
 def precheck_signatures(envelopes: Sequence[Envelope], keys: Mapping[str, str]) -> Prechecked:
     """Start verifying ``envelopes`` whose device is in ``keys`` (device id → public key)."""
-    if len(envelopes) < MIN_BATCH:
-        return Prechecked({})
-    pool = _pool()
-    futures: dict[str, Future[str | None]] = {}
+    items: list[tuple[str, bytes, str]] = []
+    index: dict[str, tuple[int, str]] = {}
     for env in envelopes:
         key = keys.get(env.device_id)
-        if key is None:
+        if key is None or env.op_id in index:
             continue
         try:
             message = env.canonical()
         except ValueError:
             continue  # apply_op reports it, in line
-        futures[env.op_id] = pool.submit(_check, key, message, env.signature)
-    return Prechecked(futures)
+        index[env.op_id] = (len(items), key)
+        items.append((key, message, env.signature))
+    return Prechecked(shared_verifiers().start(items), index)

@@ -69,7 +69,7 @@ def replay_ops(
     """Apply ``ops`` onto the (empty) projection of ``org_id`` on ``conn``.
 
     ``keys`` (device id → public key, e.g. the devices the store held before) lets each
-    chunk's signatures be checked on a worker thread while the reducers run; an op whose
+    chunk's signatures be checked in a helper process while the reducers run; an op whose
     device has another key by the time it applies is checked again, in line.
     """
     projection = SqlProjection(conn, org_id, cache_reference=True)
@@ -77,35 +77,35 @@ def replay_ops(
     for start in range(0, len(ops), _CHUNK):
         chunk = ops[start : start + _CHUNK]
         parsed = [(op_id, status, _parsed(raw)) for op_id, status, raw in chunk]
-        prechecked = precheck_signatures(
+        with precheck_signatures(
             [e for _, _, e in parsed if isinstance(e, Envelope)], keys or {}
-        )
-        for op_id, status, envelope in parsed:
-            try:
-                if isinstance(envelope, Exception):
-                    raise envelope
-                if spec_for(envelope.kind) is None and status == "confirmed":
-                    continue  # a kind from a newer release: kept in the log, not applied
-                checked = prechecked.key_for(op_id)
-                if on_refused_pending is not None and status == "pending":
-                    try:
-                        with conn.begin_nested():
-                            apply_op(projection, envelope, verify=True, verified_with=checked)
-                    except OpRejected as exc:
-                        projection.forget()
-                        on_refused_pending(conn, op_id, exc)
-                    continue
-                apply_op(projection, envelope, verify=True, verified_with=checked)
-            except ValueError as exc:  # not UTF-8, not JSON: the bytes themselves changed
-                raise StoreError(
-                    f"op {op_id} in the log is not a readable envelope ({exc}); "
-                    "the op log was altered or this build cannot read it"
-                ) from exc
-            except OpRejected as exc:
-                raise StoreError(
-                    f"op {op_id} in the log no longer applies ({exc.code}: {exc.message}); "
-                    "the op log was altered or this build cannot read it"
-                ) from exc
+        ) as prechecked:
+            for op_id, status, envelope in parsed:
+                try:
+                    if isinstance(envelope, Exception):
+                        raise envelope
+                    if spec_for(envelope.kind) is None and status == "confirmed":
+                        continue  # a kind from a newer release: kept in the log, not applied
+                    checked = prechecked.key_for(op_id)
+                    if on_refused_pending is not None and status == "pending":
+                        try:
+                            with conn.begin_nested():
+                                apply_op(projection, envelope, verify=True, verified_with=checked)
+                        except OpRejected as exc:
+                            projection.forget()
+                            on_refused_pending(conn, op_id, exc)
+                        continue
+                    apply_op(projection, envelope, verify=True, verified_with=checked)
+                except ValueError as exc:  # not UTF-8, not JSON: the bytes themselves changed
+                    raise StoreError(
+                        f"op {op_id} in the log is not a readable envelope ({exc}); "
+                        "the op log was altered or this build cannot read it"
+                    ) from exc
+                except OpRejected as exc:
+                    raise StoreError(
+                        f"op {op_id} in the log no longer applies ({exc.code}: {exc.message}); "
+                        "the op log was altered or this build cannot read it"
+                    ) from exc
 
 
 def scratch_digest(

@@ -208,18 +208,20 @@ class Workspace:
             with self.store.transaction() as conn:
                 projection = SqlProjection(conn, self.org_id, cache_reference=True)
                 keys = {d["device_id"]: d["public_key"] for d in projection.rows("devices", {})}
-                prechecked = precheck_signatures(batch, keys)
-                for envelope in batch:
-                    applied = apply_op(
-                        projection,
-                        envelope,
-                        verify=True,
-                        verified_with=prechecked.key_for(envelope.op_id),
-                    )
-                    self._record(conn, envelope, applied, status=status, sign_head=False)
-                    results.append(
-                        OpResult(applied.op_id, applied.kind, applied.entity_id, applied.version)
-                    )
+                with precheck_signatures(batch, keys) as prechecked:
+                    for envelope in batch:
+                        applied = apply_op(
+                            projection,
+                            envelope,
+                            verify=True,
+                            verified_with=prechecked.key_for(envelope.op_id),
+                        )
+                        self._record(conn, envelope, applied, status=status, sign_head=False)
+                        results.append(
+                            OpResult(
+                                applied.op_id, applied.kind, applied.entity_id, applied.version
+                            )
+                        )
                 sign_audit_head(conn, self._key)
         except OpRejected as exc:
             # DESIGN §4: every refused mutation is audited, not only those authored here.

@@ -179,9 +179,10 @@ class SyncEngine:
             ]
             with self.ws.store.transaction() as conn:
                 state = self._page_state(conn, ops)
-                for op in ops:
-                    pulled += 1
-                    applied += self._take(conn, op, state)
+                with state.prechecked:
+                    for op in ops:
+                        pulled += 1
+                        applied += self._take(conn, op, state)
                 state.save(self.ws, self.replica, conn)
                 needs_rebase = needs_rebase or state.needs_rebase
                 self.replica.set_cursor(conn, int(page.get("next_after", after)))

@@ -1,4 +1,4 @@
-"""Signatures of a pulled batch are checked on worker threads; nothing slips through.
+"""Signatures of a pulled batch are checked in a helper process; nothing slips through.
 
 Alex, an analyst, drafts 40 deals on his laptop; they arrive at Maria's workstation as one
 batch, as a sync pull delivers them.
@@ -8,12 +8,20 @@ from __future__ import annotations
 
 import pytest
 from fixtures_org import OrgBuilder
+from signed_batches import signed_items, wait_ready
 
 from core.errors import OpRejected
-from core.ops.batch_verify import MIN_BATCH
+from core.ops.batch_verify import shared_verifiers
 from core.ops.envelope import Envelope
 from core.ops.signing import DeviceKey
+from core.ops.verify_process import MIN_OPS
 from core.services.workspace import Workspace
+
+
+@pytest.fixture(autouse=True)
+def _helper_ready() -> None:
+    """The batches below are checked by a running helper, not in line while it starts."""
+    wait_ready(shared_verifiers(), signed_items(MIN_OPS))
 
 
 def _drafts(org: OrgBuilder, n: int = 40) -> tuple[list[Envelope], object]:
@@ -28,7 +36,7 @@ def _drafts(org: OrgBuilder, n: int = 40) -> tuple[list[Envelope], object]:
 def test_a_clean_batch_applies_whole(workspace: Workspace) -> None:
     org = OrgBuilder.on_workspace(workspace)
     batch, _ = _drafts(org)
-    assert len(batch) >= MIN_BATCH
+    assert len(batch) >= MIN_OPS
     results = workspace.apply_signed(batch)
     assert [r.entity_id for r in results] == [e.entity_id for e in batch]
 

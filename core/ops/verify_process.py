@@ -1,16 +1,17 @@
-"""A push's Ed25519 checks in a helper process, while the judging loop runs.
+"""Ed25519 checks of a batch of ops in a helper process, while the ops are applied.
 
-Signature checks are a third of a push's CPU. A thread cannot take them off the judging
-loop: PyNaCl lets go of the GIL only inside each libsodium call, and the thread then waits
-for the interpreter's switch interval to get it back, op after op (measured: no gain,
+Signature checks are a third of the CPU of applying an op (a push on the server, a pull
+or a replay on the desktop). A thread cannot take them off the applying loop: PyNaCl lets
+go of the GIL only inside each libsodium call, and the thread then waits for the
+interpreter's switch interval to get it back, op after op (measured: no gain,
 docs/PERFORMANCE.md). A process has an interpreter of its own.
 
 Each :class:`Verifiers` owns a few helper processes (``python -m
-sync_server.verify_process``), each talking over its stdin and stdout. A request is a
-length-prefixed pickle of ``(public_key, [(message, signature), …])``; the helper runs
-:func:`core.ops.signing.verify_signature` on each pair — the very check an op gets in
-line — and writes back one byte per pair as it goes (1: verified with that key), so the
-loop can use the first answers while later ones are computed.
+core.ops.verify_process``), each talking over its stdin and stdout. A request is a
+length-prefixed pickle of ``[(public_key, message, signature), …]``; the helper runs
+:func:`core.ops.signing.verify_signature` on each — the very check an op gets in line —
+and writes back one byte per op as it goes (1: verified with that key), so the loop can
+use the first answers while later ones are computed.
 
 Nothing depends on a helper: when every helper is busy, has died or stalls past
 :data:`STALL_SECONDS`, the ops are checked in line as before (a stalled helper is
@@ -45,7 +46,7 @@ _READY = b"R"
 class _Helper:
     def __init__(self) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "sync_server.verify_process"],
+            [sys.executable, "-m", "core.ops.verify_process"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             bufsize=0,
@@ -79,7 +80,8 @@ class _Helper:
 
 
 class Checks:
-    """The answers for one batch: :meth:`verified` says whether pair ``i`` verified."""
+    """The answers for one batch: :meth:`verified` says whether item ``i`` verified. Use it
+    as a context manager: leaving it hands the helper back for the next batch."""
 
     def __init__(self, owner: Verifiers | None, helper: _Helper | None, count: int) -> None:
         self._owner = owner
@@ -88,7 +90,7 @@ class Checks:
         self._answers = bytearray()
 
     def verified(self, index: int) -> bool:
-        """True only if the helper verified pair ``index``; False means: check in line."""
+        """True only if the helper verified item ``index``; False means: check in line."""
         while self._helper is not None and len(self._answers) <= index:
             self._read()
         return index < len(self._answers) and self._answers[index] == 1
@@ -142,9 +144,9 @@ class Verifiers:
         self._lock = threading.Lock()
         self._closed = False
 
-    def start(self, public_key: str, pairs: Sequence[tuple[bytes, str]]) -> Checks:
-        """Begin checking ``pairs`` (message, signature) against ``public_key``."""
-        if len(pairs) < MIN_OPS:
+    def start(self, items: Sequence[tuple[str, bytes, str]]) -> Checks:
+        """Begin checking ``items``: (public key, message, signature) each."""
+        if len(items) < MIN_OPS:
             return Checks(None, None, 0)
         try:
             helper = self._idle.get_nowait()
@@ -158,8 +160,8 @@ class Verifiers:
             else:
                 self._idle.put(helper)
             return Checks(None, None, 0)
-        checks = Checks(self, helper, len(pairs))
-        request = pickle.dumps((public_key, list(pairs)), protocol=pickle.HIGHEST_PROTOCOL)
+        checks = Checks(self, helper, len(items))
+        request = pickle.dumps(list(items), protocol=pickle.HIGHEST_PROTOCOL)
         try:
             os.write(helper.stdin, _LENGTH.pack(len(request)))
             view = memoryview(request)
@@ -212,9 +214,9 @@ def _serve() -> None:
         if len(header) < _LENGTH.size:
             return  # the parent is gone
         (size,) = _LENGTH.unpack(header)
-        public_key, pairs = pickle.loads(stdin.read(size))  # noqa: S301  (our parent's pipe)
+        items = pickle.loads(stdin.read(size))  # noqa: S301  (our parent's pipe)
         answers = bytearray()
-        for message, signature in pairs:
+        for public_key, message, signature in items:
             answers.append(1 if verify_signature(public_key, message, signature) else 0)
             if len(answers) == _FLUSH_EVERY:
                 stdout.write(answers)

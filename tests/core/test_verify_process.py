@@ -1,0 +1,132 @@
+"""Signature helper processes (``core.ops.verify_process``): they answer exactly as the
+in-line check does, and nothing depends on a helper — one that dies, stalls or outlives
+its parent costs at most an in-line check, never a wrong answer or a stuck batch."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+from signed_batches import alive, signed_items, wait_ready
+
+from core.ops.signing import verify_signature
+from core.ops.verify_process import MIN_OPS, Verifiers
+
+
+def test_the_first_large_batch_starts_a_helper_and_is_checked_in_line() -> None:
+    verifiers = Verifiers(1)
+    try:
+        items = signed_items(MIN_OPS)
+        assert verifiers.pids() == []
+        with verifiers.start(items) as checks:
+            assert not any(checks.verified(i) for i in range(len(items)))
+        assert len(verifiers.pids()) == 1
+        wait_ready(verifiers, items)
+    finally:
+        verifiers.close()
+
+
+def test_a_helper_answers_exactly_as_the_in_line_check() -> None:
+    verifiers = Verifiers(1)
+    try:
+        pairs = signed_items(200)
+        wait_ready(verifiers, pairs)
+        for _ in range(2):  # the same helper, batch after batch
+            with verifiers.start(pairs) as checks:
+                answers = [checks.verified(i) for i in range(len(pairs))]
+            assert answers == [verify_signature(k, m, s) for k, m, s in pairs]
+            assert answers.count(False) == 39  # the test's own forgeries, all caught
+        # A signature string that decodes to the same bytes is not the signature.
+        key, message, signature = pairs[1]
+        other_spelling = signature[:-1] + ("B" if signature[-1] == "A" else "A")
+        with verifiers.start([(key, message, other_spelling)] * MIN_OPS) as checks:
+            assert not checks.verified(0)
+    finally:
+        verifiers.close()
+    assert verifiers.pids() == []
+
+
+def test_small_batches_and_a_busy_helper_are_checked_in_line() -> None:
+    verifiers = Verifiers(1)
+    try:
+        pairs = signed_items(MIN_OPS)
+        wait_ready(verifiers, pairs)
+        with verifiers.start(pairs[:-1]) as small:
+            assert not small.verified(1)
+        with verifiers.start(pairs) as first:
+            with verifiers.start(pairs) as second:  # the helper is lent out
+                assert not second.verified(1)
+            assert first.verified(1)
+    finally:
+        verifiers.close()
+
+
+def test_a_helper_killed_mid_batch_leaves_the_rest_to_the_in_line_check() -> None:
+    verifiers = Verifiers(1)
+    try:
+        pairs = signed_items(4000)
+        wait_ready(verifiers, pairs[:MIN_OPS])
+        [pid] = verifiers.pids()
+        with verifiers.start(pairs) as checks:
+            assert checks.verified(1)
+            os.kill(pid, signal.SIGKILL)
+            answers = [checks.verified(i) for i in range(len(pairs))]
+        expected = [verify_signature(k, m, s) for k, m, s in pairs]
+        # Whatever was answered is right; whatever was not falls to the in-line check.
+        assert all(not a or e for a, e in zip(answers, expected, strict=True))
+        assert not answers[-1]
+        assert verifiers.pids() == []
+        wait_ready(verifiers, pairs[:MIN_OPS])  # the next large batch starts a new one
+        assert verifiers.pids() != [pid]
+    finally:
+        verifiers.close()
+
+
+def test_a_stalled_helper_is_killed_after_the_stall_limit() -> None:
+    verifiers = Verifiers(1, stall_seconds=0.3)
+    try:
+        pairs = signed_items(MIN_OPS)
+        wait_ready(verifiers, pairs)
+        [pid] = verifiers.pids()
+        os.kill(pid, signal.SIGSTOP)
+        started = time.monotonic()
+        with verifiers.start(pairs) as checks:
+            assert not checks.verified(0)
+        assert time.monotonic() - started < 5
+        assert verifiers.pids() == []
+        assert not alive(pid)
+    finally:
+        verifiers.close()
+
+
+def test_helpers_end_with_their_parent_even_under_sigkill(tmp_path: Path) -> None:
+    script = textwrap.dedent(
+        f"""
+        import sys, time
+        from core.ops.verify_process import Verifiers
+        v = Verifiers(1)
+        v.start([("", b"", "")] * {MIN_OPS})
+        print(v.pids()[0], flush=True)
+        time.sleep(600)
+        """
+    )
+    parent = subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, cwd=os.getcwd()
+    )
+    try:
+        assert parent.stdout is not None
+        helper = int(parent.stdout.readline())
+        assert alive(helper)
+        parent.kill()
+        parent.wait(10)
+        deadline = time.monotonic() + 10
+        while alive(helper) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not alive(helper), "a helper outlived its killed parent"
+    finally:
+        parent.kill()
