@@ -19,6 +19,7 @@ import argparse
 import getpass
 import multiprocessing
 import os
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -143,6 +144,8 @@ def _serve(args: Any) -> int:
         print(f"database migrated to {revision}", flush=True)
         if args.migrate_only:
             return 0
+        shared = args.workers > 1
+        metrics_dir = _shared_metrics(args.data_dir / "server" / "metrics") if shared else None
         from aiohttp import web
 
         from sync_server.app import create_app
@@ -150,7 +153,6 @@ def _serve(args: Any) -> int:
         settings = settings.with_(
             host=args.host, port=args.port, public_url=f"http://{args.host}:{args.port}"
         )
-        shared = args.workers > 1
         spawn = multiprocessing.get_context("spawn")
         workers = [
             spawn.Process(target=_worker, args=(settings, os.getpid()), daemon=True)
@@ -176,10 +178,28 @@ def _serve(args: Any) -> int:
                 worker.terminate()
             for worker in workers:
                 worker.join(timeout=10)
+            if metrics_dir is not None:
+                shutil.rmtree(metrics_dir, ignore_errors=True)
         return 0
     finally:
         if embedded is not None:
             embedded.stop()
+
+
+def _shared_metrics(folder: Path) -> Path | None:
+    """Let every process of ``--workers`` count into one set of files under ``folder``, so
+    ``/metrics`` answers for the whole server whichever process serves it
+    (prometheus_client's multiprocess mode). Counts start from zero at each start, like a
+    single process's. Returns the folder to remove at exit, None if the operator set
+    ``PROMETHEUS_MULTIPROC_DIR`` (theirs to keep)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return None
+    if "prometheus_client" in sys.modules:  # its storage is chosen when it is imported
+        raise ServerCommandError("--workers must be set up before the metrics are loaded")
+    shutil.rmtree(folder, ignore_errors=True)  # a killed server's counts
+    folder.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)  # spawned workers inherit it
+    return folder
 
 
 def _worker(settings: Settings, parent: int) -> None:

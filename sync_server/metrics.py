@@ -1,8 +1,16 @@
-"""Prometheus metrics of one app (its own registry, so several apps can share a process)."""
+"""Prometheus metrics of one app (its own registry, so several apps can share a process).
+
+Under ``dealos serve --workers N`` every process counts into the files of
+``PROMETHEUS_MULTIPROC_DIR`` and :meth:`Metrics.render` adds them all up, so a scrape
+answers for the whole server whichever process takes it.
+"""
 
 from __future__ import annotations
 
+import os
+
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
 
 __all__ = ["Metrics"]
 
@@ -30,4 +38,9 @@ class Metrics:
         )
 
     def render(self) -> bytes:
+        folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+        if folder:
+            every_process = CollectorRegistry()
+            MultiProcessCollector(every_process, path=folder)  # type: ignore[no-untyped-call]
+            return generate_latest(every_process)
         return generate_latest(self.registry)

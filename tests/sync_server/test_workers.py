@@ -1,6 +1,7 @@
 """``dealos serve --workers 2``: two server processes share one port. Two organizations
-push at the same moment and each gets its own gapless ``server_seq``; the extra process
-ends with the first one, even when that one is killed with SIGKILL."""
+push at the same moment and each gets its own gapless ``server_seq``; ``/metrics`` counts
+for both, whichever answers; the extra process ends with the first one, even when that
+one is killed with SIGKILL."""
 
 from __future__ import annotations
 
@@ -41,6 +42,24 @@ def _workers_of(pid: int) -> list[int]:
         if ppid == pid and b"spawn_main" in cmdline:
             found.append(int(entry.name))
     return found
+
+
+def _listeners(port: int) -> int:
+    """Sockets listening on ``port`` (SO_REUSEPORT gives each process its own)."""
+    count = 0
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        local, state = line.split()[1], line.split()[3]
+        if state == "0A" and int(local.rsplit(":", 1)[1], 16) == port:
+            count += 1
+    return count
+
+
+def _sample(text: str, name: str) -> float:
+    """The value of one sample in Prometheus's text format (labels in the order given)."""
+    for line in text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.rsplit(" ", 1)[1])
+    raise AssertionError(f"no {name} in /metrics")
 
 
 def _alive(pid: int) -> bool:
@@ -120,6 +139,10 @@ async def test_two_processes_share_the_port_and_end_with_the_first(
         await wait_ready(base)
         workers = _workers_of(server.pid)
         assert len(workers) == 1
+        deadline = time.monotonic() + 60
+        while _listeners(port) < 2 and time.monotonic() < deadline:  # the second one starts
+            time.sleep(0.1)
+        assert _listeners(port) == 2
         # Fresh connections, so the kernel spreads them over both processes.
         connector = aiohttp.TCPConnector(force_close=True)
         async with aiohttp.ClientSession(connector=connector) as http:
@@ -133,6 +156,17 @@ async def test_two_processes_share_the_port_and_end_with_the_first(
         assert first[0] == second[0]
         assert first == list(range(first[0], first[0] + 200))
         assert second == list(range(second[0], second[0] + 200))
+        # /metrics answers for the whole server, whichever process takes the scrape.
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True)) as h:
+            scrapes = [await (await h.get(f"{base}/metrics")).text() for _ in range(8)]
+        accepted = {_sample(text, 'dealos_push_ops_total{outcome="accepted"}') for text in scrapes}
+        assert accepted == {400.0}
+        ready = {
+            _sample(text, 'dealos_http_requests_total{method="GET",route="/readyz",status="200"}')
+            for text in scrapes
+        }
+        assert len(ready) == 1
+        assert ready.pop() >= 40
         os.kill(server.pid, signal.SIGKILL)
         server.wait(10)
         deadline = time.monotonic() + 10
