@@ -15,9 +15,10 @@ use the first answers while later ones are computed.
 
 Nothing depends on a helper: when every helper is busy, has died or stalls past
 :data:`STALL_SECONDS`, the ops are checked in line as before (a stalled helper is
-killed). A 0 is never a refusal by itself; the op is then checked in line, which gives the
-usual ``invalid_signature``. The helpers read from their parent's pipe, so they end
-with the parent, even one killed with SIGKILL.
+killed), and on a system whose pipes ``select`` cannot wait on (Windows) no helper is
+started at all. A 0 is never a refusal by itself; the op is then checked in line, which
+gives the usual ``invalid_signature``. The helpers read from their parent's pipe, so
+they end with the parent, even one killed with SIGKILL.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ MIN_OPS: Final = 32  # fewer than this: handing them over costs more than it sav
 _FLUSH_EVERY: Final = 16
 _LENGTH = struct.Struct(">I")
 _READY = b"R"
+_PIPES_SELECTABLE = os.name == "posix"
 
 
 class _Helper:
@@ -146,7 +148,7 @@ class Verifiers:
 
     def start(self, items: Sequence[tuple[str, bytes, str]]) -> Checks:
         """Begin checking ``items``: (public key, message, signature) each."""
-        if len(items) < MIN_OPS:
+        if len(items) < MIN_OPS or not _PIPES_SELECTABLE:
             return Checks(None, None, 0)
         try:
             helper = self._idle.get_nowait()
