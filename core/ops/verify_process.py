@@ -16,9 +16,11 @@ use the first answers while later ones are computed.
 Nothing depends on a helper: when every helper is busy, has died or stalls past
 :data:`STALL_SECONDS`, the ops are checked in line as before (a stalled helper is
 killed), and on a system whose pipes ``select`` cannot wait on (Windows) no helper is
-started at all. A 0 is never a refusal by itself; the op is then checked in line, which
-gives the usual ``invalid_signature``. The helpers read from their parent's pipe, so
-they end with the parent, even one killed with SIGKILL.
+started at all; after :data:`MAX_FAILED_STARTS` helpers died before they were ready (the
+module cannot be imported there, say), none is started again. A 0 is never a refusal
+by itself; the op is then checked in line, which gives the usual ``invalid_signature``.
+The helpers read from their parent's pipe, so they end with the parent, even one killed
+with SIGKILL.
 """
 
 from __future__ import annotations
@@ -45,10 +47,14 @@ _READY = b"R"
 _PIPES_SELECTABLE = os.name == "posix"
 
 
+HELPER_COMMAND: Final = (sys.executable, "-m", "core.ops.verify_process")
+MAX_FAILED_STARTS: Final = 3
+
+
 class _Helper:
-    def __init__(self) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "core.ops.verify_process"],
+    def __init__(self, command: Sequence[str]) -> None:
+        self.proc = subprocess.Popen(  # noqa: S603  (our interpreter, or a test's command)
+            list(command),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             bufsize=0,
@@ -138,8 +144,16 @@ class Verifiers:
     starts one and no push waits for a helper's start.
     """
 
-    def __init__(self, count: int, *, stall_seconds: float = STALL_SECONDS) -> None:
+    def __init__(
+        self,
+        count: int,
+        *,
+        stall_seconds: float = STALL_SECONDS,
+        command: Sequence[str] = HELPER_COMMAND,
+    ) -> None:
         self._count = count
+        self._command = command
+        self._failed_starts = 0
         self.stall_seconds = stall_seconds
         self._idle: queue.SimpleQueue[_Helper] = queue.SimpleQueue()
         self._all: list[_Helper] = []
@@ -157,7 +171,8 @@ class Verifiers:
             return Checks(None, None, 0)
         ready = helper.poll_ready()
         if not ready:  # still starting: in line this time
-            if ready is None:
+            if ready is None:  # it died before it was ready
+                self._failed_starts += 1
                 self._retire(helper)
             else:
                 self._idle.put(helper)
@@ -188,7 +203,9 @@ class Verifiers:
         with self._lock:
             if self._closed or len(self._all) >= self._count:
                 return
-            helper = _Helper()
+            if self._failed_starts >= MAX_FAILED_STARTS:
+                return  # it cannot start here (say, the module is not importable): in line
+            helper = _Helper(self._command)
             self._all.append(helper)
         self._idle.put(helper)
 

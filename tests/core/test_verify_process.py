@@ -130,3 +130,30 @@ def test_helpers_end_with_their_parent_even_under_sigkill(tmp_path: Path) -> Non
         assert not alive(helper), "a helper outlived its killed parent"
     finally:
         parent.kill()
+
+
+def _count(starts: Path) -> int:
+    return len(starts.read_text()) if starts.exists() else 0
+
+
+def test_a_helper_that_cannot_start_is_given_up_after_three_tries(tmp_path: Path) -> None:
+    starts = tmp_path / "starts"
+    verifiers = Verifiers(
+        1, command=[sys.executable, "-c", f"open({str(starts)!r}, 'a').write('x')"]
+    )
+    try:
+        items = signed_items(MIN_OPS)
+        deadline = time.monotonic() + 30
+        while (
+            time.monotonic() < deadline and len(starts.read_text() if starts.exists() else "") < 3
+        ):
+            with verifiers.start(items) as checks:
+                assert not checks.verified(1)  # never a helper's answer: checked in line
+            time.sleep(0.05)
+        for _ in range(20):  # and no fourth start, however many batches come
+            with verifiers.start(items) as checks:
+                assert not checks.verified(1)
+            time.sleep(0.02)
+        assert _count(starts) == 3
+    finally:
+        verifiers.close()
