@@ -15,12 +15,11 @@ use the first answers while later ones are computed.
 
 Nothing depends on a helper: when every helper is busy, has died or stalls past
 :data:`STALL_SECONDS`, the ops are checked in line as before (a stalled helper is
-killed), and on a system whose pipes ``select`` cannot wait on (Windows) no helper is
-started at all; after :data:`MAX_FAILED_STARTS` helpers died before they were ready (the
-module cannot be imported there, say), none is started again. A 0 is never a refusal
-by itself; the op is then checked in line, which gives the usual ``invalid_signature``.
-The helpers read from their parent's pipe, so they end with the parent, even one killed
-with SIGKILL.
+killed); on a system without ``poll`` (Windows) no helper is started at all; after
+:data:`MAX_FAILED_STARTS` helpers died before they were ready (the module cannot be
+imported there, say), none is started again. A 0 is never a refusal by itself; the op
+is then checked in line, which gives the usual ``invalid_signature``. The helpers read
+from their parent's pipe, so they end with the parent, even one killed with SIGKILL.
 """
 
 from __future__ import annotations
@@ -44,11 +43,19 @@ MIN_OPS: Final = 32  # fewer than this: handing them over costs more than it sav
 _FLUSH_EVERY: Final = 16
 _LENGTH = struct.Struct(">I")
 _READY = b"R"
-_PIPES_SELECTABLE = os.name == "posix"
+_PIPES_SELECTABLE = hasattr(select, "poll")  # not on Windows
 
 
 HELPER_COMMAND: Final = (sys.executable, "-m", "core.ops.verify_process")
 MAX_FAILED_STARTS: Final = 3
+
+
+def _readable(fd: int, seconds: float) -> bool:
+    """Whether ``fd`` has bytes or its end of file within ``seconds`` (``poll``, unlike
+    ``select``, takes descriptors above 1,023, which a busy server reaches)."""
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    return bool(poller.poll(seconds * 1000))
 
 
 class _Helper:
@@ -67,7 +74,7 @@ class _Helper:
 
     def poll_ready(self) -> bool | None:
         """True once the helper has said it is ready, None if it died before that."""
-        if not self.ready and select.select([self.stdout], [], [], 0)[0]:
+        if not self.ready and _readable(self.stdout, 0):
             said = os.read(self.stdout, 1)
             if said != _READY:
                 return None
@@ -107,7 +114,7 @@ class Checks:
         helper = self._helper
         assert helper is not None
         wait = self._owner.stall_seconds if self._owner is not None else STALL_SECONDS
-        ready, _, _ = select.select([helper.stdout], [], [], wait)
+        ready = _readable(helper.stdout, wait)
         chunk = os.read(helper.stdout, self._count - len(self._answers)) if ready else b""
         if not chunk:  # stalled or died: everything not yet answered is checked in line
             self._discard()

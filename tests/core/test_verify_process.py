@@ -5,6 +5,7 @@ its parent costs at most an in-line check, never a wrong answer or a stuck batch
 from __future__ import annotations
 
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import textwrap
 import time
 from pathlib import Path
 
+import pytest
 from signed_batches import alive, signed_items, wait_ready
 
 from core.ops.signing import verify_signature
@@ -157,3 +159,27 @@ def test_a_helper_that_cannot_start_is_given_up_after_three_tries(tmp_path: Path
         assert _count(starts) == 3
     finally:
         verifiers.close()
+
+
+def test_a_helper_works_past_descriptor_1023() -> None:
+    """A busy server has many sockets open: the helper's pipes may land above 1,023,
+    where select() fails."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 1300:
+        pytest.skip(f"this machine allows {hard} open files")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 1300), hard))
+    held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    verifiers = Verifiers(1)
+    try:
+        items = signed_items(MIN_OPS)
+        with verifiers.start(items) as checks:  # starts the helper, on high descriptors
+            assert not checks.verified(1)
+        wait_ready(verifiers, items)
+        with verifiers.start(items) as checks:
+            answers = [checks.verified(i) for i in range(len(items))]
+        assert answers == [verify_signature(k, m, s) for k, m, s in items]
+    finally:
+        verifiers.close()
+        for fd in held:
+            os.close(fd)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
