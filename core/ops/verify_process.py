@@ -50,6 +50,24 @@ HELPER_COMMAND: Final = (sys.executable, "-m", "core.ops.verify_process")
 MAX_FAILED_STARTS: Final = 3
 
 
+def _send(fd: int, data: bytes, seconds: float) -> bool:
+    """Write all of ``data`` to a non-blocking pipe, giving up when the reader has taken
+    nothing for ``seconds`` or is gone."""
+    view = memoryview(data)
+    poller = select.poll()
+    poller.register(fd, select.POLLOUT)
+    while view:
+        if not poller.poll(seconds * 1000):
+            return False
+        try:
+            view = view[os.write(fd, view) :]
+        except BlockingIOError:
+            continue
+        except OSError:  # the helper is gone
+            return False
+    return True
+
+
 def _readable(fd: int, seconds: float) -> bool:
     """Whether ``fd`` has bytes or its end of file within ``seconds`` (``poll``, unlike
     ``select``, takes descriptors above 1,023, which a busy server reaches)."""
@@ -70,6 +88,7 @@ class _Helper:
         assert self.proc.stdout is not None
         self.stdin = self.proc.stdin.fileno()
         self.stdout = self.proc.stdout.fileno()
+        os.set_blocking(self.stdin, False)  # a helper that stops reading must not hang us
         self.ready = False
 
     def poll_ready(self) -> bool | None:
@@ -186,13 +205,8 @@ class Verifiers:
             return Checks(None, None, 0)
         checks = Checks(self, helper, len(items))
         request = pickle.dumps(list(items), protocol=pickle.HIGHEST_PROTOCOL)
-        try:
-            os.write(helper.stdin, _LENGTH.pack(len(request)))
-            view = memoryview(request)
-            while view:
-                view = view[os.write(helper.stdin, view) :]
-        except OSError:
-            checks._discard()
+        if not _send(helper.stdin, _LENGTH.pack(len(request)) + request, self.stall_seconds):
+            checks._discard()  # gone, or not reading: killed, and this batch goes in line
         return checks
 
     def _release(self, helper: _Helper) -> None:

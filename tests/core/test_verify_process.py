@@ -89,7 +89,10 @@ def test_a_helper_killed_mid_batch_leaves_the_rest_to_the_in_line_check() -> Non
         verifiers.close()
 
 
-def test_a_stalled_helper_is_killed_after_the_stall_limit() -> None:
+@pytest.mark.parametrize("n", [MIN_OPS, 4000])
+def test_a_stalled_helper_is_killed_after_the_stall_limit(n: int) -> None:
+    """Whether it stalls before answering or (a batch larger than the pipe holds) before
+    it has even read the batch."""
     verifiers = Verifiers(1, stall_seconds=0.3)
     try:
         pairs = signed_items(MIN_OPS)
@@ -97,7 +100,7 @@ def test_a_stalled_helper_is_killed_after_the_stall_limit() -> None:
         [pid] = verifiers.pids()
         os.kill(pid, signal.SIGSTOP)
         started = time.monotonic()
-        with verifiers.start(pairs) as checks:
+        with verifiers.start(signed_items(n)) as checks:
             assert not checks.verified(0)
         assert time.monotonic() - started < 5
         assert verifiers.pids() == []
