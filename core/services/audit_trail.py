@@ -54,7 +54,8 @@ def append_audit(
         "code": code,
         "detail": detail,
     }
-    digest = entry_hash(prev, fields)
+    # Its own ints and strings (or None): nothing the plain path's type walk could catch.
+    digest = entry_hash(prev, fields, plain=True)
     log.append_audit({**fields, "prev_hash": prev, "entry_hash": digest})
     signature = key.sign_bytes(head_message(seq, digest)) if sign_head else ""
     log.set_audit_head(seq, digest, signature)
