@@ -8,8 +8,9 @@ warms the server up (its signature helper process starts on the first large push
 ``DEALOS_VERIFY_PROCESSES=0`` runs without one). The baseline copies the rows the
 pushes produced (op log, audit chain, projection rows) into empty copies of the same
 tables with ``COPY … FROM STDIN``, in one transaction. ``--in-process`` also times the
-push path without HTTP in the bench's own process; ``--profile`` runs that under cProfile
-and prints where the time goes. Run:
+push path without HTTP in the bench's own process, and 400 pushes of one op each (their
+median latency); ``--profile`` runs the former under cProfile and prints where the time
+goes. Run:
 
     .venv/bin/python bench/sync_push.py [--ops 20000] [--orgs 1] [--in-process] [--profile]
 
@@ -26,6 +27,7 @@ import cProfile
 import json
 import os
 import pstats
+import statistics
 import sys
 import tempfile
 import time
@@ -49,6 +51,7 @@ __all__ = ["main"]
 
 BATCH = 500
 WARM_SECONDS = 2.0
+SINGLES = 400
 TABLES = (
     "op_log",
     "server_audit",
@@ -140,9 +143,6 @@ def _in_process(db: BenchDb, org: BenchOrg, n: int, *, start_seq: int, profile: 
         push(engine, keys, caller, org.device_id, ops[i : i + BATCH], verifiers)
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     profiler.disable()
-    if verifiers is not None:
-        verifiers.close()
-    engine.dispose()
     if profile:
         print(f"\n-- in-process push of {n} ops under cProfile (top 25 by own time)")
         pstats.Stats(profiler, stream=sys.stdout).sort_stats("tottime").print_stats(25)
@@ -152,6 +152,22 @@ def _in_process(db: BenchDb, org: BenchOrg, n: int, *, start_seq: int, profile: 
             f"{elapsed:.2f} s = {n / elapsed:,.0f} ops/s; this process's CPU "
             f"{cpu / n * 1e6:.0f} µs/op"
         )
+        # A GP's everyday push: one op, where round trips to Postgres are the cost.
+        singles = [o.wire() for o in signed_ops(org, SINGLES, start_seq=start_seq + n + BATCH)]
+        latencies = []
+        for op in singles:
+            began = time.perf_counter()
+            push(engine, keys, caller, org.device_id, [op], verifiers)
+            latencies.append(time.perf_counter() - began)
+        latencies.sort()
+        print(
+            f"in-process push of one op: median {statistics.median(latencies) * 1e3:.2f} ms, "
+            f"90th percentile {latencies[int(len(latencies) * 0.9)] * 1e3:.2f} ms "
+            f"({SINGLES} pushes)"
+        )
+    if verifiers is not None:
+        verifiers.close()
+    engine.dispose()
 
 
 async def _push_orgs(pushes: list[tuple[str, dict[str, str], list[bytes]]]) -> float:

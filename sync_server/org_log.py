@@ -11,6 +11,7 @@ returns it, so the sequence has no gaps. Rows are buffered and written in one ro
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,7 +78,8 @@ class OrgLog:
         self._pending: dict[str, LoggedOp] = {}
         self._known: dict[str, LoggedOp | None] = {}
         self._audits: list[tuple[Any, ...]] = []
-        self._devices: dict[str, int] = {}
+        self._devices: dict[str, int] = {}  # heads this transaction moved
+        self._heads: dict[str, int] = {}  # heads as read (prefetch_send)
         self._written_any = False
         self._at = ""
         self._accepted_at = dt.datetime.now(dt.UTC)
@@ -86,10 +88,18 @@ class OrgLog:
 
     def lock(self) -> bool:
         """Lock the organization's head row; False when the organization does not exist."""
+        return self.lock_send()()
+
+    def lock_send(self) -> Callable[[], bool]:
+        """Send :meth:`lock`'s statement; the returned function takes its answer (so, on a
+        pipelined connection, the reads that follow travel with it)."""
         self._cur.execute(
             "SELECT last_seq, audit_seq, audit_hash FROM org_heads WHERE org_id = %s FOR UPDATE",
             (self.org_id,),
         )
+        return self._locked_head
+
+    def _locked_head(self) -> bool:
         row = self._cur.fetchone()
         if row is None:
             return False
@@ -117,17 +127,28 @@ class OrgLog:
 
     # -- ops -------------------------------------------------------------------------
 
-    def prefetch_ops(self, op_ids: list[str]) -> None:
-        """Load the logged ops among ``op_ids`` in one query; the rest are known absent."""
-        if not op_ids:
-            return
-        self._cur.execute(
+    def prefetch_send(self, op_ids: list[str], device_ids: list[str]) -> Callable[[], None]:
+        """Send the queries for the logged ops among ``op_ids`` and the highest
+        ``device_seq`` of ``device_ids``; the returned function takes their answers."""
+        ops_cur, heads_cur = self._cur.connection.cursor(), self._cur.connection.cursor()
+        ops_cur.execute(
             "SELECT op_id, server_seq, envelope FROM op_log WHERE org_id = %s AND op_id = ANY(%b)",
             (self.org_id, op_ids),
         )
-        self._known.update(dict.fromkeys(op_ids))
-        for op_id, seq, raw in self._cur.fetchall():
-            self._known[op_id] = LoggedOp(int(seq), bytes(raw))
+        heads_cur.execute(
+            "SELECT device_id, highest_seq FROM device_heads "
+            "WHERE org_id = %s AND device_id = ANY(%b)",
+            (self.org_id, device_ids),
+        )
+
+        def take() -> None:
+            self._known.update(dict.fromkeys(op_ids))
+            for op_id, seq, raw in ops_cur.fetchall():
+                self._known[op_id] = LoggedOp(int(seq), bytes(raw))
+            self._heads.update(dict.fromkeys(device_ids, 0))
+            self._heads.update({d: int(s) for d, s in heads_cur.fetchall()})
+
+        return take
 
     def find_op(self, op_id: str) -> LoggedOp | None:
         pending = self._pending.get(op_id)
@@ -145,6 +166,8 @@ class OrgLog:
     def highest_device_seq(self, device_id: str) -> int:
         if device_id in self._devices:
             return self._devices[device_id]
+        if device_id in self._heads:
+            return self._heads[device_id]
         self._cur.execute(
             "SELECT highest_seq FROM device_heads WHERE org_id = %s AND device_id = %s",
             (self.org_id, device_id),

@@ -20,7 +20,7 @@ on a pipelined connection, so Postgres writes them meanwhile.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -71,11 +71,18 @@ def push(
     given, check the device's signatures in other processes while the ops are judged."""
     refusal: ApiError | None = None
     outcome = PushOutcome()
+    parsed = [_parse(raw) for raw in ops]  # before the lock: it needs nothing stored
     with tenant_tx(engine, caller.org_id) as conn:
         log = OrgLog(conn, caller.org_id, keys)
-        if not log.lock():
-            raise ApiError(401, "unauthorized", "the session's organization no longer exists")
         projection = StagedProjection(conn, caller.org_id)
+        dbapi: Any = conn.connection.dbapi_connection
+        with dbapi.pipeline():  # the lock and every read ahead in one round trip
+            locked = log.lock_send()
+            fetched = _prefetch(projection, log, parsed, caller, device_id)
+            if not locked():
+                raise ApiError(401, "unauthorized", "the session's organization no longer exists")
+            for take in fetched:
+                take()
         device = projection.get("devices", {"device_id": device_id})
         if device is None or device["user_id"] != caller.user_id:
             log.audit(
@@ -102,9 +109,6 @@ def push(
             if caller.device_id is None:
                 bind_device(conn, caller.session_id, device_id)
             judge = _Judge(conn, projection, log, caller)
-            parsed = [judge.parse(raw) for raw in ops]
-            _prefetch(projection, log, parsed)
-            dbapi: Any = conn.connection.dbapi_connection
             with _start_checks(verifiers, device, parsed) as checks, dbapi.pipeline():
                 for i, item in enumerate(parsed, 1):
                     result = judge.judge(item, checks)
@@ -124,8 +128,15 @@ def push(
     return outcome
 
 
-def _prefetch(projection: StagedProjection, log: OrgLog, parsed: list[_Parsed]) -> None:
-    """Ask Postgres once per table for what these ops are about to look up."""
+def _prefetch(
+    projection: StagedProjection,
+    log: OrgLog,
+    parsed: list[_Parsed],
+    caller: Caller,
+    device_id: str,
+) -> list[Callable[[], None]]:
+    """Send one query per table for what these ops are about to look up; returns what
+    takes the answers."""
     envelopes = [e for e in parsed if isinstance(e, Envelope)]
     ids, contacts = {e.entity_id for e in envelopes}, set()
     for e in envelopes:
@@ -136,15 +147,29 @@ def _prefetch(projection: StagedProjection, log: OrgLog, parsed: list[_Parsed]) 
             contact_id = c.get("contact_id") if isinstance(c, dict) else None
             if isinstance(contact_id, str) and is_uuid(contact_id):
                 contacts.add(contact_id)
-    log.prefetch_ops([e.op_id for e in envelopes])
-    for table, column in (
-        ("entities", "entity_id"),
-        ("deals", "deal_id"),
-        ("deal_fields", "deal_id"),
-        ("lps", "lp_id"),
-    ):
-        projection.prefetch(table, column, ids)
-    projection.prefetch("lp_contacts", "contact_id", contacts)
+    devices = sorted({device_id, *(e.device_id for e in envelopes)})
+    users = {caller.user_id, *(e.actor_id for e in envelopes)}
+    send = projection.prefetch_send
+    return [
+        log.prefetch_send([e.op_id for e in envelopes], devices),
+        send("devices", "device_id", devices),
+        send("users", "user_id", users),
+        send("memberships", "user_id", users),
+        send("entities", "entity_id", ids),
+        send("deals", "deal_id", ids),
+        send("deal_fields", "deal_id", ids),
+        send("lps", "lp_id", ids),
+        send("lp_contacts", "contact_id", contacts),
+    ]
+
+
+def _parse(raw: Any) -> _Parsed:
+    """The op's envelope, or why it has none (with the op_id it claims, if usable)."""
+    try:
+        return parse_envelope(raw)
+    except OpRejected as exc:
+        op_id = raw.get("op_id") if isinstance(raw, dict) else None
+        return exc, op_id if isinstance(op_id, str) and len(op_id) <= 64 else None
 
 
 class _Checked:
@@ -201,14 +226,6 @@ class _Judge:
         self._projection = projection
         self._log = log
         self._caller = caller
-
-    def parse(self, raw: Any) -> _Parsed:
-        """The op's envelope, or why it has none (with the op_id it claims, if usable)."""
-        try:
-            return parse_envelope(raw)
-        except OpRejected as exc:
-            op_id = raw.get("op_id") if isinstance(raw, dict) else None
-            return exc, op_id if isinstance(op_id, str) and len(op_id) <= 64 else None
 
     def judge(self, item: _Parsed, checked: _Checked) -> Result:
         if not isinstance(item, Envelope):

@@ -19,7 +19,7 @@ The reducers' rules are untouched: this only changes how many times Postgres is 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
 from sqlalchemy import Boolean, Connection
@@ -68,16 +68,23 @@ class StagedProjection:
     # -- reading Postgres ----------------------------------------------------------------
 
     def _select(self, table: str, where_sql: str, params: tuple[Any, ...]) -> list[Row]:
+        self._send_select(self._cur, table, where_sql, params)
+        return self._rows_of(self._cur, table)
+
+    def _send_select(self, cur: Any, table: str, where_sql: str, params: tuple[Any, ...]) -> None:
         cols = _COLUMNS[table]
-        self._cur.execute(
+        cur.execute(
             f'SELECT {", ".join(cols)} FROM "{table}" WHERE org_id = %s{where_sql}',  # noqa: S608
             (self._org_id, *params),
             # A generic plan for "= ANY(array)" scans the whole organization; a plan made
             # for the actual array probes the primary key once per value.
             prepare=False,
         )
+
+    def _rows_of(self, cur: Any, table: str) -> list[Row]:
+        cols = _COLUMNS[table]
         rows = []
-        for values in self._cur.fetchall():
+        for values in cur.fetchall():
             row = dict(zip(cols, values, strict=True))
             for b in _BOOLEANS[table]:
                 if row[b] is not None:
@@ -96,12 +103,21 @@ class StagedProjection:
 
     def prefetch(self, table: str, column: str, values: Iterable[Any]) -> None:
         """Load every row whose ``column`` is one of ``values``; remember the rest absent."""
+        self.prefetch_send(table, column, values)()
+
+    def prefetch_send(self, table: str, column: str, values: Iterable[Any]) -> Callable[[], None]:
+        """Send :meth:`prefetch`'s query and return what takes its answer: on a pipelined
+        connection, several tables' queries cost one round trip."""
         wanted = sorted(
             {v for v in values if v is not None and (table, column, v) not in self._covered}
         )
         if not wanted:
-            return
-        rows = self._select(table, f' AND "{column}" = ANY(%b)', (wanted,))
+            return lambda: None
+        cur = self._cur.connection.cursor()
+        self._send_select(cur, table, f' AND "{column}" = ANY(%b)', (wanted,))
+        return lambda: self._cover(table, column, wanted, self._rows_of(cur, table))
+
+    def _cover(self, table: str, column: str, wanted: list[Any], rows: list[Row]) -> None:
         by_value: dict[Any, list[PK]] = {v: [] for v in wanted}
         for row, pk in zip(rows, self._remember(table, rows), strict=True):
             by_value[row[column]].append(pk)
