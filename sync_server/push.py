@@ -20,7 +20,7 @@ on a pipelined connection, so Postgres writes them meanwhile.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,8 +28,9 @@ from sqlalchemy import Connection, Engine
 
 from core.errors import OpRejected
 from core.ids import is_uuid
+from core.ops.batch_verify import Prechecked, precheck_signatures
 from core.ops.envelope import Envelope, parse_envelope
-from core.ops.verify_process import Checks, Verifiers
+from core.ops.verify_process import Verifiers
 from core.reducers.apply import apply_op
 from sync_server.api_errors import ApiError
 from sync_server.database import tenant_tx
@@ -50,6 +51,7 @@ Result = dict[str, Any]
 # are judged instead of all at the end (50 measured a few per cent slower; 100 to 250 alike
 # within the noise, docs/PERFORMANCE.md).
 WRITE_EVERY = 100
+_IN_LINE = Verifiers(0)  # push(…, verifiers=None): every signature checked in line
 _Parsed = Envelope | tuple[OpRejected, str | None]
 
 
@@ -109,9 +111,15 @@ def push(
             if caller.device_id is None:
                 bind_device(conn, caller.session_id, device_id)
             judge = _Judge(conn, projection, log, caller)
-            with _start_checks(verifiers, device, parsed) as checks, dbapi.pipeline():
+            envelopes = [e for e in parsed if isinstance(e, Envelope)]
+            with (
+                precheck_signatures(
+                    envelopes, {device_id: device["public_key"]}, verifiers or _IN_LINE
+                ) as prechecked,
+                dbapi.pipeline(),
+            ):
                 for i, item in enumerate(parsed, 1):
-                    result = judge.judge(item, checks)
+                    result = judge.judge(item, prechecked)
                     outcome.results.append(result)
                     status = result["status"]
                     code = status if status != "rejected" else result["error"]["code"]
@@ -172,44 +180,6 @@ def _parse(raw: Any) -> _Parsed:
         return exc, op_id if isinstance(op_id, str) and len(op_id) <= 64 else None
 
 
-class _Checked:
-    """Which parsed ops a helper process verified, and with what key."""
-
-    def __init__(self, checks: Checks, key: str, index: dict[str, int]) -> None:
-        self._checks = checks
-        self.key = key
-        self._index = index
-
-    def verified_with(self, env: Envelope) -> str | None:
-        i = self._index.get(env.op_id)
-        return self.key if i is not None and self._checks.verified(i) else None
-
-    def __enter__(self) -> _Checked:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._checks.__exit__(None, None, None)
-
-
-def _start_checks(
-    verifiers: Verifiers | None, device: Mapping[str, Any], parsed: list[_Parsed]
-) -> _Checked:
-    key = device["public_key"]
-    items: list[tuple[str, bytes, str]] = []
-    index: dict[str, int] = {}
-    if verifiers is not None:
-        for item in parsed:
-            if isinstance(item, Envelope) and item.device_id == device["device_id"]:
-                try:
-                    message = item.canonical()
-                except ValueError:
-                    continue  # judged in line: invalid_payload
-                index.setdefault(item.op_id, len(items))
-                items.append((key, message, item.signature))
-    checks = verifiers.start(items) if verifiers else Checks(None, None, 0)
-    return _Checked(checks, key, index)
-
-
 def apply_accepted(conn: Connection, envelope: Envelope) -> None:
     """What the server itself does once an op is accepted: end sessions it invalidates."""
     if envelope.kind in ("role.grant", "role.revoke"):
@@ -227,16 +197,16 @@ class _Judge:
         self._log = log
         self._caller = caller
 
-    def judge(self, item: _Parsed, checked: _Checked) -> Result:
+    def judge(self, item: _Parsed, prechecked: Prechecked) -> Result:
         if not isinstance(item, Envelope):
             exc, op_id = item
             return self._refused(exc, op_id=op_id)
         try:
-            return self._judge(item, checked)
+            return self._judge(item, prechecked)
         except OpRejected as exc:
             return self._refused(exc, envelope=item)
 
-    def _judge(self, env: Envelope, checked: _Checked) -> Result:
+    def _judge(self, env: Envelope, prechecked: Prechecked) -> Result:
         caller, log = self._caller, self._log
         if env.actor_id != caller.user_id:
             raise OpRejected(
@@ -279,7 +249,7 @@ class _Judge:
             )
         try:
             applied = apply_op(
-                self._projection, env, verify=True, verified_with=checked.verified_with(env)
+                self._projection, env, verify=True, verified_with=prechecked.key_for(env.op_id)
             )
         except OpRejected:
             self._projection.rollback_op()

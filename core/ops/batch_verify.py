@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping, Sequence
-from types import TracebackType
 
 from core.ops.envelope import Envelope
 from core.ops.verify_process import Checks, Verifiers
@@ -50,17 +49,17 @@ class Prechecked:
     def __enter__(self) -> Prechecked:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._checks.__exit__(exc_type, exc, tb)
+    def __exit__(self, *exc: object) -> None:
+        self._checks.__exit__(None, None, None)
 
 
-def precheck_signatures(envelopes: Sequence[Envelope], keys: Mapping[str, str]) -> Prechecked:
-    """Start verifying ``envelopes`` whose device is in ``keys`` (device id → public key)."""
+def precheck_signatures(
+    envelopes: Sequence[Envelope],
+    keys: Mapping[str, str],
+    verifiers: Verifiers | None = None,
+) -> Prechecked:
+    """Start verifying ``envelopes`` whose device is in ``keys`` (device id → public key),
+    with ``verifiers`` (by default this process's shared helper)."""
     items: list[tuple[str, bytes, str]] = []
     index: dict[str, tuple[int, str]] = {}
     for env in envelopes:
@@ -73,4 +72,4 @@ def precheck_signatures(envelopes: Sequence[Envelope], keys: Mapping[str, str]) 
             continue  # apply_op reports it, in line
         index[env.op_id] = (len(items), key)
         items.append((key, message, env.signature))
-    return Prechecked(shared_verifiers().start(items), index)
+    return Prechecked((verifiers or shared_verifiers()).start(items), index)
