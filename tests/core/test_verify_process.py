@@ -11,6 +11,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,17 +21,20 @@ from core.ops.signing import verify_signature
 from core.ops.verify_process import MIN_OPS, Verifiers
 
 
-def test_the_first_large_batch_starts_a_helper_and_is_checked_in_line() -> None:
-    verifiers = Verifiers(1)
-    try:
-        items = signed_items(MIN_OPS)
-        assert verifiers.pids() == []
-        with verifiers.start(items) as checks:
-            assert not any(checks.verified(i) for i in range(len(items)))
-        assert len(verifiers.pids()) == 1
-        wait_ready(verifiers, items)
-    finally:
-        verifiers.close()
+@pytest.fixture
+def verifiers() -> Iterator[Verifiers]:
+    helpers = Verifiers(1)
+    yield helpers
+    helpers.close()
+
+
+def test_the_first_large_batch_starts_a_helper_and_is_checked_in_line(verifiers: Verifiers) -> None:
+    items = signed_items(MIN_OPS)
+    assert verifiers.pids() == []
+    with verifiers.start(items) as checks:
+        assert not any(checks.verified(i) for i in range(len(items)))
+    assert len(verifiers.pids()) == 1
+    wait_ready(verifiers, items)
 
 
 def test_a_helper_answers_exactly_as_the_in_line_check() -> None:
@@ -53,40 +57,32 @@ def test_a_helper_answers_exactly_as_the_in_line_check() -> None:
     assert verifiers.pids() == []
 
 
-def test_small_batches_and_a_busy_helper_are_checked_in_line() -> None:
-    verifiers = Verifiers(1)
-    try:
-        pairs = signed_items(MIN_OPS)
-        wait_ready(verifiers, pairs)
-        with verifiers.start(pairs[:-1]) as small:
-            assert not small.verified(1)
-        with verifiers.start(pairs) as first:
-            with verifiers.start(pairs) as second:  # the helper is lent out
-                assert not second.verified(1)
-            assert first.verified(1)
-    finally:
-        verifiers.close()
+def test_small_batches_and_a_busy_helper_are_checked_in_line(verifiers: Verifiers) -> None:
+    pairs = signed_items(MIN_OPS)
+    wait_ready(verifiers, pairs)
+    with verifiers.start(pairs[:-1]) as small:
+        assert not small.verified(1)
+    with verifiers.start(pairs) as first:
+        with verifiers.start(pairs) as second:  # the helper is lent out
+            assert not second.verified(1)
+        assert first.verified(1)
 
 
-def test_a_helper_killed_mid_batch_leaves_the_rest_to_the_in_line_check() -> None:
-    verifiers = Verifiers(1)
-    try:
-        pairs = signed_items(4000)
-        wait_ready(verifiers, pairs[:MIN_OPS])
-        [pid] = verifiers.pids()
-        with verifiers.start(pairs) as checks:
-            assert checks.verified(1)
-            os.kill(pid, signal.SIGKILL)
-            answers = [checks.verified(i) for i in range(len(pairs))]
-        expected = [verify_signature(k, m, s) for k, m, s in pairs]
-        # Whatever was answered is right; whatever was not falls to the in-line check.
-        assert all(not a or e for a, e in zip(answers, expected, strict=True))
-        assert not answers[-1]
-        assert verifiers.pids() == []
-        wait_ready(verifiers, pairs[:MIN_OPS])  # the next large batch starts a new one
-        assert verifiers.pids() != [pid]
-    finally:
-        verifiers.close()
+def test_a_helper_killed_mid_batch_leaves_the_rest_in_line(verifiers: Verifiers) -> None:
+    pairs = signed_items(4000)
+    wait_ready(verifiers, pairs[:MIN_OPS])
+    [pid] = verifiers.pids()
+    with verifiers.start(pairs) as checks:
+        assert checks.verified(1)
+        os.kill(pid, signal.SIGKILL)
+        answers = [checks.verified(i) for i in range(len(pairs))]
+    expected = [verify_signature(k, m, s) for k, m, s in pairs]
+    # Whatever was answered is right; whatever was not falls to the in-line check.
+    assert all(not a or e for a, e in zip(answers, expected, strict=True))
+    assert not answers[-1]
+    assert verifiers.pids() == []
+    wait_ready(verifiers, pairs[:MIN_OPS])  # the next large batch starts a new one
+    assert verifiers.pids() != [pid]
 
 
 @pytest.mark.parametrize("n", [MIN_OPS, 4000])

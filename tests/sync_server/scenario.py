@@ -17,9 +17,13 @@ from aiohttp.test_utils import TestClient
 from sqlalchemy import Engine
 
 from core.ids import new_id
-from core.ops.envelope import Envelope, UnsignedOp, utc_now_rfc3339
+from core.ops.envelope import Envelope, UnsignedOp, parse_envelope, utc_now_rfc3339
 from core.ops.kinds import KINDS
 from core.ops.signing import DeviceKey
+from core.reducers.apply import apply_op
+from core.store.digest import digest_of
+from core.store.memory import MemoryProjection
+from core.store.schema import PROJECTION_TABLES
 from sync_server.bootstrap import create_org
 from sync_server.credentials import Passwords, set_password
 from sync_server.database import set_org
@@ -195,6 +199,17 @@ class Org:
             after = page["next_after"]
             if not page["has_more"]:
                 return ops
+
+    async def replayed_and_served_digests(self) -> tuple[str, str]:
+        """The digest of every pulled op replayed by the plain reducers in memory, and the
+        server's own state digest."""
+        state = await (await self.world.get("/v1/sync/state", self.founder)).json()
+        replica = MemoryProjection(self.org_id)
+        for pulled in await self.pull_all():
+            apply_op(replica, parse_envelope(pulled["op"]), verify=True)
+        dump = replica.dump()
+        replayed = digest_of((t.name, dump[t.name]) for t in PROJECTION_TABLES)
+        return replayed, str(state["digest"])
 
     # -- the fund's world ----------------------------------------------------------------
 
