@@ -24,6 +24,7 @@ import argparse
 import asyncio
 import contextlib
 import cProfile
+import gc
 import json
 import os
 import pstats
@@ -134,6 +135,10 @@ def _in_process(db: BenchDb, org: BenchOrg, n: int, *, start_seq: int, profile: 
     helpers = int(os.environ.get("DEALOS_VERIFY_PROCESSES", "1"))
     verifiers = Verifiers(helpers) if helpers else None
     push(engine, keys, caller, org.device_id, ops[:BATCH], verifiers)  # warm-up, as over HTTP
+    # The server freezes what it loaded at start (sync_server/cli.py); here that includes
+    # the pre-signed ops, which a server never holds, so collections skip them too.
+    gc.collect()
+    gc.freeze()
     time.sleep(WARM_SECONDS)
     profiler = cProfile.Profile()
     if profile:

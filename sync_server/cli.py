@@ -16,6 +16,7 @@ Registered through the ``dealos.commands`` entry point, so core never imports th
 from __future__ import annotations
 
 import argparse
+import gc
 import getpass
 import multiprocessing
 import os
@@ -166,8 +167,10 @@ def _serve(args: Any) -> int:
                 f"{f' ({args.workers} processes)' if shared else ''}",
                 flush=True,
             )
+            app = create_app(settings)
+            _freeze_loaded()
             web.run_app(
-                create_app(settings),
+                app,
                 host=args.host,
                 port=args.port,
                 print=None,
@@ -219,9 +222,18 @@ def _worker(settings: Settings, parent: int) -> None:
 
     threading.Thread(target=orphaned, daemon=True).start()
 
-    web.run_app(
-        create_app(settings), host=settings.host, port=settings.port, print=None, reuse_port=True
-    )
+    app = create_app(settings)
+    _freeze_loaded()
+    web.run_app(app, host=settings.host, port=settings.port, print=None, reuse_port=True)
+
+
+def _freeze_loaded() -> None:
+    """Move everything loaded so far (modules, schemas, validators: it lives as long as
+    the process) out of the garbage collector's sight, so the full collections a push's
+    objects trigger stop walking it again and again: about 10% more ops/s
+    (docs/PERFORMANCE.md)."""
+    gc.collect()
+    gc.freeze()
 
 
 def _with_owner(args: Any) -> tuple[Settings, Any, Any]:
