@@ -15,7 +15,16 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from core.ops.verify_process import Verifiers
-from sync_server.app_context import DB, KEYS, MAILER, METRICS, PASSWORDS, SETTINGS, VERIFIERS
+from sync_server.app_context import (
+    DB,
+    KEYS,
+    MAILER,
+    METRICS,
+    PASSWORDS,
+    SETTINGS,
+    STATISTICS,
+    VERIFIERS,
+)
 from sync_server.credentials import Passwords
 from sync_server.database import Database, app_engine
 from sync_server.http_guard import guard, security_headers
@@ -26,6 +35,7 @@ from sync_server.routes import add_routes
 from sync_server.routes.auth import BACKGROUND
 from sync_server.server_keys import ServerKeys
 from sync_server.settings import Settings
+from sync_server.table_statistics import TableStatistics
 
 __all__ = ["create_app"]
 
@@ -44,6 +54,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     app[MAILER] = mailer_for(settings)
     app[BACKGROUND] = set()
     app[VERIFIERS] = Verifiers(settings.verify_processes)
+    app[STATISTICS] = TableStatistics(settings.statistics_every_ops)
     yield
     tasks = app[BACKGROUND]
     pending = list(tasks)

@@ -17,6 +17,7 @@ from sync_server.rate_limits import allow
 from sync_server.server_keys import ServerKeys
 from sync_server.sessions import Caller, authenticate
 from sync_server.settings import Settings
+from sync_server.table_statistics import TableStatistics
 
 __all__ = [
     "DB",
@@ -25,6 +26,7 @@ __all__ = [
     "METRICS",
     "PASSWORDS",
     "SETTINGS",
+    "STATISTICS",
     "VERIFIERS",
     "enforce_rate_limit",
     "require_caller",
@@ -38,6 +40,7 @@ PASSWORDS = web.AppKey("passwords", Passwords)
 METRICS = web.AppKey("metrics", Metrics)
 MAILER = web.AppKey("mailer", Mailer)
 VERIFIERS = web.AppKey("verifiers", Verifiers)
+STATISTICS = web.AppKey("statistics", TableStatistics)
 
 T = TypeVar("T")
 

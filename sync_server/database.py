@@ -145,6 +145,7 @@ def grant_app_role(conn: Connection, role: str) -> None:
         )
         conn.exec_driver_sql(f'GRANT {rights} ON TABLE "{name}" TO "{role}"')
     conn.exec_driver_sql(f'GRANT SELECT ON TABLE alembic_version_server TO "{role}"')
+    conn.exec_driver_sql(f'GRANT EXECUTE ON FUNCTION dealos_refresh_statistics() TO "{role}"')
     member = conn.execute(
         text("SELECT pg_has_role(current_user, :r, 'MEMBER')"), {"r": role}
     ).scalar()

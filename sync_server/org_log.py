@@ -20,6 +20,7 @@ from sqlalchemy import Connection
 from core.audit import GENESIS_HASH, AuditEntry, entry_hash, head_message
 from core.ops.envelope import Envelope, utc_now_rfc3339
 from sync_server.bulk_insert import bulk_insert
+from sync_server.key_probe import key_probe_sql
 from sync_server.server_keys import ServerKeys
 
 __all__ = ["LoggedOp", "OrgLog", "audit_entries"]
@@ -132,13 +133,14 @@ class OrgLog:
         ``device_seq`` of ``device_ids``; the returned function takes their answers."""
         ops_cur, heads_cur = self._cur.connection.cursor(), self._cur.connection.cursor()
         ops_cur.execute(
-            "SELECT op_id, server_seq, envelope FROM op_log WHERE org_id = %s AND op_id = ANY(%b)",
-            (self.org_id, op_ids),
+            key_probe_sql("op_log", ("op_id", "server_seq", "envelope"), "op_id"),
+            (op_ids, self.org_id),
+            prepare=False,
         )
         heads_cur.execute(
-            "SELECT device_id, highest_seq FROM device_heads "
-            "WHERE org_id = %s AND device_id = ANY(%b)",
-            (self.org_id, device_ids),
+            key_probe_sql("device_heads", ("device_id", "highest_seq"), "device_id"),
+            (device_ids, self.org_id),
+            prepare=False,
         )
 
         def take() -> None:

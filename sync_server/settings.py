@@ -88,6 +88,8 @@ class Settings:
     # Helper processes that check a large push's signatures while it is judged
     # (core.ops.verify_process); 0 checks every signature in line.
     verify_processes: int = 1
+    # Accepted ops between two asks to ANALYZE the tables pushes grew (table_statistics.py).
+    statistics_every_ops: int = 500
     session_ttl_seconds: int = 7 * 24 * 3600
     lp_session_ttl_seconds: int = 12 * 3600
     magic_link_ttl_seconds: int = 15 * 60

@@ -27,6 +27,7 @@ from sqlalchemy import Boolean, Connection
 from core.store.projection import Row
 from core.store.schema import metadata
 from sync_server.bulk_insert import bulk_insert
+from sync_server.key_probe import key_probe_sql
 
 __all__ = ["StagedProjection"]
 
@@ -76,9 +77,6 @@ class StagedProjection:
         cur.execute(
             f'SELECT {", ".join(cols)} FROM "{table}" WHERE org_id = %s{where_sql}',  # noqa: S608
             (self._org_id, *params),
-            # A generic plan for "= ANY(array)" scans the whole organization; a plan made
-            # for the actual array probes the primary key once per value.
-            prepare=False,
         )
 
     def _rows_of(self, cur: Any, table: str) -> list[Row]:
@@ -114,7 +112,9 @@ class StagedProjection:
         if not wanted:
             return lambda: None
         cur = self._cur.connection.cursor()
-        self._send_select(cur, table, f' AND "{column}" = ANY(%b)', (wanted,))
+        cur.execute(
+            key_probe_sql(table, _COLUMNS[table], column), (wanted, self._org_id), prepare=False
+        )
         return lambda: self._cover(table, column, wanted, self._rows_of(cur, table))
 
     def _cover(self, table: str, column: str, wanted: list[Any], rows: list[Row]) -> None:

@@ -3,13 +3,17 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from aiohttp import web
 
 from sync_server.api_errors import ApiError
 from sync_server.app_context import (
+    DB,
     KEYS,
     METRICS,
     SETTINGS,
+    STATISTICS,
     VERIFIERS,
     enforce_rate_limit,
     require_caller,
@@ -18,6 +22,7 @@ from sync_server.app_context import (
 from sync_server.pull import pull, state
 from sync_server.push import push
 from sync_server.request_bodies import PullQuery, PushBody, parse_body, parse_query, read_json
+from sync_server.routes.auth import BACKGROUND
 from sync_server.snapshot import snapshot
 
 __all__ = ["routes"]
@@ -45,7 +50,17 @@ async def push_ops(request: web.Request) -> web.Response:
     counter = request.app[METRICS].ops
     for outcome_name, n in outcome.counts.items():
         counter.labels(outcome_name).inc(n)
+    if app[STATISTICS].accepted(outcome.counts["accepted"]):
+        refresh = asyncio.create_task(_refresh_statistics(app))
+        app[BACKGROUND].add(refresh)
+        refresh.add_done_callback(app[BACKGROUND].discard)
     return web.json_response({"results": outcome.results})
+
+
+async def _refresh_statistics(app: web.Application) -> None:
+    """After the answer: keep the tables this server grows analyzed (TableStatistics)."""
+    db = app[DB]
+    await db.run(app[STATISTICS].refresh, db.engine)
 
 
 @routes.get("/v1/sync/pull")

@@ -1,0 +1,145 @@
+"""The server keeps the statistics of the tables pushes grow fresh (migration 0006), so a
+push finds its rows by probing keys, not by reading the organization.
+
+Autovacuum is switched off on ``deals`` while these tests run, so that only the server
+can be the one who analyzed it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+from scenario import Org
+from sqlalchemy import Engine, text
+
+from core.ids import new_id
+from sync_server.database import app_engine, set_org
+from sync_server.key_probe import key_probe_sql
+from sync_server.settings import Settings
+from sync_server.table_statistics import TableStatistics
+
+EVERY = 100
+
+
+@pytest.fixture
+def settings(base_settings: Settings) -> Settings:
+    return base_settings.with_(statistics_every_ops=EVERY)
+
+
+@pytest.fixture
+def deals_without_autovacuum(owner: Engine) -> Iterator[None]:
+    with owner.begin() as conn:
+        conn.exec_driver_sql("ALTER TABLE deals SET (autovacuum_enabled = false)")
+    yield
+    with owner.begin() as conn:
+        conn.exec_driver_sql("ALTER TABLE deals RESET (autovacuum_enabled)")
+
+
+@pytest.fixture
+def app(settings: Settings) -> Iterator[Engine]:
+    engine = app_engine(
+        settings.database_url,
+        app_database_url=settings.app_database_url,
+        app_role=settings.app_role,
+        pool_size=1,
+    )
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def unreachable() -> Iterator[Engine]:
+    engine = app_engine(
+        "postgresql://nobody@127.0.0.1:1/none", app_database_url=None, app_role=None, pool_size=1
+    )
+    yield engine
+    engine.dispose()
+
+
+def _deals_stats(owner: Engine) -> tuple[Any, int, int]:
+    with owner.connect() as conn:
+        conn.exec_driver_sql("SELECT pg_stat_clear_snapshot()")
+        row = conn.execute(
+            text(
+                "SELECT last_analyze, n_mod_since_analyze, n_live_tup "
+                "FROM pg_stat_user_tables WHERE relname = 'deals'"
+            )
+        ).one()
+    return row[0], int(row[1]), int(row[2])
+
+
+async def _push_deals(org: Org, n: int) -> None:
+    for start in range(0, n, 500):
+        ops = [
+            org.op("deal.create", {"name": f"Deal {i}", "currency": "USD"})
+            for i in range(start, min(n, start + 500))
+        ]
+        assert {r["status"] for r in await org.push_ok(*ops)} == {"accepted"}
+
+
+async def _grow_deals_until_analyzed(org: Org, owner: Engine) -> None:
+    before, modified, live = _deals_stats(owner)
+    # Enough new deals to pass the function's bar (100 rows and what the table held).
+    await _push_deals(org, max(0, 100 + live - 2 * modified) + 300)
+    # Postgres publishes a backend's counts within a second of its transaction; the next
+    # pushes ask again with them in.
+    deadline = time.monotonic() + 30
+    while _deals_stats(owner)[0] == before:
+        assert time.monotonic() < deadline, "the server never analyzed the deals it grew"
+        await asyncio.sleep(1.1)
+        await _push_deals(org, EVERY)
+
+
+async def test_pushes_that_grow_a_table_get_it_analyzed_by_the_server(
+    org: Org, owner: Engine, deals_without_autovacuum: None
+) -> None:
+    await _grow_deals_until_analyzed(org, owner)
+    assert _deals_stats(owner)[1] < 100 + EVERY
+
+
+async def test_after_the_refresh_a_push_probes_keys_instead_of_reading_the_organization(
+    org: Org, owner: Engine, app: Engine, deals_without_autovacuum: None
+) -> None:
+    await _grow_deals_until_analyzed(org, owner)
+    # The push's own lookup (StagedProjection.prefetch_send), planned as the app role.
+    with app.begin() as conn:
+        set_org(conn, org.org_id)
+        plan = "\n".join(
+            row[0]
+            for row in conn.connection.dbapi_connection.execute(  # type: ignore[union-attr]
+                "EXPLAIN " + key_probe_sql("deals", ("deal_id", "name"), "deal_id"),
+                ([new_id() for _ in range(3)], org.org_id),
+                prepare=False,
+            )
+        )
+    assert "Scan using pk_deals on deals" in plan, plan
+    assert "Seq Scan on deals" not in plan, plan
+
+
+async def test_the_app_role_may_run_the_refresh(client: TestClient[Any, Any], app: Engine) -> None:
+    stats = TableStatistics(every_ops=1)
+    assert stats.accepted(1)
+    with app.begin() as conn:
+        allowed = conn.exec_driver_sql(
+            "SELECT has_function_privilege(current_user, 'dealos_refresh_statistics()', 'EXECUTE')"
+        ).scalar_one()
+    assert allowed
+    assert stats.refresh(app) >= 0
+    assert stats.accepted(1)  # the refresh ended: the next one may start
+
+
+def test_one_refresh_at_a_time_and_only_after_enough_ops(unreachable: Engine) -> None:
+    stats = TableStatistics(every_ops=10)
+    assert not stats.accepted(9)
+    assert stats.accepted(1)
+    assert not stats.accepted(50)  # the first is still running
+    assert stats.refresh(unreachable) == 0  # a failure is logged, never raised
+    assert stats.accepted(1)  # the 50 counted meanwhile are enough for the next
+    assert stats.refresh(unreachable) == 0
+    assert not stats.accepted(9)  # counting restarted when that one began
+    assert stats.accepted(1)
