@@ -9,6 +9,7 @@ each is refused or falls back to the ordinary pull, and nothing half-loaded rema
 
 from __future__ import annotations
 
+import gc
 import json
 from pathlib import Path
 from typing import Any
@@ -111,6 +112,7 @@ def test_a_new_device_loads_the_snapshot_and_its_history_verifies(
     _history(laptop, live_server, deals=30)
     desk, report = _enroll(live_server, maria, tmp_path / "desk")
     assert report.snapshot is not None
+    assert gc.isenabled()  # paused while the snapshot arrived, running again after
     assert report.applied == 0  # nothing replayed: the rows came from the snapshot
     assert report.snapshot.history == report.snapshot.server_seq == _ops_held(desk)
     assert "loaded the server's snapshot" in report.summary()
@@ -269,6 +271,7 @@ def test_an_altered_snapshot_is_refused_and_nothing_is_loaded(
         from core.store.schema import metadata
 
         assert conn.execute(metadata.tables["deals"].select()).first() is None
+    assert gc.isenabled()  # paused while the snapshot arrived, running again after
 
 
 def test_a_snapshot_sent_as_ordinary_json_still_verifies(
