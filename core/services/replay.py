@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from sqlalchemy import Connection, create_engine, select
 
+from core.collector import collector_paused
 from core.errors import OpRejected, StoreError
 from core.ops.batch_verify import precheck_signatures
 from core.ops.envelope import Envelope, parse_envelope
@@ -72,8 +73,18 @@ def replay_ops(
     chunk's signatures be checked in a helper process while the reducers run; an op whose
     device has another key by the time it applies is checked again, in line.
     """
+    with collector_paused():
+        _replay(conn, org_id, list(ops), keys, on_refused_pending)
+
+
+def _replay(
+    conn: Connection,
+    org_id: str,
+    ops: list[LoggedOp],
+    keys: Mapping[str, str] | None,
+    on_refused_pending: RefusedPending | None,
+) -> None:
     projection = SqlProjection(conn, org_id, cache_reference=True)
-    ops = list(ops)
     for start in range(0, len(ops), _CHUNK):
         chunk = ops[start : start + _CHUNK]
         parsed = [(op_id, status, _parsed(raw)) for op_id, status, raw in chunk]

@@ -16,18 +16,16 @@ sees redacted ops; an older server) is simply pulled from, as before.
 
 from __future__ import annotations
 
-import gc
 import sqlite3
 import threading
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Final
 
 import orjson
 from sqlalchemy import Connection, func, select
 
+from core.collector import collector_paused
 from core.ids import is_uuid
 from core.services.replay import device_keys, logged_ops, scratch_digest
 from core.services.workspace import Workspace
@@ -184,7 +182,7 @@ def bootstrap_from_snapshot(ws: Workspace, client: SyncClient) -> Bootstrap | No
     history_client = SyncClient(client.base_url, token=client.token)
     history = _History(history_client)
     with (
-        _collector_paused(),
+        collector_paused(),
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="dealos-history") as pool,
     ):
         pulling = pool.submit(history.pull)
@@ -213,21 +211,6 @@ def bootstrap_from_snapshot(ws: Workspace, client: SyncClient) -> Bootstrap | No
             history.stop()
     history_client.close()
     return Bootstrap(seq, rows, len(ops))
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """No garbage collection while a snapshot and its history arrive: millions of decoded
-    values, plain data without reference cycles, so a collection frees nothing, yet each
-    full one walks all that arrived so far (0.3–0.7 s of 7 s at 100,000 ops;
-    docs/PERFORMANCE.md). The collector resumes as it was."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _load(ws: Workspace, conn: Connection, tables: list[SnapshotTable]) -> int:
@@ -279,12 +262,13 @@ def verify_history(ws: Workspace) -> HistoryVerdict:
     wins over what the server sent — and the audit chain records that the snapshot was
     wrong. A log that does not replay at all raises ``StoreError``, as ``dealos rebuild``.
     """
-    with ws.store.transaction() as conn:
+    with collector_paused(), ws.store.transaction() as conn:
         ops = logged_ops(conn)
         loaded = sql_state_digest(conn, ws.org_id)
         keys = device_keys(conn, ws.org_id)  # only to check signatures ahead, in parallel
         seq = ws.store.meta(conn, SNAPSHOT_SEQ) or "0"
-    replayed = scratch_digest(ws.org_id, ops, keys=keys)
+    with collector_paused():
+        replayed = scratch_digest(ws.org_id, ops, keys=keys)
     ok = loaded == replayed
     if not ok:
         ws.rebuild()
