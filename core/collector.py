@@ -6,7 +6,7 @@ holds hundreds of thousands of decoded ops and rows while it creates more: the c
 walk them again and again and free next to nothing (the data has no reference cycles; a
 replay of 20,000 ops left about 2,000 cyclic objects in all). Paused, the 100,000-op
 bootstrap and history check run 5–17 % faster (docs/PERFORMANCE.md); what cycles the work
-did make are collected when the collector resumes.
+did make are collected once the collector resumes.
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ __all__ = ["collector_paused"]
 
 @contextmanager
 def collector_paused() -> Iterator[None]:
-    """No automatic collection inside; on leaving, the collector is as it was (and runs
-    once, if it was on, for what the work left behind)."""
+    """No automatic collection inside; on leaving, the collector is as it was. It counted
+    the allocations meanwhile, so its next pass comes at once and takes what the work
+    left behind."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -29,4 +30,3 @@ def collector_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-            gc.collect()

@@ -94,6 +94,15 @@ def _replay(
             for op_id, status, envelope in parsed:
                 try:
                     if isinstance(envelope, Exception):
+                        if (
+                            isinstance(envelope, OpRejected)
+                            and on_refused_pending is not None
+                            and status == "pending"
+                        ):
+                            # Made by an older build under looser rules (say, a field since
+                            # removed): no server would take it, so it becomes a conflict.
+                            on_refused_pending(conn, op_id, envelope)
+                            continue
                         raise envelope
                     if spec_for(envelope.kind) is None and status == "confirmed":
                         continue  # a kind from a newer release: kept in the log, not applied
