@@ -16,6 +16,9 @@ def key_probe_sql(table: str, columns: Iterable[str], key: str) -> str:
     organization was not the whole table, or was believed small (statistics taken before
     a large push; table_statistics.py): per push, time that grew with the organization.
     ``OFFSET 0`` keeps the subquery from being flattened into a join the planner may hash.
+    Prepared like any other statement: one nested loop over the array suits every array
+    length, and each ANALYZE has Postgres plan it afresh. (Planned per call instead, a push
+    of one op took 0.4–0.6 ms longer.)
     """
     return (
         "SELECT found.* FROM unnest(%b) AS wanted(v) CROSS JOIN LATERAL "  # noqa: S608

@@ -135,12 +135,10 @@ class OrgLog:
         ops_cur.execute(
             key_probe_sql("op_log", ("op_id", "server_seq", "envelope"), "op_id"),
             (op_ids, self.org_id),
-            prepare=False,
         )
         heads_cur.execute(
             key_probe_sql("device_heads", ("device_id", "highest_seq"), "device_id"),
             (device_ids, self.org_id),
-            prepare=False,
         )
 
         def take() -> None:

@@ -112,9 +112,7 @@ class StagedProjection:
         if not wanted:
             return lambda: None
         cur = self._cur.connection.cursor()
-        cur.execute(
-            key_probe_sql(table, _COLUMNS[table], column), (wanted, self._org_id), prepare=False
-        )
+        cur.execute(key_probe_sql(table, _COLUMNS[table], column), (wanted, self._org_id))
         return lambda: self._cover(table, column, wanted, self._rows_of(cur, table))
 
     def _cover(self, table: str, column: str, wanted: list[Any], rows: list[Row]) -> None:
