@@ -16,6 +16,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 from scenario import Org
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import ProgrammingError
 
 from core.ids import new_id
 from sync_server.database import app_engine, set_org
@@ -142,3 +143,21 @@ def test_one_refresh_at_a_time_and_only_after_enough_ops(unreachable: Engine) ->
     assert stats.refresh(unreachable) == 0
     assert not stats.accepted(9)  # counting restarted when that one began
     assert stats.accepted(1)
+
+
+async def test_the_statistics_are_no_window_into_other_organizations(
+    org: Org, owner: Engine, app: Engine, deals_without_autovacuum: None
+) -> None:
+    """Statistics hold sample values of every organization's rows; the app role sees
+    none of them for a table under row-level security."""
+    await _grow_deals_until_analyzed(org, owner)
+    with owner.connect() as conn:
+        assert conn.exec_driver_sql(
+            "SELECT count(*) FROM pg_stats WHERE tablename = 'deals'"
+        ).scalar_one()
+    with app.connect() as conn:
+        assert not conn.exec_driver_sql(
+            "SELECT count(*) FROM pg_stats WHERE tablename = 'deals'"
+        ).scalar_one()
+        with pytest.raises(ProgrammingError, match="permission denied"):
+            conn.exec_driver_sql("SELECT count(*) FROM pg_statistic")
