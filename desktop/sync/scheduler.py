@@ -6,6 +6,10 @@ rounds), so applying a large pull never competes with the UI thread for the GIL.
 scheduler's listener hands each outcome to the bridge, which re-emits it on the GUI
 thread. ``max_instances=1`` and ``coalesce`` keep rounds from overlapping however slow
 the network is; "Sync now" only moves the next run time to now.
+
+When a round reports a loaded snapshot whose history is not yet checked, the listener
+schedules :func:`desktop.sync.round.history_check` once, in a second process (started
+only then), so the rounds go on while the history replays.
 """
 
 from __future__ import annotations
@@ -23,11 +27,12 @@ from core.errors import DealOSError
 from core.services.sync_view import open_conflicts, pending_count, server_url
 from desktop.bridge import OpChanges
 from desktop.session import DesktopSession
-from desktop.sync.round import RoundOutcome, sync_round
+from desktop.sync.round import HistoryOutcome, RoundOutcome, history_check, sync_round
 
-__all__ = ["JOB_ID", "SyncController", "SyncStatus"]
+__all__ = ["HISTORY_JOB_ID", "JOB_ID", "SyncController", "SyncStatus"]
 
 JOB_ID: Final = "dealos-sync"
+HISTORY_JOB_ID: Final = "dealos-history-check"
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +53,8 @@ class SyncController:
         self._last_synced: float | None = None
         self._last = SyncStatus("local", 0, 0)
         self.rounds = 0
+        self.history_checks = 0
+        self._history_scheduled = False
 
     @property
     def has_server(self) -> bool:
@@ -58,7 +65,7 @@ class SyncController:
         if self.server is None or self._scheduler is not None:
             return
         self._scheduler = BackgroundScheduler(
-            executors={"sync": ProcessPoolExecutor(1)},
+            executors={"sync": ProcessPoolExecutor(1), "history": ProcessPoolExecutor(1)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
             daemon=True,
         )
@@ -103,6 +110,9 @@ class SyncController:
         self.session.bridge.post_sync_status(status)
 
     def _on_event(self, event: Any) -> None:
+        if event.job_id == HISTORY_JOB_ID:
+            self._on_history(event)
+            return
         if event.code == EVENT_JOB_SUBMITTED:
             last = self._last
             self._post(SyncStatus("syncing", last.pending, last.conflicts, self._last_synced))
@@ -125,3 +135,37 @@ class SyncController:
                 outcome.message,
             )
         )
+        if outcome.history_unverified and not self._history_scheduled:
+            self._check_history()
+
+    def _check_history(self) -> None:
+        scheduler = self._scheduler
+        if scheduler is None:
+            return
+        self._history_scheduled = True
+        scheduler.add_job(
+            history_check,
+            "date",
+            args=[str(self.session.data_dir)],
+            id=HISTORY_JOB_ID,
+            executor="history",
+            run_date=datetime.now(UTC),
+            replace_existing=True,
+        )
+
+    def _on_history(self, event: Any) -> None:
+        if event.code == EVENT_JOB_SUBMITTED:
+            return
+        self.history_checks += 1
+        outcome: HistoryOutcome | None = getattr(event, "retval", None)
+        if event.code == EVENT_JOB_ERROR:
+            self._history_scheduled = False  # the next round asks again
+            message = f"the history check failed: {getattr(event, 'exception', '')}"
+        elif outcome is None:
+            return  # another check got there first
+        else:
+            message = outcome.message
+            if outcome.changed:
+                self.session.bridge.post_changes(OpChanges(source="sync", everything=True))
+        last = self._last
+        self._post(SyncStatus(last.state, last.pending, last.conflicts, self._last_synced, message))

@@ -97,8 +97,11 @@ def test_offline_work_queues_and_drains_when_the_server_returns(
     assert "Maria Founder" in window.identity.text()
     first = _sync_and_wait(qtbot, window, "synced")
     assert first.pending == 0
-    # Signing in loaded the server's snapshot; the first quiet round replays its history.
-    assert "history verified" in first.message
+    # Signing in loaded the server's snapshot; its history replays beside the rounds.
+    sync = window.sync
+    assert sync is not None
+    qtbot.waitUntil(lambda: sync.history_checks == 1, timeout=60_000)
+    qtbot.waitUntil(lambda: "history verified" in _status(window).message, timeout=10_000)
 
     server.stop()  # the plane takes off
     shell = window.shell
