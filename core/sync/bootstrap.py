@@ -262,12 +262,12 @@ def verify_history(ws: Workspace) -> HistoryVerdict:
     wins over what the server sent — and the audit chain records that the snapshot was
     wrong. A log that does not replay at all raises ``StoreError``, as ``dealos rebuild``.
     """
-    with collector_paused(), ws.store.transaction() as conn:
-        ops = logged_ops(conn)
-        loaded = sql_state_digest(conn, ws.org_id)
-        keys = device_keys(conn, ws.org_id)  # only to check signatures ahead, in parallel
-        seq = ws.store.meta(conn, SNAPSHOT_SEQ) or "0"
     with collector_paused():
+        with ws.store.transaction() as conn:  # closed before the replay: the store stays free
+            ops = logged_ops(conn)
+            loaded = sql_state_digest(conn, ws.org_id)
+            keys = device_keys(conn, ws.org_id)  # only to check signatures ahead, in parallel
+            seq = ws.store.meta(conn, SNAPSHOT_SEQ) or "0"
         replayed = scratch_digest(ws.org_id, ops, keys=keys)
     ok = loaded == replayed
     if not ok:

@@ -5,6 +5,7 @@ in a second process), once."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from live_server import LiveServer, create_org
@@ -23,25 +24,23 @@ def test_rounds_report_the_history_unchecked_and_the_check_runs_once(
     monkeypatch.setenv(KEYRING_FILE_ENV, str(tmp_path / "keyring.json"))
     email = f"maria+{new_id()[-12:]}@harborpoint.example"
     create_org(live_server.settings, name="Harbor Point Capital", email=email, password=PASSWORD)
-    laptop, _ = enroll_device(
-        tmp_path / "laptop",
-        server=live_server.url,
-        email=email,
-        password=PASSWORD,
-        device_name="laptop",
-    )
+
+    def enroll(name: str) -> tuple[Any, Any]:
+        return enroll_device(
+            tmp_path / name,
+            server=live_server.url,
+            email=email,
+            password=PASSWORD,
+            device_name=name,
+        )
+
+    laptop, _ = enroll("laptop")
     for i in range(5):
         laptop.submit(
             "deal.create", entity_id=new_id(), payload={"name": f"Deal {i}", "currency": "USD"}
         )
     assert sync_round(str(tmp_path / "laptop")).state == "synced"
-    desk, report = enroll_device(
-        tmp_path / "desk",
-        server=live_server.url,
-        email=email,
-        password=PASSWORD,
-        device_name="desk",
-    )
+    desk, report = enroll("desk")
     assert report.snapshot is not None
     desk.close()
 
