@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-from core.domain.roles import Role, allowed
+from core.domain.roles import Role
 from core.errors import OpRejected
 from core.ops.envelope import Envelope, UnsignedOp
 from core.ops.kinds import KindSpec, spec_for
@@ -88,12 +88,10 @@ def apply_op(
     entity = _check_entity(store, op, spec)
     roles = frozenset(Role(r["role"]) for r in store.rows("memberships", {"user_id": op.actor_id}))
     ctx = OpContext(store=store, op=op, spec=spec, roles=roles, entity=entity)
-    if spec.action is not None and not allowed(roles, spec.action):
-        # As OpContext.require, with the message built only for a refusal.
-        raise OpRejected(
-            "forbidden",
-            f"{_role_names(roles)} may not {spec.summary[0].lower()}{spec.summary[1:]}",
-            details={"action": spec.action.value},
+    if spec.action is not None:
+        ctx.require(
+            spec.action,
+            lambda: f"{_role_names(roles)} may not {spec.summary[0].lower()}{spec.summary[1:]}",
         )
     REDUCERS[spec.kind](ctx, payload)
     return _bump(store, op, spec, entity)

@@ -32,10 +32,12 @@ class OpContext:
         """The entity's version once this op is applied."""
         return 1 if self.entity is None else int(self.entity["version"]) + 1
 
-    def require(self, action: Action, why: str) -> None:
-        """Refuse as ``forbidden`` unless the actor holds a role permitting ``action``."""
+    def require(self, action: Action, why: str | Callable[[], str]) -> None:
+        """Refuse as ``forbidden`` unless the actor holds a role permitting ``action``;
+        ``why`` may be a function, called only for a refusal."""
         if not allowed(self.roles, action):
-            raise OpRejected("forbidden", why, details={"action": action.value})
+            message = why if isinstance(why, str) else why()
+            raise OpRejected("forbidden", message, details={"action": action.value})
 
     def reject(
         self, code: str, message: str, *, field: str | None = None, **details: Any
