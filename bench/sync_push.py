@@ -10,7 +10,8 @@ pushes produced (op log, audit chain, projection rows) into empty copies of the 
 tables with ``COPY … FROM STDIN``, in one transaction. ``--in-process`` also times the
 push path without HTTP in the bench's own process, and 400 pushes of one op each (their
 median latency); ``--profile`` runs the former under cProfile and prints where the time
-goes. Run:
+goes. After the ratio it prints the floor under it (bench/push_floor.py): what the
+protocol alone asks of each op, spread over every core, against the same ``COPY``. Run:
 
     .venv/bin/python bench/sync_push.py [--ops 20000] [--orgs 1] [--in-process] [--profile]
 
@@ -36,6 +37,7 @@ from pathlib import Path
 
 import aiohttp
 import psycopg
+from push_floor import BackendCpu, print_floor
 from sync_fixture import (
     PASSWORD,
     BenchDb,
@@ -94,8 +96,11 @@ async def _push_all(base: str, auth: dict[str, str], bodies: list[bytes]) -> flo
         return time.perf_counter() - start
 
 
-def _copy_baseline(db: BenchDb, org_ids: list[str]) -> tuple[float, int]:
+def _copy_baseline(db: BenchDb, org_ids: list[str]) -> tuple[float, int, float | None]:
+    """Seconds to ``COPY`` the orgs' rows, how many rows, and the CPU seconds Postgres's
+    backend spent on it (None if unreadable)."""
     with psycopg.connect(db.owner_url) as conn:
+        backend = BackendCpu(conn.info.backend_pid)
         conn.execute("CREATE SCHEMA IF NOT EXISTS bench_copy")
         rows = {}
         for t in TABLES:
@@ -104,6 +109,7 @@ def _copy_baseline(db: BenchDb, org_ids: list[str]) -> tuple[float, int]:
                 f"SELECT * FROM public.{t} WHERE org_id = ANY(%s)", (org_ids,)
             ).fetchall()
         conn.commit()
+        cpu_before = backend.seconds()
         start = time.perf_counter()
         with conn.cursor() as cur:
             for t in TABLES:
@@ -112,9 +118,11 @@ def _copy_baseline(db: BenchDb, org_ids: list[str]) -> tuple[float, int]:
                         copy.write_row(row)
         conn.commit()
         elapsed = time.perf_counter() - start
+        cpu_after = backend.seconds()
         conn.execute("DROP SCHEMA bench_copy CASCADE")
         conn.commit()
-    return elapsed, sum(len(r) for r in rows.values())
+    cpu = None if cpu_before is None or cpu_after is None else cpu_after - cpu_before
+    return elapsed, sum(len(r) for r in rows.values()), cpu
 
 
 def _in_process(db: BenchDb, org: BenchOrg, n: int, *, start_seq: int, profile: bool) -> None:
@@ -218,7 +226,7 @@ def main() -> None:
                 pushes.append((base, auth, bodies[1:]))
             time.sleep(WARM_SECONDS)
             elapsed = asyncio.run(_push_orgs(pushes))
-        copy_time, rows = _copy_baseline(db, [o.org_id for o in orgs])
+        copy_time, rows, copy_cpu = _copy_baseline(db, [o.org_id for o in orgs])
         total = args.ops * args.orgs
         rate = total / elapsed
         who = (
@@ -236,6 +244,14 @@ def main() -> None:
             f"{copy_time:.3f} s = {copied / copy_time:,.0f} ops/s"
         )
         print(f"ratio push / COPY per op: {(copied / copy_time) / rate:.1f}x (target <= 3x)")
+        key = orgs[0].key
+        assert key is not None
+        print_floor(
+            pushes[0][2],
+            key.public_key,
+            copy_time / copied,
+            None if copy_cpu is None else copy_cpu / copied,
+        )
         if args.in_process or args.profile:
             n = min(args.ops, 5000) if args.profile else args.ops
             _in_process(db, orgs[0], n, start_seq=10_000_000, profile=args.profile)
