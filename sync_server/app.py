@@ -54,7 +54,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     app[MAILER] = mailer_for(settings)
     app[BACKGROUND] = set()
     app[VERIFIERS] = Verifiers(settings.verify_processes)
-    app[STATISTICS] = TableStatistics(settings.statistics_every_ops)
+    app[STATISTICS] = TableStatistics(settings.statistics_every_ops, app[METRICS].statistics)
     yield
     tasks = app[BACKGROUND]
     pending = list(tasks)

@@ -36,6 +36,13 @@ class Metrics:
             ["outcome"],
             registry=self.registry,
         )
+        self.statistics = Counter(
+            "dealos_statistics_refreshes",
+            "Background statistics refreshes by outcome (analyzed, unchanged, forbidden, "
+            "failed); forbidden: the role may not run dealos_refresh_statistics()",
+            ["outcome"],
+            registry=self.registry,
+        )
 
     def render(self) -> bytes:
         folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")

@@ -9,27 +9,39 @@ this asks sooner: every 500 accepted ops, each process of the server calls
 ``dealos_refresh_statistics()`` in the background, which ANALYZEs, on a small sample, only
 the tables that doubled (and grew by 100 rows or more) since their last ANALYZE
 (``Settings.statistics_every_ops`` sets how often it asks).
+
+The migration lets ``DEALOS_APP_ROLE`` run the function. A server connected as another
+role (``DEALOS_APP_DATABASE_URL``) is refused: it logs ``statistics.refresh_forbidden``
+once, with the role and the ``GRANT`` that fixes it, and counts every refusal in
+``dealos_statistics_refreshes_total{outcome="forbidden"}``; pushes work on, slower.
 """
 
 from __future__ import annotations
 
 import threading
+from typing import Final
 
+from prometheus_client import Counter
+from psycopg.errors import InsufficientPrivilege
 from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import ProgrammingError, SQLAlchemyError
 
 from sync_server.request_log import logger
 
 __all__ = ["TableStatistics"]
 
+FUNCTION: Final = "dealos_refresh_statistics()"
+
 
 class TableStatistics:
     """Counts accepted ops; says when to refresh, and refreshes (one at a time)."""
 
-    def __init__(self, every_ops: int) -> None:
+    def __init__(self, every_ops: int, outcomes: Counter | None = None) -> None:
         self._every = every_ops
+        self._outcomes = outcomes  # by outcome: analyzed, unchanged, forbidden, failed
         self._since = 0
         self._running = False
+        self._told_forbidden = False
         self._lock = threading.Lock()
 
     def accepted(self, ops: int) -> bool:
@@ -44,16 +56,42 @@ class TableStatistics:
     def refresh(self, engine: Engine) -> int:
         """ANALYZE what grew; how many tables. Never raises: the push it follows has
         committed, and the worst a failure costs is slower lookups until autovacuum's."""
+        outcome, analyzed = "failed", 0
         try:
             with engine.begin() as conn:
-                refreshed = conn.exec_driver_sql("SELECT dealos_refresh_statistics()")
-                analyzed = int(refreshed.scalar_one())
+                analyzed = int(conn.exec_driver_sql(f"SELECT {FUNCTION}").scalar_one())
+            outcome = "analyzed" if analyzed else "unchanged"
             if analyzed:
                 logger().info("statistics.refreshed", tables=analyzed)
-            return analyzed
+        except ProgrammingError as exc:
+            if isinstance(exc.orig, InsufficientPrivilege):
+                outcome = "forbidden"
+                self._tell_forbidden(engine)
+            else:
+                logger().warning("statistics.refresh_failed", error=type(exc).__name__)
         except SQLAlchemyError as exc:
             logger().warning("statistics.refresh_failed", error=type(exc).__name__)
-            return 0
         finally:
             with self._lock:
                 self._running = False
+            if self._outcomes is not None:
+                self._outcomes.labels(outcome).inc()
+        return analyzed
+
+    def _tell_forbidden(self, engine: Engine) -> None:
+        """Name the role and the fix, once per process: the refusal repeats every
+        ``every_ops`` ops until someone grants it."""
+        if self._told_forbidden:
+            return
+        self._told_forbidden = True
+        try:
+            with engine.connect() as conn:
+                role = str(conn.exec_driver_sql("SELECT current_user").scalar_one())
+        except SQLAlchemyError:
+            role = "<the server's database role>"
+        logger().error(
+            "statistics.refresh_forbidden",
+            role=role,
+            fix=f'GRANT EXECUTE ON FUNCTION {FUNCTION} TO "{role}"',
+            effect="push lookups may read whole organizations until autovacuum analyzes",
+        )

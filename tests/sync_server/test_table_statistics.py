@@ -8,6 +8,8 @@ can be the one who analyzed it.
 from __future__ import annotations
 
 import asyncio
+import json
+import secrets
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -21,6 +23,8 @@ from sqlalchemy.exc import ProgrammingError
 from core.ids import new_id
 from sync_server.database import app_engine, set_org
 from sync_server.key_probe import key_probe_sql
+from sync_server.metrics import Metrics
+from sync_server.request_log import configure_logging
 from sync_server.settings import Settings
 from sync_server.table_statistics import TableStatistics
 
@@ -60,6 +64,21 @@ def unreachable() -> Iterator[Engine]:
     )
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def stranger(settings: Settings, owner: Engine) -> Iterator[tuple[str, Engine]]:
+    """The server's engine as a role that was never granted the refresh, as when
+    ``DEALOS_APP_DATABASE_URL`` connects as a role the migration does not know."""
+    role = f"dealos_stranger_{secrets.token_hex(6)}"
+    with owner.begin() as conn:
+        conn.exec_driver_sql(f'CREATE ROLE "{role}" NOLOGIN')
+    engine = app_engine(settings.database_url, app_database_url=None, app_role=role, pool_size=1)
+    yield role, engine
+    engine.dispose()
+    with owner.begin() as conn:
+        conn.exec_driver_sql(f'REVOKE ALL ON FUNCTION dealos_refresh_statistics() FROM "{role}"')
+        conn.exec_driver_sql(f'DROP ROLE "{role}"')
 
 
 def _deals_stats(owner: Engine) -> tuple[Any, int, int]:
@@ -161,3 +180,36 @@ async def test_the_statistics_are_no_window_into_other_organizations(
         ).scalar_one()
         with pytest.raises(ProgrammingError, match="permission denied"):
             conn.exec_driver_sql("SELECT count(*) FROM pg_statistic")
+
+
+def test_a_role_refused_the_refresh_is_named_once_with_the_grant_that_fixes_it(
+    stranger: tuple[str, Engine], owner: Engine, capfd: pytest.CaptureFixture[str]
+) -> None:
+    role, engine = stranger
+    configure_logging()
+    metrics = Metrics()
+    stats = TableStatistics(every_ops=1, outcomes=metrics.statistics)
+
+    def refreshes(outcome: str) -> float | None:
+        return metrics.registry.get_sample_value(
+            "dealos_statistics_refreshes_total", {"outcome": outcome}
+        )
+
+    capfd.readouterr()
+    for _ in range(3):
+        assert stats.accepted(1)
+        assert stats.refresh(engine) == 0  # refused, never raised
+    told = [
+        json.loads(line) for line in capfd.readouterr().err.splitlines() if '"statistics.' in line
+    ]
+    assert [t["event"] for t in told] == ["statistics.refresh_forbidden"]  # once, not 3 times
+    assert told[0]["role"] == role
+    assert told[0]["fix"] == f'GRANT EXECUTE ON FUNCTION dealos_refresh_statistics() TO "{role}"'
+    assert refreshes("forbidden") == 3
+    # The operator runs the logged fix; the next refresh goes through, no restart.
+    with owner.begin() as conn:
+        conn.exec_driver_sql(told[0]["fix"])
+    assert stats.accepted(1)
+    assert stats.refresh(engine) >= 0
+    assert refreshes("forbidden") == 3
+    assert (refreshes("analyzed") or 0) + (refreshes("unchanged") or 0) == 1
