@@ -9,11 +9,15 @@ the network is; "Sync now" only moves the next run time to now.
 
 When a round reports a loaded snapshot whose history is not yet checked, the listener
 schedules :func:`desktop.sync.round.history_check` once, in a second process (started
-only then), so the rounds go on while the history replays.
+only then), so the rounds go on while the history replays. That process holds a whole
+replayed organization's worth of memory; once the check has answered, its pool is shut
+down (from a thread of its own: the listener runs on the pool's own thread), and a later
+check starts a new one.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -29,10 +33,11 @@ from desktop.bridge import OpChanges
 from desktop.session import DesktopSession
 from desktop.sync.round import HistoryOutcome, RoundOutcome, history_check, sync_round
 
-__all__ = ["HISTORY_JOB_ID", "JOB_ID", "SyncController", "SyncStatus"]
+__all__ = ["HISTORY_EXECUTOR", "HISTORY_JOB_ID", "JOB_ID", "SyncController", "SyncStatus"]
 
 JOB_ID: Final = "dealos-sync"
 HISTORY_JOB_ID: Final = "dealos-history-check"
+HISTORY_EXECUTOR: Final = "history"
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +60,8 @@ class SyncController:
         self.rounds = 0
         self.history_checks = 0
         self._history_scheduled = False
+        self._history_pool = threading.Lock()  # adding and retiring the check's executor
+        self._history_executor = False  # added to the scheduler, not yet retired
 
     @property
     def has_server(self) -> bool:
@@ -65,7 +72,7 @@ class SyncController:
         if self.server is None or self._scheduler is not None:
             return
         self._scheduler = BackgroundScheduler(
-            executors={"sync": ProcessPoolExecutor(1), "history": ProcessPoolExecutor(1)},
+            executors={"sync": ProcessPoolExecutor(1)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
             daemon=True,
         )
@@ -143,20 +150,40 @@ class SyncController:
         if scheduler is None:
             return
         self._history_scheduled = True
-        scheduler.add_job(
-            history_check,
-            "date",
-            args=[str(self.session.data_dir)],
-            id=HISTORY_JOB_ID,
-            executor="history",
-            run_date=datetime.now(UTC),
-            replace_existing=True,
-        )
+        with self._history_pool:
+            if not self._history_executor:
+                scheduler.add_executor(ProcessPoolExecutor(1), HISTORY_EXECUTOR)
+                self._history_executor = True
+            scheduler.add_job(
+                history_check,
+                "date",
+                args=[str(self.session.data_dir)],
+                id=HISTORY_JOB_ID,
+                executor=HISTORY_EXECUTOR,
+                run_date=datetime.now(UTC),
+                replace_existing=True,
+            )
+
+    @property
+    def history_pool_running(self) -> bool:
+        """Whether the history check's executor (and so, once used, its process) exists."""
+        return self._history_executor
+
+    def _retire_history_pool(self) -> None:
+        with self._history_pool:
+            scheduler = self._scheduler
+            if scheduler is None or not self._history_executor:
+                return
+            if scheduler.get_job(HISTORY_JOB_ID) is not None:
+                return  # another check is already waiting for it
+            scheduler.remove_executor(HISTORY_EXECUTOR)  # waits for its process to end
+            self._history_executor = False
 
     def _on_history(self, event: Any) -> None:
         if event.code == EVENT_JOB_SUBMITTED:
             return
         self.history_checks += 1
+        threading.Thread(target=self._retire_history_pool, daemon=True).start()
         outcome: HistoryOutcome | None = getattr(event, "retval", None)
         if event.code == EVENT_JOB_ERROR:
             self._history_scheduled = False  # the next round asks again

@@ -5,6 +5,7 @@ server comes back, the queue drains, and this replica's digest equals the server
 from __future__ import annotations
 
 import importlib.util
+import multiprocessing
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -86,6 +87,7 @@ def test_offline_work_queues_and_drains_when_the_server_returns(
     open_window: Callable[[Path], MainWindow],
 ) -> None:
     email = _org_on(server)
+    children = set(multiprocessing.active_children())
     window = open_window(tmp_path / "laptop")
     page = window.first_run
     assert page is not None
@@ -102,6 +104,9 @@ def test_offline_work_queues_and_drains_when_the_server_returns(
     assert sync is not None
     qtbot.waitUntil(lambda: sync.history_checks == 1, timeout=60_000)
     qtbot.waitUntil(lambda: "history verified" in _status(window).message, timeout=10_000)
+    # Its process ends once it has answered; the sync process stays for the next rounds.
+    qtbot.waitUntil(lambda: not sync.history_pool_running, timeout=10_000)
+    assert len(set(multiprocessing.active_children()) - children) == 1
 
     server.stop()  # the plane takes off
     shell = window.shell
