@@ -7,9 +7,14 @@ decoding every page as a client does. Then a new device enrolls and syncs throug
 real client (``dealos enroll``: sign in, register a key, pull, verify every signature,
 apply, log, audit): what "reaching" the organization costs a desktop end to end.
 ``--apply`` also replays the pulled ops into a fresh SQLite replica with
-``Workspace.apply_signed`` (verify + reduce + log, no HTTP), for comparison. Run:
+``Workspace.apply_signed`` (verify + reduce + log, no HTTP), for comparison.
+``--mismatch`` then makes one table of the new device's state wrong, as a lying snapshot
+would, and times the history check that finds and repairs it, and the longest a local
+write waited meanwhile (a thread commits an empty write transaction every 50 ms); then
+the same for ``dealos rebuild``'s repair, which replays under the write lock. Run:
 
     .venv/bin/python bench/sync_bootstrap.py [--ops 100000] [--apply] [--replay] [--verify]
+        [--mismatch]
 """
 
 from __future__ import annotations
@@ -19,12 +24,16 @@ import asyncio
 import json
 import os
 import tempfile
+import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 from sqlalchemy import create_engine
+from sqlalchemy.exc import OperationalError
 from sync_fixture import (
     PASSWORD,
     BenchDb,
@@ -127,7 +136,61 @@ def _enroll(root: Path, base: str, org: BenchOrg, name: str, *, snapshots: bool)
     return time.perf_counter() - start, ws, report
 
 
-def _new_device(root: Path, base: str, org: BenchOrg, *, verify: bool) -> str:
+@contextmanager
+def _write_waits(ws: Any) -> Iterator[list[float]]:
+    """Seconds each empty write transaction waited for the store, one every 50 ms."""
+    waits: list[float] = []
+    done = threading.Event()
+
+    def probe() -> None:
+        while not done.is_set():
+            began = time.perf_counter()
+            try:
+                with ws.store.transaction():
+                    pass
+            except OperationalError:  # the busy timeout: it waited that long
+                pass
+            waits.append(time.perf_counter() - began)
+            done.wait(0.05)
+
+    thread = threading.Thread(target=probe)
+    thread.start()
+    try:
+        yield waits
+    finally:
+        done.set()
+        thread.join()
+
+
+def _timed_repair(ws: Any, repair: Callable[[], object]) -> tuple[float, float, object]:
+    from core.store.schema import metadata
+
+    with ws.store.transaction() as conn:
+        conn.execute(metadata.tables["lps"].update().values(name="Not the LP"))
+    with _write_waits(ws) as waits:
+        start = time.perf_counter()
+        result = repair()
+        took = time.perf_counter() - start
+    return took, max(waits), result
+
+
+def _mismatch(ws: Any) -> str:
+    from core.sync.bootstrap import verify_history
+
+    checked, checked_wait, verdict = _timed_repair(ws, lambda: verify_history(ws))
+    assert getattr(verdict, "repair", None) == "copied", verdict
+    rebuilt, rebuilt_wait, _ = _timed_repair(ws, ws.rebuild)
+    return (
+        f"lying snapshot: the history check found and repaired it in {checked:.1f} s; "
+        f"longest local write wait meanwhile {checked_wait * 1e3:,.0f} ms (replayed rows "
+        f"copied in)\nthe same repaired by a rebuild under the write lock: {rebuilt:.1f} s; "
+        f"longest local write wait {rebuilt_wait * 1e3:,.0f} ms"
+    )
+
+
+def _new_device(
+    root: Path, base: str, org: BenchOrg, *, verify: bool, mismatch: bool = False
+) -> str:
     """The whole thing a person waits for: sign in, enroll a key, reach the organization
     (from the server's signed snapshot, history kept beside it), ready to work."""
     from core.sync.bootstrap import verify_history
@@ -147,6 +210,8 @@ def _new_device(root: Path, base: str, org: BenchOrg, *, verify: bool) -> str:
             f"\nhistory verified afterwards (replay {verdict.ops} ops, every signature, "
             f"compare digests): {time.perf_counter() - start:.1f} s"
         )
+    if mismatch:
+        line += "\n" + _mismatch(ws)
     ws.close()
     return line
 
@@ -168,6 +233,9 @@ def main() -> None:
     parser.add_argument(
         "--verify", action="store_true", help="also time verifying the history afterwards"
     )
+    parser.add_argument(
+        "--mismatch", action="store_true", help="also time repairing a lying snapshot"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, bench_database(Path(tmp)) as db:
         org = bench_org(db)
@@ -178,7 +246,9 @@ def main() -> None:
         )
         with running_server(db) as base:
             elapsed, ops = asyncio.run(_pull(base, org))
-            device_line = _new_device(Path(tmp), base, org, verify=args.verify)
+            device_line = _new_device(
+                Path(tmp), base, org, verify=args.verify, mismatch=args.mismatch
+            )
             replay = _replay_device(Path(tmp), base, org) if args.replay else None
         size = sum(len(json.dumps(o)) for o in ops[:1000]) * len(ops) / 1000 / 2**20
         print(

@@ -16,18 +16,29 @@ sees redacted ops; an older server) is simply pulled from, as before.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
+import tempfile
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Final
 
 import orjson
 from sqlalchemy import Connection, func, select
+from sqlalchemy.exc import DBAPIError
 
 from core.collector import collector_paused
 from core.ids import is_uuid
-from core.services.replay import device_keys, logged_ops, scratch_digest
+from core.services.replay import (
+    LoggedOp,
+    Scratch,
+    adopt_replayed,
+    device_keys,
+    logged_ops,
+    scratch_replay,
+)
 from core.services.workspace import Workspace
 from core.store.digest import sql_state_digest
 from core.store.local_log import LocalLog
@@ -50,6 +61,8 @@ __all__ = [
     "history_unverified",
     "verify_history",
 ]
+
+log = logging.getLogger(__name__)
 
 SNAPSHOT_SEQ: Final = "snapshot_seq"
 HISTORY_VERIFIED: Final = "history_verified"
@@ -81,6 +94,7 @@ class HistoryVerdict:
     loaded_digest: str
     replayed_digest: str
     ops: int
+    repair: str | None = None  # on a mismatch: "copied" (the replayed rows) or "rebuilt"
 
 
 def _is_empty(ws: Workspace, conn: Connection) -> bool:
@@ -246,6 +260,20 @@ def _mark(ws: Workspace, conn: Connection, seq: int, key: str, rows: int, ops: i
     )
 
 
+def _adopt(ws: Workspace, scratch: Scratch, ops: list[LoggedOp]) -> bool:
+    """Copy the scratch replay's rows over the store's; False if the log changed since,
+    or the copy could not be made (no disk space, the store busy): then a rebuild."""
+    # Beside the store, not in the system's temp folder: it holds the organization's data.
+    try:
+        with tempfile.TemporaryDirectory(dir=ws.store.data_dir, prefix=".replayed-") as folder:
+            path = Path(folder) / "replayed.sqlite"
+            scratch.save(path)
+            return adopt_replayed(ws.store.engine, ws.org_id, path, ops)
+    except (OSError, sqlite3.Error, DBAPIError) as exc:
+        log.warning("copying the replayed state failed (%s); rebuilding instead", exc)
+        return False
+
+
 def history_unverified(ws: Workspace) -> bool:
     """True while a snapshot's state has not been checked against its op log."""
     with ws.store.transaction() as conn:
@@ -258,9 +286,11 @@ def verify_history(ws: Workspace) -> HistoryVerdict:
     compare the result with the store's state, read in the same transaction as the log.
 
     The store is not locked while the replay runs, so the desktop keeps working. On a
-    mismatch (``ok`` false) the store is rebuilt from the log — what the signed ops say
-    wins over what the server sent — and the audit chain records that the snapshot was
-    wrong. A log that does not replay at all raises ``StoreError``, as ``dealos rebuild``.
+    mismatch (``ok`` false) the replayed state replaces the store's — what the signed ops
+    say wins over what the server sent — copied in under the write lock if the log is
+    still the one replayed, else by a rebuild from the log as it now is; the audit chain
+    records that the snapshot was wrong. A log that does not replay at all raises
+    ``StoreError``, as ``dealos rebuild``.
     """
     with collector_paused():
         with ws.store.transaction() as conn:  # closed before the replay: the store stays free
@@ -268,10 +298,12 @@ def verify_history(ws: Workspace) -> HistoryVerdict:
             loaded = sql_state_digest(conn, ws.org_id)
             keys = device_keys(conn, ws.org_id)  # only to check signatures ahead, in parallel
             seq = ws.store.meta(conn, SNAPSHOT_SEQ) or "0"
-        replayed = scratch_digest(ws.org_id, ops, keys=keys)
-    ok = loaded == replayed
-    if not ok:
-        ws.rebuild()
+        with scratch_replay(ws.org_id, ops, keys=keys) as scratch:
+            replayed = scratch.digest
+            ok = loaded == replayed
+            repair = None if ok else "copied" if _adopt(ws, scratch, ops) else "rebuilt"
+    if repair == "rebuilt":
+        ws.rebuild()  # the log moved on during the replay: replay it as it now is
     with ws.store.transaction() as conn:
         if ok:
             ws.store.set_meta(conn, HISTORY_VERIFIED, seq)
@@ -283,7 +315,11 @@ def verify_history(ws: Workspace) -> HistoryVerdict:
                 conn,
                 "history.mismatch",
                 f"replaying {len(ops)} signed ops gave {replayed}, not the loaded {loaded}; "
-                "the store was rebuilt from them",
+                + (
+                    "the replayed state replaced it"
+                    if repair == "copied"
+                    else "the store was rebuilt from the log"
+                ),
                 code="snapshot_mismatch",
             )
-    return HistoryVerdict(ok, loaded, replayed, len(ops))
+    return HistoryVerdict(ok, loaded, replayed, len(ops), repair)

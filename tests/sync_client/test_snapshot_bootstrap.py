@@ -398,10 +398,48 @@ def test_a_snapshot_that_lies_is_caught_and_the_signed_history_wins(
     verdict = verify_history(desk)
     assert not verdict.ok
     assert verdict.replayed_digest == truth
+    assert verdict.repair == "copied"  # the replay's own rows: no second replay under lock
     assert desk.digest() == truth
     assert history_unverified(desk)
     assert "history.mismatch" in _audit_events(desk)
     assert desk.verify_audit().ok
+    assert not list(desk.store.data_dir.glob(".replayed-*"))  # the copy's file is gone
+
+
+def test_a_replay_overtaken_by_new_ops_is_not_copied_over_them(
+    live_server: LiveServer, maria: str, tmp_path: Path
+) -> None:
+    """The GP works on while the history replays: when the log has moved on, the
+    replayed rows are not adopted (the caller rebuilds instead), and nothing changes."""
+    from core.services.replay import adopt_replayed, device_keys, logged_ops, scratch_replay
+    from core.store.schema import metadata
+
+    laptop, _ = _enroll(live_server, maria, tmp_path / "laptop")
+    _history(laptop, live_server, deals=2)
+    desk, _ = _enroll(live_server, maria, tmp_path / "desk")
+    with desk.store.transaction() as conn:
+        ops, keys = logged_ops(conn), device_keys(conn, desk.org_id)
+        conn.execute(metadata.tables["lps"].update().values(name="Not Acme"))
+    with scratch_replay(desk.org_id, ops, keys=keys) as scratch:
+        saved = tmp_path / "replayed.sqlite"
+        scratch.save(saved)
+    desk.submit("deal.create", entity_id=new_id(), payload={"name": "Late", "currency": "USD"})
+    before = desk.digest()
+    assert not adopt_replayed(desk.store.engine, desk.org_id, saved, ops)
+    assert desk.digest() == before  # neither the late deal nor the wrong row touched
+    with desk.store.engine.connect() as conn:  # and the store's connection is left clean
+        attached = {row[1] for row in conn.exec_driver_sql("PRAGMA database_list")}
+    assert "replayed" not in attached
+    # Checked again with the log as it now is, the late deal stays and the wrong row goes.
+    verdict = verify_history(desk)
+    assert verdict.repair == "copied"
+    assert desk.digest() == verdict.replayed_digest != before
+    with desk.store.transaction() as conn:
+        names = {r.name for r in conn.execute(metadata.tables["lps"].select())}
+        deals = {r.name for r in conn.execute(metadata.tables["deals"].select())}
+    assert "Not Acme" not in names
+    assert "Late" in deals
+    assert verify_history(desk).ok
 
 
 def test_a_snapshot_taken_while_another_device_pushes_is_consistent(
