@@ -143,8 +143,14 @@ def create_org(
 
 
 def invite_org(engine: Engine, *, admin_email: str, ttl_seconds: int) -> str:
-    """A one-time code letting ``admin_email`` attach an offline organization."""
+    """A one-time code letting ``admin_email`` attach an offline organization.
+
+    The GP types it after ``dealos attach --code``, where a code starting with ``-`` (one
+    ``token_urlsafe`` in 64) is taken for an option and refused; such a code is drawn again.
+    """
     code = secrets.token_urlsafe(32)
+    while code.startswith("-"):
+        code = secrets.token_urlsafe(32)
     now = dt.datetime.now(dt.UTC)
     with engine.begin() as conn:
         _cur(conn).execute(

@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 from pg_fixture import PgDatabase
 from scenario import ServerWorld
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
+from core.cli.main import build_parser
 from core.keys import KEYRING_FILE_ENV
 from core.services.workspace import Workspace
 from core.store.local_schema import op_log
@@ -121,6 +122,16 @@ async def test_attach_refuses_a_genesis_for_another_email_or_forged(
     assert (await resp.json())["error"]["code"] == "invalid_signature"
     expired = invite_org(world.owner, admin_email="gp@acme.example", ttl_seconds=-1)
     assert (await _attach(world, expired, genesis)).status == 401
+
+
+def test_every_attach_code_can_follow_code_on_the_command_line(owner: Engine) -> None:
+    """One ``token_urlsafe`` in 64 starts with ``-``, which ``dealos attach`` took for an
+    option (``--code: expected one argument``); 256 codes would hold one 98 times in 100."""
+    parser = build_parser()
+    for _ in range(256):
+        code = invite_org(owner, admin_email="gp@acme.example", ttl_seconds=600)
+        args = parser.parse_args(["attach", "--server", "http://127.0.0.1:1", "--code", code])
+        assert args.code == code
 
 
 def _cli(*argv: str, stdin: str = "") -> tuple[int, str]:
