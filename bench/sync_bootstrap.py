@@ -57,6 +57,7 @@ def _generate(db: BenchDb, org: BenchOrg, n: int) -> float:
     from sync_server.push import push
     from sync_server.server_keys import ServerKeys
     from sync_server.sessions import Caller
+    from sync_server.table_statistics import TableStatistics
 
     engine = create_engine(psycopg_url(db.app_url))
     keys = ServerKeys.from_file(db.root / "server.secret")
@@ -64,11 +65,14 @@ def _generate(db: BenchDb, org: BenchOrg, n: int) -> float:
     caller = Caller("bench", org.org_id, org.user_id, None, "password")
     org.device_id = enroll_device(engine, keys, caller, public_key=org.key.public_key, name="gen")
     caller = Caller("bench", org.org_id, org.user_id, org.device_id, "password")
+    statistics = TableStatistics(every_ops=500)  # as the server refreshes them after pushes
     start = time.perf_counter()
     ops = signed_ops(org, n)
     for i in range(0, n, BATCH):
         outcome = push(engine, keys, caller, org.device_id, [o.wire() for o in ops[i : i + BATCH]])
         assert set(outcome.counts) == {"accepted"}, outcome.counts
+        if statistics.accepted(outcome.counts["accepted"]):
+            statistics.refresh(engine)
     engine.dispose()
     return time.perf_counter() - start
 

@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, delete, select
+from sqlalchemy import Connection, Engine, Select, create_engine, delete, select
 from sqlalchemy.pool import StaticPool
 
 from core.collector import collector_paused
@@ -55,12 +55,23 @@ _CHUNK = 1000
 
 def logged_ops(conn: Connection) -> list[LoggedOp]:
     """The ops a replay applies, in replay order."""
-    stmt = (
-        select(op_log.c.op_id, op_log.c.status, op_log.c.envelope)
+    stmt = _in_replay_order(op_log.c.op_id, op_log.c.status, op_log.c.envelope)
+    return [(str(i), str(s), bytes(e)) for i, s, e in conn.execute(stmt).all()]
+
+
+def _replay_order(conn: Connection) -> list[tuple[str, str]]:
+    """What decides a replay besides the envelopes, which the log never rewrites: which
+    ops, with what status, in what order."""
+    stmt = _in_replay_order(op_log.c.op_id, op_log.c.status)
+    return [(str(i), str(s)) for i, s in conn.execute(stmt).all()]
+
+
+def _in_replay_order(*columns: Any) -> Select[Any]:
+    return (
+        select(*columns)
         .where(op_log.c.status.not_in(("rejected", "redacted")))
         .order_by(op_log.c.server_seq.is_(None), op_log.c.server_seq, op_log.c.local_seq)
     )
-    return [(str(i), str(s), bytes(e)) for i, s, e in conn.execute(stmt).all()]
 
 
 def device_keys(conn: Connection, org_id: str) -> dict[str, str]:
@@ -192,7 +203,7 @@ def adopt_replayed(store: Engine, org_id: str, replayed: Path, ops: Sequence[Log
         raw.execute("ATTACH DATABASE ? AS replayed", (str(replayed),))  # not inside a BEGIN
         try:
             with conn.begin():
-                if logged_ops(conn) != list(ops):
+                if _replay_order(conn) != [(i, s) for i, s, _ in ops]:
                     return False
                 for table in reversed(PROJECTION_TABLES):
                     conn.execute(delete(table).where(table.c.org_id == org_id))

@@ -44,8 +44,14 @@ def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
     cur.close()
 
 
+_SNAPSHOT_READ = "dealos_snapshot_read"
+
+
 def _on_begin(conn: Connection) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # A snapshot read (LocalStore.reading) takes no lock up front: in WAL mode it sees one
+    # consistent state while writers go on.
+    deferred = conn.get_execution_options().get(_SNAPSHOT_READ)
+    conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
 
 
 class LocalStore:
@@ -90,6 +96,16 @@ class LocalStore:
     def transaction(self) -> Iterator[Connection]:
         with self.engine.begin() as conn:
             yield conn
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A read-only transaction over one consistent state that keeps no writer waiting
+        (for long reads: a whole log, a digest). Never write in it: the upgrade to a write
+        lock fails at once when another writer went first."""
+        with self.engine.connect() as conn:
+            conn.execution_options(**{_SNAPSHOT_READ: True})
+            with conn.begin():
+                yield conn
 
     def meta(self, conn: Connection, key: str) -> str | None:
         return conn.execute(select(local_meta.c.value).where(local_meta.c.key == key)).scalar()

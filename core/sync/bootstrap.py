@@ -293,7 +293,7 @@ def verify_history(ws: Workspace) -> HistoryVerdict:
     ``StoreError``, as ``dealos rebuild``.
     """
     with collector_paused():
-        with ws.store.transaction() as conn:  # closed before the replay: the store stays free
+        with ws.store.reading() as conn:  # a snapshot, and no writer waits for it
             ops = logged_ops(conn)
             loaded = sql_state_digest(conn, ws.org_id)
             keys = device_keys(conn, ws.org_id)  # only to check signatures ahead, in parallel

@@ -350,3 +350,27 @@ def test_a_refused_op_from_another_device_is_audited_too(busy: Workspace) -> Non
         ).fetchone()
     assert last == (n + 1, "op.refused", "forbidden", auditor.user_id, auditor.device_id)
     assert busy.verify_audit().ok
+
+
+def test_a_snapshot_read_keeps_no_writer_waiting_and_sees_one_state(busy: Workspace) -> None:
+    """The history check reads a whole log through ``reading()``: the GP's writes go on
+    meanwhile, and the read sees the state it began with, not a mix."""
+    before = busy.digest()
+    with busy.store.reading() as conn:
+        count = len(conn.exec_driver_sql("SELECT op_id FROM op_log").all())
+        raw = _db(busy)
+        raw.execute("PRAGMA busy_timeout=0")  # a writer that would fail rather than wait
+        busy.submit(
+            "deal.create", entity_id=new_id(), payload={"name": "Meanwhile", "currency": "USD"}
+        )
+        raw.execute("BEGIN IMMEDIATE")
+        raw.execute("COMMIT")
+        raw.close()
+        assert len(conn.exec_driver_sql("SELECT op_id FROM op_log").all()) == count
+    assert busy.digest() != before
+    with busy.store.transaction() as conn:  # the ordinary transaction still locks for writing
+        raw = _db(busy)
+        raw.execute("PRAGMA busy_timeout=0")
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            raw.execute("BEGIN IMMEDIATE")
+        raw.close()
