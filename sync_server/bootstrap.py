@@ -17,6 +17,12 @@ its genesis op and a password. The server applies the genesis through the one ap
 with a session and the service account the client must admit by pushing a
 ``user.invite`` and a ``device.enroll`` signed by its own device, before or after the rest
 of its history.
+
+The same attach sent again — same code (still within its time), byte-identical genesis,
+the password it set, the founder and device still active — answers as the first did,
+with a new session and nothing else changed: a client whose answer was lost (a dropped
+connection, a retry after the server committed) would otherwise be told its code was
+used, with the organization on the server and its laptop not attached.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,7 +41,7 @@ from sqlalchemy.exc import IntegrityError
 from core.canonical_json import jcs
 from core.errors import OpRejected
 from core.ids import new_id
-from core.ops.envelope import parse_envelope
+from core.ops.envelope import Envelope, parse_envelope
 from core.ops.signing import DeviceKey
 from core.reducers.apply import apply_op
 from core.store.sql_projection import SqlProjection
@@ -42,10 +49,12 @@ from sync_server.api_errors import ApiError
 from sync_server.credentials import set_password
 from sync_server.database import set_org
 from sync_server.org_log import OrgLog
+from sync_server.request_log import logger
 from sync_server.server_keys import ServerKeys
 from sync_server.service_account import (
     SERVICE_DEVICE_NAME,
     SERVICE_DISPLAY_NAME,
+    load_service_account,
     record_service_account,
     service_email,
     sign_and_apply,
@@ -168,6 +177,7 @@ def attach_org(
     code: str,
     genesis: Any,
     password_hash: str,
+    password_matches: Callable[[str], bool],
     session_ttl: int,
 ) -> AttachedOrg:
     expired = ApiError(401, "invalid_or_expired_token", "the attach code is wrong, used or expired")
@@ -188,7 +198,12 @@ def attach_org(
             )
             row = cur.fetchone()
             if row is None:
-                raise expired
+                again = _attach_again(
+                    conn, keys, envelope, hash_token(code), password_matches, session_ttl
+                )
+                if again is None:
+                    raise expired
+                return again
             founder = envelope.payload.get("founder")
             email = founder.get("email") if isinstance(founder, dict) else None
             if not isinstance(email, str) or email.lower() != row[0]:
@@ -245,5 +260,65 @@ def attach_org(
         device_id=envelope.device_id,
         session=session,
         roles=["admin", "gp"],
+        service_account=account.describe(),
+    )
+
+
+def _attach_again(
+    conn: Connection,
+    keys: ServerKeys,
+    envelope: Envelope,
+    code_hash: str,
+    password_matches: Callable[[str], bool],
+    session_ttl: int,
+) -> AttachedOrg | None:
+    """The attach this code already made, asked again with the same genesis and password:
+    a new session for it. None when it is anything else (answered like a wrong code)."""
+    org_id, cur = envelope.org_id, _cur(conn)
+    cur.execute(
+        "SELECT attached_org_id FROM org_invitations WHERE code_hash = %s "
+        "AND used_at IS NOT NULL AND expires_at > now()",
+        (code_hash,),
+    )
+    used = cur.fetchone()
+    if used is None or used[0] != org_id:
+        return None
+    set_org(conn, org_id)
+    cur.execute("SELECT envelope FROM op_log WHERE org_id = %s AND server_seq = 1", (org_id,))
+    first = cur.fetchone()
+    if first is None or bytes(first[0]) != jcs(envelope.wire()):
+        return None
+    cur.execute(
+        "SELECT c.password_hash FROM credentials c JOIN users u "
+        "ON u.org_id = c.org_id AND u.user_id = c.user_id "
+        "JOIN devices d ON d.org_id = c.org_id AND d.user_id = c.user_id "
+        "WHERE c.org_id = %s AND c.user_id = %s AND u.active "
+        "AND d.device_id = %s AND d.status = 'active'",
+        (org_id, envelope.actor_id, envelope.device_id),
+    )
+    stored = cur.fetchone()
+    account = load_service_account(conn, keys, org_id)
+    if stored is None or account is None or not password_matches(stored[0]):
+        return None
+    cur.execute(
+        "SELECT role FROM memberships WHERE org_id = %s AND user_id = %s ORDER BY role",
+        (org_id, envelope.actor_id),
+    )
+    roles = [r[0] for r in cur.fetchall()]  # as they are now: ops may have followed
+    session = create_session(
+        conn,
+        org_id,
+        envelope.actor_id,
+        method="password",
+        ttl_seconds=session_ttl,
+        device_id=envelope.device_id,
+    )
+    logger().info("org.attach_repeated", org_id=org_id, user_id=envelope.actor_id)
+    return AttachedOrg(
+        org_id=org_id,
+        user_id=envelope.actor_id,
+        device_id=envelope.device_id,
+        session=session,
+        roles=roles,
         service_account=account.describe(),
     )

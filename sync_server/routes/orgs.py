@@ -20,7 +20,8 @@ async def attach(request: web.Request) -> web.Response:
     await enforce_rate_limit(
         request, (f"attach-ip:{request.remote}", settings.rate_limits.login_per_ip)
     )
-    password_hash = await request.app[DB].run(request.app[PASSWORDS].hash, body.password)
+    passwords = request.app[PASSWORDS]
+    password_hash = await request.app[DB].run(passwords.hash, body.password)
     attached = await run_db(
         request,
         attach_org,
@@ -28,6 +29,7 @@ async def attach(request: web.Request) -> web.Response:
         code=body.attach_code,
         genesis=body.genesis,
         password_hash=password_hash,
+        password_matches=lambda stored: passwords.verify(stored, body.password),
         session_ttl=settings.session_ttl_seconds,
     )
     return web.json_response(

@@ -100,8 +100,32 @@ async def test_an_offline_org_attaches_with_its_ids_and_history(
         headers=auth,
     )
     assert resp.status == 201
-    # The code was single use, and the org cannot be attached twice.
-    assert (await _attach(world, code, local[0])).status == 401
+    # The code made one organization. The same attach again (its answer lost, say) gets a
+    # new session for it and changes nothing; anything else with that code is refused.
+    state = await (await world.client.get("/v1/sync/state", headers=auth)).json()
+    again = await _attach(world, code, local[0])
+    assert again.status == 201
+    repeated = await again.json()
+    assert repeated["session_token"] != attached["session_token"]
+    assert {k: v for k, v in repeated.items() if k not in ("session_token", "expires_at")} == {
+        **{k: v for k, v in attached.items() if k not in ("session_token", "expires_at")},
+        "roles": repeated["roles"],
+    }
+    assert sorted(repeated["roles"]) == sorted(attached["roles"])
+    auth2 = {"Authorization": f"Bearer {repeated['session_token']}"}
+    state2 = await (await world.client.get("/v1/sync/state", headers=auth2)).json()
+    assert state2 == state
+    wrong_password = await world.post(
+        "/v1/orgs/attach", {"attach_code": code, "genesis": local[0], "password": "guess again!"}
+    )
+    assert wrong_password.status == 401
+    other_genesis = Workspace.init(
+        offline.store.data_dir.parent / "other",
+        org_name="Acme Capital",
+        email="gp@acme.example",
+        display_name="Ada GP",
+    )
+    assert (await _attach(world, code, _local_ops(other_genesis)[0])).status == 401
     code2 = invite_org(world.owner, admin_email="gp@acme.example", ttl_seconds=600)
     resp = await _attach(world, code2, local[0])
     assert resp.status == 409
