@@ -8,7 +8,7 @@ key from the log. Revoking: the device's owner or an admin; the service account 
 
 from __future__ import annotations
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from core.domain.roles import Role
 from core.errors import OpRejected
@@ -27,7 +27,11 @@ __all__ = ["enroll_device", "revoke_device"]
 def enroll_device(
     engine: Engine, keys: ServerKeys, caller: Caller, *, public_key: str, name: str
 ) -> str:
-    """Enroll a key for the caller; returns the new device id."""
+    """Enroll a key for the caller; returns the new device id.
+
+    This session's own enrollment sent again (its answer lost: the client retries) answers
+    with the device it made; a key enrolled any other way is ``public_key_in_use``.
+    """
     if caller.method != "password":
         raise ApiError(403, "forbidden", "devices are enrolled from a password session")
     refusal: ApiError | None = None
@@ -36,6 +40,9 @@ def enroll_device(
         log = OrgLog(conn, caller.org_id, keys)
         if not log.lock():
             raise ApiError(401, "unauthorized", "the session's organization no longer exists")
+        again = _enrolled_by_this_session(conn, caller, public_key)
+        if again is not None:
+            return again
         projection = SqlProjection(conn, caller.org_id)
         account = load_service_account(conn, keys, caller.org_id)
         service_device = (
@@ -78,6 +85,19 @@ def enroll_device(
     if refusal is not None:
         raise refusal
     return device_id
+
+
+def _enrolled_by_this_session(conn: Connection, caller: Caller, public_key: str) -> str | None:
+    if caller.device_id is None:
+        return None
+    cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    cur.execute(
+        "SELECT device_id FROM devices WHERE org_id = %s AND device_id = %s "
+        "AND user_id = %s AND public_key = %s AND status = 'active'",
+        (caller.org_id, caller.device_id, caller.user_id, public_key),
+    )
+    row = cur.fetchone()
+    return None if row is None else str(row[0])
 
 
 def revoke_device(engine: Engine, keys: ServerKeys, caller: Caller, device_id: str) -> None:

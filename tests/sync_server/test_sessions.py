@@ -124,12 +124,26 @@ async def test_a_device_is_revoked_by_its_owner_or_an_admin_only(org: Org) -> No
     assert {o["entity_id"] for o in revoked} >= {a.device_id, b.device_id}
 
 
-async def test_enrolling_a_key_twice_is_a_conflict(org: Org) -> None:
+async def test_enrolling_a_key_twice_is_a_conflict_unless_it_is_the_same_enrollment_again(
+    org: Org,
+) -> None:
+    """The session that enrolled a key may send that enrollment again (a client retrying
+    after a lost answer) and gets the same device, nothing new; from anywhere else an
+    enrolled key is a conflict."""
+    before = len(await org.pull_all())
     resp = await org.world.post(
         "/v1/devices", {"public_key": org.founder.key.public_key, "name": "again"}, org.founder
     )
-    assert resp.status == 409
-    assert (await resp.json())["error"]["code"] == "public_key_in_use"
+    assert resp.status == 201
+    assert (await resp.json())["device_id"] == org.founder.device_id
+    assert len(await org.pull_all()) == before  # no second device.enroll
+    other = await org.member("gp_analyst")
+    for who in (other, await org.login(org.founder.email)):
+        resp = await org.world.post(
+            "/v1/devices", {"public_key": org.founder.key.public_key, "name": "again"}, who
+        )
+        assert resp.status == 409
+        assert (await resp.json())["error"]["code"] == "public_key_in_use"
 
 
 async def test_an_enrolled_device_reaches_every_replica_as_a_signed_op(org: Org) -> None:
