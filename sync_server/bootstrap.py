@@ -54,6 +54,7 @@ from sync_server.server_keys import ServerKeys
 from sync_server.service_account import (
     SERVICE_DEVICE_NAME,
     SERVICE_DISPLAY_NAME,
+    ServiceAccount,
     load_service_account,
     record_service_account,
     service_email,
@@ -233,14 +234,7 @@ def attach_org(
             )
             account = record_service_account(conn, keys, org_id)
             set_password(conn, org_id, envelope.actor_id, password_hash)
-            session = create_session(
-                conn,
-                org_id,
-                envelope.actor_id,
-                method="password",
-                ttl_seconds=session_ttl,
-                device_id=envelope.device_id,
-            )
+            attached = _signed_in(conn, envelope, ["admin", "gp"], account, session_ttl)
             cur.execute(
                 "UPDATE org_invitations SET used_at = now(), attached_org_id = %s "
                 "WHERE code_hash = %s",
@@ -254,14 +248,7 @@ def attach_org(
                 409, "org_exists", "that organization is already on this server"
             ) from None
         raise
-    return AttachedOrg(
-        org_id=org_id,
-        user_id=envelope.actor_id,
-        device_id=envelope.device_id,
-        session=session,
-        roles=["admin", "gp"],
-        service_account=account.describe(),
-    )
+    return attached
 
 
 def _attach_again(
@@ -305,19 +292,30 @@ def _attach_again(
         (org_id, envelope.actor_id),
     )
     roles = [r[0] for r in cur.fetchall()]  # as they are now: ops may have followed
+    logger().info("org.attach_repeated", org_id=org_id, user_id=envelope.actor_id)
+    return _signed_in(conn, envelope, roles, account, session_ttl)
+
+
+def _signed_in(
+    conn: Connection,
+    genesis: Envelope,
+    roles: list[str],
+    account: ServiceAccount,
+    session_ttl: int,
+) -> AttachedOrg:
+    """The founder's session on the genesis device, and what the attach answers."""
     session = create_session(
         conn,
-        org_id,
-        envelope.actor_id,
+        genesis.org_id,
+        genesis.actor_id,
         method="password",
         ttl_seconds=session_ttl,
-        device_id=envelope.device_id,
+        device_id=genesis.device_id,
     )
-    logger().info("org.attach_repeated", org_id=org_id, user_id=envelope.actor_id)
     return AttachedOrg(
-        org_id=org_id,
-        user_id=envelope.actor_id,
-        device_id=envelope.device_id,
+        org_id=genesis.org_id,
+        user_id=genesis.actor_id,
+        device_id=genesis.device_id,
         session=session,
         roles=roles,
         service_account=account.describe(),
