@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,11 +15,12 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import OperationalError
 
 from core.errors import StoreError
 from core.store.local_schema import local_meta
 
-__all__ = ["DB_FILENAME", "LocalStore"]
+__all__ = ["BUSY_TIMEOUT_MS", "DB_FILENAME", "LocalStore"]
 
 DB_FILENAME = "dealos.db"
 _MIGRATIONS = Path(__file__).with_name("migrations")
@@ -32,7 +34,10 @@ def _alembic_config(conn: Connection | None = None) -> Config:
     return cfg
 
 
-def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+BUSY_TIMEOUT_MS = 10_000  # how long a write waits for another before giving up
+
+
+def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any, *, busy_timeout_ms: int) -> None:
     # Autocommit at the driver level; SQLAlchemy issues BEGIN itself (see _on_begin), so a
     # transaction really starts at BEGIN IMMEDIATE and two writers never deadlock.
     dbapi_conn.isolation_level = None
@@ -40,18 +45,12 @@ def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
     cur.close()
 
 
-_SNAPSHOT_READ = "dealos_snapshot_read"
-
-
 def _on_begin(conn: Connection) -> None:
-    # A snapshot read (LocalStore.reading) takes no lock up front: in WAL mode it sees one
-    # consistent state while writers go on.
-    deferred = conn.get_execution_options().get(_SNAPSHOT_READ)
-    conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class LocalStore:
@@ -66,8 +65,11 @@ class LocalStore:
         return self.data_dir / DB_FILENAME
 
     @classmethod
-    def open(cls, data_dir: Path, *, create: bool = False) -> LocalStore:
-        """Open (and migrate) the store; ``create`` makes a new one where none exists."""
+    def open(
+        cls, data_dir: Path, *, create: bool = False, busy_timeout_ms: int = BUSY_TIMEOUT_MS
+    ) -> LocalStore:
+        """Open (and migrate) the store; ``create`` makes a new one where none exists.
+        A write that waits ``busy_timeout_ms`` for another raises a "busy" ``StoreError``."""
         path = data_dir / DB_FILENAME
         if not path.exists() and not create:
             raise StoreError(f"no Deal OS store in {data_dir}: run `dealos init` or `dealos demo`")
@@ -75,7 +77,9 @@ class LocalStore:
             raise StoreError(f"{data_dir} already holds a Deal OS store")
         data_dir.mkdir(parents=True, exist_ok=True)
         engine = create_engine(f"sqlite:///{path}")
-        event.listen(engine, "connect", _on_connect)
+        event.listen(
+            engine, "connect", functools.partial(_on_connect, busy_timeout_ms=busy_timeout_ms)
+        )
         event.listen(engine, "begin", _on_begin)
         store = cls(data_dir, engine)
         store.migrate()
@@ -94,18 +98,18 @@ class LocalStore:
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
-        with self.engine.begin() as conn:
-            yield conn
-
-    @contextmanager
-    def reading(self) -> Iterator[Connection]:
-        """A read-only transaction over one consistent state that keeps no writer waiting
-        (for long reads: a whole log, a digest). Never write in it: the upgrade to a write
-        lock fails at once when another writer went first."""
-        with self.engine.connect() as conn:
-            conn.execution_options(**{_SNAPSHOT_READ: True})
-            with conn.begin():
+        """One write transaction: it holds the store's write lock from its start, so a
+        writer that waited too long for it fails before writing anything."""
+        try:
+            with self.engine.begin() as conn:
                 yield conn
+        except OperationalError as exc:
+            if "locked" not in str(exc.orig):
+                raise
+            raise StoreError(
+                "the local store is busy: another write (a sync round, a repair) held it "
+                "too long; nothing was written, try again in a moment"
+            ) from exc
 
     def meta(self, conn: Connection, key: str) -> str | None:
         return conn.execute(select(local_meta.c.value).where(local_meta.c.key == key)).scalar()

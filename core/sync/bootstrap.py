@@ -31,6 +31,7 @@ from sqlalchemy.exc import DBAPIError
 
 from core.collector import collector_paused
 from core.ids import is_uuid
+from core.services.reading import reading
 from core.services.replay import (
     LoggedOp,
     Scratch,
@@ -293,7 +294,7 @@ def verify_history(ws: Workspace) -> HistoryVerdict:
     ``StoreError``, as ``dealos rebuild``.
     """
     with collector_paused():
-        with ws.store.reading() as conn:  # a snapshot, and no writer waits for it
+        with reading(ws) as conn:  # a WAL snapshot: no writer waits for it
             ops = logged_ops(conn)
             loaded = sql_state_digest(conn, ws.org_id)
             keys = device_keys(conn, ws.org_id)  # only to check signatures ahead, in parallel

@@ -21,7 +21,9 @@ from core.audit import entry_hash
 from core.errors import KeyStoreError, OpRejected, StoreError
 from core.ids import new_id
 from core.keys import FileKeyring, KeyStore
+from core.services.reading import reading
 from core.services.workspace import Workspace
+from core.store.local import LocalStore
 
 
 def _fill(ws: Workspace) -> None:
@@ -353,24 +355,40 @@ def test_a_refused_op_from_another_device_is_audited_too(busy: Workspace) -> Non
 
 
 def test_a_snapshot_read_keeps_no_writer_waiting_and_sees_one_state(busy: Workspace) -> None:
-    """The history check reads a whole log through ``reading()``: the GP's writes go on
-    meanwhile, and the read sees the state it began with, not a mix."""
+    """The history check reads a whole log through ``core.services.reading``: the GP's
+    writes go on meanwhile, and the read sees the state it began with, not a mix."""
     before = busy.digest()
-    with busy.store.reading() as conn:
+    with reading(busy) as conn:
         count = len(conn.exec_driver_sql("SELECT op_id FROM op_log").all())
-        raw = _db(busy)
-        raw.execute("PRAGMA busy_timeout=0")  # a writer that would fail rather than wait
         busy.submit(
             "deal.create", entity_id=new_id(), payload={"name": "Meanwhile", "currency": "USD"}
         )
+        raw = _db(busy)
+        raw.execute("PRAGMA busy_timeout=0")  # a writer that would fail rather than wait
         raw.execute("BEGIN IMMEDIATE")
         raw.execute("COMMIT")
         raw.close()
         assert len(conn.exec_driver_sql("SELECT op_id FROM op_log").all()) == count
     assert busy.digest() != before
-    with busy.store.transaction() as conn:  # the ordinary transaction still locks for writing
-        raw = _db(busy)
-        raw.execute("PRAGMA busy_timeout=0")
-        with pytest.raises(sqlite3.OperationalError, match="locked"):
-            raw.execute("BEGIN IMMEDIATE")
+
+
+def test_a_write_kept_waiting_too_long_says_the_store_is_busy_and_writes_nothing(
+    busy: Workspace,
+) -> None:
+    """What a GP sees when a sync round or a repair holds the store past the busy timeout:
+    a plain "busy, try again" error, not a driver's traceback, and no half-write."""
+    hasty = LocalStore.open(busy.store.data_dir, busy_timeout_ms=50)
+    before = busy.digest()
+    raw = _db(busy)
+    raw.execute("BEGIN IMMEDIATE")  # another writer holds the store
+    try:
+        with (
+            pytest.raises(StoreError, match=r"busy.*nothing was written"),
+            hasty.transaction() as conn,
+        ):
+            conn.exec_driver_sql("DELETE FROM deals")
+    finally:
+        raw.execute("ROLLBACK")
         raw.close()
+        hasty.close()
+    assert busy.digest() == before
