@@ -14,11 +14,14 @@ consecutive ``server_seq`` values and are written with their projection changes 
 entries, all or nothing, so a crash (even SIGKILL) mid-push leaves no half-applied op.
 Two things overlap the judging loop: the device's signatures are checked in a helper
 process (:mod:`core.ops.verify_process`), and rows are sent every ``WRITE_EVERY`` ops
-on a pipelined connection, so Postgres writes them meanwhile.
+on a pipelined connection, so Postgres writes them meanwhile. The signatures go to the
+helper before the lock and the reads ahead, with the key the device had at its last push
+to this process, so the first answers are ready when judging starts.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -74,7 +77,15 @@ def push(
     refusal: ApiError | None = None
     outcome = PushOutcome()
     parsed = [_parse(raw) for raw in ops]  # before the lock: it needs nothing stored
-    with tenant_tx(engine, caller.org_id) as conn:
+    envelopes = [e for e in parsed if isinstance(e, Envelope)]
+    helpers = verifiers or _IN_LINE
+    hint = _KEY_HINTS.get((caller.org_id, device_id))
+    with contextlib.ExitStack() as checking, tenant_tx(engine, caller.org_id) as conn:
+        early = (
+            checking.enter_context(precheck_signatures(envelopes, {device_id: hint}, helpers))
+            if hint is not None
+            else None
+        )
         log = OrgLog(conn, caller.org_id, keys)
         projection = StagedProjection(conn, caller.org_id)
         dbapi: Any = conn.connection.dbapi_connection
@@ -111,13 +122,16 @@ def push(
             if caller.device_id is None:
                 bind_device(conn, caller.session_id, device_id)
             judge = _Judge(conn, projection, log, caller)
-            envelopes = [e for e in parsed if isinstance(e, Envelope)]
-            with (
-                precheck_signatures(
-                    envelopes, {device_id: device["public_key"]}, verifiers or _IN_LINE
-                ) as prechecked,
-                dbapi.pipeline(),
-            ):
+            key = device["public_key"]
+            _remember_key(caller.org_id, device_id, key)
+            prechecked = (
+                early
+                if early is not None and hint == key
+                else checking.enter_context(
+                    precheck_signatures(envelopes, {device_id: key}, helpers)
+                )
+            )
+            with dbapi.pipeline():
                 for i, item in enumerate(parsed, 1):
                     result = judge.judge(item, prechecked)
                     outcome.results.append(result)
@@ -134,6 +148,19 @@ def push(
     if refusal is not None:
         raise refusal
     return outcome
+
+
+# The key each device had at its last push to this process: its next push's signatures
+# are handed to the helper with it before the organization's lock is taken. Only a hint —
+# apply_op trusts a precheck only for the key the device holds when the op is judged.
+_KEY_HINTS: dict[tuple[str, str], str] = {}
+_MAX_HINTS = 10_000
+
+
+def _remember_key(org_id: str, device_id: str, key: str) -> None:
+    if len(_KEY_HINTS) >= _MAX_HINTS:
+        _KEY_HINTS.clear()
+    _KEY_HINTS[(org_id, device_id)] = key
 
 
 def _prefetch(

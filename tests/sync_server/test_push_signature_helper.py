@@ -49,3 +49,25 @@ async def test_forged_ops_among_many_are_refused_and_the_rest_accepted(
             assert result["status"] == "accepted", result
     still = verifiers.pids()
     assert still == ([] if kill_helper_between_pushes else [pid])
+
+
+async def test_a_wrong_key_hint_only_costs_speed(org: Org, client: TestClient[Any, Any]) -> None:
+    """A push's signatures go to the helper before the lock, with the key the device had
+    at its last push to this process (``push._KEY_HINTS``). Were that hint wrong, every
+    answer would be "not with this key": the ops are checked in line, forged ones refused,
+    and the hint is corrected."""
+    from sync_server import push
+
+    warm = [org.op("deal.create", {"name": f"Warm {i}", "currency": "USD"}) for i in range(40)]
+    assert {r["status"] for r in await org.push_ok(*warm)} == {"accepted"}
+    wait_ready(client.app[VERIFIERS], signed_items(MIN_OPS))
+    hint = (org.org_id, org.founder.device_id)
+    assert push._KEY_HINTS[hint] == org.founder.key.public_key
+    stranger = DeviceKey.generate()
+    push._KEY_HINTS[hint] = stranger.public_key
+    ops = [org.op("deal.create", {"name": f"Deal {i}", "currency": "USD"}) for i in range(40)]
+    ops[5] = stranger.sign(ops[5].unsigned())  # verifies with the wrong hint, and only it
+    results = await org.push_ok(*ops)
+    assert results[5]["error"]["code"] == "invalid_signature"
+    assert [r["status"] for i, r in enumerate(results) if i != 5] == ["accepted"] * 39
+    assert push._KEY_HINTS[hint] == org.founder.key.public_key
