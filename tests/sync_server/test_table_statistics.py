@@ -81,16 +81,19 @@ def stranger(settings: Settings, owner: Engine) -> Iterator[tuple[str, Engine]]:
         conn.exec_driver_sql(f'DROP ROLE "{role}"')
 
 
-def _deals_stats(owner: Engine) -> tuple[Any, int, int]:
+def _deals_stats(owner: Engine) -> tuple[Any, int, int, float]:
+    """``deals``' last ANALYZE, modified and live row counts, and the rows that ANALYZE
+    saw (``reltuples``: -1 before any, 0 if it ran while the rows were uncommitted)."""
     with owner.connect() as conn:
         conn.exec_driver_sql("SELECT pg_stat_clear_snapshot()")
         row = conn.execute(
             text(
-                "SELECT last_analyze, n_mod_since_analyze, n_live_tup "
-                "FROM pg_stat_user_tables WHERE relname = 'deals'"
+                "SELECT s.last_analyze, s.n_mod_since_analyze, s.n_live_tup, c.reltuples "
+                "FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid "
+                "WHERE s.relname = 'deals'"
             )
         ).one()
-    return row[0], int(row[1]), int(row[2])
+    return row[0], int(row[1]), int(row[2]), float(row[3])
 
 
 async def _push_deals(org: Org, n: int) -> None:
@@ -102,15 +105,30 @@ async def _push_deals(org: Org, n: int) -> None:
         assert {r["status"] for r in await org.push_ok(*ops)} == {"accepted"}
 
 
+def _analyzed_since(owner: Engine, before: Any) -> bool:
+    """An ANALYZE after ``before`` that saw rows, and whose refresh has committed.
+
+    ANALYZE publishes ``last_analyze`` and ``reltuples`` at once, but the statistics it
+    writes only when the refresh's transaction commits (after the other tables); the
+    function holds advisory lock 4712 until then. One that ran beside the push inserting
+    the rows saw none; the counts it missed bring the next refresh."""
+    last, _, _, seen = _deals_stats(owner)
+    with owner.connect() as conn:
+        running = conn.exec_driver_sql(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 4712 "
+            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        ).scalar_one()
+    return last != before and seen > 0 and not running
+
+
 async def _grow_deals_until_analyzed(org: Org, owner: Engine) -> None:
-    before, modified, live = _deals_stats(owner)
+    before, modified, live, _ = _deals_stats(owner)
     # Enough new deals to pass the function's bar (100 rows and what the table held).
     await _push_deals(org, max(0, 100 + live - 2 * modified) + 300)
-    # A backend publishes its counts a second after its transaction, or up to 10 s later
-    # once idle (Postgres 15's stats interval), so the bar above may have been read short;
-    # the next pushes ask again with the counts in. Seen once past 30 s under xdist.
-    deadline = time.monotonic() + 60
-    while _deals_stats(owner)[0] == before:
+    # A backend publishes its counts a second after its transaction (later once idle),
+    # so the bar above may have been read short; the next pushes ask again.
+    deadline = time.monotonic() + 30
+    while not _analyzed_since(owner, before):
         assert time.monotonic() < deadline, "the server never analyzed the deals it grew"
         await asyncio.sleep(1.1)
         await _push_deals(org, EVERY)
@@ -119,7 +137,7 @@ async def _grow_deals_until_analyzed(org: Org, owner: Engine) -> None:
 async def test_pushes_that_grow_a_table_get_it_analyzed_by_the_server(
     org: Org, owner: Engine, deals_without_autovacuum: None
 ) -> None:
-    await _grow_deals_until_analyzed(org, owner)  # fails after 60 s otherwise
+    await _grow_deals_until_analyzed(org, owner)  # fails after 30 s otherwise
 
 
 async def test_after_the_refresh_a_push_probes_keys_instead_of_reading_the_organization(
