@@ -245,7 +245,10 @@ def attach_org(
         orig = exc.orig if isinstance(exc, IntegrityError) else exc
         if isinstance(orig, UniqueViolation):
             raise ApiError(
-                409, "org_exists", "that organization is already on this server"
+                409,
+                "org_exists",
+                "that organization is already on this server; if this device's attach "
+                "was interrupted, send it again with the code that made it",
             ) from None
         raise
     return attached
