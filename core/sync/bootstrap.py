@@ -306,8 +306,9 @@ def verify_history(ws: Workspace) -> HistoryVerdict:
     if repair == "rebuilt":
         ws.rebuild()  # the log moved on during the replay: replay it as it now is
     with ws.store.transaction() as conn:
+        # Repaired or not, the state now is what the signed ops give: nothing left to check.
+        ws.store.set_meta(conn, HISTORY_VERIFIED, seq)
         if ok:
-            ws.store.set_meta(conn, HISTORY_VERIFIED, seq)
             ws.audit_event(
                 conn, "history.verified", f"{len(ops)} ops replayed; state digest {replayed}"
             )

@@ -400,7 +400,7 @@ def test_a_snapshot_that_lies_is_caught_and_the_signed_history_wins(
     assert verdict.replayed_digest == truth
     assert verdict.repair == "copied"  # the replay's own rows: no second replay under lock
     assert desk.digest() == truth
-    assert history_unverified(desk)
+    assert not history_unverified(desk)  # what it holds now is the signed history's state
     assert "history.mismatch" in _audit_events(desk)
     assert desk.verify_audit().ok
     assert not list(desk.store.data_dir.glob(".replayed-*"))  # the copy's file is gone
