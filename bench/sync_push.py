@@ -16,7 +16,9 @@ protocol alone asks of each op, spread over every core, against the same ``COPY`
     .venv/bin/python bench/sync_push.py [--ops 20000] [--orgs 1] [--in-process] [--profile]
 
 ``--orgs N`` has N organizations push at once, each to a server process of its own (as
-behind a load balancer; DESIGN §8), and reports their combined rate.
+behind a load balancer; DESIGN §8), and reports their combined rate. ``--devices N`` has
+N devices of each organization push at once to its process: they take turns at the
+organization's lock.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import argparse
 import asyncio
 import contextlib
 import cProfile
+import dataclasses
 import gc
 import json
 import os
@@ -204,6 +207,12 @@ def main() -> None:
         action="store_true",
         help="also time the push path without HTTP, in this process",
     )
+    parser.add_argument(
+        "--devices",
+        type=int,
+        default=1,
+        help="devices of each organization pushing at once to its server process",
+    )
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, bench_database(Path(tmp)) as db:
@@ -212,33 +221,40 @@ def main() -> None:
             pushes = []
             for org in orgs:
                 base = servers.enter_context(running_server(db))
-                auth = asyncio.run(_sign_in(base, org))
-                ops = signed_ops(org, args.ops + BATCH)
-                bodies = [
-                    json.dumps(
-                        {"device_id": org.device_id, "ops": [o.wire() for o in ops[i : i + BATCH]]}
-                    ).encode()
-                    for i in range(0, len(ops), BATCH)
-                ]
-                # One untimed push first: a running server has its connections open and its
-                # signature helper started (core.ops.verify_process starts it lazily).
-                asyncio.run(_push_all(base, auth, bodies[:1]))
-                pushes.append((base, auth, bodies[1:]))
+                # The org's first device is ``org`` itself; more are the same user's.
+                for device in [org, *(dataclasses.replace(org) for _ in range(args.devices - 1))]:
+                    auth = asyncio.run(_sign_in(base, device))
+                    ops = signed_ops(device, args.ops + BATCH)
+                    bodies = [
+                        json.dumps(
+                            {
+                                "device_id": device.device_id,
+                                "ops": [o.wire() for o in ops[i : i + BATCH]],
+                            }
+                        ).encode()
+                        for i in range(0, len(ops), BATCH)
+                    ]
+                    # One untimed push first: a running server has its connections open and
+                    # its signature helper started (core.ops.verify_process starts it lazily).
+                    asyncio.run(_push_all(base, auth, bodies[:1]))
+                    pushes.append((base, auth, bodies[1:]))
             time.sleep(WARM_SECONDS)
             elapsed = asyncio.run(_push_orgs(pushes))
         copy_time, rows, copy_cpu = _copy_baseline(db, [o.org_id for o in orgs])
-        total = args.ops * args.orgs
+        total = args.ops * args.orgs * args.devices
         rate = total / elapsed
         who = (
             ""
             if args.orgs == 1
             else f" by {args.orgs} organizations at once, one server process each,"
         )
+        if args.devices > 1:
+            who += f" from {args.devices} devices of each organization at once,"
         print(
             f"push: {total} signed ops accepted{who} in {elapsed:.2f} s over HTTP "
             f"= {rate:,.0f} ops/s (target >= 5,000)"
         )
-        copied = (args.ops + BATCH) * args.orgs  # the warm-up push's rows are copied too
+        copied = (args.ops + BATCH) * args.orgs * args.devices  # warm-up pushes' rows too
         print(
             f"COPY of the same {rows} rows (op log, audit, projections; {copied} ops): "
             f"{copy_time:.3f} s = {copied / copy_time:,.0f} ops/s"

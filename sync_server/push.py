@@ -14,16 +14,18 @@ consecutive ``server_seq`` values and are written with their projection changes 
 entries, all or nothing, so a crash (even SIGKILL) mid-push leaves no half-applied op.
 Two things overlap the judging loop: the device's signatures are checked in a helper
 process (:mod:`core.ops.verify_process`), and rows are sent every ``WRITE_EVERY`` ops
-on a pipelined connection, so Postgres writes them meanwhile. The signatures go to the
-helper before the lock and the reads ahead, with the key the device had at its last push
-to this process, so the first answers are ready when judging starts.
+on a pipelined connection, so Postgres writes them meanwhile. A push alone in this process
+for its organization hands its signatures to the helper before the lock and the reads
+ahead, with the key the device had at its last push here, so the first answers are ready
+when judging starts.
 """
 
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,8 +81,12 @@ def push(
     parsed = [_parse(raw) for raw in ops]  # before the lock: it needs nothing stored
     envelopes = [e for e in parsed if isinstance(e, Envelope)]
     helpers = verifiers or _IN_LINE
-    hint = _KEY_HINTS.get((caller.org_id, device_id))
-    with contextlib.ExitStack() as checking, tenant_tx(engine, caller.org_id) as conn:
+    with contextlib.ExitStack() as checking:
+        # Alone in this process for its organization: no push here holds the lock ahead
+        # of it, so the helper is not left waiting while another push checks in line.
+        alone = checking.enter_context(_first_in_flight(caller.org_id))
+        hint = _KEY_HINTS.get((caller.org_id, device_id)) if alone else None
+        conn = checking.enter_context(tenant_tx(engine, caller.org_id))
         early = (
             checking.enter_context(precheck_signatures(envelopes, {device_id: hint}, helpers))
             if hint is not None
@@ -155,6 +161,23 @@ def push(
 # apply_op trusts a precheck only for the key the device holds when the op is judged.
 _KEY_HINTS: dict[tuple[str, str], str] = {}
 _MAX_HINTS = 10_000
+_IN_FLIGHT: Counter[str] = Counter()  # pushes under way in this process, by organization
+_IN_FLIGHT_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _first_in_flight(org_id: str) -> Iterator[bool]:
+    """Count a push of ``org_id`` under way; True if no other was."""
+    with _IN_FLIGHT_LOCK:
+        alone = not _IN_FLIGHT[org_id]
+        _IN_FLIGHT[org_id] += 1
+    try:
+        yield alone
+    finally:
+        with _IN_FLIGHT_LOCK:
+            _IN_FLIGHT[org_id] -= 1
+            if not _IN_FLIGHT[org_id]:
+                del _IN_FLIGHT[org_id]
 
 
 def _remember_key(org_id: str, device_id: str, key: str) -> None:
