@@ -11,10 +11,12 @@ apply, log, audit): what "reaching" the organization costs a desktop end to end.
 ``--mismatch`` then makes one table of the new device's state wrong, as a lying snapshot
 would, and times the history check that finds and repairs it, and the longest a local
 write waited meanwhile (a thread commits an empty write transaction every 50 ms); then
-the same for ``dealos rebuild``'s repair, which replays under the write lock. Run:
+the same for ``dealos rebuild``'s repair, which replays under the write lock.
+``--memory`` runs ``dealos enroll`` (and with ``--verify``, ``dealos enroll
+--verify-history``) as a process of its own and prints its time and peak memory. Run:
 
     .venv/bin/python bench/sync_bootstrap.py [--ops 100000] [--apply] [--replay] [--verify]
-        [--mismatch]
+        [--mismatch] [--memory]
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ import argparse
 import asyncio
 import json
 import os
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -220,6 +224,41 @@ def _new_device(
     return line
 
 
+# Runs the CLI, then reports its own peak resident set (VmHWM: this process's, counted
+# from its exec; a forked child's rusage would start from the bench's own peak).
+_PEAK_WRAPPER = """
+import atexit, runpy, sys
+def peak():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            sys.stderr.write("PEAK " + line.split()[1] + "\\n")
+atexit.register(peak)
+sys.argv = ["dealos", *sys.argv[1:]]
+runpy.run_module("core.cli.main", run_name="__main__")
+"""
+
+
+def _enroll_command(root: Path, base: str, org: BenchOrg, *flags: str) -> str:
+    """``dealos enroll`` as a person runs it, in a process of its own: its time and the
+    most memory it held (Linux only: read from ``/proc``)."""
+    env = {**os.environ, "DEALOS_KEYRING_FILE": str(root / f"cli{len(flags)}-keyring.json")}
+    args = ["enroll", "--server", base, "--email", org.email, "--password-stdin"]
+    args += ["--data-dir", str(root / f"cli{len(flags)}"), *flags]
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", _PEAK_WRAPPER, *args],
+        input=PASSWORD + "\n",
+        text=True,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    took = time.perf_counter() - start
+    peaks = [line.split()[1] for line in done.stderr.splitlines() if line.startswith("PEAK ")]
+    peak = f"{int(peaks[-1]) / 1024:,.0f} MiB" if peaks else "unknown (no /proc)"
+    return f"{' '.join(('dealos enroll', *flags))}: {took:.1f} s, peak memory {peak}"
+
+
 def _replay_device(root: Path, base: str, org: BenchOrg) -> tuple[float, int]:
     """The same new device without the snapshot: pull, verify, apply and audit every op."""
     elapsed, ws, report = _enroll(root, base, org, "replay", snapshots=False)
@@ -240,6 +279,11 @@ def main() -> None:
     parser.add_argument(
         "--mismatch", action="store_true", help="also time repairing a lying snapshot"
     )
+    parser.add_argument(
+        "--memory",
+        action="store_true",
+        help="also run `dealos enroll` in a process of its own and report its peak memory",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, bench_database(Path(tmp)) as db:
         org = bench_org(db)
@@ -254,12 +298,17 @@ def main() -> None:
                 Path(tmp), base, org, verify=args.verify, mismatch=args.mismatch
             )
             replay = _replay_device(Path(tmp), base, org) if args.replay else None
+            memory = [_enroll_command(Path(tmp), base, org)] if args.memory else []
+            if args.memory and args.verify:
+                memory.append(_enroll_command(Path(tmp), base, org, "--verify-history"))
         size = sum(len(json.dumps(o)) for o in ops[:1000]) * len(ops) / 1000 / 2**20
         print(
             f"pull: a new device signed in and pulled {len(ops)} ops (~{size:.0f} MiB of "
             f"JSON) in {elapsed:.2f} s = {len(ops) / elapsed:,.0f} ops/s (target < 10 s)"
         )
         print(device_line)
+        for line in memory:
+            print(line)
         if replay is not None:
             print(
                 f"new device replaying instead (pull, verify, apply, audit every op): "

@@ -114,7 +114,10 @@ def _log_row(item: Any) -> tuple[Any, ...]:
         if type(value) is not kind:
             raise SnapshotError(f"op at server_seq {seq} has no valid {name}")
         values.append(value)
-    return (values[0], seq, *values[1:], orjson.dumps(op), "confirmed")
+    # orjson's bytes keep its 4 KiB write buffer: an exact copy holds a 100,000-op
+    # history in about 65 MB instead of 400 (docs/PERFORMANCE.md).
+    envelope = bytes(memoryview(orjson.dumps(op)))
+    return (values[0], seq, *values[1:], envelope, "confirmed")
 
 
 class _History:
