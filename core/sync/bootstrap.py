@@ -16,10 +16,13 @@ sees redacted ops; an older server) is simply pulled from, as before.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import shutil
 import sqlite3
 import tempfile
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -264,12 +267,20 @@ def _mark(ws: Workspace, conn: Connection, seq: int, key: str, rows: int, ops: i
     )
 
 
+_REPLAYED: Final = ".replayed-"
+
+
 def _adopt(ws: Workspace, scratch: Scratch, ops: list[LoggedOp]) -> bool:
     """Copy the scratch replay's rows over the store's; False if the log changed since,
     or the copy could not be made (no disk space, the store busy): then a rebuild."""
     # Beside the store, not in the system's temp folder: it holds the organization's data.
+    # One left by a check that was killed goes first (an hour old: no check runs that long).
+    for stale in ws.store.data_dir.glob(f"{_REPLAYED}*"):
+        with contextlib.suppress(OSError):
+            if time.time() - stale.stat().st_mtime > 3600:
+                shutil.rmtree(stale)
     try:
-        with tempfile.TemporaryDirectory(dir=ws.store.data_dir, prefix=".replayed-") as folder:
+        with tempfile.TemporaryDirectory(dir=ws.store.data_dir, prefix=_REPLAYED) as folder:
             path = Path(folder) / "replayed.sqlite"
             scratch.save(path)
             return adopt_replayed(ws.store.engine, ws.org_id, path, ops)

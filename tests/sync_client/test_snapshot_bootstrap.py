@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import gc
 import json
+import os
+import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -395,7 +398,17 @@ def test_a_snapshot_that_lies_is_caught_and_the_signed_history_wins(
     with desk.store.transaction() as conn:
         conn.execute(lps.update().values(name="Not Acme"))
     assert desk.digest() != truth
+    # What a check killed mid-copy left (LP data beside the store) goes; a running one's stays.
+    here = desk.store.data_dir
+    killed, running = here / ".replayed-killed", here / ".replayed-now"
+    for folder in (killed, running):
+        folder.mkdir()
+        (folder / "replayed.sqlite").write_bytes(b"rows")
+    os.utime(killed, (time.time() - 7200, time.time() - 7200))
     verdict = verify_history(desk)
+    assert not killed.exists()
+    assert running.exists()
+    shutil.rmtree(running)
     assert not verdict.ok
     assert verdict.replayed_digest == truth
     assert verdict.repair == "copied"  # the replay's own rows: no second replay under lock
