@@ -8,7 +8,7 @@ skipped. With ``on_refused_pending``, a pending op that no longer applies is han
 the log itself was altered, and is a :class:`~core.errors.StoreError`.
 
 A check replays into a private in-memory database (:func:`scratch_replay`), so the store
-stays free meanwhile. When its state must replace the store's, :func:`adopt_replayed`
+stays free meanwhile. When its state must replace the store's, :meth:`Scratch.adopt`
 copies the replayed rows in, in SQL, holding the store's write lock for the copy alone
 (about a second per 100,000 ops instead of a whole replay's 13), provided the log is still
 the one replayed.
@@ -16,12 +16,16 @@ the one replayed.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import shutil
 import sqlite3
+import tempfile
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import Connection, Engine, Select, create_engine, delete, select
 from sqlalchemy.pool import StaticPool
@@ -33,6 +37,7 @@ from core.ops.envelope import Envelope, parse_envelope
 from core.ops.kinds import spec_for
 from core.reducers.apply import apply_op
 from core.store.digest import sql_state_digest
+from core.store.local import LocalStore
 from core.store.local_schema import op_log
 from core.store.schema import PROJECTION_TABLES, metadata
 from core.store.sql_projection import SqlProjection
@@ -41,7 +46,6 @@ __all__ = [
     "LoggedOp",
     "RefusedPending",
     "Scratch",
-    "adopt_replayed",
     "device_keys",
     "logged_ops",
     "replay_ops",
@@ -159,21 +163,66 @@ def _replay(
                     ) from exc
 
 
-class Scratch:
-    """A finished scratch replay: its state digest, and its rows to save for adoption."""
+_SAVED: Final = ".replayed-"  # beside the store, never in the system's temp folder
+_STALE_SECONDS: Final = 3600  # no check runs this long: what is older was left by a kill
 
-    def __init__(self, conn: Connection, digest: str) -> None:
+
+class Scratch:
+    """A finished scratch replay of ``ops``: its state digest, and :meth:`adopt`."""
+
+    def __init__(self, conn: Connection, org_id: str, ops: Sequence[LoggedOp], digest: str) -> None:
         self._conn = conn
+        self._org_id = org_id
+        self._ops = ops
         self.digest = digest
 
-    def save(self, path: Path) -> None:
-        """Write the replayed database to ``path`` (SQLite's online backup, page by page)."""
+    def adopt(self, store: LocalStore) -> bool:
+        """Replace the organization's projection rows in ``store`` with the replayed ones,
+        in one write transaction, if the store's log still holds exactly the ops replayed.
+        False, with nothing changed, when ops arrived or changed status meanwhile: the
+        caller then replays the log as it now is.
+
+        The replay is saved (SQLite's online backup) in a folder beside the store — it
+        holds the organization's data — and attached to a store connection; a folder a
+        killed check left there goes first."""
+        for stale in store.data_dir.glob(f"{_SAVED}*"):
+            with contextlib.suppress(OSError):
+                if time.time() - stale.stat().st_mtime > _STALE_SECONDS:
+                    shutil.rmtree(stale)
+        with tempfile.TemporaryDirectory(dir=store.data_dir, prefix=_SAVED) as folder:
+            path = Path(folder) / "replayed.sqlite"
+            self._save(path)
+            return self._copy_in(store.engine, path)
+
+    def _save(self, path: Path) -> None:
         source: Any = self._conn.connection.driver_connection
         target = sqlite3.connect(path)
         try:
             source.backup(target)
         finally:
             target.close()
+
+    def _copy_in(self, store: Engine, replayed: Path) -> bool:
+        org_id = self._org_id
+        with store.connect() as conn:
+            raw: Any = conn.connection.driver_connection
+            raw.execute("ATTACH DATABASE ? AS replayed", (str(replayed),))  # not in a BEGIN
+            try:
+                with conn.begin():
+                    if _replay_order(conn) != [(i, s) for i, s, _ in self._ops]:
+                        return False
+                    for table in reversed(PROJECTION_TABLES):
+                        conn.execute(delete(table).where(table.c.org_id == org_id))
+                    for table in PROJECTION_TABLES:
+                        names = ", ".join(f'"{c.name}"' for c in table.columns)
+                        conn.exec_driver_sql(
+                            f'INSERT INTO main."{table.name}" ({names}) '  # noqa: S608
+                            f'SELECT {names} FROM replayed."{table.name}" WHERE org_id = ?',
+                            (org_id,),
+                        )
+                return True
+            finally:
+                raw.execute("DETACH DATABASE replayed")
 
 
 @contextmanager
@@ -188,32 +237,6 @@ def scratch_replay(
             metadata.create_all(conn, tables=list(PROJECTION_TABLES))
             replay_ops(conn, org_id, ops, keys=keys)
         with engine.connect() as conn:
-            yield Scratch(conn, sql_state_digest(conn, org_id))
+            yield Scratch(conn, org_id, ops, sql_state_digest(conn, org_id))
     finally:
         engine.dispose()
-
-
-def adopt_replayed(store: Engine, org_id: str, replayed: Path, ops: Sequence[LoggedOp]) -> bool:
-    """Replace ``org_id``'s projection rows in ``store`` with those of ``replayed`` (a
-    saved :class:`Scratch` of ``ops``), in one write transaction, if the store's log is
-    still exactly ``ops``. False, with nothing changed, when ops arrived or changed status
-    meanwhile: the caller then replays the log as it now is."""
-    with store.connect() as conn:
-        raw: Any = conn.connection.driver_connection
-        raw.execute("ATTACH DATABASE ? AS replayed", (str(replayed),))  # not inside a BEGIN
-        try:
-            with conn.begin():
-                if _replay_order(conn) != [(i, s) for i, s, _ in ops]:
-                    return False
-                for table in reversed(PROJECTION_TABLES):
-                    conn.execute(delete(table).where(table.c.org_id == org_id))
-                for table in PROJECTION_TABLES:
-                    names = ", ".join(f'"{c.name}"' for c in table.columns)
-                    conn.exec_driver_sql(
-                        f'INSERT INTO main."{table.name}" ({names}) '  # noqa: S608
-                        f'SELECT {names} FROM replayed."{table.name}" WHERE org_id = ?',
-                        (org_id,),
-                    )
-            return True
-        finally:
-            raw.execute("DETACH DATABASE replayed")

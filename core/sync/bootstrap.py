@@ -16,16 +16,11 @@ sees redacted ops; an older server) is simply pulled from, as before.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import shutil
 import sqlite3
-import tempfile
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Final
 
 import orjson
@@ -35,14 +30,7 @@ from sqlalchemy.exc import DBAPIError
 from core.collector import collector_paused
 from core.ids import is_uuid
 from core.services.reading import reading
-from core.services.replay import (
-    LoggedOp,
-    Scratch,
-    adopt_replayed,
-    device_keys,
-    logged_ops,
-    scratch_replay,
-)
+from core.services.replay import Scratch, device_keys, logged_ops, scratch_replay
 from core.services.workspace import Workspace
 from core.store.digest import sql_state_digest
 from core.store.local_log import LocalLog
@@ -267,23 +255,11 @@ def _mark(ws: Workspace, conn: Connection, seq: int, key: str, rows: int, ops: i
     )
 
 
-_REPLAYED: Final = ".replayed-"
-
-
-def _adopt(ws: Workspace, scratch: Scratch, ops: list[LoggedOp]) -> bool:
+def _adopt(ws: Workspace, scratch: Scratch) -> bool:
     """Copy the scratch replay's rows over the store's; False if the log changed since,
     or the copy could not be made (no disk space, the store busy): then a rebuild."""
-    # Beside the store, not in the system's temp folder: it holds the organization's data.
-    # One left by a check that was killed goes first (an hour old: no check runs that long).
-    for stale in ws.store.data_dir.glob(f"{_REPLAYED}*"):
-        with contextlib.suppress(OSError):
-            if time.time() - stale.stat().st_mtime > 3600:
-                shutil.rmtree(stale)
     try:
-        with tempfile.TemporaryDirectory(dir=ws.store.data_dir, prefix=_REPLAYED) as folder:
-            path = Path(folder) / "replayed.sqlite"
-            scratch.save(path)
-            return adopt_replayed(ws.store.engine, ws.org_id, path, ops)
+        return scratch.adopt(ws.store)
     except (OSError, sqlite3.Error, DBAPIError) as exc:
         log.warning("copying the replayed state failed (%s); rebuilding instead", exc)
         return False
@@ -316,7 +292,7 @@ def verify_history(ws: Workspace) -> HistoryVerdict:
         with scratch_replay(ws.org_id, ops, keys=keys) as scratch:
             replayed = scratch.digest
             ok = loaded == replayed
-            repair = None if ok else "copied" if _adopt(ws, scratch, ops) else "rebuilt"
+            repair = None if ok else "copied" if _adopt(ws, scratch) else "rebuilt"
     if repair == "rebuilt":
         ws.rebuild()  # the log moved on during the replay: replay it as it now is
     with ws.store.transaction() as conn:

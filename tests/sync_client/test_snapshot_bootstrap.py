@@ -424,7 +424,7 @@ def test_a_replay_overtaken_by_new_ops_is_not_copied_over_them(
 ) -> None:
     """The GP works on while the history replays: when the log has moved on, the
     replayed rows are not adopted (the caller rebuilds instead), and nothing changes."""
-    from core.services.replay import adopt_replayed, device_keys, logged_ops, scratch_replay
+    from core.services.replay import device_keys, logged_ops, scratch_replay
     from core.store.schema import metadata
 
     laptop, _ = _enroll(live_server, maria, tmp_path / "laptop")
@@ -434,11 +434,9 @@ def test_a_replay_overtaken_by_new_ops_is_not_copied_over_them(
         ops, keys = logged_ops(conn), device_keys(conn, desk.org_id)
         conn.execute(metadata.tables["lps"].update().values(name="Not Acme"))
     with scratch_replay(desk.org_id, ops, keys=keys) as scratch:
-        saved = tmp_path / "replayed.sqlite"
-        scratch.save(saved)
-    desk.submit("deal.create", entity_id=new_id(), payload={"name": "Late", "currency": "USD"})
-    before = desk.digest()
-    assert not adopt_replayed(desk.store.engine, desk.org_id, saved, ops)
+        desk.submit("deal.create", entity_id=new_id(), payload={"name": "Late", "currency": "USD"})
+        before = desk.digest()
+        assert not scratch.adopt(desk.store)
     assert desk.digest() == before  # neither the late deal nor the wrong row touched
     with desk.store.engine.connect() as conn:  # and the store's connection is left clean
         attached = {row[1] for row in conn.exec_driver_sql("PRAGMA database_list")}
