@@ -299,7 +299,7 @@ class _Judge:
             )
         try:
             applied = apply_op(
-                self._projection, env, verify=True, verified_with=prechecked.key_for(env.op_id)
+                self._projection, env, verify=True, verified_with=prechecked.key_for(env)
             )
         except OpRejected:
             self._projection.rollback_op()

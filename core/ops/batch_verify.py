@@ -6,6 +6,10 @@ is checked against the key its device had when the batch began;
 :func:`core.reducers.apply.apply_op` skips its own check only when the device still has
 that key, so a key changed inside the batch is checked again, in line — as is anything the
 helper did not (yet) answer, a small batch, or every batch while the helper starts.
+
+A verdict is filed under the exact bytes it judged (the key, the signed bytes and the
+signature), never under the op's id: two envelopes that share an ``op_id`` but differ in
+any byte are judged separately (PROTOCOL.md, "each op is judged on its own bytes").
 """
 
 from __future__ import annotations
@@ -31,20 +35,32 @@ def shared_verifiers() -> Verifiers:
         return _verifiers
 
 
+_Judged = tuple[str, bytes, str]  # (public key, signed bytes, signature)
+
+
 class Prechecked:
-    """For each op id, the public key its signature verified with (or None). A context
+    """For each envelope, the public key its own bytes verified with (or None). A context
     manager: leaving it hands the helper back."""
 
-    def __init__(self, checks: Checks, index: Mapping[str, tuple[int, str]]) -> None:
+    def __init__(
+        self, checks: Checks, index: Mapping[_Judged, int], keys: Mapping[str, str]
+    ) -> None:
         self._checks = checks
         self._index = index
+        self._keys = keys
 
-    def key_for(self, op_id: str) -> str | None:
-        found = self._index.get(op_id)
-        if found is None:
+    def key_for(self, envelope: Envelope) -> str | None:
+        """The key ``envelope``'s signature verified with, if these very bytes were
+        checked; None sends the caller to check in line."""
+        key = self._keys.get(envelope.device_id)
+        if key is None:
             return None
-        i, key = found
-        return key if self._checks.verified(i) else None
+        try:
+            judged = (key, envelope.canonical(), envelope.signature)
+        except ValueError:
+            return None
+        i = self._index.get(judged)
+        return key if i is not None and self._checks.verified(i) else None
 
     def __enter__(self) -> Prechecked:
         return self
@@ -60,16 +76,17 @@ def precheck_signatures(
 ) -> Prechecked:
     """Start verifying ``envelopes`` whose device is in ``keys`` (device id → public key),
     with ``verifiers`` (by default this process's shared helper)."""
-    items: list[tuple[str, bytes, str]] = []
-    index: dict[str, tuple[int, str]] = {}
+    items: list[_Judged] = []
+    index: dict[_Judged, int] = {}
     for env in envelopes:
         key = keys.get(env.device_id)
-        if key is None or env.op_id in index:
+        if key is None:
             continue
         try:
-            message = env.canonical()
+            judged = (key, env.canonical(), env.signature)
         except ValueError:
             continue  # apply_op reports it, in line
-        index[env.op_id] = (len(items), key)
-        items.append((key, message, env.signature))
-    return Prechecked((verifiers or shared_verifiers()).start(items), index)
+        if judged not in index:
+            index[judged] = len(items)
+            items.append(judged)
+    return Prechecked((verifiers or shared_verifiers()).start(items), index, dict(keys))

@@ -141,7 +141,7 @@ def _replay(
                         raise envelope
                     if spec_for(envelope.kind) is None and status == "confirmed":
                         continue  # a kind from a newer release: kept in the log, not applied
-                    checked = prechecked.key_for(op_id)
+                    checked = prechecked.key_for(envelope)
                     if on_refused_pending is not None and status == "pending":
                         try:
                             with conn.begin_nested():

@@ -214,7 +214,7 @@ class Workspace:
                             projection,
                             envelope,
                             verify=True,
-                            verified_with=prechecked.key_for(envelope.op_id),
+                            verified_with=prechecked.key_for(envelope),
                         )
                         self._record(conn, envelope, applied, status=status, sign_head=False)
                         results.append(

@@ -271,7 +271,7 @@ class SyncEngine:
             env,
             server_seq=op.server_seq,
             projection=state.projection,
-            verified_with=state.prechecked.key_for(env.op_id),
+            verified_with=state.prechecked.key_for(env),
         )
         state.applied_through = op.server_seq
         return 1
