@@ -48,7 +48,7 @@ from sync_fixture import (
 )
 
 from core.errors import StoreError
-from core.ops.signing import DeviceKey
+from core.ops.signing import DeviceKey, device_proof
 
 __all__ = ["main"]
 
@@ -67,7 +67,14 @@ def _generate(db: BenchDb, org: BenchOrg, n: int) -> float:
     keys = ServerKeys.from_file(db.root / "server.secret")
     org.key = DeviceKey.generate()
     caller = Caller("bench", org.org_id, org.user_id, None, "password")
-    org.device_id = enroll_device(engine, keys, caller, public_key=org.key.public_key, name="gen")
+    org.device_id = enroll_device(
+        engine,
+        keys,
+        caller,
+        public_key=org.key.public_key,
+        name="gen",
+        proof=device_proof(org.key, org.org_id, org.user_id),
+    )
     caller = Caller("bench", org.org_id, org.user_id, org.device_id, "password")
     statistics = TableStatistics(every_ops=500)  # as the server refreshes them after pushes
     start = time.perf_counter()

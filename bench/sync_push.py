@@ -51,7 +51,7 @@ from sync_fixture import (
     signed_ops,
 )
 
-from core.ops.signing import DeviceKey
+from core.ops.signing import DeviceKey, device_proof
 
 __all__ = ["main"]
 
@@ -82,7 +82,11 @@ async def _sign_in(base: str, org: BenchOrg) -> dict[str, str]:
         resp = await http.post(
             f"{base}/v1/devices",
             headers=auth,
-            json={"public_key": org.key.public_key, "name": "bench"},
+            json={
+                "public_key": org.key.public_key,
+                "name": "bench",
+                "proof": device_proof(org.key, login["org_id"], login["user_id"]),
+            },
         )
         org.device_id = (await resp.json())["device_id"]
     return auth

@@ -1,9 +1,13 @@
 """``POST /v1/devices`` and ``DELETE /v1/devices/{id}``: each becomes one op in the log.
 
-Enrolling: a signed-in person (password session) registers a public key for themselves;
-the server's service account signs the ``device.enroll`` op, so every replica learns the
-key from the log. Revoking: the device's owner or an admin; the service account signs
-``device.revoke``, the device's sessions end, and its later ops are refused.
+Enrolling: a signed-in person (password session) registers a public key for themselves,
+with the key's proof of possession (:func:`core.ops.signing.device_proof`: the key's
+signature over the session's org and user), so nobody enrolls a key they do not hold, in
+any organization; a refused proof writes nothing but an audit entry. The server's service
+account signs the ``device.enroll`` op, so every replica learns the key from the log.
+
+Revoking: the device's owner or an admin; the service account signs ``device.revoke``, the
+device's sessions end, and its later ops are refused.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from sqlalchemy import Connection, Engine
 from core.domain.roles import Role
 from core.errors import OpRejected
 from core.ids import new_id
+from core.ops.signing import verify_device_proof
 from core.store.sql_projection import SqlProjection
 from sync_server.api_errors import ApiError
 from sync_server.database import tenant_tx
@@ -25,65 +30,98 @@ __all__ = ["enroll_device", "revoke_device"]
 
 
 def enroll_device(
-    engine: Engine, keys: ServerKeys, caller: Caller, *, public_key: str, name: str
+    engine: Engine,
+    keys: ServerKeys,
+    caller: Caller,
+    *,
+    public_key: str,
+    name: str,
+    proof: str,
 ) -> str:
     """Enroll a key for the caller; returns the new device id.
 
-    This session's own enrollment sent again (its answer lost: the client retries) answers
-    with the device it made; a key enrolled any other way is ``public_key_in_use``.
+    ``proof`` must be ``public_key``'s own signature over the caller's org and user
+    (:func:`core.ops.signing.device_proof`), else ``invalid_proof``: nothing is written but
+    the refusal in the organization's audit log. This session's own enrollment sent again
+    (its answer lost: the client retries, with the same proof) answers with the device it
+    made; a key enrolled any other way is ``public_key_in_use``.
     """
     if caller.method != "password":
         raise ApiError(403, "forbidden", "devices are enrolled from a password session")
-    refusal: ApiError | None = None
-    device_id = new_id()
+    # Checked before the organization's lock is taken: it needs nothing from the database.
+    proven = verify_device_proof(public_key, caller.org_id, caller.user_id, proof)
     with tenant_tx(engine, caller.org_id) as conn:
         log = OrgLog(conn, caller.org_id, keys)
         if not log.lock():
             raise ApiError(401, "unauthorized", "the session's organization no longer exists")
-        again = _enrolled_by_this_session(conn, caller, public_key)
-        if again is not None:
-            return again
-        projection = SqlProjection(conn, caller.org_id)
-        account = load_service_account(conn, keys, caller.org_id)
-        service_device = (
-            projection.get("devices", {"device_id": account.device_id}) if account else None
-        )
-        if account is None or service_device is None or service_device["status"] != "active":
-            raise ApiError(
-                409,
-                "service_account_pending",
-                "this organization has not admitted the server's service account yet: push "
-                "its user.invite and device.enroll ops (see POST /v1/orgs/attach)",
-            )
-        cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        cur.execute("SAVEPOINT enroll")
-        try:
-            sign_and_apply(
-                projection,
-                log,
-                key=account.key,
-                device_id=account.device_id,
-                actor_id=account.user_id,
-                kind="device.enroll",
-                entity_id=device_id,
-                payload={"user_id": caller.user_id, "public_key": public_key, "name": name},
-            )
-            bind_device(conn, caller.session_id, device_id)
-        except OpRejected as exc:
-            cur.execute("ROLLBACK TO SAVEPOINT enroll")
+        if proven:
+            outcome = _enroll(conn, log, keys, caller, public_key=public_key, name=name)
+        else:
             log.audit(
                 "device.enroll.refused",
-                exc.message,
+                "the proof is not the key's own signature over this organization and user",
                 actor_id=caller.user_id,
-                code=exc.code,
+                code="invalid_proof",
             )
-            if exc.field == "payload.public_key":
-                refusal = ApiError(409, "public_key_in_use", exc.message, field="public_key")
-            else:
-                refusal = ApiError(422, exc.code, exc.message, field=exc.field)
+            outcome = ApiError(
+                422,
+                "invalid_proof",
+                "proof must be the enrolled key's own signature over this session's "
+                "organization and user",
+                field="proof",
+            )
         log.flush()
-    if refusal is not None:
-        raise refusal
+    if isinstance(outcome, ApiError):
+        raise outcome
+    return outcome
+
+
+def _enroll(
+    conn: Connection, log: OrgLog, keys: ServerKeys, caller: Caller, *, public_key: str, name: str
+) -> str | ApiError:
+    """The device id enrolled (or enrolled before by this session), or the refusal to
+    answer once the audit entry it left is committed."""
+    again = _enrolled_by_this_session(conn, caller, public_key)
+    if again is not None:
+        return again
+    projection = SqlProjection(conn, caller.org_id)
+    account = load_service_account(conn, keys, caller.org_id)
+    service_device = (
+        projection.get("devices", {"device_id": account.device_id}) if account else None
+    )
+    if account is None or service_device is None or service_device["status"] != "active":
+        raise ApiError(
+            409,
+            "service_account_pending",
+            "this organization has not admitted the server's service account yet: push "
+            "its user.invite and device.enroll ops (see POST /v1/orgs/attach)",
+        )
+    device_id = new_id()
+    cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    cur.execute("SAVEPOINT enroll")
+    try:
+        sign_and_apply(
+            projection,
+            log,
+            key=account.key,
+            device_id=account.device_id,
+            actor_id=account.user_id,
+            kind="device.enroll",
+            entity_id=device_id,
+            payload={"user_id": caller.user_id, "public_key": public_key, "name": name},
+        )
+        bind_device(conn, caller.session_id, device_id)
+    except OpRejected as exc:
+        cur.execute("ROLLBACK TO SAVEPOINT enroll")
+        log.audit(
+            "device.enroll.refused",
+            exc.message,
+            actor_id=caller.user_id,
+            code=exc.code,
+        )
+        if exc.field == "payload.public_key":
+            return ApiError(409, "public_key_in_use", exc.message, field="public_key")
+        return ApiError(422, exc.code, exc.message, field=exc.field)
     return device_id
 
 

@@ -144,12 +144,13 @@ def _paths() -> dict[str, Any]:
         },
         "/v1/devices": {
             "post": _op(
-                "Enroll a device key for the signed-in user (becomes a device.enroll op)",
+                "Enroll a device key for the signed-in user, with the key's proof of "
+                "possession (becomes a device.enroll op)",
                 body="DeviceBody",
                 ok=("201", _obj(device_id=STR)),
                 errors={
                     "409": ("public_key_in_use", "service_account_pending"),
-                    "422": ("invalid_public_key", *bad),
+                    "422": ("invalid_public_key", "invalid_proof", *bad),
                 },
             )
         },

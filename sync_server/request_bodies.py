@@ -59,9 +59,22 @@ class PasswordBody(_Body):
     new_password: NewPassword
 
 
+# An Ed25519 signature, base64url without padding, as in an op's "signature".
+Proof = Annotated[
+    str,
+    Field(
+        pattern=r"^[A-Za-z0-9_-]{86}$",
+        description='Ed25519 signature by the key being enrolled over b"dealos-device-v1\\n" '
+        '+ JCS({"org_id", "user_id", "public_key"}) of the session\'s org and user, '
+        "base64url without padding",
+    ),
+]
+
+
 class DeviceBody(_Body):
     public_key: Annotated[str, Field(max_length=100)]
     name: ShortText
+    proof: Proof
 
 
 class PushBody(_Body):

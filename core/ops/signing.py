@@ -1,18 +1,40 @@
-"""Ed25519 device keys (PyNaCl) and verification of signed envelopes."""
+"""Ed25519 device keys (PyNaCl), verification of signed envelopes, and the proof that
+enrolls a device key.
+
+A device key is enrolled only with proof that the enroller holds it: the key signs
+``b"dealos-device-v1\n" + JCS({"org_id", "user_id", "public_key"})`` (:func:`device_proof`)
+and the server checks it (:func:`verify_device_proof`) before any device is written. The
+proof names the organization and the user, so it cannot be copied from one enrollment to
+another; its prefix differs from the op signatures', so no op signature is ever a proof and
+no proof an op signature.
+"""
 
 from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
 
+from core.canonical_json import jcs
 from core.errors import OpRejected
 from core.ops.envelope import Envelope, UnsignedOp
 
-__all__ = ["DeviceKey", "b64url", "b64url_decode", "public_key_bytes", "verify_envelope"]
+__all__ = [
+    "DEVICE_PROOF_PREFIX",
+    "DeviceKey",
+    "b64url",
+    "b64url_decode",
+    "device_proof",
+    "device_proof_message",
+    "public_key_bytes",
+    "verify_device_proof",
+    "verify_envelope",
+]
+
+DEVICE_PROOF_PREFIX: Final = b"dealos-device-v1\n"
 
 
 def b64url(raw: bytes) -> str:
@@ -77,6 +99,24 @@ def verify_signature(public_key: str, message: bytes, signature: str) -> bool:
     except (BadSignatureError, ValueError):
         return False
     return True
+
+
+def device_proof_message(org_id: str, user_id: str, public_key: str) -> bytes:
+    """The bytes a device key signs to prove it is held by whoever enrolls it."""
+    body = {"org_id": org_id, "user_id": user_id, "public_key": public_key}
+    return DEVICE_PROOF_PREFIX + jcs(body)
+
+
+def device_proof(signing_key: DeviceKey, org_id: str, user_id: str) -> str:
+    """``signing_key``'s proof of possession for enrolling it as ``user_id``'s device in
+    ``org_id`` (base64url without padding, like an op signature)."""
+    message = device_proof_message(org_id, user_id, signing_key.public_key)
+    return signing_key.sign_bytes(message)
+
+
+def verify_device_proof(public_key: str, org_id: str, user_id: str, proof: str) -> bool:
+    """True only if ``proof`` is ``public_key``'s own signature over this org and user."""
+    return verify_signature(public_key, device_proof_message(org_id, user_id, public_key), proof)
 
 
 def verify_envelope(envelope: Envelope, public_key: str) -> None:

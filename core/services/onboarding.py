@@ -100,7 +100,9 @@ def enroll_device(
     try:
         session = client.login(email, password)
         key = DeviceKey.generate()
-        device_id = client.register_device(key.public_key, device_name)
+        device_id = client.register_device(
+            key, device_name, org_id=session.org_id, user_id=session.user_id
+        )
         ws = Workspace.join(
             data_dir,
             org_id=session.org_id,

@@ -23,6 +23,7 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
+from core.ops.signing import DeviceKey, device_proof
 from core.sync.errors import ServerUnavailable, SyncError
 
 __all__ = ["ServerUnavailable", "Session", "SyncClient", "SyncError"]
@@ -117,8 +118,18 @@ class SyncClient:
     def logout(self) -> None:
         self._call("POST", "/v1/auth/logout")
 
-    def register_device(self, public_key: str, name: str) -> str:
-        body = self._call("POST", "/v1/devices", json={"public_key": public_key, "name": name})
+    def register_device(self, key: DeviceKey, name: str, *, org_id: str, user_id: str) -> str:
+        """Enroll ``key`` as a device of the signed-in user (``org_id`` and ``user_id`` are
+        the session's), with the key's proof that this machine holds it."""
+        body = self._call(
+            "POST",
+            "/v1/devices",
+            json={
+                "public_key": key.public_key,
+                "name": name,
+                "proof": device_proof(key, org_id, user_id),
+            },
+        )
         return str(body["device_id"])
 
     def push(self, device_id: str, ops: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -19,11 +19,18 @@ routes = web.RouteTableDef()
 @routes.post("/v1/devices")
 async def enroll(request: web.Request) -> web.Response:
     caller = await require_caller(request)
-    body = parse_body(DeviceBody, await read_json(request))
+    data = await read_json(request)
+    # A malformed key is invalid_public_key before the rest of the body, the proof above
+    # all, is judged (a key that is not text at all is the body's invalid_request).
+    if isinstance(data, dict) and isinstance(data.get("public_key"), str):
+        _check_public_key(data["public_key"])
     try:
-        public_key_bytes(body.public_key)
-    except ValueError as exc:
-        raise ApiError(422, "invalid_public_key", str(exc), field="public_key") from None
+        body = parse_body(DeviceBody, data)
+    except ApiError as exc:
+        if exc.field != "proof":
+            raise
+        # Missing, not text, not 86 base64url characters: a proof of nothing.
+        raise ApiError(422, "invalid_proof", exc.message, field="proof") from None
     device_id = await run_db(
         request,
         enroll_device,
@@ -31,8 +38,16 @@ async def enroll(request: web.Request) -> web.Response:
         caller,
         public_key=body.public_key,
         name=body.name,
+        proof=body.proof,
     )
     return web.json_response({"device_id": device_id}, status=201)
+
+
+def _check_public_key(public_key: str) -> None:
+    try:
+        public_key_bytes(public_key)
+    except ValueError as exc:
+        raise ApiError(422, "invalid_public_key", str(exc), field="public_key") from None
 
 
 @routes.delete("/v1/devices/{device_id}")

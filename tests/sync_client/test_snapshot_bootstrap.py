@@ -175,7 +175,9 @@ def _replayed_device(server: LiveServer, maria: str, folder: Path) -> tuple[Work
     client = SyncClient(server.url)
     session = client.login(maria, PASSWORD)
     key = DeviceKey.generate()
-    device_id = client.register_device(key.public_key, "replayed")
+    device_id = client.register_device(
+        key, "replayed", org_id=session.org_id, user_id=session.user_id
+    )
     ws = Workspace.join(
         folder, org_id=session.org_id, user_id=session.user_id, device_id=device_id, key=key
     )
@@ -303,7 +305,7 @@ def _device_behind(
     client = SyncClient(server.url, transport=transport)
     session = client.login(maria, PASSWORD)
     key = DeviceKey.generate()
-    device_id = client.register_device(key.public_key, "desk")
+    device_id = client.register_device(key, "desk", org_id=session.org_id, user_id=session.user_id)
     ws = Workspace.join(
         folder, org_id=session.org_id, user_id=session.user_id, device_id=device_id, key=key
     )

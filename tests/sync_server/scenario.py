@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from core.ids import new_id
 from core.ops.envelope import Envelope, UnsignedOp, parse_envelope, utc_now_rfc3339
 from core.ops.kinds import KINDS
-from core.ops.signing import DeviceKey
+from core.ops.signing import DeviceKey, device_proof
 from core.reducers.apply import apply_op
 from core.store.digest import digest_of
 from core.store.memory import MemoryProjection
@@ -103,10 +103,13 @@ class Org:
         assert body["org_id"] == self.org_id
         return Member(email, body["user_id"], body["session_token"], body["roles"])
 
+    def device_body(self, member: Member, name: str = "laptop") -> dict[str, str]:
+        """``POST /v1/devices``'s body for ``member``'s key, with the key's proof."""
+        proof = device_proof(member.key, self.org_id, member.user_id)
+        return {"public_key": member.key.public_key, "name": name, "proof": proof}
+
     async def enroll(self, member: Member) -> str:
-        resp = await self.world.post(
-            "/v1/devices", {"public_key": member.key.public_key, "name": "laptop"}, member
-        )
+        resp = await self.world.post("/v1/devices", self.device_body(member), member)
         assert resp.status == 201, await resp.text()
         member.device_id = (await resp.json())["device_id"]
         return member.device_id

@@ -92,11 +92,13 @@ async def test_an_offline_org_attaches_with_its_ids_and_history(
     state = await (await world.client.get("/v1/sync/state", headers=auth)).json()
     assert state["digest"] == offline.digest()
     # Now the server can enroll the GP's second laptop.
-    from core.ops.signing import DeviceKey
+    from core.ops.signing import DeviceKey, device_proof
 
+    second = DeviceKey.generate()
+    proof = device_proof(second, attached["org_id"], attached["user_id"])
     resp = await world.post(
         "/v1/devices",
-        {"public_key": DeviceKey.generate().public_key, "name": "second laptop"},
+        {"public_key": second.public_key, "name": "second laptop", "proof": proof},
         headers=auth,
     )
     assert resp.status == 201

@@ -21,7 +21,7 @@ from server_process import free_port, start_server, wait_ready
 
 from core.ids import new_id
 from core.ops.envelope import UnsignedOp, parse_envelope, utc_now_rfc3339
-from core.ops.signing import DeviceKey
+from core.ops.signing import DeviceKey, device_proof
 from core.reducers.apply import apply_op
 from core.store.digest import digest_of
 from core.store.memory import MemoryProjection
@@ -99,7 +99,11 @@ async def test_sigkill_mid_push_leaves_no_half_applied_op(
             resp = await http.post(
                 f"{base}/v1/devices",
                 headers=auth,
-                json={"public_key": me.key.public_key, "name": "laptop"},
+                json={
+                    "public_key": me.key.public_key,
+                    "name": "laptop",
+                    "proof": device_proof(me.key, org_id, me.user_id),
+                },
             )
             me.device_id = (await resp.json())["device_id"]
             first = _ops(org_id, me, 50)

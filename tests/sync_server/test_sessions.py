@@ -8,6 +8,8 @@ from typing import Any
 
 from scenario import PASSWORD, Org
 
+from core.ops.signing import device_proof
+
 
 async def _alive(org: Org, token: str) -> bool:
     resp = await org.world.client.get(
@@ -131,17 +133,16 @@ async def test_enrolling_a_key_twice_is_a_conflict_unless_it_is_the_same_enrollm
     after a lost answer) and gets the same device, nothing new; from anywhere else an
     enrolled key is a conflict."""
     before = len(await org.pull_all())
-    resp = await org.world.post(
-        "/v1/devices", {"public_key": org.founder.key.public_key, "name": "again"}, org.founder
-    )
+    resp = await org.world.post("/v1/devices", org.device_body(org.founder, "again"), org.founder)
     assert resp.status == 201
     assert (await resp.json())["device_id"] == org.founder.device_id
     assert len(await org.pull_all()) == before  # no second device.enroll
     other = await org.member("gp_analyst")
     for who in (other, await org.login(org.founder.email)):
-        resp = await org.world.post(
-            "/v1/devices", {"public_key": org.founder.key.public_key, "name": "again"}, who
-        )
+        # Even with the key in hand (a proof over this user), it is enrolled already.
+        proof = device_proof(org.founder.key, org.org_id, who.user_id)
+        body = {"public_key": org.founder.key.public_key, "name": "again", "proof": proof}
+        resp = await org.world.post("/v1/devices", body, who)
         assert resp.status == 409
         assert (await resp.json())["error"]["code"] == "public_key_in_use"
 

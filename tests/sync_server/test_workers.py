@@ -21,7 +21,7 @@ from server_process import free_port, start_server, wait_ready
 
 from core.ids import new_id
 from core.ops.envelope import UnsignedOp, utc_now_rfc3339
-from core.ops.signing import DeviceKey
+from core.ops.signing import DeviceKey, device_proof
 from sync_server.bootstrap import create_org
 from sync_server.credentials import Passwords
 from sync_server.server_keys import ServerKeys
@@ -94,8 +94,11 @@ async def _push_as_new_org(
         key=DeviceKey.generate(),
         seq=itertools.count(1),
     )
+    proof = device_proof(me.key, created.org_id, me.user_id)
     resp = await http.post(
-        f"{base}/v1/devices", headers=me.auth, json={"public_key": me.key.public_key, "name": "l"}
+        f"{base}/v1/devices",
+        headers=me.auth,
+        json={"public_key": me.key.public_key, "name": "l", "proof": proof},
     )
     me.device_id = (await resp.json())["device_id"]
     ops = [
