@@ -12,13 +12,14 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-from core.domain.roles import Role
+from core.domain.roles import Action, Role, allowed
 from core.errors import OpRejected
 from core.ops.envelope import Envelope, UnsignedOp
 from core.ops.kinds import KindSpec, spec_for
 from core.ops.payloads.access import OrgCreatePayload
 from core.ops.payloads.base import Payload
 from core.ops.signing import verify_envelope
+from core.redaction import Viewer, entitlements_of, redact
 from core.reducers import access, capital, deals, funds, investors  # noqa: F401  (registration)
 from core.reducers.context import REDUCERS, OpContext
 from core.store.projection import Projection, Row
@@ -85,8 +86,9 @@ def apply_op(
     if actor is None or not actor["active"]:
         raise OpRejected("forbidden", "the actor is not an active user of the organization")
     payload = parse_payload(spec, op.payload)
-    entity = _check_entity(store, op, spec)
     roles = frozenset(Role(r["role"]) for r in store.rows("memberships", {"user_id": op.actor_id}))
+    _refuse_unseen(store, op, spec, roles)
+    entity = _check_entity(store, op, spec)
     ctx = OpContext(store=store, op=op, spec=spec, roles=roles, entity=entity)
     if spec.action is not None:
         ctx.require(
@@ -107,6 +109,27 @@ def _role_names(roles: frozenset[Role]) -> str:
     if not roles:
         return "a user with no role"
     return "a user with role " + ", ".join(sorted(r.value for r in roles))
+
+
+def _refuse_unseen(
+    store: Projection, op: UnsignedOp, spec: KindSpec, roles: frozenset[Role]
+) -> None:
+    """An external reader (counsel, lender, LP) acting on an existing entity it may not
+    see is told ``not_found``, exactly as for an id that never existed — never
+    ``forbidden`` or ``version_conflict``, which would confirm the entity and its version
+    (DESIGN §4). What it may see is what :func:`core.redaction.redact` would show it."""
+    if spec.concurrency == "create" or allowed(roles, Action.READ_ORG):
+        return
+    if store.get("entities", {"entity_id": op.entity_id}) is None:
+        return  # _check_entity says not_found, in the same words
+    viewer = Viewer(op.actor_id, roles)
+    if redact(store, viewer, entitlements_of(store, op.actor_id), op.model_dump(mode="json")):
+        return
+    raise OpRejected(
+        "not_found",
+        f"no {spec.entity_type.replace('_', ' ')} {op.entity_id}",
+        field="entity_id",
+    )
 
 
 def _check_entity(store: Projection, op: UnsignedOp, spec: KindSpec) -> Row | None:

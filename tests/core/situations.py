@@ -99,16 +99,24 @@ def _deal_create(org: OrgBuilder, actor: Actor) -> Op:
     return "deal.create", None, {"name": "Riverside Apartments", "currency": "USD"}
 
 
+def _shown(org: OrgBuilder, actor: Actor, deal_id: str) -> str:
+    """The deal, entitled to counsel or a lender: only their role may stop them (a deal
+    they may not see answers not_found, like a deal that does not exist)."""
+    if Role(actor.roles[0]) in (Role.COUNSEL, Role.LENDER):
+        org.entitle(actor, "deal", deal_id)
+    return deal_id
+
+
 def _deal_update(org: OrgBuilder, actor: Actor) -> Op:
-    return "deal.update", org.deal(), {"fields": {"city": {"value": "Austin"}}}
+    return "deal.update", _shown(org, actor, org.deal()), {"fields": {"city": {"value": "Austin"}}}
 
 
 def _advance(org: OrgBuilder, actor: Actor) -> Op:
-    return "deal.transition", org.deal(), {"to": "screening"}
+    return "deal.transition", _shown(org, actor, org.deal()), {"to": "screening"}
 
 
 def _decide(org: OrgBuilder, actor: Actor) -> Op:
-    deal_id = org.deal_in("ic_review")
+    deal_id = _shown(org, actor, org.deal_in("ic_review"))
     org.vote(deal_id, "approve")
     return "deal.transition", deal_id, {"to": "approved"}
 
@@ -120,7 +128,7 @@ def _document_add(org: OrgBuilder, actor: Actor) -> Op:
 def _ic_vote(org: OrgBuilder, actor: Actor) -> Op:
     return (
         "approval.record",
-        org.deal_in("ic_review"),
+        _shown(org, actor, org.deal_in("ic_review")),
         {"approval_id": new_id(), "approval_type": "ic_vote", "decision": "approve"},
     )
 

@@ -69,6 +69,30 @@ distribution.issue                 Y   .   .   .   .   .   .   .
 """
 
 
+# Refused, an external reader is told ``forbidden`` only about what it may see: the deals
+# the situations entitle counsel and lenders to. Anything else it may not see answers
+# ``not_found``, exactly like an id that does not exist (DESIGN §4, no existence oracle).
+SHOWN_TO_EXTERNALS = {
+    ("deal.update", "counsel"),
+    ("deal.update", "lender"),
+    ("deal.transition:advance", "counsel"),
+    ("deal.transition:advance", "lender"),
+    ("deal.transition:decide", "counsel"),
+    ("deal.transition:decide", "lender"),
+    ("approval.record:ic_vote", "counsel"),
+    ("approval.record:ic_vote", "lender"),
+    ("approval.record:legal_signoff", "counsel"),
+    ("approval.record:legal_signoff", "lender"),
+}
+
+
+def _refusal(case: str, role: str) -> str:
+    if Role(role) not in EXTERNAL_ROLES:
+        return "forbidden"
+    creates = KINDS[case.split(":")[0]].concurrency == "create"
+    return "forbidden" if creates or (case, role) in SHOWN_TO_EXTERNALS else "not_found"
+
+
 def _cells(table: str) -> list[tuple[str, str, bool]]:
     cells = []
     for line in table.strip().splitlines():
@@ -99,7 +123,7 @@ def test_every_kind_but_genesis_has_a_situation_and_a_matrix_row() -> None:
 @pytest.mark.parametrize(("case", "role", "allowed"), _cells(OP_MATRIX))
 def test_role_matrix_over_the_memory_store(case: str, role: str, allowed: bool) -> None:
     org = OrgBuilder.in_memory()
-    assert _attempt(org, case, role) == ("accepted" if allowed else "forbidden")
+    assert _attempt(org, case, role) == ("accepted" if allowed else _refusal(case, role))
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -123,7 +147,7 @@ def test_role_matrix_over_sqlite_gives_the_same_answers(workspace: Workspace, ro
         "distribution.issue",
     ]
     outcomes = {case: _attempt(org, case, role) for case in sample}
-    assert outcomes == {c: "accepted" if expected[c] else "forbidden" for c in sample}
+    assert outcomes == {c: "accepted" if expected[c] else _refusal(c, role) for c in sample}
 
 
 @pytest.mark.parametrize(("action", "role", "allowed"), _cells(DESIGN_TABLE))
@@ -173,3 +197,35 @@ def test_counsel_entitled_to_the_fund_may_sign_off_its_deals(org: OrgBuilder) ->
     org.entitle(lawyer, "fund", fund_id)
     approval_id = org.vote(deal_id, kind="legal_signoff", by=lawyer)
     assert org.row("approvals", approval_id=approval_id)["decided_by"] == lawyer.user_id
+
+
+@pytest.mark.parametrize(
+    ("kind", "payload"),
+    [
+        ("deal.update", {"fields": {"city": {"value": "Austin"}}}),
+        ("deal.transition", {"to": "closed"}),
+        (
+            "approval.record",
+            {"approval_id": "", "approval_type": "legal_signoff", "decision": "approve"},
+        ),
+    ],
+)
+@pytest.mark.parametrize("base_version", ["current", "stale"])
+def test_a_deal_counsel_may_not_see_answers_exactly_like_one_that_does_not_exist(
+    org: OrgBuilder, kind: str, payload: dict[str, object], base_version: str
+) -> None:
+    """No existence oracle (DESIGN §4): on a deal it is not entitled to, counsel is told
+    neither ``forbidden`` nor ``version_conflict`` (with the deal's version), only what a
+    random id would get."""
+    hidden = org.deal_in("approved")
+    lawyer = org.user("counsel")
+    org.entitle(lawyer, "deal", org.deal())  # entitled to another deal only
+    current = int(org.row("entities", entity_id=hidden)["version"])
+    version = current if base_version == "current" else current - 2
+
+    def attempt(deal_id: str) -> tuple[str, str | None, str]:
+        body = {**payload, "approval_id": new_id()} if "approval_id" in payload else payload
+        refusal = org.refused(kind, body, by=lawyer, entity_id=deal_id, base_version=version)
+        return refusal.code, refusal.field, refusal.message.replace(deal_id, "<id>")
+
+    assert attempt(hidden) == attempt(new_id()) == ("not_found", "entity_id", "no deal <id>")
