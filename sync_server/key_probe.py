@@ -21,7 +21,7 @@ def key_probe_sql(table: str, columns: Iterable[str], key: str) -> str:
     of one op took 0.4–0.6 ms longer.)
     """
     return (
-        "SELECT found.* FROM unnest(%b) AS wanted(v) CROSS JOIN LATERAL "  # noqa: S608
+        "SELECT found.* FROM unnest(%b::text[]) AS wanted(v) CROSS JOIN LATERAL "  # noqa: S608
         f'(SELECT {", ".join(columns)} FROM "{table}" '
         f'WHERE org_id = %s AND "{key}" = wanted.v OFFSET 0) AS found'
     )
