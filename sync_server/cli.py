@@ -11,6 +11,9 @@ Registered through the ``dealos.commands`` entry point, so core never imports th
   started offline (``POST /v1/orgs/attach``).
 - ``dealos server set-password --email E [--org-id ID] [--password-stdin]``.
 - ``dealos server audit-verify --org-id ID``: walk an organization's server audit chain.
+- ``dealos server verify-log [--org-id ID]``: re-verify every stored op (exit 1 if any fails).
+- ``dealos server remove-op --org-id ID --op-id OP… --reason R --keep FILE``: take a forged
+  op (and the ops that depend on it) out of the log, audited (sync_server.log_verification).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import multiprocessing
 import os
 import shutil
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +98,24 @@ def register(sub: SubParsers[argparse.ArgumentParser]) -> None:
     _common(p)
     p.add_argument("--org-id", required=True)
     p.set_defaults(handler=_rebuild)
+
+    p = server.add_parser(
+        "verify-log", help="re-verify every stored op against its device's key at that point"
+    )
+    _common(p)
+    p.add_argument("--org-id", help="one organization (default: every one the owner can read)")
+    p.set_defaults(handler=_verify_log)
+
+    p = server.add_parser(
+        "remove-op", help="remove, audited, an op that fails verification (and its dependents)"
+    )
+    _common(p)
+    p.add_argument("--org-id", required=True)
+    p.add_argument("--op-id", action="append", required=True, help="repeat for each op")
+    p.add_argument("--reason", required=True, help="why; it is written to the audit log")
+    p.add_argument("--keep", type=Path, required=True, help="file the removed ops are saved to")
+    p.add_argument("--operator", default=None, help="who removes them (default: your login)")
+    p.set_defaults(handler=_remove_op)
 
     p = server.add_parser("audit-verify", help="verify an organization's server audit chain")
     _common(p)
@@ -350,3 +372,62 @@ def _audit_verify(args: Any) -> int:
     verdict = verify_chain(entries, signed)
     print(verdict.summary())
     return 0 if verdict.ok else 1
+
+
+def _verify_log(args: Any) -> int:
+    from sync_server.log_verification import verify_log, visible_orgs
+
+    _, embedded, engine = _with_owner(args)
+    try:
+        if args.org_id:
+            orgs = [args.org_id]
+        else:
+            with engine.begin() as conn:
+                orgs = visible_orgs(conn)
+            if not orgs:
+                raise ServerCommandError(
+                    "no organization is visible to this database role; name one with --org-id"
+                )
+        reports = [verify_log(engine, org_id) for org_id in orgs]
+    finally:
+        engine.dispose()
+        if embedded is not None:
+            embedded.stop()
+    for report in reports:
+        print(report.summary())
+    return 0 if all(r.ok for r in reports) else 1
+
+
+def _remove_op(args: Any) -> int:
+    from sync_server.log_verification import remove_ops
+    from sync_server.server_keys import ServerKeys
+
+    if args.keep.exists():
+        raise ServerCommandError(f"{args.keep} exists; name a new file to keep the removed ops")
+    operator = args.operator or getpass.getuser()
+
+    def keep(ops: Sequence[tuple[int, str, bytes]]) -> None:
+        with args.keep.open("xb") as kept:
+            for _, _, raw in ops:
+                kept.write(raw + b"\n")
+
+    settings, embedded, engine = _with_owner(args)
+    try:
+        removed = remove_ops(
+            engine,
+            ServerKeys.from_file(settings.secret_file),
+            args.org_id,
+            args.op_id,
+            reason=args.reason,
+            operator=operator,
+            keep=keep,
+        )
+    finally:
+        engine.dispose()
+        if embedded is not None:
+            embedded.stop()
+    for seq, op_id, _ in removed.ops:
+        print(f"removed #{seq} op {op_id}")
+    print(removed.report.summary())
+    print(f"the removed ops' bytes are in {args.keep}; replicas pull past them on their next sync")
+    return 0

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Connection, Engine, delete, select
 
 from core.errors import DealOSError, OpRejected
 from core.ops.envelope import parse_envelope
@@ -23,7 +23,7 @@ from core.store.sql_projection import SqlProjection
 from sync_server.database import set_org
 from sync_server.server_schema import op_log
 
-__all__ = ["Rebuilt", "rebuild_org"]
+__all__ = ["Rebuilt", "rebuild_org", "replay_into_tables"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,24 +38,31 @@ def rebuild_org(engine: Engine, org_id: str) -> Rebuilt:
     with engine.begin() as conn:
         set_org(conn, org_id)
         before = sql_state_digest(conn, org_id)
-        for table in reversed(PROJECTION_TABLES):
-            conn.execute(delete(table).where(table.c.org_id == org_id))
-        projection = SqlProjection(conn, org_id, cache_reference=True)
-        rows = conn.execute(
-            select(op_log.c.server_seq, op_log.c.envelope)
-            .where(op_log.c.org_id == org_id)
-            .order_by(op_log.c.server_seq)
-        ).all()
-        for seq, raw in rows:
-            envelope = parse_envelope(json.loads(bytes(raw)))
-            if spec_for(envelope.kind) is None:
-                continue
-            try:
-                apply_op(projection, envelope, verify=True)
-            except OpRejected as exc:
-                raise DealOSError(
-                    f"op {seq} ({envelope.kind}) no longer applies: {exc.code}: {exc.message}; "
-                    "the log was altered or this build cannot read it — nothing was changed"
-                ) from exc
+        ops = replay_into_tables(conn, org_id)
         after = sql_state_digest(conn, org_id)
-    return Rebuilt(len(rows), before, after)
+    return Rebuilt(ops, before, after)
+
+
+def replay_into_tables(conn: Connection, org_id: str) -> int:
+    """In the caller's transaction (scoped to ``org_id``): delete the organization's
+    projection rows and apply its whole log again; returns how many ops the log holds."""
+    for table in reversed(PROJECTION_TABLES):
+        conn.execute(delete(table).where(table.c.org_id == org_id))
+    projection = SqlProjection(conn, org_id, cache_reference=True)
+    rows = conn.execute(
+        select(op_log.c.server_seq, op_log.c.envelope)
+        .where(op_log.c.org_id == org_id)
+        .order_by(op_log.c.server_seq)
+    ).all()
+    for seq, raw in rows:
+        envelope = parse_envelope(json.loads(bytes(raw)))
+        if spec_for(envelope.kind) is None:
+            continue
+        try:
+            apply_op(projection, envelope, verify=True)
+        except OpRejected as exc:
+            raise DealOSError(
+                f"op {seq} ({envelope.kind}) no longer applies: {exc.code}: {exc.message}; "
+                "the log was altered or this build cannot read it — nothing was changed"
+            ) from exc
+    return len(rows)
