@@ -18,6 +18,7 @@ from core.ops.verify_process import Verifiers
 from sync_server.app_context import (
     DB,
     KEYS,
+    LIMITER,
     MAILER,
     METRICS,
     PASSWORDS,
@@ -30,6 +31,7 @@ from sync_server.database import Database, app_engine
 from sync_server.http_guard import guard, security_headers
 from sync_server.mail import mailer_for
 from sync_server.metrics import Metrics
+from sync_server.rate_limits import Limiter
 from sync_server.request_log import configure_logging
 from sync_server.routes import add_routes
 from sync_server.routes.auth import BACKGROUND
@@ -71,6 +73,7 @@ def create_app(settings: Settings) -> web.Application:
     app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[guard])
     app[SETTINGS] = settings
     app[METRICS] = Metrics()
+    app[LIMITER] = Limiter(settings.rate_limits.window_seconds)
     app.cleanup_ctx.append(_resources)
     app.on_response_prepare.append(security_headers)
     add_routes(app)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -13,7 +14,7 @@ from sync_server.credentials import Passwords
 from sync_server.database import Database
 from sync_server.mail import Mailer
 from sync_server.metrics import Metrics
-from sync_server.rate_limits import allow
+from sync_server.rate_limits import Limiter
 from sync_server.server_keys import ServerKeys
 from sync_server.sessions import Caller, authenticate
 from sync_server.settings import Settings
@@ -22,12 +23,15 @@ from sync_server.table_statistics import TableStatistics
 __all__ = [
     "DB",
     "KEYS",
+    "LIMITER",
     "MAILER",
     "METRICS",
     "PASSWORDS",
     "SETTINGS",
     "STATISTICS",
     "VERIFIERS",
+    "clear_rate_limit",
+    "client_address",
     "enforce_rate_limit",
     "require_caller",
     "run_db",
@@ -41,6 +45,7 @@ METRICS = web.AppKey("metrics", Metrics)
 MAILER = web.AppKey("mailer", Mailer)
 VERIFIERS = web.AppKey("verifiers", Verifiers)
 STATISTICS = web.AppKey("statistics", TableStatistics)
+LIMITER = web.AppKey("limiter", Limiter)
 
 T = TypeVar("T")
 
@@ -69,13 +74,27 @@ async def require_caller(request: web.Request) -> Caller:
     return caller
 
 
+def client_address(request: web.Request) -> str:
+    """The address rate limits count the request under: the connection's peer."""
+    return request.remote or "unknown"
+
+
 async def enforce_rate_limit(request: web.Request, *buckets: tuple[str, int]) -> None:
-    """Count one attempt in each ``(name, limit)`` bucket; 429 if any is over its limit."""
-    window = request.app[SETTINGS].rate_limits.window_seconds
-    if not await run_db(request, allow, list(buckets), window):
+    """Count one attempt in each ``(name, limit)`` bucket; 429 ``rate_limited`` if any is
+    full, with ``Retry-After`` (and ``details.retry_after_seconds``) the whole seconds until
+    an attempt would be let through."""
+    verdict = await run_db(request, request.app[LIMITER].attempt, list(buckets))
+    if not verdict.allowed:
+        seconds = max(1, math.ceil(verdict.retry_after))
         raise ApiError(
             429,
             "rate_limited",
-            "too many attempts; wait before trying again",
-            headers={"Retry-After": str(window)},
+            f"too many attempts; try again in {seconds} s",
+            details={"retry_after_seconds": seconds},
+            headers={"Retry-After": str(seconds)},
         )
+
+
+async def clear_rate_limit(request: web.Request, *names: str) -> None:
+    """Forget the attempts counted in these buckets."""
+    await run_db(request, request.app[LIMITER].clear, list(names))

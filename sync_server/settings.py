@@ -34,28 +34,44 @@ class SettingsError(DealOSError):
 
 @dataclass(frozen=True, slots=True)
 class RateLimits:
-    """Attempts allowed per fixed window, per client address and per account."""
+    """Attempts let through in any span of ``window_seconds`` (a sliding window), per
+    client address (``_per_ip``) and per account from one address (``_per_account_ip``).
+
+    Every credential check counts against both: an attacker at one address runs out of
+    guesses at an account without stopping its owner, who signs in from another address;
+    a right password or current password clears its account-and-address count.
+    """
 
     login_per_ip: int = 30
-    login_per_account: int = 10
+    login_per_account_ip: int = 10
+    password_change_per_ip: int = 10
+    password_change_per_account_ip: int = 5
     magic_link_per_ip: int = 10
-    magic_link_per_address: int = 5
+    magic_link_per_address_ip: int = 5
+    magic_link_consume_per_ip: int = 30
+    attach_per_ip: int = 30
+    attach_per_code_ip: int = 10
     snapshot_per_account: int = 20
     window_seconds: int = 15 * 60
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> RateLimits:
         """Each limit from ``DEALOS_RATE_<FIELD>`` (e.g. ``DEALOS_RATE_LOGIN_PER_IP``) when
-        set: behind a proxy that hides client addresses, per-IP limits need raising."""
+        set: behind a proxy that hides client addresses, per-IP limits need raising. A
+        ``DEALOS_RATE_*`` name that is no limit (a misspelling, a renamed one) is refused."""
+        names = {f"DEALOS_RATE_{f.name.upper()}": f.name for f in fields(cls)}
+        unknown = sorted(k for k in env if k.startswith("DEALOS_RATE_") and k not in names)
+        if unknown:
+            raise SettingsError(
+                f"{', '.join(unknown)}: no such rate limit; the limits are {', '.join(names)}"
+            )
         values = {}
-        for f in fields(cls):
-            raw = env.get(f"DEALOS_RATE_{f.name.upper()}")
+        for var, name in names.items():
+            raw = env.get(var)
             if raw is not None:
                 if not raw.isdigit() or int(raw) < 1:
-                    raise SettingsError(
-                        f"DEALOS_RATE_{f.name.upper()} must be a positive integer, not {raw!r}"
-                    )
-                values[f.name] = int(raw)
+                    raise SettingsError(f"{var} must be a positive integer, not {raw!r}")
+                values[name] = int(raw)
         return cls(**values)
 
 

@@ -14,6 +14,8 @@ from sync_server.app_context import (
     MAILER,
     PASSWORDS,
     SETTINGS,
+    clear_rate_limit,
+    client_address,
     enforce_rate_limit,
     require_caller,
     run_db,
@@ -21,6 +23,7 @@ from sync_server.app_context import (
 from sync_server.credentials import Account, Passwords, find_accounts, set_password, stored_hash
 from sync_server.database import tenant_tx
 from sync_server.magic_links import issue_links, redeem
+from sync_server.rate_limits import bucket_name
 from sync_server.request_bodies import (
     ConsumeBody,
     LoginBody,
@@ -84,12 +87,17 @@ def _check_password(
 
 @routes.post("/v1/auth/login")
 async def login(request: web.Request) -> web.Response:
+    """Sign in with a password. Attempts count per client address and per (email,
+    address); the right password clears the second, so the owner's own typos do not pile
+    up, while guesses from another address never count against the owner's."""
     body = parse_body(LoginBody, await read_json(request))
     limits = request.app[SETTINGS].rate_limits
+    ip = client_address(request)
+    own = bucket_name("login-account-ip", body.email.lower(), ip)
     await enforce_rate_limit(
         request,
-        (f"login-ip:{request.remote}", limits.login_per_ip),
-        (f"login-account:{body.email.lower()}", limits.login_per_account),
+        (bucket_name("login-ip", ip), limits.login_per_ip),
+        (own, limits.login_per_account_ip),
     )
     matches = await run_db(
         request, _check_password, request.app[PASSWORDS], body.email, body.password, body.org_id
@@ -97,6 +105,7 @@ async def login(request: web.Request) -> web.Response:
     if not matches:
         logger().info("auth.login_failed")
         raise INVALID
+    await clear_rate_limit(request, own)
     if len(matches) > 1:
         raise ApiError(
             409,
@@ -151,14 +160,26 @@ def _change_password(
 
 @routes.post("/v1/auth/password")
 async def change_password(request: web.Request) -> web.Response:
-    """Change one's password: every session of the user ends; a new one is returned."""
+    """Change one's password: every session of the user ends; a new one is returned.
+
+    The current password is a credential check like a login: limited per client address
+    and per (user, address), the latter cleared by the right current password."""
     caller = await require_caller(request)
     body = parse_body(PasswordBody, await read_json(request))
+    limits = request.app[SETTINGS].rate_limits
+    ip = client_address(request)
+    own = bucket_name("password-account-ip", caller.user_id, ip)
+    await enforce_rate_limit(
+        request,
+        (bucket_name("password-ip", ip), limits.password_change_per_ip),
+        (own, limits.password_change_per_account_ip),
+    )
     account = Account(caller.org_id, caller.user_id)
     ttl = request.app[SETTINGS].session_ttl_seconds
     done = await run_db(request, _change_password, request.app[PASSWORDS], account, body, ttl)
     if done is None:
         raise ApiError(401, "invalid_credentials", "the current password is wrong")
+    await clear_rate_limit(request, own)
     session, roles = done
     return web.json_response(_session_body(caller.org_id, caller.user_id, roles, session))
 
@@ -182,10 +203,11 @@ async def _send_links(app: web.Application, email: str) -> None:
 async def magic_link(request: web.Request) -> web.Response:
     body = parse_body(MagicLinkBody, await read_json(request))
     limits = request.app[SETTINGS].rate_limits
+    ip = client_address(request)
     await enforce_rate_limit(
         request,
-        (f"magic-ip:{request.remote}", limits.magic_link_per_ip),
-        (f"magic-address:{body.email.lower()}", limits.magic_link_per_address),
+        (bucket_name("magic-ip", ip), limits.magic_link_per_ip),
+        (bucket_name("magic-address-ip", body.email.lower(), ip), limits.magic_link_per_address_ip),
     )
     # The lookup and the mail happen after the answer: same answer, same time, for every
     # address.
@@ -199,7 +221,12 @@ async def magic_link(request: web.Request) -> web.Response:
 @routes.post("/v1/auth/magic-link/consume")
 async def consume_magic_link(request: web.Request) -> web.Response:
     body = parse_body(ConsumeBody, await read_json(request))
-    ttl = request.app[SETTINGS].lp_session_ttl_seconds
+    settings = request.app[SETTINGS]
+    # The token is the account (256 random bits): only the address can be counted.
+    ip = client_address(request)
+    limit = settings.rate_limits.magic_link_consume_per_ip
+    await enforce_rate_limit(request, (bucket_name("magic-consume-ip", ip), limit))
+    ttl = settings.lp_session_ttl_seconds
     redeemed = await run_db(request, redeem, body.token, ttl)
     if redeemed is None:
         raise ApiError(

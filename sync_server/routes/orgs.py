@@ -4,9 +4,19 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from sync_server.app_context import DB, KEYS, PASSWORDS, SETTINGS, enforce_rate_limit, run_db
+from sync_server.app_context import (
+    DB,
+    KEYS,
+    PASSWORDS,
+    SETTINGS,
+    client_address,
+    enforce_rate_limit,
+    run_db,
+)
 from sync_server.bootstrap import attach_org
+from sync_server.rate_limits import bucket_name
 from sync_server.request_bodies import AttachBody, parse_body, read_json
+from sync_server.sessions import hash_token
 
 __all__ = ["routes"]
 
@@ -17,8 +27,16 @@ routes = web.RouteTableDef()
 async def attach(request: web.Request) -> web.Response:
     body = parse_body(AttachBody, await read_json(request))
     settings = request.app[SETTINGS]
+    limits, ip = settings.rate_limits, client_address(request)
+    # Per address (codes guessed) and per (code, address): the same code sent again with
+    # other passwords is a password guess at the attached organization's founder.
     await enforce_rate_limit(
-        request, (f"attach-ip:{request.remote}", settings.rate_limits.login_per_ip)
+        request,
+        (bucket_name("attach-ip", ip), limits.attach_per_ip),
+        (
+            bucket_name("attach-code-ip", hash_token(body.attach_code), ip),
+            limits.attach_per_code_ip,
+        ),
     )
     passwords = request.app[PASSWORDS]
     password_hash = await request.app[DB].run(passwords.hash, body.password)

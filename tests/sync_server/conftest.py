@@ -39,9 +39,14 @@ def base_settings(pg_database: PgDatabase, tmp_path_factory: pytest.TempPathFact
         password_cost=CHEAP,
         rate_limits=RateLimits(
             login_per_ip=10_000,
-            login_per_account=10_000,
+            login_per_account_ip=10_000,
+            password_change_per_ip=10_000,
+            password_change_per_account_ip=10_000,
             magic_link_per_ip=10_000,
-            magic_link_per_address=10_000,
+            magic_link_per_address_ip=10_000,
+            magic_link_consume_per_ip=10_000,
+            attach_per_ip=10_000,
+            attach_per_code_ip=10_000,
         ),
         pool_size=6,
     )

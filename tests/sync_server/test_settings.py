@@ -23,7 +23,13 @@ def test_rate_limits_come_from_the_environment(
     limits = Settings.from_env("postgresql://x@localhost/db", tmp_path).rate_limits
     assert limits.login_per_ip == 500
     assert limits.snapshot_per_account == 3
-    assert limits.login_per_account == RateLimits().login_per_account  # untouched
+    assert limits.login_per_account_ip == RateLimits().login_per_account_ip  # untouched
+
+
+def test_a_rate_limit_that_does_not_exist_is_refused_by_name() -> None:
+    # A renamed limit left in an operator's environment must not be silently ignored.
+    with pytest.raises(SettingsError, match="DEALOS_RATE_LOGIN_PER_ACCOUNT: no such rate limit"):
+        RateLimits.from_env({"DEALOS_RATE_LOGIN_PER_ACCOUNT": "10"})
 
 
 @pytest.mark.parametrize("value", ["0", "-4", "ten", "1.5", ""])
