@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from scenario import Member, Org, ServerWorld
 
 from core.canonical_json import jcs
+from core.ids import new_id
 from core.ops.signing import DEVICE_PROOF_PREFIX, DeviceKey, device_proof
 from sync_server.openapi import openapi_document
 
@@ -188,6 +190,27 @@ async def test_a_malformed_key_is_invalid_public_key_whatever_the_proof(org: Org
         org.world, org.founder, {"public_key": 7, "name": "x", "proof": proof}
     )
     assert (status, answer["error"]["field"]) == (422, "public_key")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="open: a device.enroll op pushed by an admin carries no proof of possession",
+)
+async def test_an_admin_cannot_enroll_another_firms_key_by_pushing_a_device_enroll_op(
+    world: ServerWorld,
+) -> None:
+    """The same attack by the other road into the log: the founder (GP and admin) signs a
+    device.enroll op naming the other firm's GP's key and pushes it. Closing it needs a
+    proof in the op's payload (checked by every replica), which the attach flow must then
+    obtain from the server for the service account's key."""
+    victim = await world.new_org("Northwind Partners")
+    attacker_org = await world.new_org("Harbor Point Capital")
+    stolen = victim.founder.key.public_key
+    payload = {"user_id": attacker_org.founder.user_id, "public_key": stolen, "name": "x"}
+    resp = await attacker_org.push(attacker_org.op("device.enroll", payload, entity_id=new_id()))
+    [result] = (await resp.json())["results"]
+    assert result["status"] == "rejected"
+    assert _devices_with(world, stolen) == [(victim.org_id, victim.founder.user_id)]
 
 
 def test_the_openapi_document_asks_for_the_proof() -> None:
