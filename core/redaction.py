@@ -12,8 +12,16 @@ see only ops about what they are entitled to (DESIGN §3 rule 5, §4):
   of excluded LPs — and its own payments.
 
 Whether an LP is shown an op depends only on its own positions, so the number of ops it
-receives does not change with the number of other LPs. The server re-signs every op it
-redacts with its own key (``GET /v1/server-key``): :func:`verify_redacted` checks one.
+receives does not change with the number of other LPs; nor does anything in them. A
+redacted op's ``device_seq`` and ``base_version`` are null: the GP's device counts every
+op it signs (another LP's commitment too) and a call's version counts every payment on it
+(another LP's too), so either would tell an LP how many others there are. A redacted
+payload is a valid payload of its kind, or of the kind's ``redacted`` model
+(:attr:`core.ops.kinds.KindSpec.redacted`, published as ``<Kind>RedactedPayload``), whose
+fields are exactly the ones shown here.
+
+The server re-signs every op it redacts with its own key (``GET /v1/server-key``):
+:func:`verify_redacted` checks one.
 """
 
 from __future__ import annotations
@@ -23,6 +31,11 @@ from typing import Any, Final
 
 from core.domain.roles import Action, Role, allowed
 from core.ops.envelope import canonical_bytes
+from core.ops.payloads.base import Payload
+from core.ops.payloads.capital import (
+    CapitalCallCreateRedactedPayload,
+    DistributionCreateRedactedPayload,
+)
 from core.ops.signing import DeviceKey, verify_signature
 from core.store.projection import Projection
 
@@ -38,15 +51,20 @@ __all__ = [
 DEAL_KINDS: Final = frozenset({"deal.create", "deal.update", "deal.transition", "approval.record"})
 # Fund-level ops an LP of the fund sees: the fund, its LPA terms, NAV marks, pay-in details.
 FUND_KINDS: Final = frozenset({"fund.create", "fund.update", "fund.terms.set", "fund.nav.record"})
-CALL_FIELDS: Final = ("fund_id", "deal_id", "currency", "basis", "call_date", "due_date", "purpose")
-DISTRIBUTION_FIELDS: Final = (
-    "fund_id",
-    "deal_id",
-    "currency",
-    "basis",
-    "distribution_date",
-    "source",
-)
+
+
+def _shown_fields(model: type[Payload]) -> tuple[str, ...]:
+    """The payload fields an LP is shown of a draft: its redacted model's, bar its own
+    ``allocations`` (computed here, not copied)."""
+    return tuple(name for name in model.model_fields if name != "allocations")
+
+
+# fund_id, deal_id, currency, basis, call_date, due_date, purpose
+CALL_FIELDS: Final = _shown_fields(CapitalCallCreateRedactedPayload)
+# fund_id, deal_id, currency, basis, distribution_date, source
+DISTRIBUTION_FIELDS: Final = _shown_fields(DistributionCreateRedactedPayload)
+# Counters of the author's device and of the entity: null in every redacted op.
+COUNTERS: Final = ("device_seq", "base_version")
 
 Op = dict[str, Any]
 
@@ -90,8 +108,9 @@ def entitlements_of(store: Projection, user_id: str) -> Entitlements:
 def redact(store: Projection, viewer: Viewer, ents: Entitlements, op: Op) -> Op | None:
     """``op`` (wire form) as ``viewer`` may see it, or None when it is hidden entirely.
 
-    The result is unsigned (no ``signature``) unless the viewer reads everything, in which
-    case ``op`` comes back unchanged with its author's signature.
+    The result is unsigned (no ``signature``), with ``device_seq`` and ``base_version``
+    null, unless the viewer reads everything, in which case ``op`` comes back unchanged
+    with its author's signature.
     """
     if viewer.reads_everything:
         return op
@@ -104,6 +123,7 @@ def redact(store: Projection, viewer: Viewer, ents: Entitlements, op: Op) -> Op 
         return None
     shown = {k: v for k, v in op.items() if k != "signature"}
     shown["payload"] = payload
+    shown.update(dict.fromkeys(COUNTERS))
     return shown
 
 

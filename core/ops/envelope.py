@@ -4,6 +4,11 @@ The signature covers ``b"dealos-op-v1\\n" + JCS(envelope without "signature")``;
 RFC 8785, done by the ``rfc8785`` package. Nothing else about an op is trusted: the
 envelope is parsed strictly, unknown fields are refused, and the payload is validated
 against its kind's model before any reducer sees it.
+
+An external reader (LP, counsel, lender) receives ops as :class:`RedactedEnvelope`: signed
+by the server, with ``device_seq`` and ``base_version`` null, since both would count what
+the reader may not see. Only a device's op is an :class:`Envelope`, so a pushed op without
+a ``device_seq`` is refused as before.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 from functools import cached_property
-from typing import Annotated, Any, Final
+from typing import Annotated, Any, Final, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -21,6 +26,7 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationError,
+    WithJsonSchema,
 )
 
 from core.canonical_json import jcs
@@ -31,13 +37,16 @@ from core.ops.fields import Uuid, Uuid7
 __all__ = [
     "OP_SIGNING_PREFIX",
     "Envelope",
+    "RedactedEnvelope",
     "UnsignedOp",
     "canonical_bytes",
     "parse_envelope",
+    "parse_redacted",
     "utc_now_rfc3339",
 ]
 
 OP_SIGNING_PREFIX: Final = b"dealos-op-v1\n"
+_M = TypeVar("_M", bound=BaseModel)
 
 _RFC3339_Z = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$")
 
@@ -48,7 +57,11 @@ def _timestamp(value: str) -> str:
     return value
 
 
-Timestamp = Annotated[str, AfterValidator(_timestamp)]
+Timestamp = Annotated[
+    str,
+    AfterValidator(_timestamp),
+    WithJsonSchema({"type": "string", "format": "date-time", "pattern": _RFC3339_Z.pattern}),
+]
 Kind = Annotated[str, StringConstraints(pattern=r"^[a-z_]+(\.[a-z_]+)+$", max_length=64)]
 Signature = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{86}$")]
 
@@ -66,11 +79,16 @@ class UnsignedOp(BaseModel):
     op_id: Uuid7
     org_id: Uuid
     device_id: Uuid
-    device_seq: Annotated[int, Field(ge=1, le=2**53 - 1)]
+    device_seq: Annotated[int, Field(ge=1, le=2**53 - 1)] = Field(
+        description="strictly increasing per device (null only in a RedactedEnvelope)"
+    )
     actor_id: Uuid
     kind: Kind
     entity_id: Uuid
-    base_version: Annotated[int, Field(ge=0, le=2**53 - 1)] | None
+    base_version: Annotated[int, Field(ge=0, le=2**53 - 1)] | None = Field(
+        description="the entity's version the author saw, null for a create (and in every "
+        "RedactedEnvelope)"
+    )
     payload: dict[str, Any]
     issued_at: Timestamp
 
@@ -151,6 +169,31 @@ class Envelope(UnsignedOp):
         )
 
 
+class RedactedEnvelope(BaseModel):
+    """An op as an external reader pulls it (``"redacted": true``): the payload holds only
+    what the reader may see, ``signature`` is the server's over these exact fields, and
+    ``device_seq`` and ``base_version`` are null — the author's counter and the entity's
+    version would count ops the reader may not see (another LP's payment bumps the call's
+    version, another LP's commitment the GP's counter)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    op_id: Uuid7
+    org_id: Uuid
+    device_id: Uuid
+    device_seq: None = Field(description="always null in a redacted op")
+    actor_id: Uuid
+    kind: Kind
+    entity_id: Uuid
+    base_version: None = Field(description="always null in a redacted op")
+    payload: dict[str, Any]
+    issued_at: Timestamp
+    signature: Signature
+
+    def wire(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+
 # JCS writes U+0000 as \u0000; preceded by an even run of backslashes it is that
 # character, not an escaped backslash followed by the text "u0000".
 _NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
@@ -176,8 +219,18 @@ def parse_envelope(data: object) -> Envelope:
     A field the protocol does not define is ``unknown_field`` (PROTOCOL.md: nothing can be
     smuggled into an op), anything else malformed is ``invalid_payload``.
     """
+    return _parsed(Envelope, data, "an op envelope")
+
+
+def parse_redacted(data: object) -> RedactedEnvelope:
+    """A redacted op as pulled by an external reader; refused like :func:`parse_envelope`
+    (a ``device_seq`` or ``base_version`` that is not null is ``invalid_payload``)."""
+    return _parsed(RedactedEnvelope, data, "a redacted op")
+
+
+def _parsed(model: type[_M], data: object, what: str) -> _M:
     try:
-        return Envelope.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         errors = exc.errors()
         extra = [e for e in errors if e["type"] == "extra_forbidden"]
@@ -185,7 +238,7 @@ def parse_envelope(data: object) -> Envelope:
         path = ".".join(str(p) for p in first["loc"]) or None
         if extra:
             raise OpRejected(
-                "unknown_field", f"{path} is not a field of an op envelope", field=path
+                "unknown_field", f"{path} is not a field of {what}", field=path
             ) from None
         message = first["msg"].removeprefix("Value error, ")
         raise OpRejected(

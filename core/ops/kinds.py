@@ -33,11 +33,20 @@ class KindSpec:
     # (deal.transition, approval.record), decided by the kind's reducer.
     action: Action | None
     summary: str
+    # What an external reader is shown of the payload where that is not a valid payload of
+    # the kind itself (core.redaction): an LP's own allocation in place of the call's total.
+    redacted: type[Payload] | None = None
 
     @property
     def schema_name(self) -> str:
         """``DealCreatePayload`` for ``deal.create``: the OpenAPI component name."""
         return self.payload.__name__
+
+    @property
+    def redacted_schema_name(self) -> str:
+        """The schema a redacted payload of this kind validates against:
+        ``<Kind>RedactedPayload`` where the view differs, else ``<Kind>Payload``."""
+        return (self.redacted or self.payload).__name__
 
 
 def _specs() -> dict[str, KindSpec]:
@@ -213,6 +222,7 @@ def _specs() -> dict[str, KindSpec]:
             "create",
             a.DRAFT_FINANCIAL,
             "Draft a capital call, allocated pro rata",
+            capital.CapitalCallCreateRedactedPayload,
         ),
         s(
             "capital_call.issue",
@@ -237,6 +247,7 @@ def _specs() -> dict[str, KindSpec]:
             "create",
             a.DRAFT_FINANCIAL,
             "Draft a distribution, allocated pro rata",
+            capital.DistributionCreateRedactedPayload,
         ),
         s(
             "distribution.issue",

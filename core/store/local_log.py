@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from core.ops.envelope import Envelope
+from core.ops.envelope import Envelope, RedactedEnvelope
 
 __all__ = ["LocalLog"]
 
@@ -51,8 +51,18 @@ class LocalLog:
             (key, value),
         )
 
-    def append_op(self, envelope: Envelope, *, status: str, server_seq: int | None = None) -> int:
-        """Log a signed op; returns its local sequence number."""
+    def append_op(
+        self,
+        envelope: Envelope | RedactedEnvelope,
+        *,
+        status: str,
+        server_seq: int | None = None,
+    ) -> int:
+        """Log a signed op; returns its local sequence number.
+
+        A redacted op has no ``device_seq``: its column holds 0 (no device counts from 0);
+        the envelope kept beside it holds the null it came with.
+        """
         self._cur.execute(
             _INSERT_OP,
             (
@@ -62,7 +72,7 @@ class LocalLog:
                 envelope.entity_id,
                 envelope.actor_id,
                 envelope.device_id,
-                envelope.device_seq,
+                envelope.device_seq or 0,
                 envelope.issued_at,
                 envelope.model_dump_json().encode("utf-8"),
                 status,

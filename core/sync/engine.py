@@ -18,7 +18,7 @@ from sqlalchemy import Connection, select, update
 
 from core.errors import OpRejected
 from core.ops.batch_verify import Prechecked, precheck_signatures
-from core.ops.envelope import parse_envelope
+from core.ops.envelope import Envelope, RedactedEnvelope, parse_envelope, parse_redacted
 from core.ops.kinds import spec_for
 from core.redaction import verify_redacted
 from core.services.workspace import Workspace
@@ -173,7 +173,12 @@ class SyncEngine:
             items = page.get("ops", [])
             ops = [
                 PulledOp(
-                    int(i["server_seq"]), parse_envelope(i["op"]), bool(i.get("redacted", False))
+                    int(i["server_seq"]),
+                    # A redacted op (an external reader's view) has null counters; a device's
+                    # op must have them, whatever the page says around it.
+                    parse_redacted(i["op"])
+                    if i.get("redacted") is True
+                    else parse_envelope(i["op"]),
                 )
                 for i in items
             ]
@@ -220,7 +225,11 @@ class SyncEngine:
         )
         projection = SqlProjection(conn, self.ws.org_id, cache_reference=True)
         keys = {d["device_id"]: d["public_key"] for d in projection.rows("devices", {})}
-        foreign = [op.envelope for op in ops if not op.redacted and op.envelope.op_id not in known]
+        foreign = [
+            op.envelope
+            for op in ops
+            if isinstance(op.envelope, Envelope) and op.envelope.op_id not in known
+        ]
         return _PageState(
             unplaced=unplaced,
             known=known,
@@ -233,7 +242,7 @@ class SyncEngine:
     def _take(self, conn: Connection, op: PulledOp, state: _PageState) -> int:
         """Fold one pulled op into the replica; returns 1 if it was applied on top."""
         env = op.envelope
-        if op.redacted:
+        if isinstance(env, RedactedEnvelope):
             # An external reader's view: signed by the server, kept, never reduced.
             if not verify_redacted(env.wire(), self._server_key(conn)):
                 raise OpRejected(

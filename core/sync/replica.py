@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from core.canonical_json import jcs
-from core.ops.envelope import Envelope
+from core.ops.envelope import Envelope, RedactedEnvelope
 from core.ops.envelope import utc_now_rfc3339 as now
 from core.services.workspace import Workspace
 from core.store.local_log import LocalLog
@@ -29,8 +29,12 @@ APPLIED_THROUGH = "applied_through"
 @dataclass(frozen=True, slots=True)
 class PulledOp:
     server_seq: int
-    envelope: Envelope
-    redacted: bool = False
+    # A device's op as signed, or an external reader's server-signed view of one.
+    envelope: Envelope | RedactedEnvelope
+
+    @property
+    def redacted(self) -> bool:
+        return isinstance(self.envelope, RedactedEnvelope)
 
 
 class Replica:

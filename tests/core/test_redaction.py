@@ -7,9 +7,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from fixtures_org import OrgBuilder, document_payload
 
 from core.domain.roles import Role
+from core.errors import OpRejected
+from core.ops.envelope import RedactedEnvelope, parse_envelope, parse_redacted
+from core.ops.kinds import KINDS
 from core.ops.signing import DeviceKey
 from core.redaction import Viewer, entitlements_of, redact, sign_redacted, verify_redacted
 
@@ -78,8 +82,33 @@ def test_redacted_ops_verify_with_the_server_key_only(org: OrgBuilder) -> None:
         signed = sign_redacted(op, server)
         assert verify_redacted(signed, server.public_key)
         assert not verify_redacted(signed, other.public_key)
-        tampered = {**signed, "device_seq": signed["device_seq"] + 1}
-        assert not verify_redacted(tampered, server.public_key)
+        # Neither a counter put back nor any other field changed passes as the server's.
+        for field, value in (("device_seq", 1), ("base_version", 0), ("kind", "lp.update")):
+            tampered = {**signed, field: value}
+            assert not verify_redacted(tampered, server.public_key)
+
+
+def test_redacted_ops_carry_no_counter_and_a_payload_of_their_published_shape(
+    org: OrgBuilder,
+) -> None:
+    fund, (a, b, _c) = org.fund_with_lps("1000000.00", "3000000.00", "6000000.00")
+    call = org.call(fund, "2000000.00")
+    org.issue(call)
+    org.pay(call, b, "600000.00")
+    org.pay(call, a, "200000.00")
+    org.issue(org.distribution(fund, "500000.00"))
+    lp_user = org.user("lp")
+    org.entitle(lp_user, "lp", a)
+    seen = _view(org, lp_user.user_id, ("lp",))
+    kinds = {s["kind"] for s in seen}
+    assert {"capital_call.create", "capital_call.payment", "distribution.create"} <= kinds
+    for op in seen:
+        # The GP's device counter and the call's version count the other LPs' ops.
+        assert op["device_seq"] is None
+        assert op["base_version"] is None
+        spec = KINDS[op["kind"]]
+        (spec.redacted or spec.payload).model_validate(op["payload"])
+        RedactedEnvelope.model_validate({**op, "signature": "A" * 86})
 
 
 def test_an_lp_sees_its_funds_terms_and_nav_but_not_whose_is_the_gp_commitment(
@@ -119,3 +148,24 @@ def test_an_lp_sees_its_funds_terms_and_nav_but_not_whose_is_the_gp_commitment(
     assert "gp_commitment_lp_id" not in seen[1]["payload"]
     assert seen[1]["payload"]["preferred_return"] == "0.08"
     assert gp_lp not in json.dumps(seen)
+
+
+def test_a_redacted_op_parses_only_with_null_counters_and_a_device_op_only_with_them(
+    org: OrgBuilder,
+) -> None:
+    _fund, (a,) = org.fund_with_lps("1000000.00")
+    lp_user = org.user("lp")
+    org.entitle(lp_user, "lp", a)
+    server = DeviceKey.generate()
+    [*_, shown] = _view(org, lp_user.user_id, ("lp",))
+    signed = sign_redacted(shown, server)
+    assert parse_redacted(signed).wire() == signed
+    for counter in ("device_seq", "base_version"):
+        with pytest.raises(OpRejected) as refused:
+            parse_redacted({**signed, counter: 3})
+        assert refused.value.field == counter
+    device_op = org.accepted[-1].wire()
+    parse_envelope(device_op)
+    with pytest.raises(OpRejected) as refused:
+        parse_envelope({**device_op, "device_seq": None})
+    assert (refused.value.code, refused.value.field) == ("invalid_payload", "device_seq")

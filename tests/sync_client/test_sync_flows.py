@@ -20,6 +20,7 @@ from live_server import LiveServer, create_org
 
 from core.ids import new_id
 from core.keys import KEYRING_FILE_ENV
+from core.redaction import verify_redacted
 from core.services.onboarding import enroll_device, join_as_reader
 from core.services.workspace import Workspace
 from core.sync import conflicts as inbox
@@ -314,6 +315,14 @@ def test_an_lp_replica_holds_only_its_own_signed_view(
         json.loads(raw) for _, raw in held if json.loads(raw)["kind"] == "capital_call.create"
     )
     assert call_op["payload"]["allocations"] == {lps["Acme Pension"]: "200000.00"}
+    # Kept as served: no counter of the others' ops, and still the server's signature.
+    with reader.store.transaction() as conn:
+        key = reader.store.meta(conn, "server_public_key")
+    assert key is not None
+    for _, raw in held:
+        kept = json.loads(raw)
+        assert (kept["device_seq"], kept["base_version"]) == (None, None)
+        assert verify_redacted(kept, key)
     # Read-only: the replica's own key is enrolled nowhere, so it can author nothing.
     with pytest.raises(Exception, match="not enrolled"):
         reader.submit("fund.create", entity_id=new_id(), payload={"name": "x", "currency": "USD"})

@@ -11,9 +11,11 @@ from core.ops.payloads.base import Payload
 
 __all__ = [
     "CapitalCallCreatePayload",
+    "CapitalCallCreateRedactedPayload",
     "CapitalCallIssuePayload",
     "CapitalCallPaymentPayload",
     "DistributionCreatePayload",
+    "DistributionCreateRedactedPayload",
     "DistributionIssuePayload",
 ]
 
@@ -46,6 +48,26 @@ class CapitalCallCreatePayload(Payload):
     _excluded = field_validator("excluded_lp_ids")(_distinct)
 
 
+# What an LP is shown of a call or distribution in place of the whole: the allocation of
+# each LP it is entitled to, LP id → amount (core.redaction).
+OwnAllocations = Annotated[dict[Uuid, AmountStr], Field(min_length=1, max_length=10_000)]
+
+
+class CapitalCallCreateRedactedPayload(Payload):
+    """``capital_call.create`` as an LP pulls it: the call's terms and only its own
+    allocation. The total, the excluded LPs and the overrides are left out: they tell
+    what the other LPs were called."""
+
+    fund_id: Uuid
+    deal_id: Uuid | None = None
+    currency: CurrencyCode
+    basis: Literal["commitment", "unfunded"]
+    call_date: IsoDate
+    due_date: IsoDate
+    purpose: LongText = ""
+    allocations: OwnAllocations
+
+
 class CapitalCallIssuePayload(Payload):
     note: LongText = ""
 
@@ -73,6 +95,19 @@ class DistributionCreatePayload(Payload):
     excluded_lp_ids: LpIds = Field(default_factory=list)
 
     _excluded = field_validator("excluded_lp_ids")(_distinct)
+
+
+class DistributionCreateRedactedPayload(Payload):
+    """``distribution.create`` as an LP pulls it: its terms and only its own allocation
+    (no total, no excluded LPs, no note)."""
+
+    fund_id: Uuid
+    deal_id: Uuid | None = None
+    currency: CurrencyCode
+    basis: Literal["paid_in", "commitment", "waterfall"]
+    distribution_date: IsoDate
+    source: Literal["income", "exit", "return_of_capital", "other"]
+    allocations: OwnAllocations
 
 
 class DistributionIssuePayload(Payload):
