@@ -2,6 +2,12 @@
 
 Money travels as a decimal string; a JSON number where money is expected is refused by
 strict typing before any of these validators run.
+
+Each type also carries its published JSON Schema (PROTOCOL "Conventions"): ids
+``format: uuid`` with the lowercase pattern, dates ``format: date``, money a ``pattern``
+for a decimal string, currencies an ``enum``. ``/v1/openapi.json`` is generated from the
+payload models, so every field of every op gets its real shape from here, and the patterns
+are the very ones the validators use.
 """
 
 from __future__ import annotations
@@ -11,18 +17,23 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema
 
 from core.ids import is_uuid
 from core.money import CURRENCY_EXPONENTS
 
 __all__ = [
+    "DATE_PATTERN",
+    "PUBLIC_KEY_PATTERN",
+    "UUID7_PATTERN",
+    "UUID_PATTERN",
     "AmountStr",
     "CurrencyCode",
     "DecimalStr",
     "EmailStr",
     "IsoDate",
     "LongText",
+    "PublicKeyStr",
     "Sha256Hex",
     "ShortText",
     "Uuid",
@@ -43,6 +54,7 @@ def _uuid7(value: str) -> str:
 
 
 _DECIMAL = re.compile(r"^-?(0|[1-9][0-9]{0,17})(\.[0-9]{1,6})?$")
+_AMOUNT_PATTERN = _DECIMAL.pattern.replace("^-?", "^", 1)
 
 
 def _decimal(value: str) -> str:
@@ -95,13 +107,53 @@ def _no_nul(value: str) -> str:
     return value
 
 
-Uuid = Annotated[str, AfterValidator(_uuid)]
-Uuid7 = Annotated[str, AfterValidator(_uuid7)]
-DecimalStr = Annotated[str, AfterValidator(_decimal)]
-AmountStr = Annotated[str, AfterValidator(_amount)]
-CurrencyCode = Annotated[str, AfterValidator(_currency)]
-IsoDate = Annotated[str, AfterValidator(_date)]
-EmailStr = Annotated[str, StringConstraints(max_length=320), AfterValidator(_email)]
+# The published shapes. A UUID is lowercase and canonical (what ``is_uuid`` accepts); a
+# UUIDv7 also has the version nibble 7 and the RFC 4122 variant.
+UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+UUID7_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+# 32 bytes in base64url without padding: 43 characters, the last one's 2 spare bits zero.
+PUBLIC_KEY_PATTERN = r"^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$"
+
+
+def _shape(**schema: object) -> WithJsonSchema:
+    return WithJsonSchema({"type": "string", **schema})
+
+
+Uuid = Annotated[
+    str, AfterValidator(_uuid), _shape(format="uuid", pattern=UUID_PATTERN, description="lowercase")
+]
+Uuid7 = Annotated[
+    str,
+    AfterValidator(_uuid7),
+    _shape(format="uuid", pattern=UUID7_PATTERN, description="lowercase UUIDv7"),
+]
+DecimalStr = Annotated[
+    str,
+    AfterValidator(_decimal),
+    _shape(pattern=_DECIMAL.pattern, description='a decimal string such as "-1250.50"'),
+]
+AmountStr = Annotated[
+    str,
+    AfterValidator(_amount),
+    _shape(
+        pattern=_AMOUNT_PATTERN,
+        description='money: a decimal string such as "1250000.00", never more decimals than '
+        "the currency's minor unit",
+    ),
+]
+CurrencyCode = Annotated[
+    str,
+    AfterValidator(_currency),
+    _shape(enum=sorted(CURRENCY_EXPONENTS), description="ISO 4217"),
+]
+IsoDate = Annotated[str, AfterValidator(_date), _shape(format="date", pattern=DATE_PATTERN)]
+EmailStr = Annotated[
+    str,
+    StringConstraints(max_length=320),
+    AfterValidator(_email),
+    _shape(format="email", maxLength=320),
+]
 ShortText = Annotated[
     str,
     StringConstraints(strip_whitespace=False, min_length=1, max_length=200),
@@ -109,4 +161,9 @@ ShortText = Annotated[
 ]
 LongText = Annotated[str, StringConstraints(max_length=4000), AfterValidator(_no_nul)]
 Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+# Checked by the model that holds it (core.ops.signing.public_key_bytes); this is its shape.
+PublicKeyStr = Annotated[
+    str,
+    _shape(pattern=PUBLIC_KEY_PATTERN, description="Ed25519 public key, base64url, no padding"),
+]
 Version = Annotated[int, Field(ge=0)]

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 
 from core.domain.roles import Role
-from core.ops.fields import CurrencyCode, EmailStr, LongText, ShortText, Uuid
+from core.ops.fields import CurrencyCode, EmailStr, LongText, PublicKeyStr, ShortText, Uuid
 from core.ops.payloads.base import Payload
 from core.ops.signing import public_key_bytes
 
@@ -26,7 +26,7 @@ RoleName = Literal["gp", "gp_analyst", "admin", "counsel", "lender", "lp", "audi
 
 
 class _PublicKey(Payload):
-    public_key: str
+    public_key: PublicKeyStr
 
     @field_validator("public_key")
     @classmethod

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import AfterValidator, Field, Strict, model_validator
 
-from core.domain.deal_fields import DEAL_FIELDS, Provenance, check_field_value
+from core.domain.deal_fields import (
+    DEAL_FIELDS,
+    DealField,
+    FieldType,
+    Provenance,
+    check_field_value,
+)
 from core.domain.lifecycle import Stage
-from core.ops.fields import CurrencyCode, LongText, Sha256Hex, ShortText, Uuid
+from core.ops.fields import UUID_PATTERN, CurrencyCode, LongText, Sha256Hex, ShortText, Uuid
 from core.ops.payloads.base import Payload
 
 __all__ = [
@@ -61,9 +67,54 @@ def _check_fields(fields: dict[str, DealFieldValue]) -> dict[str, DealFieldValue
     return fields
 
 
+_PLAIN_NUMBER = r"^[0-9]{1,18}(\.[0-9]{1,6})?$"
+_VALUE_SHAPES: Final[dict[FieldType, dict[str, Any]]] = {
+    FieldType.TEXT: {"type": "string", "minLength": 1, "maxLength": 200},
+    FieldType.MONEY: {
+        "type": "string",
+        "pattern": _PLAIN_NUMBER,
+        "description": "a decimal string in the deal's currency",
+    },
+    FieldType.PERCENT: {
+        "type": "string",
+        "pattern": _PLAIN_NUMBER,
+        "description": "a percentage from 0 to 100 as a decimal string",
+    },
+    FieldType.INTEGER: {"type": "string", "pattern": r"^[0-9]{1,12}$"},
+    FieldType.USER: {"type": "string", "format": "uuid", "pattern": UUID_PATTERN},
+}
+
+
+def _value_shape(spec: DealField) -> dict[str, Any]:
+    shape = dict(_VALUE_SHAPES[spec.type])
+    if spec.name == "notes":
+        shape["maxLength"] = 4000
+    return shape
+
+
+def _fields_schema(schema: dict[str, Any]) -> None:
+    """Publish each deal field by name, its value shaped by the field's type (what
+    :func:`core.domain.deal_fields.check_field_value` accepts), so a client need not guess
+    that ``owner_id`` is a user id or ``asking_price`` money."""
+    item = schema.pop("additionalProperties")
+    schema["additionalProperties"] = False
+    schema["propertyNames"] = {"enum": sorted(DEAL_FIELDS)}
+    schema["properties"] = {
+        name: {
+            "allOf": [
+                item,
+                {"properties": {"value": {"anyOf": [_value_shape(spec), {"type": "null"}]}}},
+            ]
+        }
+        for name, spec in sorted(DEAL_FIELDS.items())
+    }
+
+
 # Checked as a field (not on the whole model) so a refusal names payload.fields.
 DealFields = Annotated[
-    dict[str, DealFieldValue], Field(max_length=len(DEAL_FIELDS)), AfterValidator(_check_fields)
+    dict[str, DealFieldValue],
+    Field(max_length=len(DEAL_FIELDS), json_schema_extra=_fields_schema),
+    AfterValidator(_check_fields),
 ]
 
 
