@@ -74,19 +74,21 @@ def settings(base_settings: Settings) -> Settings:
     )
 
 
-@web.middleware
-async def _peer_from_header(request: web.Request, handler: Handler) -> web.StreamResponse:
-    peer = request.headers.get(PEER)
-    return await handler(request.clone(remote=peer) if peer else request)
-
-
 @pytest.fixture
 async def client(
     aiohttp_client: Callable[..., Any], settings: Settings, clock: Clock
 ) -> TestClient[Any, Any]:
+    # Requests without the header come from an address of this test's own, so no other
+    # test's sign-ins from 127.0.0.1, on whatever clock, count here.
+    own = _address()
+
+    @web.middleware
+    async def peer_from_header(request: web.Request, handler: Handler) -> web.StreamResponse:
+        return await handler(request.clone(remote=request.headers.get(PEER, own)))
+
     app = create_app(settings)
     app[LIMITER] = Limiter(settings.rate_limits.window_seconds, clock=clock)
-    app.middlewares.append(_peer_from_header)
+    app.middlewares.append(peer_from_header)
     c: TestClient[Any, Any] = await aiohttp_client(app)
     return c
 
