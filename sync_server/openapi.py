@@ -3,7 +3,15 @@
 The schemas come from the very models the server validates with: each op kind's payload
 model is ``components.schemas.<Kind>Payload`` (named by
 :attr:`core.ops.kinds.KindSpec.schema_name`), the envelope is ``Envelope``, and each
-request body is its pydantic model, so the document cannot drift from the code.
+request body is its pydantic model, so the document cannot drift from the code. Every
+field has its real shape (ids ``format: uuid``, dates ``format: date``, money a decimal
+``pattern``, currencies an ``enum``), carried by the field types of
+:mod:`core.ops.fields`.
+
+What external readers pull is described too: a pulled op is an ``Envelope`` or, redacted,
+a ``RedactedEnvelope`` (``device_seq`` and ``base_version`` null), and where a kind's
+redacted payload is not a valid payload of the kind it has a ``<Kind>RedactedPayload``
+schema, named in ``x-op-kinds`` as ``redacted_payload``.
 """
 
 from __future__ import annotations
@@ -14,8 +22,10 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from core.ops.envelope import Envelope
-from core.ops.kinds import KINDS
+from core.domain.roles import Role
+from core.ops.envelope import Envelope, RedactedEnvelope
+from core.ops.fields import UUID_PATTERN
+from core.ops.kinds import KINDS, KindSpec
 from sync_server.request_bodies import (
     AttachBody,
     ConsumeBody,
@@ -80,12 +90,17 @@ def _obj(**props: Any) -> dict[str, Any]:
 
 
 STR, INT, BOOL = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
+UUID = {"type": "string", "format": "uuid", "pattern": UUID_PATTERN}
+TIME = {"type": "string", "format": "date-time"}
+TOKEN = {"type": "string", "pattern": "^[A-Za-z0-9_-]{20,200}$"}
+ROLES = {"type": "array", "items": {"enum": [r.value for r in Role]}}
+HEX64 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
 SESSION = _obj(
-    session_token=STR,
-    user_id=STR,
-    org_id=STR,
-    roles={"type": "array", "items": STR},
-    expires_at=STR,
+    session_token=TOKEN,
+    user_id=UUID,
+    org_id=UUID,
+    roles=ROLES,
+    expires_at=TIME,
 )
 
 
@@ -196,7 +211,7 @@ def _paths() -> dict[str, Any]:
         "/v1/sync/state": {
             "get": _op(
                 "The caller's view: last server_seq and digest",
-                ok=("200", _obj(org_id=STR, last_seq=INT, digest=STR)),
+                ok=("200", _obj(org_id=UUID, last_seq=INT, digest=HEX64)),
             )
         },
         "/v1/sync/snapshot": {
@@ -280,7 +295,13 @@ def _extra_schemas() -> dict[str, Any]:
         },
         "PulledOp": {
             "type": "object",
-            "properties": {"server_seq": INT, "op": _ref("Envelope"), "redacted": BOOL},
+            "description": "An op as signed by its device or, for external readers "
+            '("redacted": true), as redacted and signed by the server key.',
+            "properties": {
+                "server_seq": INT,
+                "op": {"oneOf": [_ref("Envelope"), _ref("RedactedEnvelope")]},
+                "redacted": BOOL,
+            },
             "required": ["server_seq", "op"],
         },
         "AttachResult": {
@@ -288,12 +309,12 @@ def _extra_schemas() -> dict[str, Any]:
             "description": "Then push user.invite and device.enroll for service_account, "
             "signed by your device, with the rest of your history.",
             "properties": {
-                "org_id": STR,
-                "user_id": STR,
-                "device_id": STR,
-                "session_token": STR,
-                "roles": {"type": "array", "items": STR},
-                "expires_at": STR,
+                "org_id": UUID,
+                "user_id": UUID,
+                "device_id": UUID,
+                "session_token": TOKEN,
+                "roles": ROLES,
+                "expires_at": TIME,
                 "server_seq": INT,
                 "service_account": {"type": "object"},
             },
@@ -301,10 +322,19 @@ def _extra_schemas() -> dict[str, Any]:
     }
 
 
+def _kind(spec: KindSpec) -> dict[str, Any]:
+    entry = {"payload": _ref(spec.schema_name), "summary": spec.summary}
+    if spec.redacted is not None:
+        entry["redacted_payload"] = _ref(spec.redacted_schema_name)
+    return entry
+
+
 @lru_cache(maxsize=1)
 def openapi_document() -> dict[str, Any]:
     models: list[type[BaseModel]] = [spec.payload for spec in KINDS.values()]
-    models += [Envelope, LoginBody, MagicLinkBody, ConsumeBody, PasswordBody, DeviceBody]
+    models += [spec.redacted for spec in KINDS.values() if spec.redacted is not None]
+    models += [Envelope, RedactedEnvelope]
+    models += [LoginBody, MagicLinkBody, ConsumeBody, PasswordBody, DeviceBody]
     models += [PushBody, AttachBody]
     _, top = models_json_schema([(m, "validation") for m in models], ref_template=REF)
     schemas = {**top["$defs"], **_extra_schemas()}
@@ -313,14 +343,13 @@ def openapi_document() -> dict[str, Any]:
         "info": {
             "title": "Deal OS sync protocol",
             "version": "1",
-            "description": "PROTOCOL.md v1. Op payload schemas: <Kind>Payload.",
+            "description": "PROTOCOL.md v1. Op payload schemas: <Kind>Payload; what an "
+            "external reader pulls of a kind, where it differs: <Kind>RedactedPayload.",
         },
         "paths": _paths(),
         "components": {
             "schemas": schemas,
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "x-op-kinds": {
-                k: {"payload": _ref(s.schema_name), "summary": s.summary} for k, s in KINDS.items()
-            },
+            "x-op-kinds": {k: _kind(s) for k, s in KINDS.items()},
         },
     }
