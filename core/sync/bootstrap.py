@@ -113,11 +113,14 @@ def _log_row(item: Any) -> tuple[Any, ...]:
 
 class _History:
     """The op log from the first op on, pulled page by page (on a thread of its own while
-    the snapshot downloads and loads); staff see every op, so it has no gaps."""
+    the snapshot downloads and loads). Staff see every op, so ``server_seq`` only rises;
+    it may skip a number an operator removed (a forged op, ``dealos server remove-op``),
+    which the history check's replay judges like everything else."""
 
     def __init__(self, client: SyncClient) -> None:
         self.rows: list[tuple[Any, ...]] = []
         self.after = 0
+        self.ended = False  # the server said it has no more
         # Set once the snapshot's server_seq is known: no need to chase a busy org past it.
         self.target: int | None = None
         self._client = client
@@ -132,26 +135,30 @@ class _History:
             items = page.get("ops") or []
             for item in items:
                 seq = item.get("server_seq") if isinstance(item, dict) else None
-                if type(seq) is not int or seq != self.after + 1:
+                if type(seq) is not int or seq <= self.after:
                     raise SnapshotError(
-                        f"the history skips from server_seq {self.after} to {seq}; a snapshot "
-                        "needs the whole log"
+                        f"the history goes back from server_seq {self.after} to {seq}; "
+                        "a snapshot needs the log in order"
                     )
                 self.rows.append(_log_row(item))
                 self.after = seq
             if not items or not page.get("has_more"):
+                self.ended = True
                 break
 
     def stop(self) -> None:
         self._stop.set()
 
     def through(self, seq: int) -> list[tuple[Any, ...]]:
-        """Exactly the ops 1..``seq`` (pulling the rest if the snapshot is newer)."""
+        """Exactly the ops up to ``seq`` (pulling the rest if the snapshot is newer)."""
         if self.after < seq:
+            # Pulled to the end before the snapshot was taken, or not yet that far: ask
+            # again. A server with nothing up to ``seq`` left has removed those ops.
+            self.ended = False
             self.pull(seq)
-        if self.after < seq:
+        if self.after < seq and not self.ended:
             raise SnapshotError(f"the history ends at server_seq {self.after}, not {seq}")
-        return self.rows[:seq]
+        return [row for row in self.rows if row[1] <= seq]
 
 
 class _NoSnapshot(Exception):
