@@ -42,7 +42,7 @@ from core.canonical_json import jcs
 from core.errors import OpRejected
 from core.ids import new_id
 from core.ops.envelope import Envelope, parse_envelope
-from core.ops.signing import DeviceKey
+from core.ops.signing import DeviceKey, device_proof
 from core.reducers.apply import apply_op
 from core.store.sql_projection import SqlProjection
 from sync_server.api_errors import ApiError
@@ -134,6 +134,7 @@ def create_org(
                 "user_id": account.user_id,
                 "public_key": account.key.public_key,
                 "name": SERVICE_DEVICE_NAME,
+                "proof": device_proof(account.key, org_id, account.user_id),
             },
         )
         sign_and_apply(
@@ -157,6 +158,8 @@ def invite_org(engine: Engine, *, admin_email: str, ttl_seconds: int) -> str:
 
     The GP types it after ``dealos attach --code``, where a code starting with ``-`` (one
     ``token_urlsafe`` in 64) is taken for an option and refused; such a code is drawn again.
+    Run as the owner (``dealos server invite-org``): the server's own role has no right on
+    ``org_invitations`` and reaches a code only through the functions of migration 0007.
     """
     code = secrets.token_urlsafe(32)
     while code.startswith("-"):
@@ -189,25 +192,26 @@ def attach_org(
     if envelope.kind != "org.create":
         raise ApiError(422, "invalid_payload", "the genesis op is org.create", field="genesis.kind")
     org_id = envelope.org_id
+    founder = envelope.payload.get("founder")
+    email = founder.get("email") if isinstance(founder, dict) else None
     try:
         with engine.begin() as conn:
             cur = _cur(conn)
+            # The code is all there is before the organization exists: the function locks
+            # its row and compares the address itself (the server's role cannot read it).
             cur.execute(
-                "SELECT email FROM org_invitations WHERE code_hash = %s AND used_at IS NULL "
-                "AND expires_at > now() FOR UPDATE",
-                (hash_token(code),),
+                "SELECT status, org_id FROM dealos_open_invitation(%s, %s)",
+                (hash_token(code), email.lower() if isinstance(email, str) else ""),
             )
             row = cur.fetchone()
             if row is None:
-                again = _attach_again(
-                    conn, keys, envelope, hash_token(code), password_matches, session_ttl
-                )
+                raise expired
+            if row[0] == "used":
+                again = _attach_again(conn, keys, envelope, row[1], password_matches, session_ttl)
                 if again is None:
                     raise expired
                 return again
-            founder = envelope.payload.get("founder")
-            email = founder.get("email") if isinstance(founder, dict) else None
-            if not isinstance(email, str) or email.lower() != row[0]:
+            if row[0] != "open":
                 raise ApiError(
                     403,
                     "forbidden",
@@ -235,11 +239,9 @@ def attach_org(
             account = record_service_account(conn, keys, org_id)
             set_password(conn, org_id, envelope.actor_id, password_hash)
             attached = _signed_in(conn, envelope, ["admin", "gp"], account, session_ttl)
-            cur.execute(
-                "UPDATE org_invitations SET used_at = now(), attached_org_id = %s "
-                "WHERE code_hash = %s",
-                (org_id, hash_token(code)),
-            )
+            cur.execute("SELECT dealos_spend_invitation(%s, %s)", (hash_token(code), org_id))
+            if not cur.fetchone()[0]:
+                raise expired
             log.flush()
     except (IntegrityError, UniqueViolation) as exc:
         orig = exc.orig if isinstance(exc, IntegrityError) else exc
@@ -258,20 +260,15 @@ def _attach_again(
     conn: Connection,
     keys: ServerKeys,
     envelope: Envelope,
-    code_hash: str,
+    attached_org_id: str | None,
     password_matches: Callable[[str], bool],
     session_ttl: int,
 ) -> AttachedOrg | None:
-    """The attach this code already made, asked again with the same genesis and password:
-    a new session for it. None when it is anything else (answered like a wrong code)."""
+    """The attach this code already made (``attached_org_id``), asked again with the same
+    genesis and password: a new session for it. None when it is anything else (answered
+    like a wrong code)."""
     org_id, cur = envelope.org_id, _cur(conn)
-    cur.execute(
-        "SELECT attached_org_id FROM org_invitations WHERE code_hash = %s "
-        "AND used_at IS NOT NULL AND expires_at > now()",
-        (code_hash,),
-    )
-    used = cur.fetchone()
-    if used is None or used[0] != org_id:
+    if attached_org_id != org_id:
         return None
     set_org(conn, org_id)
     cur.execute("SELECT envelope FROM op_log WHERE org_id = %s AND server_seq = 1", (org_id,))

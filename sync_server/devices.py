@@ -55,7 +55,9 @@ def enroll_device(
         if not log.lock():
             raise ApiError(401, "unauthorized", "the session's organization no longer exists")
         if proven:
-            outcome = _enroll(conn, log, keys, caller, public_key=public_key, name=name)
+            outcome = _enroll(
+                conn, log, keys, caller, public_key=public_key, name=name, proof=proof
+            )
         else:
             log.audit(
                 "device.enroll.refused",
@@ -77,7 +79,14 @@ def enroll_device(
 
 
 def _enroll(
-    conn: Connection, log: OrgLog, keys: ServerKeys, caller: Caller, *, public_key: str, name: str
+    conn: Connection,
+    log: OrgLog,
+    keys: ServerKeys,
+    caller: Caller,
+    *,
+    public_key: str,
+    name: str,
+    proof: str,
 ) -> str | ApiError:
     """The device id enrolled (or enrolled before by this session), or the refusal to
     answer once the audit entry it left is committed."""
@@ -108,7 +117,12 @@ def _enroll(
             actor_id=account.user_id,
             kind="device.enroll",
             entity_id=device_id,
-            payload={"user_id": caller.user_id, "public_key": public_key, "name": name},
+            payload={
+                "user_id": caller.user_id,
+                "public_key": public_key,
+                "name": name,
+                "proof": proof,
+            },
         )
         bind_device(conn, caller.session_id, device_id)
     except OpRejected as exc:

@@ -85,6 +85,10 @@ class OrgLog:
         self._at = ""
         self._accepted_at = dt.datetime.now(dt.UTC)
 
+    def service_key(self) -> str:
+        """The public key of the organization's service-account device (the server's)."""
+        return self._keys.service_device(self.org_id).public_key
+
     # -- the head --------------------------------------------------------------------
 
     def lock(self) -> bool:

@@ -297,6 +297,8 @@ class _Judge:
                 field="device_seq",
                 details={"highest_device_seq": highest},
             )
+        if env.kind == "device.enroll":
+            self._require_proof(env)
         try:
             applied = apply_op(
                 self._projection, env, verify=True, verified_with=prechecked.key_for(env)
@@ -317,6 +319,19 @@ class _Judge:
         )
         apply_accepted(self._conn, env)
         return {"op_id": env.op_id, "status": "accepted", "server_seq": seq}
+
+    def _require_proof(self, env: Envelope) -> None:
+        """A device.enroll pushed now must prove its key is held (the reducer checks the
+        proof): a log that predates proofs replays without them, so only the server's door
+        can demand one. The organization's service-account key is the server's own."""
+        key = env.payload.get("public_key")
+        if env.payload.get("proof") is None and key != self._log.service_key():
+            raise OpRejected(
+                "invalid_payload",
+                "a device enrollment must carry proof: the key's own signature over the "
+                "organization and the user, so nobody enrolls a key they do not hold",
+                field="payload.proof",
+            )
 
     def _refused(
         self, exc: OpRejected, *, op_id: str | None = None, envelope: Envelope | None = None

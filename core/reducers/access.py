@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from core.domain.roles import EXTERNAL_ROLES, Role
 from core.ops.payloads import access as p
+from core.ops.signing import verify_device_proof
 from core.reducers.context import OpContext, reducer
 
 _SCOPE_TABLES = {"deal": ("deals", "deal_id"), "fund": ("funds", "fund_id"), "lp": ("lps", "lp_id")}
@@ -107,6 +108,14 @@ def device_enroll(ctx: OpContext, payload: p.DeviceEnrollPayload) -> None:
     user = ctx.must_get("users", "user", "user_id", payload.user_id, "payload.user_id")
     if not user["active"]:
         ctx.reject("invariant_violation", "the user is not active", field="payload.user_id")
+    if payload.proof is not None and not verify_device_proof(
+        payload.public_key, ctx.op.org_id, payload.user_id, payload.proof
+    ):
+        ctx.reject(
+            "invalid_payload",
+            "the proof is not this key's signature over the organization and the user",
+            field="payload.proof",
+        )
     if ctx.store.rows("devices", {"public_key": payload.public_key}):
         ctx.reject(
             "invariant_violation", "that public key is already enrolled", field="payload.public_key"

@@ -7,7 +7,7 @@ from typing import Any
 
 from core.ids import new_id
 from core.ops.envelope import UnsignedOp
-from core.ops.signing import DeviceKey
+from core.ops.signing import DeviceKey, device_proof
 from core.services.workspace import OpResult, Workspace
 
 __all__ = ["Actor", "Cast"]
@@ -69,6 +69,11 @@ class Cast:
             admin,
             "device.enroll",
             device_id,
-            {"user_id": user_id, "public_key": key.public_key, "name": f"{name}'s laptop"},
+            {
+                "user_id": user_id,
+                "public_key": key.public_key,
+                "name": f"{name}'s laptop",
+                "proof": device_proof(key, self.ws.org_id, user_id),
+            },
         )
         return Actor(self.ws, user_id, device_id, key)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from scenario import Member, Org, ServerWorld
 
 from core.canonical_json import jcs
@@ -192,25 +191,36 @@ async def test_a_malformed_key_is_invalid_public_key_whatever_the_proof(org: Org
     assert (status, answer["error"]["field"]) == (422, "public_key")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: a device.enroll op pushed by an admin carries no proof of possession",
-)
 async def test_an_admin_cannot_enroll_another_firms_key_by_pushing_a_device_enroll_op(
     world: ServerWorld,
 ) -> None:
     """The same attack by the other road into the log: the founder (GP and admin) signs a
-    device.enroll op naming the other firm's GP's key and pushes it. Closing it needs a
-    proof in the op's payload (checked by every replica), which the attach flow must then
-    obtain from the server for the service account's key."""
+    device.enroll op naming the other firm's GP's key and pushes it — with no proof, or
+    with a proof the victim made for its own org. Both are refused naming the proof."""
     victim = await world.new_org("Northwind Partners")
     attacker_org = await world.new_org("Harbor Point Capital")
     stolen = victim.founder.key.public_key
     payload = {"user_id": attacker_org.founder.user_id, "public_key": stolen, "name": "x"}
-    resp = await attacker_org.push(attacker_org.op("device.enroll", payload, entity_id=new_id()))
-    [result] = (await resp.json())["results"]
-    assert result["status"] == "rejected"
+    copied = device_proof(victim.founder.key, victim.org_id, victim.founder.user_id)
+    for body in (payload, {**payload, "proof": copied}):
+        resp = await attacker_org.push(attacker_org.op("device.enroll", body, entity_id=new_id()))
+        [result] = (await resp.json())["results"]
+        assert result["status"] == "rejected"
+        assert (result["error"]["code"], result["error"]["field"]) == (
+            "invalid_payload",
+            "payload.proof",
+        )
     assert _devices_with(world, stolen) == [(victim.org_id, victim.founder.user_id)]
+    # With a proof of its own, the attacker's own new key enrolls by the same road.
+    own = DeviceKey.generate()
+    proven = {
+        "user_id": attacker_org.founder.user_id,
+        "public_key": own.public_key,
+        "name": "tablet",
+        "proof": device_proof(own, attacker_org.org_id, attacker_org.founder.user_id),
+    }
+    [ok] = await attacker_org.push_ok(attacker_org.op("device.enroll", proven, entity_id=new_id()))
+    assert ok["status"] == "accepted"
 
 
 def test_the_openapi_document_asks_for_the_proof() -> None:

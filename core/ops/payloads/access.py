@@ -7,7 +7,14 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 
 from core.domain.roles import Role
-from core.ops.fields import CurrencyCode, EmailStr, LongText, PublicKeyStr, ShortText, Uuid
+from core.ops.fields import (
+    CurrencyCode,
+    EmailStr,
+    LongText,
+    PublicKeyStr,
+    ShortText,
+    Uuid,
+)
 from core.ops.payloads.base import Payload
 from core.ops.signing import public_key_bytes
 
@@ -22,6 +29,7 @@ __all__ = [
     "UserInvitePayload",
 ]
 
+ProofStr = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{86}$", max_length=86)]
 RoleName = Literal["gp", "gp_analyst", "admin", "counsel", "lender", "lp", "auditor", "regulator"]
 
 
@@ -77,6 +85,11 @@ class RoleRevokePayload(Payload):
 class DeviceEnrollPayload(_PublicKey):
     user_id: Uuid
     name: ShortText
+    # The enrolled key's own signature over the org, the user and the key
+    # (core.ops.signing.device_proof): whoever enrolls a key holds it. Every replica checks
+    # it when present; the server refuses a pushed enrollment without it (ops logged
+    # before proofs existed replay without one).
+    proof: ProofStr | None = None
 
 
 class DeviceRevokePayload(Payload):
