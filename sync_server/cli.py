@@ -2,8 +2,10 @@
 
 Registered through the ``dealos.commands`` entry point, so core never imports this.
 
-- ``dealos serve [--database-url URL] [--host H] [--port P] [--migrate-only]``: migrate,
-  then serve. Without a URL (or ``DEALOS_DATABASE_URL``) an embedded PostgreSQL runs under
+- ``dealos serve [--database-url URL] [--app-database-url URL] [--host H] [--port P]
+  [--migrate-only]``: migrate as the owner, make the server's own login role ready, then
+  serve logged in as it (:mod:`sync_server.app_role`). Without a URL (or
+  ``DEALOS_DATABASE_URL``) an embedded PostgreSQL runs under
   ``<data-dir>/server/postgres``, so sync can be tried on a laptop.
 - ``dealos server create-org --name N --admin-email E [--admin-name A] [--currency C]
   [--password-stdin]``: a new organization whose admin (GP and admin) can log in.
@@ -32,7 +34,7 @@ from typing import Any
 from core.audit import head_message, verify_chain
 from core.errors import DealOSError
 from core.ops.signing import verify_signature
-from sync_server.database import migrate, owner_engine, set_org
+from sync_server.database import head_revision, migrate, owner_engine, set_org
 from sync_server.settings import Settings
 
 __all__ = ["register"]
@@ -57,9 +59,20 @@ def _common(p: argparse.ArgumentParser) -> None:
 def register(sub: SubParsers[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("serve", help="run the sync server")
     _common(p)
+    p.add_argument(
+        "--app-database-url",
+        default=os.environ.get("DEALOS_APP_DATABASE_URL") or None,
+        help="URL of the role the server logs in as, where an operator manages roles "
+        "(default: $DEALOS_APP_DATABASE_URL, else the role $DEALOS_APP_ROLE or dealos_app, "
+        "created by the owner with a password derived from the server secret)",
+    )
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8787)
-    p.add_argument("--migrate-only", action="store_true", help="migrate the database and exit")
+    p.add_argument(
+        "--migrate-only",
+        action="store_true",
+        help="migrate the database, make the server's role ready, and exit",
+    )
     p.add_argument(
         "--workers",
         type=int,
@@ -153,18 +166,36 @@ def _migrate(settings: Settings) -> str:
     from sqlalchemy.exc import OperationalError
 
     try:
-        return str(migrate(settings.database_url, app_role=settings.app_role))
+        return str(migrate(settings.database_url))
     except OperationalError as exc:
         raise ServerCommandError(f"cannot reach the database: {exc.orig or exc}") from None
+
+
+def _app_database(settings: Settings) -> Settings:
+    """Migrate, make the server's login role ready and check it: the settings to serve
+    with. One clear line when a database cannot be reached."""
+    import psycopg
+    from sqlalchemy.exc import OperationalError
+
+    from sync_server.app_role import prepare_app_database
+
+    try:
+        return prepare_app_database(settings)
+    except OperationalError as exc:
+        raise ServerCommandError(f"cannot reach the database: {exc.orig or exc}") from None
+    except psycopg.OperationalError as exc:
+        raise ServerCommandError(f"cannot reach the database: {exc}") from None
 
 
 def _serve(args: Any) -> int:
     if args.workers < 1:
         raise ServerCommandError(f"--workers must be 1 or more, not {args.workers}")
     settings, embedded = _settings(args)
+    if args.app_database_url:
+        settings = settings.with_(app_database_url=args.app_database_url)
     try:
-        revision = _migrate(settings)
-        print(f"database migrated to {revision}", flush=True)
+        settings = _app_database(settings)
+        print(f"database migrated to {head_revision()}", flush=True)
         if args.migrate_only:
             return 0
         shared = args.workers > 1

@@ -1,9 +1,11 @@
 """Passwords (argon2id) and the login lookup.
 
-A login names an email, not an organization, so the user rows carrying that email are
-found through the ``lookup_by_email`` row-level policy; each candidate organization's
-credential is then read under that organization's scope. An unknown email still costs
-one argon2 verification, so the answer takes as long whether or not the address exists.
+A login names an email, not an organization, so the accounts carrying that email are
+found through the SECURITY DEFINER function ``dealos_accounts_for_email`` (server
+migration 0007), which gives each one's organization and user id and nothing else; each
+candidate organization's credential is then read under that organization's scope. An
+unknown email still costs one argon2 verification, so the answer takes as long whether
+or not the address exists.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, Engine
 
-from sync_server.database import set_lookup, tenant_tx
+from sync_server.database import tenant_tx
 from sync_server.settings import PasswordCost
 
 __all__ = ["MIN_PASSWORD", "Account", "Passwords", "find_accounts", "set_password", "stored_hash"]
@@ -58,12 +60,8 @@ def _cur(conn: Connection) -> Any:
 def find_accounts(engine: Engine, email: str) -> list[Account]:
     """Active users with this email, in every organization."""
     with engine.begin() as conn:
-        set_lookup(conn, "lookup_email", email.lower())
         cur = _cur(conn)
-        cur.execute(
-            "SELECT org_id, user_id FROM users WHERE email = %s AND active ORDER BY org_id",
-            (email.lower(),),
-        )
+        cur.execute("SELECT org_id, user_id FROM dealos_accounts_for_email(%s)", (email.lower(),))
         return [Account(r[0], r[1]) for r in cur.fetchall()]
 
 

@@ -1,11 +1,15 @@
-"""Postgres: engines, migrations, the app role, and tenant-scoped transactions.
+"""Postgres: engines, migrations, the app role's rights, and tenant-scoped transactions.
 
 Two identities touch the database. The *owner* (the operator's URL) runs migrations and
-bootstrap commands and owns every table. The *app role* owns nothing; the running server
-either connects as it (``app_database_url``) or switches to it (``SET ROLE``) on each new
-connection. Every tenant table has FORCE ROW LEVEL SECURITY, so a transaction sees rows
-only after it names its organization with :func:`set_org` (``SET LOCAL`` semantics: the
-setting ends with the transaction, and a pooled connection never carries it over).
+the bootstrap commands and owns every table and function; it must bypass row-level
+security (a superuser, or a role with BYPASSRLS), because the few lookups made before an
+organization is known run as it, inside SECURITY DEFINER functions. The *app role* is
+what the running server logs in as: never the owner nor a member of it, never superuser
+nor BYPASSRLS (:mod:`sync_server.app_role` creates it and checks every connection); it
+holds only the rights :func:`grant_app_role` gives. Every tenant table has FORCE ROW
+LEVEL SECURITY, so a transaction sees rows only after it names its organization with
+:func:`set_org` (``SET LOCAL`` semantics: the setting ends with the transaction, and a
+pooled connection never carries it over).
 
 The engine is synchronous: the shared reducers are synchronous code, so the aiohttp
 handlers run each unit of work in a thread pool (:class:`Database`).
@@ -15,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import re
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -26,13 +29,20 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, text
 
+from core.errors import DealOSError
 from core.store.schema import PROJECTION_TABLES
-from sync_server.server_schema import APPEND_ONLY_TABLES, GLOBAL_TABLES, TENANT_TABLES
+from sync_server.server_schema import (
+    APP_FUNCTIONS,
+    APPEND_ONLY_TABLES,
+    GLOBAL_TABLES,
+    TENANT_TABLES,
+)
 
 __all__ = [
     "Database",
+    "OwnerError",
     "app_engine",
     "current_revision",
     "grant_app_role",
@@ -40,13 +50,12 @@ __all__ = [
     "migrate",
     "owner_engine",
     "psycopg_url",
-    "set_lookup",
+    "quoted",
     "set_org",
     "tenant_tx",
 ]
 
 _MIGRATIONS: Final = Path(__file__).with_name("migrations")
-_ROLE_NAME: Final = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 T = TypeVar("T")
 
 
@@ -73,27 +82,15 @@ def owner_engine(url: str) -> Engine:
     return _engine(url, 2)
 
 
-def app_engine(
-    database_url: str, *, app_database_url: str | None, app_role: str | None, pool_size: int
-) -> Engine:
-    """The engine the server's handlers use: never the tables' owner, unless told so."""
-    engine = _engine(app_database_url or database_url, pool_size)
-    if app_database_url is None and app_role is not None:
-        role = _checked_role(app_role)
-
-        @event.listens_for(engine, "connect")
-        def _become_app_role(dbapi_conn: Any, _record: Any) -> None:
-            with dbapi_conn.cursor() as cur:
-                cur.execute(f'SET ROLE "{role}"')
-            dbapi_conn.commit()
-
-    return engine
+def app_engine(app_database_url: str, *, pool_size: int) -> Engine:
+    """The engine the server's handlers use, logged in as the app role and nothing else
+    (:func:`sync_server.app_role.guard_engine` refuses any other)."""
+    return _engine(app_database_url, pool_size)
 
 
-def _checked_role(name: str) -> str:
-    if not _ROLE_NAME.match(name):
-        raise ValueError(f"app role {name!r} must be a lowercase SQL identifier")
-    return name
+def quoted(name: str) -> str:
+    """``name`` as an SQL identifier, whatever characters it holds."""
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _alembic_config(conn: Connection | None = None) -> Config:
@@ -113,12 +110,18 @@ def current_revision(conn: Connection) -> str | None:
     return ctx.get_current_revision()
 
 
-def migrate(database_url: str, *, app_role: str | None) -> str | None:
-    """Upgrade the schema to head as the owner and grant the app role its rights."""
+class OwnerError(DealOSError):
+    """The owner's URL cannot run the migrations as they must run (one line)."""
+
+
+def migrate(database_url: str, *, app_role: str | None = None) -> str | None:
+    """Upgrade the schema to head as the owner; grant ``app_role`` (an existing role) its
+    rights when named."""
     engine = owner_engine(database_url)
     try:
         with engine.begin() as conn:
             conn.exec_driver_sql("SELECT pg_advisory_xact_lock(4711)")  # one migrator at a time
+            _check_owner(conn)
             command.upgrade(_alembic_config(conn), "head")
             if app_role is not None:
                 grant_app_role(conn, app_role)
@@ -127,42 +130,49 @@ def migrate(database_url: str, *, app_role: str | None) -> str | None:
         engine.dispose()
 
 
+def _check_owner(conn: Connection) -> None:
+    """The sign-in lookups are SECURITY DEFINER functions run as the owner: under FORCE ROW
+    LEVEL SECURITY an owner that does not bypass it would find nobody, and every login
+    would fail as if the password were wrong."""
+    row = conn.execute(
+        text(
+            "SELECT current_user, rolsuper OR rolbypassrls FROM pg_roles "
+            "WHERE rolname = current_user"
+        )
+    ).one()
+    if not row[1]:
+        raise OwnerError(
+            f"the database owner {row[0]} must be a superuser or have BYPASSRLS (the sign-in "
+            f'lookups run as it): as a superuser, ALTER ROLE "{row[0]}" BYPASSRLS'
+        )
+
+
 def grant_app_role(conn: Connection, role: str) -> None:
-    """Create ``role`` if missing (NOLOGIN) and grant it data rights, nothing more."""
-    role = _checked_role(role)
-    exists = conn.execute(
-        text("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = :r"), {"r": role}
-    ).scalar()
-    if exists is None:
-        conn.exec_driver_sql(f'CREATE ROLE "{role}" NOLOGIN')
-    elif exists:
-        raise RuntimeError(f"the app role {role} bypasses row-level security; use another role")
-    conn.exec_driver_sql(f'GRANT USAGE ON SCHEMA public TO "{role}"')
+    """Give ``role`` exactly the app's rights on the schema, after taking away any other:
+    data rights on the tables it works on (read and append only on the logs), none on the
+    tables only functions reach, EXECUTE on :data:`APP_FUNCTIONS`."""
+    found = conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).scalar()
+    if found is None:
+        raise OwnerError(f"the database role {role} does not exist")
+    who = quoted(role)
+    conn.exec_driver_sql(f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {who}")
+    conn.exec_driver_sql(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {who}")
+    conn.exec_driver_sql(f"REVOKE ALL ON ALL FUNCTIONS IN SCHEMA public FROM {who}")
+    conn.exec_driver_sql(f"GRANT USAGE ON SCHEMA public TO {who}")
     names = [t.name for t in (*PROJECTION_TABLES, *TENANT_TABLES, *GLOBAL_TABLES)]
     for name in names:
         rights = (
             "SELECT, INSERT" if name in APPEND_ONLY_TABLES else "SELECT, INSERT, UPDATE, DELETE"
         )
-        conn.exec_driver_sql(f'GRANT {rights} ON TABLE "{name}" TO "{role}"')
-    conn.exec_driver_sql(f'GRANT SELECT ON TABLE alembic_version_server TO "{role}"')
-    conn.exec_driver_sql(f'GRANT EXECUTE ON FUNCTION dealos_refresh_statistics() TO "{role}"')
-    member = conn.execute(
-        text("SELECT pg_has_role(current_user, :r, 'MEMBER')"), {"r": role}
-    ).scalar()
-    if not member:
-        conn.exec_driver_sql(f'GRANT "{role}" TO CURRENT_USER')
+        conn.exec_driver_sql(f'GRANT {rights} ON TABLE "{name}" TO {who}')
+    conn.exec_driver_sql(f"GRANT SELECT ON TABLE alembic_version_server TO {who}")
+    for function in APP_FUNCTIONS:
+        conn.exec_driver_sql(f"GRANT EXECUTE ON FUNCTION {function} TO {who}")
 
 
 def set_org(conn: Connection, org_id: str) -> None:
     """Scope the rest of this transaction to ``org_id`` (row-level security)."""
     conn.exec_driver_sql("SELECT set_config('dealos.org_id', %s, true)", (org_id,))
-
-
-def set_lookup(conn: Connection, name: str, value: str) -> None:
-    """Open one of the narrow pre-organization read paths for this transaction."""
-    if name not in ("lookup_email", "token_hash"):
-        raise ValueError(name)
-    conn.exec_driver_sql(f"SELECT set_config('dealos.{name}', %s, true)", (value,))
 
 
 @contextmanager

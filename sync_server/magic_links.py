@@ -1,10 +1,15 @@
 """LP sign-in by magic link: single use, 15 minutes, only the token's hash stored.
 
 Links go to users who hold only external roles (LP, counsel, lender); staff sign in with a
-password. Requesting a link answers the same whatever the address, and the mail leaves
-after the answer, so timing says nothing either. Redeeming is one conditional UPDATE
-(``used_at IS NULL AND expires_at > now()``): of any number of concurrent redemptions
-exactly one changes the row, and only that one gets a session.
+password and an enrolled device. Requesting a link answers the same whatever the address,
+and the mail leaves after the answer, so timing says nothing either. Redeeming is one
+conditional UPDATE (``used_at IS NULL AND expires_at > now()``) inside the SECURITY
+DEFINER function ``dealos_redeem_magic_link`` (server migration 0007; the token is all the
+server knows until then): of any number of concurrent redemptions exactly one changes the
+row. That one then checks, under the link's organization, that the user is still active
+and still holds external roles only — a link is never a way in for staff, whatever put it
+in the table — and only then gets a session; otherwise the link is spent and the answer
+is the one a wrong token gets.
 """
 
 from __future__ import annotations
@@ -18,12 +23,18 @@ from sqlalchemy import Connection, Engine
 from core.domain.roles import EXTERNAL_ROLES
 from core.ids import new_id
 from sync_server.credentials import find_accounts
-from sync_server.database import set_lookup, set_org, tenant_tx
+from sync_server.database import set_org, tenant_tx
+from sync_server.request_log import logger
 from sync_server.sessions import IssuedSession, create_session, hash_token, new_token, roles_of
 
-__all__ = ["IssuedLink", "Redeemed", "issue_links", "redeem"]
+__all__ = ["IssuedLink", "Redeemed", "issue_links", "redeem", "signs_in_by_link"]
 
-_EXTERNAL = {r.value for r in EXTERNAL_ROLES}
+_EXTERNAL = frozenset(r.value for r in EXTERNAL_ROLES)
+
+
+def signs_in_by_link(roles: list[str]) -> bool:
+    """A user with ``roles`` may sign in by magic link: some role, none of them staff."""
+    return bool(roles) and _EXTERNAL.issuperset(roles)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,8 +61,7 @@ def issue_links(engine: Engine, email: str, ttl_seconds: int) -> list[IssuedLink
     links = []
     for account in find_accounts(engine, email):
         with tenant_tx(engine, account.org_id) as conn:
-            roles = set(roles_of(conn, account.user_id))
-            if not roles or not roles <= _EXTERNAL:
+            if not signs_in_by_link(roles_of(conn, account.user_id)):
                 continue
             token, digest = new_token()
             now = dt.datetime.now(dt.UTC)
@@ -75,24 +85,30 @@ def issue_links(engine: Engine, email: str, ttl_seconds: int) -> list[IssuedLink
 
 
 def redeem(engine: Engine, token: str, session_ttl: int) -> Redeemed | None:
-    """Spend the link and open an LP session; None for a wrong, used or expired token."""
+    """Spend the link and open an LP session; None for a wrong, used or expired token, and
+    for a link whose user is inactive or holds a staff role."""
     if len(token) > 100:
         return None
-    digest = hash_token(token)
     with engine.begin() as conn:
-        set_lookup(conn, "token_hash", digest)
         cur = _cur(conn)
         cur.execute(
-            "UPDATE magic_links SET used_at = now() WHERE token_hash = %s "
-            "AND used_at IS NULL AND expires_at > now() RETURNING org_id, user_id",
-            (digest,),
+            "SELECT org_id, user_id FROM dealos_redeem_magic_link(%s)", (hash_token(token),)
         )
         row = cur.fetchone()
         if row is None:
             return None
         org_id, user_id = row
         set_org(conn, org_id)
+        cur.execute(
+            "SELECT active FROM users WHERE org_id = %s AND user_id = %s", (org_id, user_id)
+        )
+        user = cur.fetchone()
+        roles = roles_of(conn, user_id)
+        if user is None or not user[0] or not signs_in_by_link(roles):
+            # Spent all the same (the transaction commits), and answered as a wrong token.
+            logger().warning("magic_link.refused", org_id=org_id, user_id=user_id)
+            return None
         session = create_session(
             conn, org_id, user_id, method="magic_link", ttl_seconds=session_ttl
         )
-        return Redeemed(org_id, user_id, session, roles_of(conn, user_id))
+        return Redeemed(org_id, user_id, session, roles)

@@ -1,9 +1,17 @@
 """The server's own tables, beside the projection tables of :mod:`core.store.schema`.
 
 Tenant tables lead with ``org_id`` (every primary key starts with it) and are guarded by
-row-level security (migration 0003). Two tables hold no tenant data and have no
-``org_id``: ``rate_limits`` (keyed by a hash of an address or an email) and
-``org_invitations`` (an attach code exists before its organization does).
+row-level security (migration 0003): a transaction sees the rows of the organization it
+named, nothing else. ``org_invitations`` is guarded the same way by ``attached_org_id``
+(an attach code exists before its organization does) and the server's role has no right
+on it at all: it reaches it only through two SECURITY DEFINER functions (migration 0007),
+so the invited addresses are not readable by it. ``rate_limits`` holds no organization's
+data (counters keyed by a hash of an address or an email) and is the one table left
+without row-level security.
+
+Whatever must be found before the organization is known (a session by its token, a login
+email's accounts, a magic link, an attach code) goes through one of the functions in
+:data:`APP_FUNCTIONS`, never through a policy.
 
 Secrets are stored only as SHA-256 (session tokens, magic links, attach codes) or
 argon2id (passwords); the raw value exists only in the response that hands it out.
@@ -27,6 +35,8 @@ from sqlalchemy import (
 
 __all__ = [
     "APPEND_ONLY_TABLES",
+    "APP_FUNCTIONS",
+    "DEFINER_ONLY_TABLES",
     "GLOBAL_TABLES",
     "TENANT_TABLES",
     "credentials",
@@ -196,6 +206,19 @@ TENANT_TABLES: Final = (
     magic_links,
     server_audit,
 )
-GLOBAL_TABLES: Final = (rate_limits, org_invitations)
+# Row-level security like the tenant tables, and no right for the server's role: only the
+# functions below read or change it.
+DEFINER_ONLY_TABLES: Final = (org_invitations,)
+# Hold no organization's data: the only tables without row-level security.
+GLOBAL_TABLES: Final = (rate_limits,)
+# The SECURITY DEFINER functions the server's role may EXECUTE (and no one else).
+APP_FUNCTIONS: Final = (
+    "dealos_refresh_statistics()",
+    "dealos_session_for_token(text)",
+    "dealos_accounts_for_email(text)",
+    "dealos_redeem_magic_link(text)",
+    "dealos_open_invitation(text, text)",
+    "dealos_spend_invitation(text, text)",
+)
 # The app role may read and append to these, never change or delete a row.
 APPEND_ONLY_TABLES: Final = frozenset({"op_log", "server_audit"})

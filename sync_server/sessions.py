@@ -3,8 +3,9 @@
 A session belongs to one user of one organization, expires, and ends early on logout,
 logout-everywhere, a password change, a change of the user's roles, or the revocation of
 the device it is bound to (a session is bound to the device it enrolled or pushed for).
-A token is looked up before its organization is known through the ``lookup_by_token``
-row-level policy, which admits exactly the row whose hash the caller presented.
+A token is looked up before its organization is known through the SECURITY DEFINER
+function ``dealos_session_for_token`` (server migration 0007), which returns the one live
+session whose hash the caller presented; no policy opens the table by token.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from typing import Any, Final
 from sqlalchemy import Connection, Engine
 
 from core.ids import new_id
-from sync_server.database import set_lookup
 
 __all__ = [
     "Caller",
@@ -107,11 +107,10 @@ def authenticate(engine: Engine, token: str) -> Caller | None:
     if not looks_like_token(token):
         return None
     with engine.begin() as conn:
-        set_lookup(conn, "token_hash", hash_token(token))
         cur = _cur(conn)
         cur.execute(
-            "SELECT session_id, org_id, user_id, device_id, method FROM sessions "
-            "WHERE token_hash = %s AND revoked_at IS NULL AND expires_at > now()",
+            "SELECT session_id, org_id, user_id, device_id, method "
+            "FROM dealos_session_for_token(%s)",
             (hash_token(token),),
         )
         row = cur.fetchone()

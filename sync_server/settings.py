@@ -86,13 +86,15 @@ def _count(env: Mapping[str, str], name: str, default: int) -> int:
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    # The owner's URL: migrations and bootstrap run with it. The app itself connects with
-    # ``app_database_url`` when given, else with this URL switched to ``app_role``.
+    # The owner's URL: migrations and the bootstrap commands run with it, never a request.
     database_url: str
+    # What the running server logs in as: a role that is neither superuser nor BYPASSRLS,
+    # nor the tables' owner, nor a member of it (checked on every connection; see
+    # sync_server/app_role.py). ``dealos serve`` sets it, to an operator's URL or to
+    # ``app_role`` logging in with its password; the app refuses to start without it.
     app_database_url: str | None = None
-    # None runs queries as the connecting user: only for tests that prove the app layer
-    # alone keeps tenants apart (a superuser bypasses row-level security).
-    app_role: str | None = "dealos_app"
+    # The login role ``dealos serve`` creates (or finds) when no app URL is given.
+    app_role: str = "dealos_app"
     # Holds the server secret every server key is derived from (0600, created on demand).
     secret_file: Path = Path("dealos-server.secret")
     host: str = "127.0.0.1"
@@ -130,7 +132,7 @@ class Settings:
         base = cls(
             database_url=database_url,
             app_database_url=env.get("DEALOS_APP_DATABASE_URL") or None,
-            app_role=env.get("DEALOS_APP_ROLE", "dealos_app"),
+            app_role=env.get("DEALOS_APP_ROLE") or "dealos_app",
             secret_file=Path(env.get("DEALOS_SERVER_SECRET_FILE") or data_dir / "server.secret"),
             smtp_host=env.get("DEALOS_SMTP_HOST") or None,
             smtp_port=int(env.get("DEALOS_SMTP_PORT", "587")),

@@ -10,9 +10,10 @@ this asks sooner: every 500 accepted ops, each process of the server calls
 the tables that doubled (and grew by 100 rows or more) since their last ANALYZE
 (``Settings.statistics_every_ops`` sets how often it asks).
 
-The migration lets ``DEALOS_APP_ROLE`` run the function. A server connected as another
-role (``DEALOS_APP_DATABASE_URL``) is refused: it logs ``statistics.refresh_forbidden``
-once, with the role and the ``GRANT`` that fixes it, and counts every refusal in
+``dealos serve`` grants EXECUTE on the function to the role the server logs in as
+(:func:`sync_server.database.grant_app_role`). A server whose role lost that grant is
+refused: it logs ``statistics.refresh_forbidden`` once, with the role and the ``GRANT``
+that fixes it, and counts every refusal in
 ``dealos_statistics_refreshes_total{outcome="forbidden"}``; pushes work on, slower.
 """
 

@@ -30,7 +30,6 @@ def start_server(
     env = {
         **os.environ,
         "DEALOS_APP_DATABASE_URL": pg.app_url,
-        "DEALOS_APP_ROLE": pg.app_role,
         "DEALOS_SERVER_SECRET_FILE": str(settings.secret_file),
         # Every test of the session signs in from 127.0.0.1 against the same database.
         "DEALOS_RATE_LOGIN_PER_IP": "1000000",

@@ -183,7 +183,7 @@ async def test_create_org_from_the_command_line_then_log_in(
     world: ServerWorld, pg_database: PgDatabase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("DEALOS_SERVER_SECRET_FILE", str(world.settings.secret_file))
-    monkeypatch.setenv("DEALOS_APP_ROLE", pg_database.app_role)
+    monkeypatch.setenv("DEALOS_APP_DATABASE_URL", pg_database.app_url)
     url = pg_database.owner_url
     code, out = _cli("--data-dir", str(tmp_path), "serve", "--database-url", url, "--migrate-only")
     assert code == 0

@@ -15,11 +15,9 @@ from sync_server.settings import Settings
 
 @pytest.fixture
 async def cut_off(aiohttp_client: Callable[..., Any], base_settings: Settings) -> Any:
-    settings = base_settings.with_(
-        database_url="postgresql://dealos@127.0.0.1:9/nowhere",
-        app_database_url=None,
-        app_role=None,
-    )  # port 9 (discard) is closed: connections are refused at once
+    nowhere = "postgresql://dealos@127.0.0.1:9/nowhere"
+    # port 9 (discard) is closed: connections are refused at once
+    settings = base_settings.with_(database_url=nowhere, app_database_url=nowhere)
     client: TestClient[Any, Any] = await aiohttp_client(create_app(settings))
     return client
 

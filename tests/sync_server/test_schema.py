@@ -3,12 +3,19 @@ tables, and row-level security forced on every table that holds a tenant's rows.
 
 from __future__ import annotations
 
+import re
+
 import psycopg
 from pg_fixture import PgDatabase
 
 from core.store.schema import PROJECTION_TABLES
 from sync_server.database import head_revision
-from sync_server.server_schema import GLOBAL_TABLES, TENANT_TABLES
+from sync_server.server_schema import (
+    APP_FUNCTIONS,
+    DEFINER_ONLY_TABLES,
+    GLOBAL_TABLES,
+    TENANT_TABLES,
+)
 
 
 def _columns(conn: psycopg.Connection, table: str) -> list[tuple[str, bool]]:
@@ -22,7 +29,7 @@ def _columns(conn: psycopg.Connection, table: str) -> list[tuple[str, bool]]:
 
 def test_projection_tables_match_the_shared_schema(pg_database: PgDatabase) -> None:
     with psycopg.connect(pg_database.owner_url) as conn:
-        for table in (*PROJECTION_TABLES, *TENANT_TABLES, *GLOBAL_TABLES):
+        for table in (*PROJECTION_TABLES, *TENANT_TABLES, *DEFINER_ONLY_TABLES, *GLOBAL_TABLES):
             expected = [(c.name, bool(c.nullable)) for c in table.columns]
             assert _columns(conn, table.name) == expected, table.name
         version = conn.execute("SELECT version_num FROM alembic_version_server").fetchone()
@@ -30,25 +37,71 @@ def test_projection_tables_match_the_shared_schema(pg_database: PgDatabase) -> N
         assert version[0] == head_revision()
 
 
-def test_every_table_with_an_org_id_forces_row_level_security(pg_database: PgDatabase) -> None:
+# The tables declared to hold no organization's data: the only ones allowed without
+# row-level security. A table that is not listed here gets RLS, or this test fails.
+NO_ORG_DATA = {"alembic_version_server"} | {t.name for t in GLOBAL_TABLES}
+
+
+def test_every_table_but_the_declared_ones_forces_row_level_security_by_org(
+    pg_database: PgDatabase,
+) -> None:
+    """Read from the catalog, so a table added by a later migration cannot forget it:
+    RLS enabled and forced, at least one policy, and every policy admitting rows by the
+    organization the transaction named — never by a token, an email or anything else a
+    session may set for itself."""
     with psycopg.connect(pg_database.owner_url) as conn:
         tables = conn.execute(
-            "SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity FROM pg_class c "
-            "JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname = 'public' AND c.relkind = 'r' AND EXISTS ("
-            "  SELECT 1 FROM information_schema.columns i WHERE i.table_schema = 'public' "
-            "  AND i.table_name = c.relname AND i.column_name = 'org_id')"
+            "SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity, EXISTS ("
+            "  SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'org_id' "
+            "  AND NOT a.attisdropped) "
+            "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')"
         ).fetchall()
-        names = {t[0] for t in tables}
-        assert names >= {t.name for t in (*PROJECTION_TABLES, *TENANT_TABLES)}
-        assert [t[0] for t in tables if not (t[1] and t[2])] == []
-        policies = {
-            r[0]
-            for r in conn.execute(
-                "SELECT tablename FROM pg_policies WHERE policyname = 'tenant_isolation'"
-            )
-        }
-        assert policies == names
+        policies = conn.execute(
+            "SELECT tablename, policyname, qual, with_check FROM pg_policies "
+            "WHERE schemaname = 'public'"
+        ).fetchall()
+    names = {t[0] for t in tables}
+    assert names >= {t.name for t in (*PROJECTION_TABLES, *TENANT_TABLES, *DEFINER_ONLY_TABLES)}
+    assert names >= NO_ORG_DATA
+    assert [t[0] for t in tables if t[3] and t[0] in NO_ORG_DATA] == []
+    guarded = names - NO_ORG_DATA
+    assert sorted(t[0] for t in tables if t[0] in guarded and not (t[1] and t[2])) == []
+    assert sorted(guarded - {p[0] for p in policies}) == []
+    for table, name, qual, with_check in policies:
+        for expression in (qual, with_check):
+            if expression is None:
+                continue
+            where = f"{table}.{name}: {expression}"
+            assert "current_setting('dealos.org_id'" in expression, where
+            assert re.findall(r"dealos\.\w+", expression) == ["dealos.org_id"], where
+        assert qual is not None or with_check is not None, f"{table}.{name}"
+
+
+def test_the_sign_in_functions_are_narrow_and_the_app_roles_alone(
+    pg_database: PgDatabase,
+) -> None:
+    """Every SECURITY DEFINER function is one the server needs, pins its search_path, and
+    may be run by the app role but not by PUBLIC; the invitations (emails in clear) are
+    not readable by the app role at all."""
+    with psycopg.connect(pg_database.owner_url) as conn:
+        functions = conn.execute(
+            "SELECT p.oid::regprocedure::text, p.proconfig, "
+            "has_function_privilege('public', p.oid, 'EXECUTE'), "
+            "has_function_privilege(%s, p.oid, 'EXECUTE') "
+            "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+            "WHERE n.nspname = 'public' AND p.prosecdef",
+            (pg_database.app_role,),
+        ).fetchall()
+        invitations = conn.execute(
+            "SELECT has_table_privilege(%s, 'org_invitations', 'SELECT, INSERT, UPDATE, DELETE')",
+            (pg_database.app_role,),
+        ).fetchone()
+    assert sorted(f[0] for f in functions) == sorted(f.replace(", ", ",") for f in APP_FUNCTIONS)
+    for name, config, public, app in functions:
+        assert any(c.startswith("search_path=") for c in config or []), name
+        assert (public, app) == (False, True), name
+    assert invitations == (False,)
 
 
 def test_the_app_role_owns_nothing_and_cannot_bypass_rls(pg_database: PgDatabase) -> None:

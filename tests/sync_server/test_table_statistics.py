@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
+from pg_fixture import with_user
 from scenario import Org
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import ProgrammingError
@@ -47,21 +48,15 @@ def deals_without_autovacuum(owner: Engine) -> Iterator[None]:
 
 @pytest.fixture
 def app(settings: Settings) -> Iterator[Engine]:
-    engine = app_engine(
-        settings.database_url,
-        app_database_url=settings.app_database_url,
-        app_role=settings.app_role,
-        pool_size=1,
-    )
+    assert settings.app_database_url is not None
+    engine = app_engine(settings.app_database_url, pool_size=1)
     yield engine
     engine.dispose()
 
 
 @pytest.fixture
 def unreachable() -> Iterator[Engine]:
-    engine = app_engine(
-        "postgresql://nobody@127.0.0.1:1/none", app_database_url=None, app_role=None, pool_size=1
-    )
+    engine = app_engine("postgresql://nobody@127.0.0.1:1/none", pool_size=1)
     yield engine
     engine.dispose()
 
@@ -69,11 +64,11 @@ def unreachable() -> Iterator[Engine]:
 @pytest.fixture
 def stranger(settings: Settings, owner: Engine) -> Iterator[tuple[str, Engine]]:
     """The server's engine as a role that was never granted the refresh, as when
-    ``DEALOS_APP_DATABASE_URL`` connects as a role the migration does not know."""
-    role = f"dealos_stranger_{secrets.token_hex(6)}"
+    ``DEALOS_APP_DATABASE_URL`` connects as a role whose grant was taken away."""
+    role, password = f"dealos_stranger_{secrets.token_hex(6)}", secrets.token_hex(16)
     with owner.begin() as conn:
-        conn.exec_driver_sql(f'CREATE ROLE "{role}" NOLOGIN')
-    engine = app_engine(settings.database_url, app_database_url=None, app_role=role, pool_size=1)
+        conn.exec_driver_sql(f"CREATE ROLE \"{role}\" LOGIN PASSWORD '{password}'")
+    engine = app_engine(with_user(settings.database_url, role, password), pool_size=1)
     yield role, engine
     engine.dispose()
     with owner.begin() as conn:

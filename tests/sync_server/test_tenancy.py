@@ -5,6 +5,9 @@ Northwind's state unchanged. Proven twice, once per layer: with the app's own ch
 row-level security together, and with the app connecting as a role that bypasses RLS (the
 app layer alone). Then RLS alone: the app role, scoped to one organization, reads and
 writes nothing of another's, whatever SQL it runs.
+
+The server refuses to run as a role that bypasses RLS (sync_server/app_role.py); only this
+test switches that check off, to take row-level security out of the way on purpose.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from scenario import Member, Org, ServerWorld
 
 from core.ids import new_id
 from core.store.schema import PROJECTION_TABLES
+from sync_server import app_role
 from sync_server.app_context import DB
 from sync_server.server_schema import TENANT_TABLES
 from sync_server.settings import Settings
@@ -27,10 +31,14 @@ ROLES = ("gp", "gp_analyst", "admin", "counsel", "lender", "lp", "auditor", "reg
 
 
 @pytest.fixture(params=["app-and-rls", "app-layer-alone"])
-def settings(request: pytest.FixtureRequest, base_settings: Settings) -> Settings:
+def settings(
+    request: pytest.FixtureRequest, base_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> Settings:
     if request.param == "app-layer-alone":
-        # The owner URL, no role switch: the test cluster's superuser bypasses RLS.
-        return base_settings.with_(app_database_url=None, app_role=None)
+        # The owner URL: the test cluster's superuser bypasses RLS, which the server would
+        # refuse but for this.
+        monkeypatch.setattr(app_role, "check_app_role", lambda _conn: None)
+        return base_settings.with_(app_database_url=base_settings.database_url)
     return base_settings
 
 
@@ -140,7 +148,7 @@ async def test_every_route_every_role_against_another_org_succeeds_nowhere(
     after = await (await world.get("/v1/sync/state", victim.founder)).json()
     assert after == before
     # In the second run the app's connection really bypasses RLS: only its own checks held.
-    bypassing = world.settings.app_role is None
+    bypassing = world.settings.app_database_url == world.settings.database_url
     assert (visible > 0) == bypassing
     with world.owner.begin() as conn:
         events = conn.exec_driver_sql(
