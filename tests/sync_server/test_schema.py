@@ -4,12 +4,19 @@ tables, and row-level security forced on every table that holds a tenant's rows.
 from __future__ import annotations
 
 import re
+import secrets
+from pathlib import Path
 
 import psycopg
-from pg_fixture import PgDatabase
+import pytest
+from alembic import command
+from alembic.config import Config
+from pg_fixture import PgDatabase, with_database, with_user
+from psycopg import sql
 
 from core.store.schema import PROJECTION_TABLES
-from sync_server.database import head_revision
+from sync_server import database
+from sync_server.database import OwnerError, head_revision, migrate, owner_engine
 from sync_server.server_schema import (
     APP_FUNCTIONS,
     DEFINER_ONLY_TABLES,
@@ -128,3 +135,86 @@ def test_the_app_role_cannot_rewrite_the_op_log(pg_database: PgDatabase) -> None
                 conn.rollback()
             else:
                 raise AssertionError(f"{statement} was allowed")
+
+
+def _state(conn: psycopg.Connection) -> tuple[list[str], list[str], tuple[bool, bool]]:
+    policies = conn.execute(
+        "SELECT tablename || '.' || policyname FROM pg_policies "
+        "WHERE policyname <> 'tenant_isolation' OR tablename = 'org_invitations' ORDER BY 1"
+    ).fetchall()
+    functions = conn.execute(
+        "SELECT proname FROM pg_proc WHERE prosecdef AND proname LIKE 'dealos%' ORDER BY 1"
+    ).fetchall()
+    invitations = conn.execute(
+        "SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = 'org_invitations'"
+    ).fetchone()
+    assert invitations is not None
+    return [p[0] for p in policies], [f[0] for f in functions], invitations
+
+
+def test_migration_0007_goes_down_to_0006_and_up_again(pg_admin_url: str) -> None:
+    name = f"dealos_down_{secrets.token_hex(4)}"
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE template0 ENCODING 'UTF8'").format(
+                sql.Identifier(name)
+            )
+        )
+    url = with_database(pg_admin_url, name)
+    engine = owner_engine(url)
+    try:
+        migrate(url)
+        with psycopg.connect(url) as conn:
+            head = _state(conn)
+        config = Config()
+        config.set_main_option(
+            "script_location", str(Path(database.__file__).parent / "migrations")
+        )
+        with engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0006")
+        with psycopg.connect(url) as conn:
+            assert _state(conn) == (
+                [
+                    "magic_links.redeem_by_token",
+                    "sessions.lookup_by_token",
+                    "users.lookup_by_email",
+                ],
+                ["dealos_refresh_statistics"],
+                (False, False),
+            )
+        migrate(url)
+        with psycopg.connect(url) as conn:
+            assert _state(conn) == head
+        assert head[0] == ["org_invitations.tenant_isolation"]
+        assert head[2] == (True, True)
+    finally:
+        engine.dispose()
+        with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def test_migrating_refuses_an_owner_that_cannot_bypass_row_level_security(
+    pg_admin_url: str,
+) -> None:
+    """Its sign-in functions would find nobody: every login would fail as a wrong password."""
+    name, password = f"dealos_weak_{secrets.token_hex(4)}", secrets.token_hex(12)
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(
+                sql.Identifier(name), sql.Literal(password)
+            )
+        )
+        conn.execute(
+            sql.SQL("CREATE DATABASE {} OWNER {} TEMPLATE template0").format(
+                sql.Identifier(name), sql.Identifier(name)
+            )
+        )
+    try:
+        url = with_user(with_database(pg_admin_url, name), name, password)
+        with pytest.raises(OwnerError, match=f"the database owner {name} must be a superuser"):
+            migrate(url)
+    finally:
+        with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+            conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(name)))
