@@ -35,7 +35,7 @@ from sync_server.app_context import (
 from sync_server.app_role import guard_engine
 from sync_server.credentials import Passwords
 from sync_server.database import Database, app_engine
-from sync_server.http_guard import guard, security_headers
+from sync_server.http_guard import PARSER_HEADER_LIMIT, guard, security_headers
 from sync_server.mail import mailer_for
 from sync_server.metrics import Metrics
 from sync_server.rate_limits import Limiter
@@ -90,7 +90,17 @@ def create_app(settings: Settings) -> web.Application:
     configure_logging()
     # aiohttp refuses a larger body itself (413, rewritten by the guard into the protocol's
     # shape); the guard also refuses a declared Content-Length above it before reading.
-    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[guard])
+    # The HTTP parser's own refusal of an oversized header is bare text without security
+    # headers: it is given room up to PARSER_HEADER_LIMIT, and the guard refuses anything
+    # over HEADER_LIMIT in the protocol's shape.
+    app = web.Application(
+        client_max_size=settings.max_body_bytes,
+        middlewares=[guard],
+        handler_args={
+            "max_field_size": PARSER_HEADER_LIMIT,
+            "max_line_size": PARSER_HEADER_LIMIT,
+        },
+    )
     app[SETTINGS] = settings
     app[METRICS] = Metrics()
     app[LIMITER] = Limiter(settings.rate_limits.window_seconds)

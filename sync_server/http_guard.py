@@ -25,7 +25,7 @@ from sync_server.api_errors import ApiError, error_response
 from sync_server.app_context import METRICS, SETTINGS
 from sync_server.request_log import logger
 
-__all__ = ["REQUEST_ID", "guard", "security_headers"]
+__all__ = ["HEADER_LIMIT", "PARSER_HEADER_LIMIT", "REQUEST_ID", "guard", "security_headers"]
 
 REQUEST_ID = web.RequestKey("request_id", str)
 _REQUEST_ID: Final = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -39,6 +39,12 @@ SECURITY_HEADERS: Final = {
     "Cache-Control": "no-store",
     "Cross-Origin-Resource-Policy": "same-origin",
 }
+
+# A request line or header field over HEADER_LIMIT is refused here (414 / 431, in the
+# error shape, with the security headers); the parser itself is let past it up to
+# PARSER_HEADER_LIMIT so that such a request reaches this guard at all.
+HEADER_LIMIT: Final = 8 * 1024
+PARSER_HEADER_LIMIT: Final = 64 * 1024
 
 _HTTP_CODES: Final = {
     400: ("bad_request", "the request is malformed"),
@@ -84,6 +90,7 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
 async def _answer(request: web.Request, handler: Handler, request_id: str) -> web.StreamResponse:
     limit = request.app[SETTINGS].max_body_bytes
     try:
+        _refuse_oversized_head(request)
         if request.content_length is not None and request.content_length > limit:
             raise ApiError(413, "body_too_large", f"the request body is over {limit} bytes")
         return await handler(request)
@@ -111,6 +118,19 @@ async def _answer(request: web.Request, handler: Handler, request_id: str) -> we
             f"the server failed to answer; quote request id {request_id} to its operator",
             details={"request_id": request_id},
         )
+
+
+def _refuse_oversized_head(request: web.Request) -> None:
+    if len(request.raw_path) > HEADER_LIMIT:
+        raise ApiError(414, "uri_too_long", f"the request's path is over {HEADER_LIMIT} bytes")
+    for name, value in request.raw_headers:
+        if len(name) + len(value) > HEADER_LIMIT:
+            raise ApiError(
+                431,
+                "header_too_large",
+                f"a request header is over {HEADER_LIMIT} bytes",
+                details={"header": name.decode("latin-1")[:64]},
+            )
 
 
 async def security_headers(_request: web.Request, response: web.StreamResponse) -> None:
