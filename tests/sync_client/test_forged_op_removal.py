@@ -13,11 +13,10 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
+from dealos_cli import dealos
 from live_server import LiveServer, create_org
 from sqlalchemy import text
 
@@ -30,17 +29,6 @@ from core.sync.engine import SyncEngine
 from sync_server.database import owner_engine
 
 PASSWORD = "correct horse battery staple"
-
-
-def dealos(*args: Any, env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "core.cli.main", *map(str, args)],
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
 
 
 def _stored(live_server: LiveServer, org_id: str) -> dict[str, tuple[int, bytes]]:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from dealos_cli import dealos
 from live_server import LiveServer, create_org
 
 from core.ids import new_id
@@ -19,19 +19,6 @@ PASSWORD = "correct horse battery staple"
 @pytest.fixture
 def server(live_server: LiveServer) -> LiveServer:
     return live_server
-
-
-def dealos(
-    *args: str | Path, env: dict[str, str], stdin: str = ""
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "core.cli.main", *map(str, args)],
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def test_enroll_then_sync_from_the_command_line(server: LiveServer, tmp_path: Path) -> None:
