@@ -52,6 +52,7 @@ __all__ = ["create_app"]
 async def _resources(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     app[KEYS] = ServerKeys.from_file(settings.secret_file)
+    app[LIMITER].key = app[KEYS].rate_limit_key()
     if settings.app_database_url is None:
         raise SettingsError(
             "the server has no database role of its own: start it with dealos serve, "

@@ -16,7 +16,9 @@ attempt leaves no trace: hammering a throttled bucket does not extend its wait, 
 wait told (``Verdict.retry_after``) is exact — the moment the oldest attempt that
 still fills a full bucket leaves the window.
 
-Names are hashed, so the table holds no address, email or code in clear, and the same
+Names are hashed — keyed with a secret derived from the server's (HMAC-SHA-256) once the
+server has loaded it, so even the database role cannot test a guessed address against the
+table — so the table holds no address, email or code in clear, and the same
 check runs whether or not an account exists, so a 429 reveals nothing about it. All
 buckets share one window (rows older than it are swept now and then). The clock is
 injectable; processes on several hosts should keep their clocks in step (NTP).
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import json
 import time
 from collections.abc import Callable, Sequence
@@ -77,8 +80,10 @@ class Verdict:
     retry_after: float = 0.0
 
 
-def _head(name: str) -> str:
-    return hashlib.sha256(name.encode("utf-8")).hexdigest()[:_HEAD_DIGITS]
+def _head(name: str, key: bytes | None) -> str:
+    raw = name.encode("utf-8")
+    digest = hmac.new(key, raw, hashlib.sha256) if key else hashlib.sha256(raw)
+    return digest.hexdigest()[:_HEAD_DIGITS]
 
 
 def _at(seconds: float) -> dt.datetime:
@@ -92,11 +97,15 @@ def _cursor(conn: Any) -> Any:
 class Limiter:
     """Sliding-window limits over ``window_seconds``, read from ``clock`` (Unix seconds)."""
 
-    def __init__(self, window_seconds: float, clock: Clock = time.time) -> None:
+    def __init__(
+        self, window_seconds: float, clock: Clock = time.time, key: bytes | None = None
+    ) -> None:
         if window_seconds <= 0:
             raise ValueError("the window must be positive")
         self.window = float(window_seconds)
         self.clock = clock
+        # Keys the buckets' names (the server sets it from its secret when it starts).
+        self.key = key
         self._swept_at: float | None = None
 
     def attempt(self, engine: Engine, buckets: Sequence[tuple[str, int]]) -> Verdict:
@@ -104,7 +113,7 @@ class Limiter:
         now = self.clock()
         horizon = _at(now - self.window)
         # One lock order for every caller: two attempts sharing buckets cannot deadlock.
-        heads = sorted({_head(name): limit for name, limit in buckets}.items())
+        heads = sorted({_head(name, self.key): limit for name, limit in buckets}.items())
         seen: list[tuple[str, int]] = []
         full, wait = False, 0.0
         with engine.begin() as conn:
@@ -131,5 +140,5 @@ class Limiter:
         """Forget the attempts counted in these buckets (a proven owner's own mistakes)."""
         with engine.begin() as conn:
             cur = _cursor(conn)
-            for head in sorted({_head(name) for name in names}):
+            for head in sorted({_head(name, self.key) for name in names}):
                 cur.execute(_CLEAR, (f"{head}:%",))

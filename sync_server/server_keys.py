@@ -61,6 +61,10 @@ class ServerKeys:
     def _derive(self, label: bytes) -> DeviceKey:
         return DeviceKey.from_seed(hmac.new(self._secret, label, hashlib.sha256).digest())
 
+    def rate_limit_key(self) -> bytes:
+        """The key rate-limit buckets' names are hashed with (sync_server.rate_limits)."""
+        return hmac.new(self._secret, b"dealos/rate-limit-buckets/v1", hashlib.sha256).digest()
+
     def service_device(self, org_id: str) -> DeviceKey:
         """The key of the server's service-account device in ``org_id``."""
         return self._derive(b"dealos/service-device/v1/" + org_id.encode("ascii"))

@@ -14,6 +14,7 @@ from a test-only header, the way it takes the connection's peer in production.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import itertools
 import secrets
 import threading
@@ -357,3 +358,25 @@ def test_the_owner_is_never_counted_with_an_attackers_address(engine: Engine) ->
     assert bucket_name("login-account-ip", "a@b|c", "d") != bucket_name(
         "login-account-ip", "a@b", "c|d"
     )
+
+
+async def test_the_table_cannot_confirm_a_guessed_address(org: Org, engine: Engine) -> None:
+    """With the database role, someone who guesses an address and the network it signs in
+    from learns nothing from the table: bucket names are keyed with the server's secret,
+    not a plain SHA-256 anyone can compute."""
+    peer = _address()
+    await _login(org.world, org.founder.email, "guess", peer)
+    guessed = {
+        hashlib.sha256(bucket_name(kind, *parts).encode()).hexdigest()[:40]
+        for kind, parts in (
+            ("login-account-ip", (org.founder.email, peer)),
+            ("login-ip", (peer,)),
+        )
+    }
+    with engine.begin() as conn:
+        heads = {
+            row[0].split(":")[0]
+            for row in conn.exec_driver_sql("SELECT bucket FROM rate_limits").fetchall()
+        }
+    assert heads, "the attempt was counted"
+    assert not guessed & heads
