@@ -12,7 +12,15 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import Final
 
-__all__ = ["CURRENCY_EXPONENTS", "Money", "MoneyError", "minor_unit", "parse_amount"]
+__all__ = [
+    "CURRENCY_EXPONENTS",
+    "Money",
+    "MoneyError",
+    "minor_unit",
+    "parse_amount",
+    "places_rule",
+    "too_precise",
+]
 
 # ISO 4217 minor-unit exponents for the currencies a fund is likely to report in.
 CURRENCY_EXPONENTS: Final[dict[str, int]] = {
@@ -63,6 +71,21 @@ def minor_unit(currency: str) -> Decimal:
     return Decimal(1).scaleb(-exponent)
 
 
+def places_rule(currency: str) -> str:
+    """``"USD amounts have at most 2 decimal places"``: the minor-unit rule in words."""
+    places = CURRENCY_EXPONENTS[currency]
+    if places == 0:
+        return f"{currency} amounts are whole numbers, with no decimal places"
+    return f"{currency} amounts have at most {places} decimal place{'s' if places > 1 else ''}"
+
+
+def too_precise(value: Decimal, currency: str) -> str:
+    """Why ``value`` is not an amount of ``currency``: the rule, then what it broke it by."""
+    exponent = value.normalize().as_tuple().exponent
+    places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    return f"{places_rule(currency)}; {value} has {places}"
+
+
 def parse_amount(raw: object, currency: str) -> Decimal:
     """Turn a decimal string (or ``Decimal``/``int``) into an amount exact to the minor unit."""
     if isinstance(raw, bool | float):
@@ -87,7 +110,7 @@ def parse_amount(raw: object, currency: str) -> Decimal:
     unit = minor_unit(currency)
     quantized = value.quantize(unit, rounding=ROUND_DOWN)
     if quantized != value:
-        raise MoneyError(f"{raw} has more decimal places than {currency} allows ({unit})")
+        raise MoneyError(too_precise(value, currency))
     if abs(quantized) >= MAX_AMOUNT:
         raise MoneyError(f"{raw} is beyond the largest amount Deal OS accepts")
     return quantized

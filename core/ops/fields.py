@@ -24,6 +24,7 @@ from core.money import CURRENCY_EXPONENTS
 
 __all__ = [
     "DATE_PATTERN",
+    "MONEY",
     "PUBLIC_KEY_PATTERN",
     "UUID7_PATTERN",
     "UUID_PATTERN",
@@ -33,6 +34,7 @@ __all__ = [
     "EmailStr",
     "IsoDate",
     "LongText",
+    "MoneyAmount",
     "PublicKeyStr",
     "Sha256Hex",
     "ShortText",
@@ -116,6 +118,17 @@ DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 PUBLIC_KEY_PATTERN = r"^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$"
 
 
+class MoneyAmount:
+    """Marks a field's type as money, so a payload's amounts are found by type: every one is
+    checked against the payload's currency (:mod:`core.ops.amounts`), nested and in maps."""
+
+    def __repr__(self) -> str:
+        return "MONEY"
+
+
+MONEY = MoneyAmount()
+
+
 def _shape(**schema: object) -> WithJsonSchema:
     return WithJsonSchema({"type": "string", **schema})
 
@@ -135,6 +148,7 @@ DecimalStr = Annotated[
 ]
 AmountStr = Annotated[
     str,
+    MONEY,
     AfterValidator(_amount),
     _shape(
         pattern=_AMOUNT_PATTERN,

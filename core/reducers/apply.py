@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from core.domain.roles import Action, Role, allowed
 from core.errors import OpRejected
+from core.ops.amounts import AmountProblem, check_amounts
 from core.ops.envelope import Envelope, UnsignedOp
 from core.ops.kinds import KindSpec, spec_for
 from core.ops.payloads.access import OrgCreatePayload
@@ -36,9 +37,13 @@ class AppliedOp:
 
 
 def parse_payload(spec: KindSpec, payload: dict[str, object]) -> Payload:
-    """The kind's payload model, or ``unknown_field`` / ``invalid_payload`` naming the field."""
+    """The kind's payload model, or ``unknown_field`` / ``invalid_payload`` naming the field.
+
+    Every money amount is checked against the payload's currency here, on the way in, so a
+    USD amount of 100.001 is refused before any reducer runs.
+    """
     try:
-        return spec.payload.model_validate(payload)
+        model = spec.payload.model_validate(payload)
     except ValidationError as exc:
         first = exc.errors()[0]
         path = ".".join(str(p) for p in ("payload", *first["loc"]))
@@ -48,6 +53,13 @@ def parse_payload(spec: KindSpec, payload: dict[str, object]) -> Payload:
             ) from None
         message = first["msg"].removeprefix("Value error, ")
         raise OpRejected("invalid_payload", f"{path}: {message}", field=path) from None
+    currency = getattr(model, "currency", None)
+    if isinstance(currency, str):
+        try:
+            check_amounts(model, currency)
+        except AmountProblem as exc:
+            raise OpRejected("invalid_payload", str(exc), field=exc.path) from None
+    return model
 
 
 def apply_op(

@@ -100,7 +100,7 @@ ACME = LpPosition("acme", "Acme", D(100), (Contribution(date(2024, 1, 1), D("100
     ("kwargs", "rule"),
     [
         ({"amount": 1.5}, "floating-point"),
-        ({"amount": D("1.005")}, "more decimal places"),
+        ({"amount": D("1.005")}, "at most 2 decimal places; 1.005 has 3"),
         ({"amount": D("-1.00")}, "cannot be negative"),
         ({"on": datetime(2025, 1, 1, 9)}, "must be a date"),
         ({"on": date(2023, 12, 31)}, "after the distribution date"),
