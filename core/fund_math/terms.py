@@ -14,7 +14,8 @@ Conventions (each stated here because LPAs differ on them):
 * *simple* means ``capital * rate * days / 365``, with no pref earned on unpaid pref;
 * the catch-up is the GP's share of each dollar in the catch-up tier (``1`` = full 100 %
   catch-up, ``0.5`` = 50 %), paid until the GP holds ``carried_interest`` of all profit
-  distributed; ``None`` means no catch-up (a hard hurdle);
+  distributed; ``None`` or ``0`` means no catch-up (a hard hurdle) — a zero catch-up is
+  stored as ``None``, so the two read, describe and run identically;
 * ``carried_interest`` is the GP's share of the final split (``0.20`` for 80/20).
 """
 
@@ -77,6 +78,10 @@ def _rate(value: object, field: str, *, upper: Decimal, inclusive: bool = True) 
     return value
 
 
+def _is_zero(value: object) -> bool:
+    return isinstance(value, Decimal) and value.is_finite() and value == 0
+
+
 @dataclass(frozen=True, slots=True)
 class FundTerms:
     """The distribution terms of one LPA version. Validated on construction, never mutated."""
@@ -113,6 +118,9 @@ class FundTerms:
                 raise TermsError(f"{field} must be one of {allowed}, got {raw!r}") from None
         _rate(self.preferred_return, "preferred_return", upper=Decimal(1))
         carry = _rate(self.carried_interest, "carried_interest", upper=Decimal(1), inclusive=False)
+        if self.catch_up is not None and _is_zero(self.catch_up):
+            # "0 %" is how an LPA table writes "no catch-up": one meaning, one value.
+            object.__setattr__(self, "catch_up", None)
         if self.catch_up is not None:
             if carry == 0:
                 raise TermsError("catch_up needs a carried interest share to catch up to")

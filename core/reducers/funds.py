@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 from core.fund_math import FundMathError
 from core.ops.payloads import funds as p
@@ -14,6 +15,11 @@ __all__ = ["fund_nav_record", "fund_terms_set", "fund_update"]
 
 def _fund(ctx: OpContext) -> dict[str, object]:
     return ctx.must_get("funds", "fund", "fund_id", ctx.op.entity_id, "entity_id")
+
+
+def _catch_up(raw: str | None) -> str | None:
+    """A catch-up of 0 is no catch-up: stored as null, so every reader sees one meaning."""
+    return None if raw is None or Decimal(raw) == 0 else raw
 
 
 @reducer("fund.terms.set")
@@ -32,7 +38,7 @@ def fund_terms_set(ctx: OpContext, payload: p.FundTermsSetPayload) -> None:
         "preferred_return": payload.preferred_return,
         "compounding": payload.compounding,
         "carried_interest": payload.carried_interest,
-        "catch_up": payload.catch_up,
+        "catch_up": _catch_up(payload.catch_up),
         "apportionment": payload.apportionment,
         "gp_name": payload.gp_name,
         "gp_commitment_lp_id": payload.gp_commitment_lp_id,

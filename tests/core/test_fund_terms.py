@@ -121,6 +121,21 @@ def test_terms_are_versioned_and_a_run_keeps_the_version_it_used(org: OrgBuilder
     assert D(row["carried_interest"]) == D("10306719.23")
 
 
+def test_a_zero_catch_up_is_accepted_and_runs_as_no_catch_up(org: OrgBuilder) -> None:
+    """TENTT's fund amended twice: first "catch_up": null, then "0" — both a hard hurdle.
+    Each splits 125,000,000.00 with the GP's 10,306,719.23 of the hard-hurdle case above."""
+    carry = []
+    for catch_up in (None, "0", "0.00"):
+        fund_id, _ = _funded(org)
+        org.submit("fund.terms.set", {**TENTT_TERMS, "catch_up": catch_up}, entity_id=fund_id)
+        (stored,) = org.rows("fund_terms", fund_id=fund_id)
+        assert stored["catch_up"] is None
+        row = org.row("distributions", distribution_id=_waterfall(org, fund_id, "125000000.00"))
+        assert row is not None
+        carry.append(D(row["carried_interest"]))
+    assert carry == [D("10306719.23")] * 3
+
+
 def test_terms_that_do_not_hold_together_are_refused_naming_the_rule(org: OrgBuilder) -> None:
     fund_id, _ = _funded(org)
     refused = org.refused("fund.terms.set", {**TENTT_TERMS, "catch_up": "0.10"}, entity_id=fund_id)

@@ -177,6 +177,27 @@ def test_eisneramper_example_one_without_catch_up() -> None:
     assert result.gp_carry == D("184.00")
 
 
+def test_a_zero_catch_up_is_no_catch_up_to_the_cent() -> None:
+    """The hard-hurdle example again, its LPA table writing the catch-up as 0 %: the same
+    tiers, the same 1,816.00 / 184.00, the same words, as with no catch-up at all."""
+    zero = terms(catch_up=D(0), compounding=PrefCompounding.SIMPLE)
+    none = terms(catch_up=None, compounding=PrefCompounding.SIMPLE)
+
+    assert zero == none
+    assert not zero.has_catch_up
+    assert zero.catch_up_phrase() == "no GP catch-up"
+    assert zero.describe() == none.describe()
+    assert terms(catch_up=D(1)).revise(catch_up=D("0.000")) == none.revise(
+        compounding=PrefCompounding.COMPOUND
+    )
+    with_zero = Waterfall(zero).run(ONE_YEAR, amount=D("2000.00"), on=YEAR_END)
+    with_none = Waterfall(none).run(ONE_YEAR, amount=D("2000.00"), on=YEAR_END)
+    assert with_zero == with_none
+    assert with_zero.explanation == with_none.explanation
+    assert with_zero.allocation("acme").amount == D("1816.00")
+    assert with_zero.gp_carry == D("184.00")
+
+
 def test_a_prior_distribution_is_replayed_before_the_pref_accrues_again() -> None:
     """Hand-worked. $1,000,000 paid in on 2021-01-01; $400,000 distributed on 2022-01-01
     (all return of capital: pref then stood at 80,000 unpaid); $1,000,000 now, 2023-01-01.

@@ -23,7 +23,8 @@ class FundTermsSetPayload(Payload):
     """A new version of the fund's distribution terms (an LPA or its amendment).
 
     Rates are decimal fractions as strings: ``"0.08"`` for an 8 % preferred return,
-    ``"0.20"`` for 80/20 carried interest, ``"1"`` for a full catch-up, null for none.
+    ``"0.20"`` for 80/20 carried interest, ``"1"`` for a full catch-up, null or ``"0"`` for
+    none (a hard hurdle; the reducer stores a zero catch-up as null).
     """
 
     style: Literal["european", "american"]
