@@ -10,10 +10,14 @@ out calculation that the desktop and the server run identically. Modules, by res
 * :mod:`~core.fund_math.accounts` — LP positions, hurdle accounts, the tiers for one portion;
 * :mod:`~core.fund_math.hurdles` — hurdle accounts rebuilt from each LP's dated history;
 * :mod:`~core.fund_math.waterfall` — :class:`Waterfall` and its run;
-* :mod:`~core.fund_math.statement` — the run's result and its plain-language explanation.
+* :mod:`~core.fund_math.statement` — the run's result and its plain-language explanation;
+* :mod:`~core.fund_math.american` — deal-by-deal distributions over a fund's realizations;
+* :mod:`~core.fund_math.whole_fund` — the whole-fund test: European carry on the same history;
+* :mod:`~core.fund_math.clawback` — what the GP owes back after that test, and to which LPs.
 """
 
 from core.fund_math.accounts import Contribution, LpPosition, PriorDistribution
+from core.fund_math.american import AmericanRun, AmericanWaterfall, Realization
 from core.fund_math.cashflows import (
     CashFlow,
     CashFlowError,
@@ -22,6 +26,13 @@ from core.fund_math.cashflows import (
     TermsError,
     WaterfallInputError,
     xnpv,
+)
+from core.fund_math.clawback import (
+    ClawbackBasis,
+    ClawbackResult,
+    ClawbackTerms,
+    LpClawback,
+    assess_clawback,
 )
 from core.fund_math.metrics import (
     FundMetrics,
@@ -41,18 +52,25 @@ from core.fund_math.waterfall import Waterfall
 from core.fund_math.xirr import XirrFailure, XirrResult, xirr
 
 __all__ = [
+    "AmericanRun",
+    "AmericanWaterfall",
     "Apportionment",
     "CashFlow",
     "CashFlowError",
+    "ClawbackBasis",
+    "ClawbackResult",
+    "ClawbackTerms",
     "Contribution",
     "FundMathError",
     "FundMetrics",
     "FundTerms",
     "LpAllocation",
+    "LpClawback",
     "LpPosition",
     "MetricError",
     "PrefCompounding",
     "PriorDistribution",
+    "Realization",
     "TermsError",
     "Tier",
     "TierTotal",
@@ -62,6 +80,7 @@ __all__ = [
     "WaterfallStyle",
     "XirrFailure",
     "XirrResult",
+    "assess_clawback",
     "distributed",
     "dpi",
     "moic",
