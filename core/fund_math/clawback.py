@@ -5,26 +5,27 @@ the test date (distributions after it change nothing — DESIGN §5's point in t
 
 1. **Carry received.** The catch-up and carried interest the GP took deal by deal: the
    ``carry`` of every recorded distribution, per LP portion and per deal.
-2. **Whole-fund test.** The same distributions, on the same dates, through the whole-fund
-   (European) waterfall of the same terms (:mod:`core.fund_math.whole_fund`): the carry the
-   GP would hold had every LP's contributed capital and preferred return across all deals
-   come first. Rounded once, to the minor unit, half to even.
-3. **Excess.** Carry received less the whole-fund carry, never below zero: a GP that
-   received less than the whole-fund figure is not owed the difference.
+2. **Whole-fund test, LP by LP** (:mod:`core.fund_math.whole_fund`). Each LP's own
+   distributions — its portions of every deal's proceeds, on their dates — through the
+   whole-fund (European) tiers of the same terms against all its contributions: the carry
+   the GP would have taken from that LP had its capital and preferred return across all
+   deals come first. Rounded per LP to the minor unit, half to even.
+3. **Excess.** Per LP, carry borne less its whole-fund carry, never below zero (a GP that
+   took less from one LP than the test allows is not owed the difference, nor does it
+   offset another LP's excess); the clawback is the sum. When every LP holds every deal
+   pro rata this is simply carry received less the whole-fund carry.
 4. **Net of taxes, if the LPA says so.** ILPA's Principles 3.0 ask for a clawback gross of
    taxes and, where that is impractical, net of taxes at a stated hypothetical rate: the GP
    then returns no more than the carry it kept after tax, carry received x (1 - rate)
    rounded down to the minor unit. Whatever of the excess that cap leaves is reported as
    not recovered.
-5. **To the LPs.** By default each LP receives the clawback in proportion to its excess
-   carry — what the GP took from its portions deal by deal beyond what the whole-fund test
-   gives the GP from them — which puts each LP back where the whole-fund waterfall would
-   have (LPAs word it "the Excess Amount with respect to such Limited Partner"). Where the
-   LPA shares it by contributed capital instead, only LPs that bear carry take part.
-   Either way the split is by largest remainder, ties by LP id, and sums to the clawback.
+5. **To the LPs.** By default in proportion to each LP's excess — uncapped, that is each
+   LP's own excess exactly, which puts it back where the whole-fund waterfall would have.
+   Where the LPA shares it by contributed capital instead, only LPs that bear carry take
+   part. Either way the split is by largest remainder, ties by LP id, and sums to the
+   clawback.
 
-The whole-fund carry is attributed to LPs by largest remainder over their unrounded whole-
-fund carry. Recovery of losses on earlier deals inside the deal-by-deal tiers, interim
+Recovery of losses on earlier deals inside the deal-by-deal tiers, interim
 tests, escrow and the clawback's own timing are not modelled.
 """
 
@@ -182,14 +183,16 @@ def assess_clawback(
     distributed = (sum(received.values(), _ZERO) + gp_carry).quantize(unit)
 
     test = whole_fund_carry(terms, positions, as_of)
-    whole = test.total.quantize(unit, rounding=ROUND_HALF_EVEN)
-    whole_by_lp = allocate_pro_rata(whole, test.carry, currency) if test.carry else {}
-    excess = max(gp_carry - whole, _ZERO).quantize(unit)
+    whole_by_lp = {
+        lp: carry.quantize(unit, rounding=ROUND_HALF_EVEN) for lp, carry in test.carry.items()
+    }
+    whole = sum(whole_by_lp.values(), _ZERO).quantize(unit)
+    over = {lp: max(borne[lp] - whole_by_lp[lp], _ZERO).quantize(unit) for lp in borne}
+    excess = sum(over.values(), _ZERO).quantize(unit)
     cap = None
     if clause.tax_rate is not None:
         cap = (gp_carry * (1 - clause.tax_rate)).quantize(unit, rounding=ROUND_FLOOR)
     clawback = excess if cap is None else min(excess, cap)
-    over = {p.lp_id: max(borne[p.lp_id] - whole_by_lp[p.lp_id], _ZERO) for p in positions}
     if clause.basis is ClawbackBasis.EXCESS_CARRY:
         weights = over
     else:
@@ -211,7 +214,7 @@ def assess_clawback(
             received[p.lp_id].quantize(unit),
             borne[p.lp_id].quantize(unit),
             whole_by_lp[p.lp_id],
-            over[p.lp_id].quantize(unit),
+            over[p.lp_id],
             shares[p.lp_id],
         )
         for p in positions
@@ -279,22 +282,27 @@ def _explain(
     lines.append(
         f"Carry {gp} received deal by deal: {money(result.gp_carry)}, the sum of the deals above"
     )
+    plural = "date" if dates == 1 else "dates"
     lines.append(
-        f"Whole-fund test: the same {money(result.distributed)} distributed on the same "
-        f"{dates} {'date' if dates == 1 else 'dates'}, run through the whole-fund "
-        "waterfall of these terms — every LP's "
-        f"contributed capital and preferred return across all deals first — gives {gp} "
-        f"{money(result.whole_fund_carry)}"
+        f"Whole-fund test: the same {money(result.distributed)}, distributed on {dates} "
+        f"{plural}, run LP by LP through the whole-fund waterfall of these terms — each "
+        "LP's contributed capital and preferred return across all its deals first — gives "
+        f"{gp} {money(result.whole_fund_carry)}"
     )
     if result.excess == 0:
         lines.append(
-            f"No clawback: the {money(result.gp_carry)} {gp} received does not exceed the "
-            f"whole-fund figure of {money(result.whole_fund_carry)}"
+            f"No clawback: {gp} took no more from any LP than the whole-fund test allows "
+            f"({money(result.gp_carry)} received against {money(result.whole_fund_carry)})"
         )
-    else:
+    elif result.excess == result.gp_carry - result.whole_fund_carry:
         lines.append(
             f"Excess carry: {money(result.gp_carry)} received less "
             f"{money(result.whole_fund_carry)} whole-fund = {money(result.excess)}"
+        )
+    else:
+        lines.append(
+            f"Excess carry: {money(result.excess)}, the sum of each LP's excess below (an LP "
+            "from which the GP took less than the test allows offsets no other LP's excess)"
         )
     if result.tax_rate is None:
         lines.append(f"The clawback is gross of taxes: {gp} returns the whole excess")
