@@ -116,12 +116,16 @@ def _date(raw: str | None) -> dt.date | None:
 
 def _statement(args: Any) -> int:
     period = parse_period(args.period)
+    today = dt.date.today()
+    period.require_begun(today)
     with _workspace(args) as ws:
-        s = write_statement(ws, args.lp, period, args.out, fund_id=args.fund)
+        s = write_statement(ws, args.lp, period, args.out, fund_id=args.fund, today=today)
     closing = money_text(s.current.closing, s.ledger.currency)
+    mark = f" ({s.preliminary})" if s.preliminary else ""
     print(
         f"wrote {args.out}: capital account statement {s.document_id} for "
-        f"{s.ledger.investor.name} in {s.ledger.fund.name}, {period.label}, closing {closing}"
+        f"{s.ledger.investor.name} in {s.ledger.fund.name}, {period.label}{mark}, "
+        f"closing {closing}"
     )
     return 0
 

@@ -92,6 +92,8 @@ class CapitalAccountStatement:
     nav: NavShare | None
     notes: tuple[str, ...]
     document_id: str
+    # "Preliminary — period ends …" while the period had not ended on the day it was drawn.
+    preliminary: str | None = None
 
     @property
     def current(self) -> AccountColumn:
@@ -161,9 +163,20 @@ class _Account:
 
 
 def build_statement(
-    ledger: LpLedger, period: ReportPeriod, *, nav: NavLookup | None = None
+    ledger: LpLedger,
+    period: ReportPeriod,
+    *,
+    nav: NavLookup | None = None,
+    today: dt.date | None = None,
 ) -> CapitalAccountStatement:
-    """The statement of ``ledger``'s LP for ``period``; ``nav`` defaults to none recorded."""
+    """The statement of ``ledger``'s LP for ``period``; ``nav`` defaults to none recorded.
+
+    ``today`` (default: the clock's) decides whether the period has ended: one not begun is
+    a :class:`~core.reports.errors.PeriodError`, one still running is marked preliminary.
+    """
+    day = dt.date.today() if today is None else today
+    period.require_begun(day)
+    preliminary = period.preliminary(day)
     account = _Account(ledger, nav or _no_nav)
     columns = [account.column("This period", period.start, period.end)]
     if not period.is_year and period.start != period.year_start:
@@ -182,6 +195,7 @@ def build_statement(
         [p.op_id for p in ledger.payments_between(None, period.end)],
         [d.op_id for d in ledger.issued_distributions(None, period.end)],
         nav_share,
+        *([preliminary] if preliminary else []),
     )
     return CapitalAccountStatement(
         ledger=ledger,
@@ -193,6 +207,7 @@ def build_statement(
         nav=nav_share,
         notes=_notes(ledger, period, nav_share),
         document_id=doc,
+        preliminary=preliminary,
     )
 
 

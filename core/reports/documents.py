@@ -100,9 +100,18 @@ def _lp_ledger(ws: Workspace, fund_id: str, lp_id: str) -> LpLedger:
 
 
 def lp_statement(
-    ws: Workspace, lp_id: str, period: ReportPeriod, *, fund_id: str | None = None
+    ws: Workspace,
+    lp_id: str,
+    period: ReportPeriod,
+    *,
+    fund_id: str | None = None,
+    today: dt.date | None = None,
 ) -> CapitalAccountStatement:
-    """The LP's statement in ``fund_id``, or in its only fund when it holds one."""
+    """The LP's statement in ``fund_id``, or in its only fund when it holds one.
+
+    ``today`` (default: the clock's) marks a period not yet ended as preliminary and
+    refuses one not yet begun, before anything is read."""
+    period.require_begun(dt.date.today() if today is None else today)
     if fund_id is None:
         held = funds_of_lp(ws, lp_id)
         if not held:
@@ -114,7 +123,7 @@ def lp_statement(
             )
         fund_id = held[0]
     ledger = _lp_ledger(ws, fund_id, lp_id)
-    return build_statement(ledger, period, nav=_nav_lookup(ws, ledger))
+    return build_statement(ledger, period, nav=_nav_lookup(ws, ledger), today=today)
 
 
 def call_notice(ws: Workspace, call_id: str, lp_id: str) -> CallNotice:
@@ -131,10 +140,16 @@ def distribution_notice(ws: Workspace, distribution_id: str, lp_id: str) -> Dist
 
 
 def write_statement(
-    ws: Workspace, lp_id: str, period: ReportPeriod, out: Path, *, fund_id: str | None = None
+    ws: Workspace,
+    lp_id: str,
+    period: ReportPeriod,
+    out: Path,
+    *,
+    fund_id: str | None = None,
+    today: dt.date | None = None,
 ) -> CapitalAccountStatement:
     check_output(out, _PDF)
-    statement = lp_statement(ws, lp_id, period, fund_id=fund_id)
+    statement = lp_statement(ws, lp_id, period, fund_id=fund_id, today=today)
     write_file(out, statement_pdf(statement), suffixes=_PDF)
     return statement
 

@@ -4,7 +4,9 @@ Page order follows the ILPA capital account statement: the account rolled over t
 period, the year to date and since inception; the commitment position at period end; each
 contribution and distribution of the period with the op id it derives from; how the
 figures reconcile; notes. The statement is reconciled before it is drawn: a statement
-that does not tie out to the ledger raises instead of printing.
+that does not tie out to the ledger raises instead of printing. A statement of a period
+that had not ended when it was drawn says so in its header on every page and above its
+figures: "Preliminary — period ends 31 December 2026".
 """
 
 from __future__ import annotations
@@ -12,11 +14,14 @@ from __future__ import annotations
 from collections.abc import Sized
 from decimal import Decimal
 
+from reportlab.lib import colors
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Flowable, Spacer, Table
 
 from core.reports.capital_account import CapitalAccountStatement, reconcile
 from core.reports.errors import ReportError
 from core.reports.pdf_layout import (
+    BODY,
     CONTENT_WIDTH,
     NOTE,
     addressee_rows,
@@ -31,6 +36,14 @@ from core.reports.pdf_notices import TRACE_NOTE
 from core.reports.presentation import long_date, money_text, percent_text
 
 __all__ = ["statement_pdf"]
+
+_PRELIMINARY = ParagraphStyle(
+    "preliminary",
+    parent=BODY,
+    fontName="Helvetica-Bold",
+    textColor=colors.HexColor("#9b1c1c"),
+    spaceAfter=4,
+)
 
 
 def _account_table(statement: CapitalAccountStatement) -> Table:
@@ -177,11 +190,20 @@ def statement_pdf(statement: CapitalAccountStatement) -> bytes:
     head = letterhead_for(
         ledger,
         "Capital Account Statement",
-        f"Period ended {long_date(period.end)}",
+        statement.preliminary or f"Period ended {long_date(period.end)}",
         statement.document_id,
         draft=False,
     )
-    story: list[Flowable] = [
+    story: list[Flowable] = []
+    if statement.preliminary:
+        story.append(
+            para(
+                f"{statement.preliminary}. The figures are those recorded when this statement "
+                "was prepared; activity before the period ends will change them.",
+                _PRELIMINARY,
+            )
+        )
+    story += [
         facts_table(
             addressee_rows(ledger.investor),
             [

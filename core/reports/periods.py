@@ -2,6 +2,10 @@
 
 A statement covers whole days, both ends included: 2026Q3 is 1 July to 30 September 2026.
 Its opening balance is the balance at the end of the day before ``start``.
+
+A period is judged against *today*, which every caller passes in (DESIGN §5): one that has
+not begun cannot be stated at all; one that has begun but not ended — today is on or
+before its last day — is stated, marked preliminary, since later activity will change it.
 """
 
 from __future__ import annotations
@@ -40,6 +44,18 @@ class ReportPeriod:
 
     def contains(self, day: dt.date) -> bool:
         return self.start <= day <= self.end
+
+    def require_begun(self, today: dt.date) -> None:
+        """Refuse a period that starts after ``today``: there is nothing to state yet."""
+        if today < self.start:
+            raise PeriodError(f"{self.label} has not begun; it starts {self.start.isoformat()}")
+
+    def preliminary(self, today: dt.date) -> str | None:
+        """``"Preliminary — period ends 31 December 2026"`` while the period runs on
+        ``today`` (its last day included); ``None`` once it has ended."""
+        if today > self.end:
+            return None
+        return f"Preliminary \u2014 period ends {long_date(self.end)}"
 
     def describe(self) -> str:
         """``1 July 2026 to 30 September 2026``."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 
 import openpyxl
@@ -166,3 +167,56 @@ def test_a_notice_for_an_lp_not_in_the_fund(demo: DemoOrg, tmp_path: Path) -> No
     assert done.returncode == 1
     assert "has no commitment to Harbor Peak Real Estate Fund I" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def _quarter(day: date, ahead: int = 0) -> tuple[str, date, date]:
+    """The quarter ``ahead`` quarters after the one holding ``day``: label, start, end."""
+    index = day.year * 4 + (day.month - 1) // 3 + ahead
+    year, q = divmod(index, 4)
+    start = date(year, 3 * q + 1, 1)
+    end = date(year + 1, 1, 1) if q == 3 else date(year, 3 * q + 4, 1)
+    return f"{year}Q{q + 1}", start, end - timedelta(days=1)
+
+
+def test_a_statement_of_the_running_quarter_says_it_is_preliminary(
+    demo: DemoOrg, tmp_path: Path
+) -> None:
+    """The CLI runs on the clock's today: this quarter is preliminary, the one after next is
+    refused in one line naming the day it starts, and no file is written for it."""
+    lp_id, fund_id, _, _ = _ids(demo)
+    label, _, end = _quarter(date.today())
+    done = dealos(
+        demo,
+        "report",
+        "statement",
+        "--lp",
+        lp_id,
+        "--fund",
+        fund_id,
+        "--period",
+        label,
+        "--out",
+        tmp_path / "now.pdf",
+    )
+    assert done.returncode == 0, done.stderr
+    mark = f"Preliminary \u2014 period ends {end.day} {end:%B} {end.year}"
+    assert f", {label} ({mark}), closing " in done.stdout
+    assert mark in pdf_text((tmp_path / "now.pdf").read_bytes())
+
+    later, start, _ = _quarter(date.today(), ahead=2)
+    done = dealos(
+        demo,
+        "report",
+        "statement",
+        "--lp",
+        lp_id,
+        "--fund",
+        fund_id,
+        "--period",
+        later,
+        "--out",
+        tmp_path / "later.pdf",
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip() == f"dealos: {later} has not begun; it starts {start.isoformat()}"
+    assert not (tmp_path / "later.pdf").exists()

@@ -8,12 +8,14 @@ LP with nothing called yet.
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
 
 from core.reports import RecordNotFound, lp_statement, parse_period, read_fund_ledger
-from core.reports.capital_account import CapitalAccountStatement
+from core.reports.capital_account import CapitalAccountStatement, build_statement
+from core.reports.errors import PeriodError
 from core.reports.ledger_index import fund_ids
 from core.reports.ledger_values import FundLedger
 from core.reports.pdf_statement import statement_pdf
@@ -121,3 +123,73 @@ def test_a_statement_is_reproducible_to_the_byte(demo: DemoOrg, fund_i: FundLedg
     again = lp_statement(demo.ws, ledger.investor.lp_id, period, fund_id=ledger.fund.fund_id)
     assert first.document_id == again.document_id
     assert statement_pdf(first) == statement_pdf(again)
+
+
+# -- periods not ended (DESIGN §5): today is 5 December 2026 ---------------------------
+
+TODAY = date(2026, 12, 5)
+
+
+def test_a_quarter_not_yet_ended_is_marked_preliminary(demo: DemoOrg, fund_i: FundLedger) -> None:
+    """2026Q4 on 5 December 2026: stated, but marked in the header of every page and above
+    the figures; the same quarter on 1 January 2027 is final, with its own document id."""
+    ledger = fund_i.ledgers[3]
+    lp_id, fund_id = ledger.investor.lp_id, ledger.fund.fund_id
+    running = lp_statement(demo.ws, lp_id, parse_period("2026Q4"), fund_id=fund_id, today=TODAY)
+    assert running.preliminary == "Preliminary \u2014 period ends 31 December 2026"
+    data = statement_pdf(running)
+    save_png(data, "statement-preliminary")
+    text = _check_statement_text(running, fund_i)
+    assert text.count("Preliminary \u2014 period ends 31 December 2026") == page_count(data) + 1
+    assert "activity before the period ends will change them" in text
+    assert "Period ended" not in text
+
+    ended = lp_statement(
+        demo.ws, lp_id, parse_period("2026Q4"), fund_id=fund_id, today=date(2027, 1, 1)
+    )
+    assert ended.preliminary is None
+    assert ended.document_id != running.document_id
+    final = pdf_text(statement_pdf(ended))
+    assert "Preliminary" not in final
+    assert "Period ended 31 December 2026" in final
+
+
+@pytest.mark.parametrize(
+    ("period", "today", "preliminary"),
+    [
+        ("2026", date(2026, 12, 31), "Preliminary \u2014 period ends 31 December 2026"),
+        ("2026", date(2027, 1, 1), None),
+        ("2026Q4", date(2026, 10, 1), "Preliminary \u2014 period ends 31 December 2026"),
+        ("2026Q3", TODAY, None),
+    ],
+)
+def test_a_period_is_preliminary_through_its_last_day(
+    fund_i: FundLedger, period: str, today: date, preliminary: str | None
+) -> None:
+    statement = build_statement(fund_i.ledgers[3], parse_period(period), today=today)
+    assert statement.preliminary == preliminary
+
+
+@pytest.mark.parametrize(
+    ("period", "message"),
+    [
+        ("2027Q2", "2027Q2 has not begun; it starts 2027-04-01"),
+        ("2027Q1", "2027Q1 has not begun; it starts 2027-01-01"),
+        ("2027", "2027 has not begun; it starts 2027-01-01"),
+    ],
+)
+def test_a_period_not_yet_begun_is_refused_naming_it(
+    demo: DemoOrg, fund_i: FundLedger, period: str, message: str
+) -> None:
+    ledger = fund_i.ledgers[3]
+    with pytest.raises(PeriodError) as refused:
+        lp_statement(
+            demo.ws,
+            ledger.investor.lp_id,
+            parse_period(period),
+            fund_id=ledger.fund.fund_id,
+            today=TODAY,
+        )
+    assert str(refused.value) == message
+    with pytest.raises(PeriodError, match=f"^{message}$"):
+        build_statement(ledger, parse_period(period), today=TODAY)
