@@ -3,7 +3,8 @@
 Definitions (ILPA reporting usage, DESIGN.md §9):
 
 * **paid-in** — capital contributed; **distributed** — cash returned;
-* **unfunded** — commitment minus paid-in, plus distributions the LPA lets the GP recall;
+* **unfunded** — commitment minus capital called by issued calls, plus distributions the
+  LPA lets the GP recall (not paid-in: a called, unpaid amount is no longer unfunded);
 * **NAV** of a capital account — paid-in minus distributed plus net income allocated to it;
 * **TVPI** = (distributed + NAV) / paid-in; **DPI** = distributed / paid-in;
   **RVPI** = NAV / paid-in; **MOIC** = (realized + unrealized value) / invested cost.
@@ -78,20 +79,22 @@ def distributed(distributions: Iterable[Decimal]) -> Decimal:
 
 
 def unfunded(
-    commitment: Decimal, contributions: Iterable[Decimal], recallable: Decimal = Decimal(0)
+    commitment: Decimal, calls: Iterable[Decimal], recallable: Decimal = Decimal(0)
 ) -> Decimal:
-    """Commitment not yet called: ``commitment - paid-in + recallable``.
+    """Commitment not yet called: ``commitment - called + recallable`` (DESIGN §9), where
+    ``calls`` are the LP's shares of issued calls (drafts never count).
 
-    Contributions beyond the commitment (and its recallable distributions) mean the ledger
-    is wrong somewhere, so that is refused rather than reported as a negative unfunded.
+    Calls beyond the commitment (and its recallable distributions) mean the ledger is wrong
+    somewhere, so that is refused rather than reported as a negative unfunded. The ledger's
+    own figure is :attr:`core.positions.Position.unfunded`; this is the same rule for
+    inputs that are not a ledger.
     """
     committed = _value(commitment, "commitment")
-    called = paid_in(contributions)
+    called = _total(calls, "call")
     left = committed - called + _value(recallable, "recallable")
     if left < 0:
         raise MetricError(
-            f"contributions of {called} exceed the commitment of {committed} "
-            f"plus recallable distributions"
+            f"calls of {called} exceed the commitment of {committed} plus recallable distributions"
         )
     return left
 
@@ -197,19 +200,21 @@ class FundMetrics:
         distributions: Sequence[CashFlow],
         nav: Decimal,
         as_of: dt.date,
+        called: Decimal,
     ) -> FundMetrics:
-        """Every metric from one set of dated inputs, so they can never disagree."""
-        called = paid_in(c.amount for c in contributions)
+        """Every metric from one set of dated inputs, so they can never disagree.
+        ``called`` is capital called by issued calls, which unfunded is measured against."""
+        contributed = paid_in(c.amount for c in contributions)
         returned = distributed(d.amount for d in distributions)
         return cls(
             as_of=as_of,
             commitment=_value(commitment, "commitment"),
-            paid_in=called,
+            paid_in=contributed,
             distributed=returned,
             nav=_value(nav, "NAV"),
             unfunded=unfunded(commitment, [called]),
-            tvpi=tvpi(returned, nav, called),
-            dpi=dpi(returned, called),
-            rvpi=rvpi(nav, called),
+            tvpi=tvpi(returned, nav, contributed),
+            dpi=dpi(returned, contributed),
+            rvpi=rvpi(nav, contributed),
             irr=xirr(lp_cash_flows(contributions, distributions, nav, as_of)),
         )

@@ -1,18 +1,23 @@
 """Reducers for capital calls, payments and distributions: where money moves.
 
-Allocations are computed here, by largest remainder, from the ledger as it stands when
-the op is applied in server order; every replica therefore computes the same split.
+Allocations are computed here, by largest remainder, from the positions of
+:mod:`core.positions` as of the op's own business date (the call date, the distribution
+date): a distribution dated D is split by the payments received by D, however late it is
+drafted, and replaying the log gives the same cents on every replica. An op signed before
+splits were dated carries no ``split_rule`` and keeps the rule it was issued under, the
+ledger's running totals when it was applied, so history never changes on replay.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
 from core.allocation import AllocationError, allocate_pro_rata
 from core.ops.payloads import capital as p
+from core.positions import FundPositions, positions_as_of
 from core.reducers.context import OpContext, reducer
-from core.reducers.ledger import FundPositions, fund_positions
 from core.reducers.waterfall_distribution import record_waterfall_distribution
 from core.store.projection import Row
 
@@ -44,10 +49,10 @@ def _weights(
     ctx: OpContext, base: dict[str, Decimal], excluded: list[str], positions: FundPositions
 ) -> dict[str, Decimal]:
     for i, lp_id in enumerate(excluded):
-        if lp_id not in positions.committed:
+        if lp_id not in positions.positions:
             ctx.reject(
                 "not_found",
-                f"no LP {lp_id} with a commitment to this fund",
+                f"no LP {lp_id} with a commitment to this fund{_by(positions)}",
                 field=f"payload.excluded_lp_ids.{i}",
             )
     return {lp: w for lp, w in base.items() if lp not in excluded}
@@ -71,14 +76,28 @@ def _overrides(
     fixed: dict[str, Decimal] = {}
     for lp_id, raw in sorted(payload.overrides.items()):
         where = f"payload.overrides.{lp_id}"
-        if lp_id not in positions.committed:
-            ctx.reject("not_found", f"no LP {lp_id} with a commitment to this fund", field=where)
+        if lp_id not in positions.positions:
+            ctx.reject(
+                "not_found",
+                f"no LP {lp_id} with a commitment to this fund{_by(positions)}",
+                field=where,
+            )
         if lp_id in payload.excluded_lp_ids:
             ctx.reject(
                 "invalid_payload", "an LP is either excluded or overridden, not both", field=where
             )
         fixed[lp_id] = ctx.amount(raw, payload.currency, where)
     return fixed
+
+
+def _by(positions: FundPositions) -> str:
+    return "" if positions.as_of is None else f" by {positions.as_of.isoformat()}"
+
+
+def _split_positions(ctx: OpContext, fund_id: str, rule: str, on: str) -> FundPositions:
+    """The positions a split reads: as of ``on`` under the dated rule, else every record."""
+    as_of = dt.date.fromisoformat(on) if rule == "as_of_date" else None
+    return positions_as_of(ctx.store, fund_id, as_of, with_nav=False)
 
 
 def _positive(ctx: OpContext, raw: str, currency: str) -> Decimal:
@@ -96,11 +115,16 @@ def capital_call_create(ctx: OpContext, payload: p.CapitalCallCreatePayload) -> 
         ctx.reject(
             "invalid_payload", "the due date cannot precede the call date", field="payload.due_date"
         )
-    positions = fund_positions(ctx.store, payload.fund_id)
+    # The ceiling counts every call, drafted or issued, whatever its date; the weights are
+    # the positions the call's rule reads.
+    everything = positions_as_of(ctx.store, payload.fund_id, None, with_nav=False)
+    positions = _split_positions(ctx, payload.fund_id, payload.split_rule, payload.call_date)
     if payload.basis == "commitment":
-        base = dict(positions.committed)
+        base = positions.weights("commitment")
+    elif payload.split_rule == "as_of_date":
+        base = positions.weights("unfunded")
     else:
-        base = {lp: positions.unfunded(lp) for lp in positions.committed}
+        base = everything.weights("available_to_call")  # the old rule: drafts reserve
     weights = _weights(ctx, base, payload.excluded_lp_ids, positions)
     fixed = _overrides(ctx, payload, positions)
     rest = amount - sum(fixed.values(), Decimal(0))
@@ -115,16 +139,17 @@ def capital_call_create(ctx: OpContext, payload: p.CapitalCallCreatePayload) -> 
     shares = {**{lp: Decimal(0) for lp in weights}, **shares, **fixed}
     lp_names = {r["lp_id"]: r["name"] for r in ctx.store.rows("lps", {})}
     for lp_id, share in shares.items():
-        unfunded = positions.unfunded(lp_id)
-        if share > unfunded:
+        available = everything.of(lp_id).available_to_call
+        if share > available:
             ctx.reject(
                 "invariant_violation",
                 f"calls never exceed commitments: {lp_names.get(lp_id, lp_id)} would be called "
-                f"{share} {payload.currency} with {unfunded} unfunded",
+                f"{share} {payload.currency} with {available} of its commitment left to call "
+                "(issued and draft calls count)",
                 field=f"payload.overrides.{lp_id}" if lp_id in fixed else "payload.amount",
                 lp_id=lp_id,
                 allocation=format(share, "f"),
-                unfunded=format(unfunded, "f"),
+                available_to_call=format(available, "f"),
             )
     ctx.store.insert(
         "capital_calls",
@@ -222,8 +247,10 @@ def distribution_create(ctx: OpContext, payload: p.DistributionCreatePayload) ->
     if payload.basis == "waterfall":
         record_waterfall_distribution(ctx, payload, fund, amount)
         return
-    positions = fund_positions(ctx.store, payload.fund_id)
-    base = dict(positions.paid if payload.basis == "paid_in" else positions.committed)
+    positions = _split_positions(
+        ctx, payload.fund_id, payload.split_rule, payload.distribution_date
+    )
+    base = positions.weights("paid_in" if payload.basis == "paid_in" else "commitment")
     weights = _weights(ctx, base, payload.excluded_lp_ids, positions)
     shares = _allocate(ctx, amount, weights, payload.currency, "distribution")
     row: dict[str, Any] = {

@@ -1,8 +1,9 @@
 """A distribution run through the fund's waterfall, from the ledger as it stands.
 
 The reducer for ``distribution.create`` with basis ``waterfall`` asks this module for the
-fund's current terms and each partner's dated history (payments against the fund's calls,
-and what issued distributions already gave it and took from it as carry), then runs
+fund's current terms and each partner's dated history as of the distribution date
+(payments against the fund's calls received by then, and what issued distributions dated
+by then already gave it and took from it as carry), then runs
 :class:`core.fund_math.Waterfall`. The result — allocations, GP carry, per-tier amounts
 and the plain-language explanation — is stored with the terms version it used.
 """
@@ -52,14 +53,23 @@ def terms_from_row(row: Row, currency: str) -> FundTerms:
     )
 
 
-def _positions(ctx: OpContext, fund_id: str, terms_row: Row) -> list[LpPosition]:
+def _positions(
+    ctx: OpContext, fund_id: str, terms_row: Row, on: dt.date, *, dated_commitments: bool
+) -> list[LpPosition]:
+    """Every partner's history as it stood on ``on``: payments received and distributions
+    dated by then (what came later is not history yet on that date, DESIGN §5). Commitments
+    count by their own date only under the dated split rule: an op signed before it keeps
+    every commitment, as it was issued with."""
     names = {r["lp_id"]: r["name"] for r in ctx.store.rows("lps", {})}
     committed: dict[str, Decimal] = defaultdict(Decimal)
     for c in ctx.store.rows("commitments", {"fund_id": fund_id}):
-        committed[c["lp_id"]] += Decimal(c["amount"])
+        if not dated_commitments or dt.date.fromisoformat(c["committed_on"]) <= on:
+            committed[c["lp_id"]] += Decimal(c["amount"])
     contributions: dict[str, list[Contribution]] = defaultdict(list)
     for call in ctx.store.rows("capital_calls", {"fund_id": fund_id}):
         for pay in ctx.store.rows("payments", {"call_id": call["call_id"]}):
+            if dt.date.fromisoformat(pay["paid_on"]) > on:
+                continue
             contributions[pay["lp_id"]].append(
                 Contribution(
                     dt.date.fromisoformat(pay["paid_on"]), Decimal(pay["amount"]), call["deal_id"]
@@ -67,13 +77,15 @@ def _positions(ctx: OpContext, fund_id: str, terms_row: Row) -> list[LpPosition]
             )
     prior: dict[str, list[PriorDistribution]] = defaultdict(list)
     for dist in ctx.store.rows("distributions", {"fund_id": fund_id, "status": "issued"}):
-        on = dt.date.fromisoformat(dist["distribution_date"])
+        dated = dt.date.fromisoformat(dist["distribution_date"])
+        if dated > on:
+            continue
         for a in ctx.store.rows(
             "distribution_allocations", {"distribution_id": dist["distribution_id"]}
         ):
             carry = Decimal(a["carry"]) if a["carry"] is not None else Decimal(0)
             prior[a["lp_id"]].append(
-                PriorDistribution(on, Decimal(a["amount"]), carry, dist["deal_id"])
+                PriorDistribution(dated, Decimal(a["amount"]), carry, dist["deal_id"])
             )
     gp_lp = terms_row["gp_commitment_lp_id"]
     return [
@@ -91,7 +103,13 @@ def _positions(ctx: OpContext, fund_id: str, terms_row: Row) -> list[LpPosition]
 
 
 def run_waterfall(
-    ctx: OpContext, fund: Row, *, amount: Decimal, on: str, deal_id: str | None
+    ctx: OpContext,
+    fund: Row,
+    *,
+    amount: Decimal,
+    on: str,
+    deal_id: str | None,
+    dated_commitments: bool = True,
 ) -> WaterfallResult:
     """Run the fund's current terms over its ledger, or refuse naming what is missing."""
     row = current_terms(ctx, fund["fund_id"])
@@ -111,10 +129,9 @@ def run_waterfall(
         )
     try:
         terms = terms_from_row(row, fund["currency"])
-        positions = _positions(ctx, fund["fund_id"], row)
-        return Waterfall(terms).run(
-            positions, amount=amount, on=dt.date.fromisoformat(on), deal_id=deal_id
-        )
+        day = dt.date.fromisoformat(on)
+        positions = _positions(ctx, fund["fund_id"], row, day, dated_commitments=dated_commitments)
+        return Waterfall(terms).run(positions, amount=amount, on=day, deal_id=deal_id)
     except FundMathError as exc:
         ctx.reject(
             "invariant_violation", f"the waterfall cannot run: {exc}", field="payload.amount"
@@ -142,7 +159,12 @@ def record_waterfall_distribution(
             field="payload.basis",
         )
     result = run_waterfall(
-        ctx, fund, amount=amount, on=payload.distribution_date, deal_id=payload.deal_id
+        ctx,
+        fund,
+        amount=amount,
+        on=payload.distribution_date,
+        deal_id=payload.deal_id,
+        dated_commitments=payload.split_rule == "as_of_date",
     )
     dist_id = ctx.op.entity_id
     ctx.store.insert(

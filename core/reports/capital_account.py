@@ -226,11 +226,13 @@ def _notes(ledger: LpLedger, period: ReportPeriod, nav: NavShare | None) -> tupl
         )
     notes.append("No management fees or fund expenses have been charged to this account.")
     for call in ledger.issued_calls(period.end):
-        if call.due_date <= period.end and call.outstanding > 0:
+        unpaid = ledger.unpaid_on(call, period.end)
+        if call.due_date <= period.end and unpaid > 0:
             notes.append(
                 f"{call.title}, due {long_date(call.due_date)}: "
-                f"{money_text(call.outstanding, currency)} of "
-                f"{money_text(call.amount, currency)} remained unpaid at ledger date."
+                f"{money_text(unpaid, currency)} of "
+                f"{money_text(call.amount, currency)} remained unpaid at "
+                f"{long_date(period.end)}."
             )
     return tuple(notes)
 

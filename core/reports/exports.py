@@ -78,7 +78,7 @@ def capital_account_table(
             currency = lp.currency
             nav = nav_for(lp)
             share = nav(as_of) if nav is not None else None
-            called, paid = lp.called(as_of), lp.paid_in(as_of)
+            position = lp.position(as_of)
 
             def money(amount: Decimal, currency: str = currency) -> Money:
                 return Money(amount, currency)
@@ -87,13 +87,13 @@ def capital_account_table(
                 (
                     *_lp_cells(lp),
                     currency,
-                    money(lp.commitment(as_of)),
+                    money(position.commitment),
                     lp.share(),
-                    money(called),
-                    money(paid),
-                    money(called - paid),
-                    money(lp.distributed(as_of)),
-                    money(lp.unfunded(as_of)),
+                    money(position.called),
+                    money(position.paid_in),
+                    money(position.called_not_paid),
+                    money(position.distributed),
+                    money(position.unfunded),
                     money(balance_on(lp, as_of, nav)),
                     "cost" if share is None else f"NAV {share.as_of.isoformat()}",
                     as_of,

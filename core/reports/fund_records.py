@@ -27,12 +27,13 @@ from decimal import Decimal
 
 from sqlalchemy import Connection, Table, select
 
-from core.allocation import allocate_pro_rata
+from core.positions import positions_as_of
 from core.reports.errors import TraceabilityError
 from core.reports.ledger_values import NavShare, TierAmount
 from core.store import schema
 from core.store.local_schema import op_log
-from core.store.schema import capital_calls, commitments, funds, payments
+from core.store.schema import funds
+from core.store.sql_projection import SqlProjection
 
 __all__ = [
     "EXPLANATIONS_TABLE",
@@ -135,74 +136,24 @@ def lp_nav_share(
 ) -> NavShare | None:
     """The LP's share of the latest fund NAV recorded on or before ``on`` (``fund.nav.record``).
 
-    Until the fund's LPA allocation rule is kept (a hypothetical liquidation through the
-    waterfall, say), the NAV is shared pro rata to capital contributed by the NAV date —
-    the basis distributions are apportioned on — by largest remainder, so the LPs' shares
-    add up to the fund NAV to the cent. ``None`` when no NAV is recorded by ``on``.
+    The share is the NAV share of the LP's position as of ``on``
+    (:func:`core.positions.positions_as_of`): until the fund's LPA allocation rule is kept
+    (a hypothetical liquidation through the waterfall, say), the NAV is shared pro rata to
+    capital paid in by the NAV date — the basis distributions are apportioned on — by
+    largest remainder, so the LPs' shares add up to the fund NAV to the cent. ``None`` when
+    no NAV is recorded by ``on``, or the LP had no commitment by then.
     """
-    table = projection_table(VALUATIONS_TABLE)
-    if table is None:
+    if projection_table(VALUATIONS_TABLE) is None:
         return None
-    mark = (
-        conn.execute(
-            select(table.c.valuation_id, table.c.as_of, table.c.nav)
-            .where(
-                table.c.org_id == org_id,
-                table.c.fund_id == fund_id,
-                table.c.as_of <= on.isoformat(),
-            )
-            .order_by(table.c.as_of.desc())
-            .limit(1)
-        )
-        .mappings()
-        .first()
-    )
-    if mark is None:
+    positions = positions_as_of(SqlProjection(conn, org_id), fund_id, on)
+    if positions.nav_as_of is None or positions.nav_valuation_id is None:
         return None
-    as_of = dt.date.fromisoformat(mark["as_of"])
-    currency = conn.execute(
-        select(funds.c.currency).where(funds.c.org_id == org_id, funds.c.fund_id == fund_id)
-    ).scalar_one()
-    weights = _contributed(conn, org_id, fund_id, as_of)
-    if not any(weights.values()):
-        weights = _committed(conn, org_id, fund_id)
-    if lp_id not in weights:
+    share = positions.positions.get(lp_id)
+    if share is None or share.nav_share is None:
         return None
-    shares = allocate_pro_rata(Decimal(mark["nav"]), weights, currency)
-    return NavShare(as_of, shares[lp_id], _nav_op(conn, fund_id, mark["valuation_id"]))
-
-
-def _contributed(conn: Connection, org_id: str, fund_id: str, as_of: dt.date) -> dict[str, Decimal]:
-    weights = _committed(conn, org_id, fund_id)
-    weights = {lp: Decimal(0) for lp in weights}
-    rows = conn.execute(
-        select(payments.c.lp_id, payments.c.amount)
-        .join(
-            capital_calls,
-            (capital_calls.c.org_id == payments.c.org_id)
-            & (capital_calls.c.call_id == payments.c.call_id),
-        )
-        .where(
-            payments.c.org_id == org_id,
-            capital_calls.c.fund_id == fund_id,
-            payments.c.paid_on <= as_of.isoformat(),
-        )
+    return NavShare(
+        positions.nav_as_of, share.nav_share, _nav_op(conn, fund_id, positions.nav_valuation_id)
     )
-    for lp, amount in rows:
-        weights[lp] = weights.get(lp, Decimal(0)) + Decimal(amount)
-    return weights
-
-
-def _committed(conn: Connection, org_id: str, fund_id: str) -> dict[str, Decimal]:
-    weights: dict[str, Decimal] = defaultdict(Decimal)
-    rows = conn.execute(
-        select(commitments.c.lp_id, commitments.c.amount).where(
-            commitments.c.org_id == org_id, commitments.c.fund_id == fund_id
-        )
-    )
-    for lp, amount in rows:
-        weights[lp] += Decimal(amount)
-    return dict(weights)
 
 
 def _nav_op(conn: Connection, fund_id: str, valuation_id: str) -> str:

@@ -1,10 +1,12 @@
 """An LP's position in one fund, as the documents it receives state it: frozen values.
 
 Every entry carries the id of the op it derives from (``op_id``), so each line of a notice
-or statement can be traced back to a signed operation in the log. Only *issued* calls and
-distributions count toward called, distributed and unfunded: a draft is the GP's working
-copy and no LP document states it as fact. (The reducers count drafts as reserving
-commitment, :mod:`core.reducers.ledger`; that is a GP-side safeguard, not an LP figure.)
+or statement can be traced back to a signed operation in the log. The figures a document
+states — commitment, called, paid-in, called not paid, distributed, unfunded — are the
+LP's :class:`core.positions.Position` as of the document's date, computed by
+:func:`core.positions.tally` from these entries: the one definition every screen, report
+and split uses. Only *issued* calls and distributions count; a draft is the GP's working
+copy and no LP document states it as fact.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+
+from core.positions import Entry, Position, tally
 
 __all__ = [
     "CallEntry",
@@ -37,10 +41,6 @@ _TIER_PHRASES = {
     "catch_up": "GP catch-up",
     "carried_interest": "carried interest split, LP share",
 }
-
-
-def _sum(amounts: Iterable[Decimal]) -> Decimal:
-    return sum(amounts, _ZERO)
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,8 +188,27 @@ class LpLedger:
     def currency(self) -> str:
         return self.fund.currency
 
+    def position(
+        self, through: dt.date | None = None, *, calls: Iterable[CallEntry] | None = None
+    ) -> Position:
+        """The LP's position as of ``through`` (every entry when None). ``calls`` narrows the
+        calls that count, for a notice's "before this call" figures."""
+        return tally(
+            self.investor.lp_id,
+            through,
+            commitments=(Entry(c.committed_on, c.amount) for c in self.commitments),
+            calls=(
+                Entry(c.call_date, c.amount, c.is_issued, c.call_id, c.due_date)
+                for c in (self.calls if calls is None else calls)
+            ),
+            payments=(Entry(p.paid_on, p.amount, True, p.call_id) for p in self.payments),
+            distributions=(
+                Entry(d.distribution_date, d.amount, d.is_issued) for d in self.distributions
+            ),
+        )
+
     def commitment(self, through: dt.date | None = None) -> Decimal:
-        return _sum(c.amount for c in self.commitments if _upto(c.committed_on, through))
+        return self.position(through).commitment
 
     def share(self) -> Decimal:
         """The LP's fraction of the fund's commitments (0.0125 for 1.25 %)."""
@@ -209,23 +228,34 @@ class LpLedger:
             if d.is_issued and _within(d.distribution_date, start, through)
         )
 
+    def unpaid_on(self, call: CallEntry, through: dt.date | None = None) -> Decimal:
+        """What is still unpaid on ``call`` at the end of ``through`` (payments by then)."""
+        paid = sum(
+            (p.amount for p in self.payments_between(None, through) if p.call_id == call.call_id),
+            _ZERO,
+        )
+        return call.amount - paid
+
     def payments_between(
         self, start: dt.date | None = None, through: dt.date | None = None
     ) -> tuple[PaymentEntry, ...]:
         return tuple(p for p in self.payments if _within(p.paid_on, start, through))
 
     def called(self, through: dt.date | None = None) -> Decimal:
-        return _sum(c.amount for c in self.issued_calls(through))
+        return self.position(through).called
 
     def paid_in(self, through: dt.date | None = None) -> Decimal:
-        return _sum(p.amount for p in self.payments_between(None, through))
+        return self.position(through).paid_in
+
+    def called_not_paid(self, through: dt.date | None = None) -> Decimal:
+        return self.position(through).called_not_paid
 
     def distributed(self, through: dt.date | None = None) -> Decimal:
-        return _sum(d.amount for d in self.issued_distributions(None, through))
+        return self.position(through).distributed
 
     def unfunded(self, through: dt.date | None = None) -> Decimal:
-        """Commitment less capital called (DESIGN §9), as of ``through``."""
-        return self.commitment(through) - self.called(through)
+        """Commitment less capital called by issued calls (DESIGN §9), as of ``through``."""
+        return self.position(through).unfunded
 
     def cost_basis(self, through: dt.date | None = None) -> Decimal:
         """Contributions less distributions: the capital account until a NAV is recorded."""

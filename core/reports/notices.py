@@ -118,25 +118,27 @@ def build_call_notice(
     earlier = tuple(c for c in ledger.calls[:index] if c.is_issued)
     to_date = (*earlier, call)
     dists = ledger.issued_distributions(None, call.call_date)
-    commitment = ledger.commitment()
-    called_before = sum((c.amount for c in earlier), _ZERO)
+    # The position on the call date, counting only the calls before this one.
+    before = ledger.position(call.call_date, calls=ledger.calls[:index])
+    commitment = before.commitment
+    called_before = before.called
     called = called_before + call.amount
-    paid_in = ledger.paid_in(call.call_date)
-    distributed = sum((d.amount for d in dists), _ZERO)
+    paid_in = before.paid_in
+    distributed = before.distributed
     span = f"calls to date listed below ({len(to_date)})"
     lines = (
         NoticeLine("Commitment", commitment, _commitment_source(ledger)),
         NoticeLine("Called before this notice", called_before, f"{len(earlier)} earlier calls"),
         NoticeLine(
             "Unfunded commitment before this call",
-            commitment - called_before,
+            before.unfunded,
             "commitment less called before",
         ),
         NoticeLine("Amount of this call", call.amount, call.op_id, emphasis=True),
         NoticeLine("Cumulative called, including this call", called, span),
         NoticeLine(
             "Unfunded commitment after this call",
-            commitment - called,
+            before.unfunded - call.amount,
             "commitment less cumulative called",
         ),
         NoticeLine("Contributions paid to date", paid_in, "paid on the calls below"),
@@ -198,7 +200,8 @@ def build_distribution_notice(ledger: LpLedger, distribution_id: str) -> Distrib
             NoticeLine("Less catch-up and carried interest to the GP", -entry.carry, entry.op_id),
         ]
     distributed = sum((d.amount for d in earlier), _ZERO) + entry.amount
-    commitment = ledger.commitment()
+    position = ledger.position(entry.distribution_date)
+    commitment = position.commitment
     lines = (
         NoticeLine("Amount of this distribution", entry.amount, entry.op_id, emphasis=True),
         *parts,
@@ -210,12 +213,12 @@ def build_distribution_notice(ledger: LpLedger, distribution_id: str) -> Distrib
         NoticeLine("Commitment", commitment, _commitment_source(ledger)),
         NoticeLine(
             "Contributions paid to date",
-            ledger.paid_in(entry.distribution_date),
+            position.paid_in,
             "paid on the calls below",
         ),
         NoticeLine(
             "Unfunded commitment",
-            commitment - ledger.called(entry.distribution_date),
+            position.unfunded,
             "commitment less called to date",
         ),
     )

@@ -2,13 +2,14 @@
 preview before it is drafted.
 
 The preview splits the amount with :func:`core.allocation.allocate_pro_rata` over the same
-weights the ``capital_call.create`` reducer uses (commitments, or unfunded commitments,
-from :func:`core.reducers.ledger.fund_positions`), so what a GP sees is what gets drafted;
-the reducer still does the real allocation when the op is applied.
+weights the ``capital_call.create`` reducer uses (commitments, or unfunded commitments, as
+of the call date, from :func:`core.positions.positions_as_of`), so what a GP sees is what
+gets drafted; the reducer still does the real allocation when the op is applied.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
@@ -17,7 +18,7 @@ from sqlalchemy import and_, func, select
 
 from core.allocation import allocate_pro_rata
 from core.money import MoneyError, parse_amount
-from core.reducers.ledger import fund_positions
+from core.positions import positions_as_of
 from core.services.reading import reading
 from core.services.workspace import Workspace
 from core.store.schema import (
@@ -111,15 +112,19 @@ class AllocationLine:
 
 @dataclass(frozen=True, slots=True)
 class PreviewLine:
+    """One LP's share of a call not drafted yet. ``unfunded`` is as of the call date;
+    ``available`` is what the LP may still be called, counting draft calls too."""
+
     lp_id: str
     lp_name: str
     committed: Decimal
     unfunded: Decimal
+    available: Decimal
     share: Decimal
 
     @property
-    def exceeds_unfunded(self) -> bool:
-        return self.share > self.unfunded
+    def exceeds_available(self) -> bool:
+        return self.share > self.available
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,15 +147,15 @@ def list_funds(ws: Workspace) -> list[FundLine]:
         projection = SqlProjection(conn, ws.org_id)
         out = []
         for f in rows.all():
-            pos = fund_positions(projection, f["fund_id"])
+            pos = positions_as_of(projection, f["fund_id"], None, with_nav=False)
             out.append(
                 FundLine(
                     f["fund_id"],
                     f["name"],
                     f["currency"],
                     f["vintage_year"],
-                    sum(pos.committed.values(), Decimal(0)),
-                    len(pos.committed),
+                    pos.total("commitment"),
+                    len(pos.positions),
                 )
             )
     return out
@@ -310,16 +315,20 @@ def preview_call(
     fund_id: str,
     amount: str,
     basis: str,
+    call_date: dt.date,
     excluded_lp_ids: tuple[str, ...] = (),
 ) -> CallPreview:
-    """Each LP's share of a call that is not drafted yet; the shares sum to ``amount``."""
+    """Each LP's share of a call dated ``call_date`` that is not drafted yet, by the rule the
+    reducer applies to a call signed today; the shares sum to ``amount``."""
     with reading(ws) as conn:
         currency = conn.execute(
             select(funds.c.currency).where(funds.c.org_id == ws.org_id, funds.c.fund_id == fund_id)
         ).scalar()
         if currency is None:
             return CallPreview("", None, (), "choose a fund")
-        positions = fund_positions(SqlProjection(conn, ws.org_id), fund_id)
+        projection = SqlProjection(conn, ws.org_id)
+        positions = positions_as_of(projection, fund_id, call_date, with_nav=False)
+        everything = positions_as_of(projection, fund_id, None, with_nav=False)
         names = dict(
             conn.execute(select(lps.c.lp_id, lps.c.name).where(lps.c.org_id == ws.org_id)).all()
         )
@@ -329,10 +338,7 @@ def preview_call(
         return CallPreview(currency, None, (), str(exc))
     if value <= 0:
         return CallPreview(currency, value, (), "the amount must be positive")
-    if basis == "commitment":
-        weights = dict(positions.committed)
-    else:
-        weights = {lp: positions.unfunded(lp) for lp in positions.committed}
+    weights = positions.weights("commitment" if basis == "commitment" else "unfunded")
     weights = {lp: w for lp, w in weights.items() if lp not in excluded_lp_ids}
     try:
         shares = allocate_pro_rata(value, weights, currency)
@@ -344,8 +350,9 @@ def preview_call(
                 PreviewLine(
                     lp,
                     names.get(lp, lp),
-                    positions.committed[lp],
-                    positions.unfunded(lp),
+                    positions.of(lp).commitment,
+                    positions.of(lp).unfunded,
+                    everything.of(lp).available_to_call,
                     share,
                 )
                 for lp, share in shares.items()
@@ -353,13 +360,14 @@ def preview_call(
             key=lambda line: (line.lp_name, line.lp_id),
         )
     )
-    over = [line for line in lines if line.exceeds_unfunded]
+    over = [line for line in lines if line.exceeds_available]
     problem = None
     if over:
         first = over[0]
         problem = (
             f"calls never exceed commitments: {first.lp_name} would be called {first.share} "
-            f"{currency} with {first.unfunded} unfunded"
+            f"{currency} with {first.available} of its commitment left to call "
+            "(issued and draft calls count)"
             + (f" (and {len(over) - 1} more)" if len(over) > 1 else "")
         )
     return CallPreview(currency, value, lines, problem)

@@ -451,6 +451,7 @@ def _capital(
                 "call_date": date,
                 "due_date": due,
                 "purpose": f"Acquisition equity, call {i + 1}",
+                "split_rule": "as_of_date",
             },
         )
         if i == len(dates) - 1:
@@ -479,6 +480,7 @@ def _capital(
                 "distribution_date": date,
                 "source": source,
                 "note": "Quarterly operating income" if source == "income" else "Sale proceeds",
+                "split_rule": "as_of_date",
             },
         )
         cast.do(gp, "distribution.issue", dist_id, {})

@@ -2,8 +2,9 @@
 per LP, and what the reducer stored (its allocations, GP carry and the waterfall's reasons).
 
 The pro-rata preview uses :func:`core.allocation.allocate_pro_rata` over the weights the
-``distribution.create`` reducer uses (paid-in capital or commitments, from
-:func:`core.reducers.ledger.fund_positions`), so the preview is what gets drafted. A
+``distribution.create`` reducer uses (paid-in capital or commitments as of the
+distribution date, from :func:`core.positions.positions_as_of`), so the preview is what
+gets drafted. A
 waterfall split depends on every partner's dated history and the terms in force, so it
 is not previewed: the reducer runs it when the draft is saved, and :func:`drafted_distribution`
 reads what it stored.
@@ -11,6 +12,7 @@ reads what it stored.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -18,7 +20,7 @@ from sqlalchemy import and_, select
 
 from core.allocation import allocate_pro_rata
 from core.money import MoneyError, parse_amount
-from core.reducers.ledger import fund_positions
+from core.positions import positions_as_of
 from core.services.reading import reading
 from core.services.workspace import Workspace
 from core.store.schema import (
@@ -170,16 +172,19 @@ def fund_deals(ws: Workspace, fund_id: str) -> list[DealChoice]:
 
 
 def preview_distribution(
-    ws: Workspace, *, fund_id: str, amount: str, basis: str
+    ws: Workspace, *, fund_id: str, amount: str, basis: str, distribution_date: dt.date
 ) -> DistributionPreview:
-    """Each LP's pro-rata share of a distribution not drafted yet; shares sum to ``amount``."""
+    """Each LP's pro-rata share of a distribution dated ``distribution_date`` not drafted
+    yet, split by the positions as they stand on that date; shares sum to ``amount``."""
     with reading(ws) as conn:
         currency = conn.execute(
             select(funds.c.currency).where(funds.c.org_id == ws.org_id, funds.c.fund_id == fund_id)
         ).scalar()
         if currency is None:
             return DistributionPreview("", None, basis, (), "choose a fund")
-        positions = fund_positions(SqlProjection(conn, ws.org_id), fund_id)
+        positions = positions_as_of(
+            SqlProjection(conn, ws.org_id), fund_id, distribution_date, with_nav=False
+        )
         names = dict(
             conn.execute(select(lps.c.lp_id, lps.c.name).where(lps.c.org_id == ws.org_id)).all()
         )
@@ -192,8 +197,7 @@ def preview_distribution(
     if basis == "waterfall":
         terms = fund_terms_of(ws, fund_id)
         return DistributionPreview(currency, value, basis, (), None if terms else NO_TERMS)
-    base = positions.paid if basis == "paid_in" else positions.committed
-    weights = {lp: base.get(lp, Decimal(0)) for lp in positions.committed}
+    weights = positions.weights("paid_in" if basis == "paid_in" else "commitment")
     try:
         shares = allocate_pro_rata(value, weights, currency)
     except MoneyError as exc:
@@ -207,8 +211,8 @@ def preview_distribution(
                 DistributionPreviewLine(
                     lp,
                     str(names.get(lp, lp)),
-                    positions.committed[lp],
-                    positions.paid.get(lp, Decimal(0)),
+                    positions.of(lp).commitment,
+                    positions.of(lp).paid_in,
                     share,
                 )
                 for lp, share in shares.items()

@@ -10,7 +10,7 @@ from :mod:`core.fund_math`; this module only decides which rows count as of the 
   (net of any GP carry: what LPs received);
 * **NAV** — the latest fund NAV mark (``fund.nav.record``) on or before it, else ``None``.
   An LP's NAV is its share of that mark by the capital account statement's rule
-  (:func:`core.reports.fund_records.lp_nav_share`: pro rata to capital paid in by the
+  (:attr:`core.positions.Position.nav_share`: pro rata to capital paid in by the
   mark's date, largest remainder), so LP NAVs add up to the fund's to the cent;
 * **TVPI, RVPI** — ``None`` without a NAV or with nothing paid in; **DPI** needs no NAV.
   Each multiple is rounded on its own to four places, so TVPI may differ from DPI + RVPI
@@ -35,14 +35,12 @@ from sqlalchemy import ColumnElement, Connection, Table, select
 
 from core.fund_math import CashFlow, XirrResult, xirr
 from core.fund_math import metrics as fm
+from core.positions import positions_as_of
 from core.reports.errors import RecordNotFound
-from core.reports.fund_records import lp_nav_share
 from core.services.reading import reading
 from core.services.workspace import Workspace
 from core.store.schema import (
-    call_allocations,
     capital_calls,
-    commitments,
     deals,
     distribution_allocations,
     distributions,
@@ -51,6 +49,7 @@ from core.store.schema import (
     lps,
     payments,
 )
+from core.store.sql_projection import SqlProjection
 
 __all__ = [
     "DealPerformance",
@@ -139,23 +138,12 @@ class _Reader:
         ).first()
         if head is None:
             raise RecordNotFound(f"no fund {fund!r} in this organization")
-        committed = _sum_by_key(
-            self.conn.execute(
-                select(commitments.c.lp_id, commitments.c.amount)
-                .where(commitments.c.org_id == org, commitments.c.fund_id == fund)
-                .where(commitments.c.committed_on <= day)
-            )
-        )
+        # Committed and called are the LPs' positions as of the date (core.positions).
+        positions = positions_as_of(SqlProjection(self.conn, org), fund, self.as_of)
+        committed = {lp: p.commitment for lp, p in positions.positions.items()}
         if lp_id is not None and lp_id not in committed:
             raise RecordNotFound(f"LP {lp_id} has no commitment to {head.name} by {day}")
-        called = _sum_by_key(
-            self.conn.execute(
-                select(call_allocations.c.lp_id, call_allocations.c.amount)
-                .join(capital_calls, _same(capital_calls, call_allocations, "call_id"))
-                .where(call_allocations.c.org_id == org, capital_calls.c.fund_id == fund)
-                .where(_issued(day))
-            )
-        )
+        called = {lp: p.called for lp, p in positions.positions.items()}
         paid = self.conn.execute(
             select(payments.c.lp_id, payments.c.amount, payments.c.paid_on, capital_calls.c.deal_id)
             .join(capital_calls, _same(capital_calls, payments, "call_id"))
@@ -188,8 +176,8 @@ class _Reader:
         for lp in wanted:
             share = None
             if nav is not None:
-                held = lp_nav_share(self.conn, org, fund, lp, self.as_of)
-                share = _ZERO if held is None else held.amount
+                held = positions.of(lp).nav_share
+                share = _ZERO if held is None else held
             block = _metrics(
                 self.as_of, committed[lp], called.get(lp, _ZERO), into[lp], out[lp], share
             )

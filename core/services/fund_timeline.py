@@ -1,20 +1,25 @@
 """A fund's called, distributed and unfunded capital over time, for the GP's chart.
 
 Issued calls count on their call date and issued distributions on theirs; drafts are
-plans, not history, and stay off the chart. Unfunded is what was committed by that day
-less what was called by it.
+plans, not history, and stay off the chart. Called and unfunded are the fund's totals of
+its LPs' positions as of each day (:func:`core.positions.positions_as_of`), the figures
+every other screen and report shows; distributed is what the fund paid out, GP carry
+included.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import select
 
+from core.positions import positions_as_of
 from core.services.reading import reading
 from core.services.workspace import Workspace
 from core.store.schema import capital_calls, commitments, distributions, funds
+from core.store.sql_projection import SqlProjection
 
 __all__ = ["FundTimeline", "TimelinePoint", "fund_timeline"]
 
@@ -71,13 +76,19 @@ def fund_timeline(ws: Workspace, fund_id: str) -> FundTimeline:
                 )
             )
         ]
-    totals = {"committed": Decimal(0), "called": Decimal(0), "distributed": Decimal(0)}
+        projection = SqlProjection(conn, ws.org_id)
+        days = sorted({on for on, _what, _amount in events})
+        standing = {
+            on: positions_as_of(projection, fund_id, dt.date.fromisoformat(on), with_nav=False)
+            for on in days
+        }
+    totals = {"committed": Decimal(0), "distributed": Decimal(0)}
     points: list[TimelinePoint] = []
     for on, what, amount in sorted(events):
-        totals[what] += amount
-        point = TimelinePoint(
-            on, totals["called"], totals["distributed"], totals["committed"] - totals["called"]
-        )
+        if what != "called":
+            totals[what] += amount
+        at = standing[on]
+        point = TimelinePoint(on, at.total("called"), totals["distributed"], at.total("unfunded"))
         if points and points[-1].on == on:
             points[-1] = point
         else:

@@ -1,8 +1,9 @@
 """Investors as the desktop shows them: LPs with their totals, contacts, commitments and a
 capital account per fund.
 
-Positions come from :func:`core.reducers.ledger.fund_positions`, the very function the
-reducers check their invariants with, so a screen and a refusal never count differently.
+Positions come from :func:`core.positions.positions_as_of`, the one definition of
+committed, called, paid-in, called not paid, distributed and unfunded that the reducers
+split with and every report states; here they count every record, whatever its date.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from decimal import Decimal
 from sqlalchemy import Connection, select
 
 from core.errors import DealOSError
-from core.reducers.ledger import FundPositions, fund_positions
+from core.positions import FundPositions, Position, positions_as_of
 from core.services.reading import reading
 from core.services.viewer import Viewer
 from core.services.workspace import Workspace
@@ -72,19 +73,33 @@ class CapitalAccount:
     fund_id: str
     fund_name: str
     currency: str
-    committed: Decimal
-    called: Decimal
-    paid: Decimal
-    distributed: Decimal
+    position: Position
+
+    @property
+    def committed(self) -> Decimal:
+        return self.position.commitment
+
+    @property
+    def called(self) -> Decimal:
+        return self.position.called
+
+    @property
+    def paid(self) -> Decimal:
+        """Paid-in: contributions received."""
+        return self.position.paid_in
+
+    @property
+    def distributed(self) -> Decimal:
+        return self.position.distributed
 
     @property
     def unfunded(self) -> Decimal:
-        return self.committed - self.called
+        return self.position.unfunded
 
     @property
     def outstanding(self) -> Decimal:
-        """Called but not yet paid."""
-        return self.called - self.paid
+        """Called not paid."""
+        return self.position.called_not_paid
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +123,7 @@ def _positions(conn: Connection, ws: Workspace) -> list[tuple[str, str, str, Fun
         .where(funds.c.org_id == ws.org_id)
         .order_by(funds.c.name)
     ).all()
-    return [(f, n, c, fund_positions(projection, f)) for f, n, c in rows]
+    return [(f, n, c, positions_as_of(projection, f, None)) for f, n, c in rows]
 
 
 def list_investors(ws: Workspace, viewer: Viewer, *, text: str = "") -> list[LpLine]:
@@ -125,14 +140,14 @@ def list_investors(ws: Workspace, viewer: Viewer, *, text: str = "") -> list[LpL
     )
     fund_count: dict[str, int] = defaultdict(int)
     for _fund_id, _name, currency, pos in positions:
-        for lp_id, amount in pos.committed.items():
+        for lp_id, at in pos.positions.items():
             fund_count[lp_id] += 1
             lp = sums[lp_id]
-            lp["committed"][currency] += amount
-            lp["called"][currency] += pos.called.get(lp_id, Decimal(0))
-            lp["paid"][currency] += pos.paid.get(lp_id, Decimal(0))
-            lp["unfunded"][currency] += pos.unfunded(lp_id)
-            lp["distributed"][currency] += pos.distributed.get(lp_id, Decimal(0))
+            lp["committed"][currency] += at.commitment
+            lp["called"][currency] += at.called
+            lp["paid"][currency] += at.paid_in
+            lp["unfunded"][currency] += at.unfunded
+            lp["distributed"][currency] += at.distributed
     needle = text.strip().casefold()
     out = []
     for lp_id, name, lp_type in rows:
@@ -189,17 +204,9 @@ def lp_detail(ws: Workspace, viewer: Viewer, lp_id: str) -> LpDetail:
         )
         positions = _positions(conn, ws)
     accounts = tuple(
-        CapitalAccount(
-            fund_id,
-            name,
-            currency,
-            pos.committed[lp_id],
-            pos.called.get(lp_id, Decimal(0)),
-            pos.paid.get(lp_id, Decimal(0)),
-            pos.distributed.get(lp_id, Decimal(0)),
-        )
+        CapitalAccount(fund_id, name, currency, pos.positions[lp_id])
         for fund_id, name, currency, pos in positions
-        if lp_id in pos.committed
+        if lp_id in pos.positions
     )
     return LpDetail(
         lp_id=lp_id,

@@ -152,6 +152,7 @@ class CallWizard(QWizard):
             fund_id=fund_id,
             amount=self.terms.amount.text().strip().replace(",", ""),
             basis=str(self.terms.basis.currentData()),
+            call_date=self.terms.call_date.date().toPython(),
         )
 
     def save_draft(self) -> None:

@@ -72,7 +72,7 @@ def preview_columns(currency: str) -> list[Column[PreviewLine]]:
             f"Share ({currency})",
             lambda p: f"{p.share:,.2f}",
             numeric=True,
-            color=lambda p: "#c0504d" if p.exceeds_unfunded else None,
+            color=lambda p: "#c0504d" if p.exceeds_available else None,
         ),
     ]
 

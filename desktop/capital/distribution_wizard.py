@@ -158,6 +158,7 @@ class DistributionWizard(QWizard):
             fund_id=self.terms.fund_id(),
             amount=self.terms.amount.text().strip().replace(",", ""),
             basis=str(self.terms.basis.currentData()),
+            distribution_date=self.terms.date.date().toPython(),
         )
 
     def save_draft(self) -> None:

@@ -40,6 +40,7 @@ def draft_call(
         "call_date": call_date,
         "due_date": due_date,
         "purpose": purpose,
+        "split_rule": "as_of_date",
     }
     if deal_id:
         payload["deal_id"] = deal_id
@@ -131,6 +132,7 @@ def draft_distribution(
         "distribution_date": distribution_date,
         "source": source,
         "note": note,
+        "split_rule": "as_of_date",
     }
     if deal_id:
         payload["deal_id"] = deal_id

@@ -314,6 +314,7 @@ class OrgBuilder:
                 "basis": basis,
                 "call_date": "2026-03-01",
                 "due_date": "2026-03-31",
+                "split_rule": "as_of_date",
                 **extra,
             },
             by=by,
@@ -327,7 +328,15 @@ class OrgBuilder:
         )
         self.submit(kind, {"note": "issued"}, by=by, entity_id=entity_id)
 
-    def pay(self, call_id: str, lp_id: str, amount: str, *, by: Actor | None = None) -> str:
+    def pay(
+        self,
+        call_id: str,
+        lp_id: str,
+        amount: str,
+        *,
+        by: Actor | None = None,
+        paid_on: str = "2026-03-20",
+    ) -> str:
         payment_id = new_id()
         self.submit(
             "capital_call.payment",
@@ -336,7 +345,7 @@ class OrgBuilder:
                 "lp_id": lp_id,
                 "amount": amount,
                 "currency": self.currency,
-                "paid_on": "2026-03-20",
+                "paid_on": paid_on,
             },
             by=by,
             entity_id=call_id,
@@ -344,7 +353,13 @@ class OrgBuilder:
         return payment_id
 
     def distribution(
-        self, fund_id: str, amount: str, *, basis: str = "paid_in", by: Actor | None = None
+        self,
+        fund_id: str,
+        amount: str,
+        *,
+        basis: str = "paid_in",
+        by: Actor | None = None,
+        **extra: Any,
     ) -> str:
         return self.submit(
             "distribution.create",
@@ -355,6 +370,8 @@ class OrgBuilder:
                 "basis": basis,
                 "distribution_date": "2026-09-30",
                 "source": "income",
+                "split_rule": "as_of_date",
+                **extra,
             },
             by=by,
         )

@@ -41,6 +41,7 @@ def test_a_call_never_exceeds_an_lps_commitment(org: OrgBuilder, fund: tuple[str
     # The pension alone is called in full (the family office is excluded)...
     first = org.call(fund_id, "1000000.00", basis="unfunded", excluded_lp_ids=[family])
     assert _called(org, first) == {pension: Decimal("1000000.00")}
+    org.issue(first)
     # ...so any call on commitments would call it beyond its commitment.
     over = org.refused(
         "capital_call.create",
@@ -54,7 +55,11 @@ def test_a_call_never_exceeds_an_lps_commitment(org: OrgBuilder, fund: tuple[str
         },
     )
     assert (over.code, over.field) == ("invariant_violation", "payload.amount")
-    assert over.details == {"lp_id": pension, "allocation": "100000.00", "unfunded": "0.00"}
+    assert over.details == {
+        "lp_id": pension,
+        "allocation": "100000.00",
+        "available_to_call": "0.00",
+    }
     # On unfunded commitments the pension weighs nothing and the family office takes it all.
     second = org.call(fund_id, "400000.00", basis="unfunded")
     assert _called(org, second) == {family: Decimal("400000.00")}

@@ -43,6 +43,7 @@ def test_the_small_fund_report() -> None:
         distributions=PAID_OUT,
         nav=D("7500000.00"),
         as_of=date(2024, 12, 31),
+        called=D("8000000.00"),
     )
 
     assert metrics.paid_in == D("8000000.00")
@@ -77,6 +78,7 @@ def test_nothing_paid_in_has_no_multiple() -> None:
             distributions=[],
             nav=D(0),
             as_of=date(2024, 1, 1),
+            called=D(0),
         ).tvpi
         is None
     )
@@ -103,6 +105,19 @@ def test_over_called_commitment_is_refused_not_reported_negative() -> None:
     assert unfunded(D("100.00"), [D("60.00")], recallable=D("10.00")) == D("50.00")
     with pytest.raises(MetricError, match="exceed the commitment"):
         unfunded(D("100.00"), [D("60.00"), D("50.00")])
+
+
+def test_unfunded_counts_what_was_called_not_what_was_paid() -> None:
+    """Called 8,000,000 of 10,000,000, of which 6,000,000 is paid: 2,000,000 unfunded."""
+    metrics = FundMetrics.of(
+        commitment=D("10000000.00"),
+        contributions=CALLS[:1],
+        distributions=[],
+        nav=D(0),
+        as_of=date(2024, 12, 31),
+        called=D("8000000.00"),
+    )
+    assert (metrics.paid_in, metrics.unfunded) == (D("6000000.00"), D("2000000.00"))
 
 
 @pytest.mark.parametrize(

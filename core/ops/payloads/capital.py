@@ -17,9 +17,17 @@ __all__ = [
     "DistributionCreatePayload",
     "DistributionCreateRedactedPayload",
     "DistributionIssuePayload",
+    "SplitRule",
 ]
 
 LpIds = Annotated[list[Uuid], Field(max_length=10_000)]
+
+# Which positions a split reads (core.positions). "as_of_date": as they stood on the op's
+# own date (the call date, the distribution date), DESIGN §5. "running_totals": the ledger's
+# totals when the op was applied, whatever their dates, with draft calls reserving
+# commitment: the rule of every op signed before splits were dated. An op without the
+# field keeps that old rule, so a stored log replays to the cents it was issued with.
+SplitRule = Literal["running_totals", "as_of_date"]
 
 
 def _distinct(value: list[str]) -> list[str]:
@@ -44,6 +52,7 @@ class CapitalCallCreatePayload(Payload):
     overrides: Annotated[dict[Uuid, AmountStr], Field(max_length=10_000)] = Field(
         default_factory=dict
     )
+    split_rule: SplitRule = "running_totals"
 
     _excluded = field_validator("excluded_lp_ids")(_distinct)
 
@@ -93,6 +102,7 @@ class DistributionCreatePayload(Payload):
     source: Literal["income", "exit", "return_of_capital", "other"]
     note: LongText = ""
     excluded_lp_ids: LpIds = Field(default_factory=list)
+    split_rule: SplitRule = "running_totals"
 
     _excluded = field_validator("excluded_lp_ids")(_distinct)
 
