@@ -2,7 +2,8 @@
 
 ``dealos report statement`` and ``dealos report notice`` write one PDF for one LP;
 ``dealos report performance`` prints a fund's metrics as of a date, then its deals' (or
-one LP's);
+one LP's); ``dealos report positions`` prints each LP's position in a fund as of a date
+(commitment, called, paid-in, called not paid, distributed, unfunded, NAV share);
 ``dealos export capital-accounts|calls|distributions`` write a fund's table as XLSX or CSV,
 by the extension of ``--out``. Bad input (an unknown id, a period such as 2026Q5, a path
 that cannot be written) is one line on stderr from :class:`core.reports.ReportError`.
@@ -18,6 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from core.cli.positions_report import positions_csv, positions_table
 from core.reports import EXPORT_KINDS, ReportError, parse_period
 from core.reports.documents import (
     write_call_notice,
@@ -34,6 +36,7 @@ from core.services.fund_performance import (
     Metrics,
     fund_performance,
 )
+from core.services.positions_view import positions_report
 from core.services.reading import close_reading
 from core.services.workspace import Workspace
 
@@ -82,6 +85,17 @@ def register(
     p.add_argument("--lp", metavar="LP_ID", help="show this LP's line instead of the deals'")
     p.add_argument("--as-of", metavar="YYYY-MM-DD", help="default: today")
     p.set_defaults(handler=_performance)
+
+    p = report.add_parser(
+        "positions",
+        parents=common,
+        help="each LP's commitment, called, paid-in, called not paid, distributed, unfunded "
+        "and NAV share in a fund, as of a date",
+    )
+    p.add_argument("--fund", required=True, metavar="FUND_ID")
+    p.add_argument("--as-of", required=True, metavar="YYYY-MM-DD")
+    p.add_argument("--csv", action="store_true", help="CSV on stdout instead of a table")
+    p.set_defaults(handler=_positions)
 
     export = sub.add_parser("export", help="a fund's ledger as XLSX or CSV").add_subparsers(
         dest="export_command", metavar="TABLE", required=True
@@ -169,6 +183,15 @@ def _performance(args: Any) -> int:
     return 0
 
 
+def _positions(args: Any) -> int:
+    as_of = _date(args.as_of)
+    assert as_of is not None  # the option is required
+    with _workspace(args) as ws:
+        report = positions_report(ws, args.fund, as_of)
+    print(positions_csv(report) if args.csv else positions_table(report), end="\n" * (not args.csv))
+    return 0
+
+
 def _performance_table(p: FundPerformance, *, by_lp: bool) -> str:
     """The fund line, then one line per deal (or the LP asked for); a note under it."""
     mark = f"NAV as of {p.nav_as_of}" if p.nav_as_of else "no NAV recorded"
@@ -185,7 +208,7 @@ def _performance_table(p: FundPerformance, *, by_lp: bool) -> str:
             "Deal lines: paid-in against calls tagged to the deal; DPI there is the realized "
             "MOIC (no NAV is kept per deal)."
         )
-    header = ("", *_COLUMNS, "IRR")
+    header = ("", *_COLUMNS, p.irr_label)
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
     widths[0] = min(widths[0], _NAME_WIDTH)
     lines = [
