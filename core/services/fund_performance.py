@@ -18,7 +18,7 @@ from :mod:`core.fund_math`; this module only decides which rows count as of the 
 * **XIRR** — contributions negative on ``paid_on``, distributions positive, and the NAV
   mark, if any, a final inflow on the as-of date (an older mark is carried to it
   unchanged). With no NAV it is the rate of the cash alone, understating a fund that
-  still holds assets.
+  still holds assets, and :attr:`FundPerformance.irr_label` says so.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from sqlalchemy import ColumnElement, Connection, Table, select
 
 from core.fund_math import CashFlow, XirrResult, xirr
 from core.fund_math import metrics as fm
+from core.fund_math.irr_basis import irr_label
 from core.positions import positions_as_of
 from core.reports.errors import RecordNotFound
 from core.services.reading import reading
@@ -111,6 +112,12 @@ class FundPerformance:
     metrics: Metrics
     lps: tuple[LpPerformance, ...]  # by LP name; only the LP asked for, when one was
     deals: tuple[DealPerformance, ...]  # by deal name; untagged calls count in no deal
+
+    @property
+    def irr_label(self) -> str:
+        """What the IRRs of this fund and its LPs are called wherever they are shown:
+        ``"IRR (distributions only: no NAV recorded as of …)"`` without a NAV mark."""
+        return irr_label(self.nav_as_of, self.as_of)
 
 
 def fund_performance(

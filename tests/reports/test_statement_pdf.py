@@ -60,6 +60,8 @@ def _check_statement_text(statement: CapitalAccountStatement, fund: FundLedger) 
     for commitment in ledger.commitments:
         assert commitment.op_id in text
     assert dollar_amounts(text) <= _stated_amounts(statement)
+    # A statement shows no IRR; one added must be named by core.fund_math.irr_basis.
+    assert "IRR" not in text
     for other in fund.ledgers:
         name = other.investor.name
         if other.investor.lp_id != ledger.investor.lp_id and name not in ledger.investor.name:

@@ -324,3 +324,34 @@ def test_cli_refuses_a_bad_date_in_one_line(org: Org) -> None:
     assert done.returncode == 1
     assert done.stdout == ""
     assert done.stderr.splitlines() == ["dealos: --as-of '2026-02-30': give a date as YYYY-MM-DD"]
+
+
+def test_an_irr_without_a_nav_is_labelled_as_distributions_only(
+    org: Org, figures: dict[dt.date, FundPerformance]
+) -> None:
+    """Before Fund I's first NAV mark its IRR is the cash's alone (no residual value), and
+    the value model names it so; from the mark on it is a plain IRR."""
+    before, after = figures[BEFORE_MARK], figures[AFTER_MARK]
+    assert before.metrics.nav is None
+    assert any(lp.metrics.irr.rate is not None for lp in before.lps)
+    assert before.irr_label == "IRR (distributions only: no NAV recorded as of 2025-09-30)"
+    assert after.metrics.nav == NAV
+    assert after.irr_label == "IRR"
+
+
+def test_cli_labels_an_irr_without_a_nav(org: Org, figures: dict[dt.date, FundPerformance]) -> None:
+    found = figures[BEFORE_MARK]
+    done = _dealos(org, "--fund", org.fund_i, "--as-of", BEFORE_MARK.isoformat())
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].endswith("as of 2025-09-30: no NAV recorded")
+    header = lines[1]
+    assert header.rstrip().endswith(
+        "RVPI  IRR (distributions only: no NAV recorded as of 2025-09-30)"
+    )
+    fund_line = next(line for line in lines if line.startswith("Fund "))
+    assert fund_line.endswith(found.metrics.irr.percent())
+
+    done = _dealos(org, "--fund", org.fund_i, "--as-of", AFTER_MARK.isoformat())
+    assert "distributions only" not in done.stdout
+    assert done.stdout.splitlines()[1].split()[-2:] == ["RVPI", "IRR"]
