@@ -172,13 +172,36 @@ def assess_clawback(
     _check(terms, positions, as_of)
     unit = terms.unit()
     currency = terms.currency
-    records = {p.lp_id: [d for d in p.distributions if d.date <= as_of] for p in positions}
-    received = {lp: sum((d.to_lp for d in r), _ZERO) for lp, r in records.items()}
-    borne = {lp: sum((d.carry for d in r), _ZERO) for lp, r in records.items()}
-    by_deal: dict[str, tuple[Decimal, Decimal]] = {}
-    for record in sorted((d for r in records.values() for d in r), key=lambda d: d.date):
-        gross, carry = by_deal.get(record.deal_id or "", (_ZERO, _ZERO))
-        by_deal[record.deal_id or ""] = (gross + record.gross, carry + record.carry)
+    received: dict[str, Decimal] = {}
+    borne: dict[str, Decimal] = {}
+    first: dict[str, dt.date] = {}
+    gross_by_deal: dict[str, Decimal] = {}
+    carry_by_deal: dict[str, Decimal] = {}
+    for position in positions:
+        to_lp = carry = _ZERO
+        for record in position.distributions:
+            when = record.date
+            if when > as_of:
+                continue
+            lp_part, gp_part = record.to_lp, record.carry
+            to_lp += lp_part
+            carry += gp_part
+            deal = record.deal_id or ""
+            if deal in first:
+                gross_by_deal[deal] += lp_part + gp_part
+                carry_by_deal[deal] += gp_part
+                if when < first[deal]:
+                    first[deal] = when
+            else:
+                first[deal] = when
+                gross_by_deal[deal] = lp_part + gp_part
+                carry_by_deal[deal] = gp_part
+        received[position.lp_id] = to_lp
+        borne[position.lp_id] = carry
+    by_deal = {
+        deal: (gross_by_deal[deal], carry_by_deal[deal])
+        for deal in sorted(first, key=lambda deal: (first[deal], deal))
+    }
     gp_carry = sum(borne.values(), _ZERO).quantize(unit)
     distributed = (sum(received.values(), _ZERO) + gp_carry).quantize(unit)
 
@@ -238,7 +261,7 @@ def assess_clawback(
         lps=lps,
         explanation=(),
     )
-    return replace(result, explanation=_explain(terms, result, len(test.distributions), weights))
+    return replace(result, explanation=_explain(terms, result, len(test.dates), weights))
 
 
 def _check(terms: FundTerms, positions: Sequence[LpPosition], as_of: object) -> None:

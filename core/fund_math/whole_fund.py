@@ -35,11 +35,11 @@ _ZERO = Decimal(0)
 class WholeFundCarry:
     """The whole-fund tiers replayed over each LP's distributions, unrounded.
 
-    ``distributions`` are the fund's gross distributions per date (every deal's and every
-    LP's portion together); ``carry`` is what the GP would have taken from each LP, by id.
+    ``dates`` are the dates the fund distributed on; ``carry`` is what the GP would have
+    taken from each LP, by LP id.
     """
 
-    distributions: tuple[tuple[dt.date, Decimal], ...]
+    dates: tuple[dt.date, ...]
     carry: Mapping[str, Decimal]
 
 
@@ -48,65 +48,83 @@ def whole_fund_carry(
 ) -> WholeFundCarry:
     """Replay each LP's distributions up to ``as_of`` through the whole-fund tiers of
     ``terms`` (its pref, catch-up and split; its style and apportionment play no part)."""
-    events: dict[dt.date, Decimal] = {}
+    dates: set[dt.date] = set()
     carry: dict[str, Decimal] = {}
+    tiers = _Tiers(terms)
     with localcontext(FUND_MATH_CONTEXT):
         for position in positions:
             records = sorted(
                 (d for d in position.distributions if d.date <= as_of), key=attrgetter("date")
             )
-            for record in records:
-                events[record.date] = events.get(record.date, _ZERO) + record.gross
-            carry[position.lp_id] = _replay(terms, position, records)
-    return WholeFundCarry(tuple(sorted(events.items())), carry)
+            dates.update(d.date for d in records)
+            carry[position.lp_id] = tiers.replay(position, records)
+    return WholeFundCarry(tuple(sorted(dates)), carry)
 
 
-def _replay(terms: FundTerms, position: LpPosition, records: list[PriorDistribution]) -> Decimal:
-    if not records or not position.bears_carry or terms.carried_interest == 0:
-        return _ZERO
-    rate = terms.preferred_return
-    compound = terms.compounding is PrefCompounding.COMPOUND
-    share = terms.carried_interest
-    catch_up = terms.catch_up if terms.has_catch_up else None
+class _Tiers:
+    """The whole-fund tiers of one set of terms, with the accrual factors every LP shares
+    (a fund's LPs share their call and distribution dates)."""
 
-    def accrual(start: dt.date, until: dt.date) -> Decimal:
-        elapsed = (until - start).days
-        return compound_growth(rate, elapsed) if compound else rate * elapsed / DAYS_PER_YEAR
+    def __init__(self, terms: FundTerms) -> None:
+        self.rate = terms.preferred_return
+        self.compound = terms.compounding is PrefCompounding.COMPOUND
+        self.share = terms.carried_interest
+        self.catch_up = terms.catch_up if terms.has_catch_up else None
+        self.factors: dict[int, Decimal] = {}
 
-    paid = sorted(((c.date, c.amount) for c in position.contributions), key=itemgetter(0))
-    capital = pref = profit = carry = _ZERO
-    since: dt.date | None = None
-    taken = 0
-    for record in records:
-        day, portion = record.date, record.gross
-        end = taken
-        while end < len(paid) and paid[end][0] <= day:
-            end += 1
-        if since is not None or end > taken:
-            added = sum((amount for _, amount in paid[taken:end]), _ZERO)
-            if rate == 0:
-                capital += added
-            else:
-                grown = sum((a * accrual(d, day) for d, a in paid[taken:end]), _ZERO)
-                if since is not None:
-                    grown += (capital + pref if compound else capital) * accrual(since, day)
-                capital += added
-                pref = grown - capital if compound else pref + grown
+    def factor(self, days: int) -> Decimal:
+        """Growth over ``days`` (compound) or pref per unit of capital (simple)."""
+        found = self.factors.get(days)
+        if found is None:
+            rate = self.rate
+            found = compound_growth(rate, days) if self.compound else rate * days / DAYS_PER_YEAR
+            self.factors[days] = found
+        return found
+
+    def replay(self, position: LpPosition, records: list[PriorDistribution]) -> Decimal:
+        """The carry the tiers take from ``records`` (the LP's portions, in date order)
+        against all of ``position``'s contributions; unrounded."""
+        share, catch_up, compound = self.share, self.catch_up, self.compound
+        if not records or not position.bears_carry or share == 0:
+            return _ZERO
+        accrues = self.rate != 0
+        factors, factor = self.factors, self.factor
+        paid = sorted(((c.date, c.amount) for c in position.contributions), key=itemgetter(0))
+        count = len(paid)
+        capital = pref = profit = carry = _ZERO
+        since: dt.date | None = None
+        taken = 0
+        for record in records:
+            day = record.date
+            if accrues and since is not None and since != day:
+                days = (day - since).days
+                grow = factors.get(days) or factor(days)
+                if compound:
+                    pref = (capital + pref) * grow - capital
+                else:
+                    pref += capital * grow
+            while taken < count and paid[taken][0] <= day:
+                paid_on, amount = paid[taken]
+                taken += 1
+                capital += amount
+                if accrues and paid_on != day:
+                    days = (day - paid_on).days
+                    grow = factors.get(days) or factor(days)
+                    pref += amount * (grow - 1) if compound else amount * grow
             since = day
-            taken = end
-        returned = min(portion, capital)
-        remaining = portion - returned
-        pref_paid = min(remaining, pref)
-        remaining -= pref_paid
-        capital -= returned
-        pref -= pref_paid
-        if remaining > 0:
-            to_gp = _ZERO
-            if catch_up is not None:
-                owed = (share * (profit + pref_paid) - carry) / (catch_up - share)
-                tier = min(remaining, max(owed, _ZERO))
-                to_gp = tier * catch_up
-                remaining -= tier
-            carry += to_gp + remaining * share
-        profit += portion - returned
-    return carry
+            portion = record.to_lp + record.carry
+            returned = capital if portion > capital else portion
+            remaining = portion - returned
+            pref_paid = pref if remaining > pref else remaining
+            remaining -= pref_paid
+            capital -= returned
+            pref -= pref_paid
+            if remaining > 0:
+                if catch_up is not None:
+                    owed = (share * (profit + pref_paid) - carry) / (catch_up - share)
+                    tier = remaining if owed > remaining else owed if owed > 0 else _ZERO
+                    carry += tier * catch_up
+                    remaining -= tier
+                carry += remaining * share
+            profit += portion - returned
+        return carry
