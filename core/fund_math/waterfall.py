@@ -14,7 +14,8 @@ How a run works, in the order an LPA states it:
    rounded amount across its tiers, and the GP's across its tiers and across the LPs whose
    portions it came from. Tier totals are the sums of those rounded cells.
 
-Out of scope, and stated so nobody assumes otherwise: clawback and GP give-back, recovery of
+Out of scope, and stated so nobody assumes otherwise: GP give-back (the clawback of an
+American waterfall is assessed afterwards, by :mod:`core.fund_math.clawback`), recovery of
 earlier deals' losses in an American waterfall, management-fee offsets, recycling, and tiered
 (IRR-ratcheted) carry. Contributions with no deal (fees, expenses) count only in European runs.
 """

@@ -44,7 +44,7 @@ def test_strict_deal_by_deal_without_hurdle_or_catch_up() -> None:
     Derivation. American, deal A alone: return A's $45 of capital, then split the $25 gain
     80/20: $20 to the LP, $5 to the GP; the LP has $65. European, the whole fund: $90 was
     contributed, so all $70 is return of capital and the GP gets nothing. When B is written
-    off the American GP keeps its $5 (recovering it is the clawback, not modelled here).
+    off the American GP keeps its $5 (the clawback recovers it: see test_clawback.py).
     """
     fund = [
         LpPosition(
