@@ -134,6 +134,15 @@ def _specs() -> dict[str, KindSpec]:
             a.ISSUE_FINANCIAL,
             "Change a fund's name or the payment instructions printed on its notices",
         ),
+        # Who controls the GPs' money actions is an administrator's setting, apart from them.
+        s(
+            "fund.four_eyes.set",
+            funds.FundFourEyesSetPayload,
+            "fund",
+            "checked",
+            a.ADMINISTER,
+            "Set the amount above which a second GP must approve a call or distribution",
+        ),
         # LPA terms and NAV marks decide what LPs receive: financial, version-checked, GP only.
         s(
             "fund.terms.set",
@@ -224,6 +233,15 @@ def _specs() -> dict[str, KindSpec]:
             "Draft a capital call, allocated pro rata",
             capital.CapitalCallCreateRedactedPayload,
         ),
+        # Four-eyes (DESIGN §4): a second GP approves a draft above the fund's threshold.
+        s(
+            "capital_call.approve",
+            capital.CapitalCallApprovePayload,
+            "capital_call",
+            "checked",
+            a.ISSUE_FINANCIAL,
+            "Approve a drafted capital call as the second GP",
+        ),
         s(
             "capital_call.issue",
             capital.CapitalCallIssuePayload,
@@ -248,6 +266,14 @@ def _specs() -> dict[str, KindSpec]:
             a.DRAFT_FINANCIAL,
             "Draft a distribution, allocated pro rata",
             capital.DistributionCreateRedactedPayload,
+        ),
+        s(
+            "distribution.approve",
+            capital.DistributionApprovePayload,
+            "distribution",
+            "checked",
+            a.ISSUE_FINANCIAL,
+            "Approve a drafted distribution as the second GP",
         ),
         s(
             "distribution.issue",

@@ -21,7 +21,14 @@ from core.ops.payloads.access import OrgCreatePayload
 from core.ops.payloads.base import Payload
 from core.ops.signing import verify_envelope
 from core.redaction import Viewer, entitlements_of, redact
-from core.reducers import access, capital, deals, funds, investors  # noqa: F401  (registration)
+from core.reducers import (  # noqa: F401  (registration)
+    access,
+    capital,
+    deals,
+    four_eyes,
+    funds,
+    investors,
+)
 from core.reducers.context import REDUCERS, OpContext
 from core.store.projection import Projection, Row
 

@@ -18,6 +18,7 @@ from core.allocation import AllocationError, allocate_pro_rata
 from core.ops.payloads import capital as p
 from core.positions import FundPositions, positions_as_of
 from core.reducers.context import OpContext, reducer
+from core.reducers.four_eyes import require_second_approval
 from core.reducers.waterfall_distribution import record_waterfall_distribution
 from core.store.projection import Row
 
@@ -164,6 +165,7 @@ def capital_call_create(ctx: OpContext, payload: p.CapitalCallCreatePayload) -> 
             "due_date": payload.due_date,
             "purpose": payload.purpose,
             "status": "draft",
+            "drafted_by": ctx.op.actor_id,
         },
     )
     zero = format(Decimal(0).quantize(amount), "f")
@@ -185,6 +187,7 @@ def _issue(ctx: OpContext, table: str, key: str, what: str) -> None:
     assert row is not None
     if row["status"] != "draft":
         ctx.reject("lifecycle_gate", f"the {what} is already {row['status']}", field="entity_id")
+    require_second_approval(ctx, row, what)
     ctx.store.update(table, {key: ctx.op.entity_id}, {"status": "issued"})
 
 
@@ -264,6 +267,7 @@ def distribution_create(ctx: OpContext, payload: p.DistributionCreatePayload) ->
         "source": payload.source,
         "note": payload.note,
         "status": "draft",
+        "drafted_by": ctx.op.actor_id,
     }
     ctx.store.insert("distributions", row)
     for lp_id, share in sorted(shares.items()):

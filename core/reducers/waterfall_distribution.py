@@ -180,6 +180,7 @@ def record_waterfall_distribution(
             "source": payload.source,
             "note": payload.note,
             "status": "draft",
+            "drafted_by": ctx.op.actor_id,
             "terms_version": result.terms_version,
             "carried_interest": format(result.gp_carry, "f"),
         },

@@ -93,6 +93,9 @@ funds = Table(
     Column("vintage_year", Integer, nullable=True),
     # JSON of the bank details LPs pay calls into (fund.update); printed on call notices.
     Column("payment_instructions", Text, nullable=True),
+    # Four-eyes (fund.four_eyes.set): issuing a call or distribution above this amount needs
+    # a second GP's approval; null: no such control.
+    Column("four_eyes_threshold", String(40), nullable=True),
 )
 
 # Versioned LPA distribution terms (fund.terms.set); rates are decimal-fraction strings.
@@ -227,6 +230,10 @@ capital_calls = Table(
     Column("due_date", String(10), nullable=False),
     Column("purpose", Text, nullable=False),
     Column("status", String(16), nullable=False),
+    # Who drafted it (null for drafts made before this was recorded) and the second GP who
+    # approved it for issue (capital_call.approve), if any.
+    _id("drafted_by", nullable=True),
+    _id("approved_by", nullable=True),
 )
 
 call_allocations = Table(
@@ -267,6 +274,8 @@ distributions = Table(
     # Waterfall distributions: the terms version they ran under, and the GP's carry.
     Column("terms_version", Integer, nullable=True),
     Column("carried_interest", String(40), nullable=True),
+    _id("drafted_by", nullable=True),
+    _id("approved_by", nullable=True),
 )
 
 distribution_allocations = Table(

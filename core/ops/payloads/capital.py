@@ -10,10 +10,12 @@ from core.ops.fields import AmountStr, CurrencyCode, IsoDate, LongText, Uuid
 from core.ops.payloads.base import Payload
 
 __all__ = [
+    "CapitalCallApprovePayload",
     "CapitalCallCreatePayload",
     "CapitalCallCreateRedactedPayload",
     "CapitalCallIssuePayload",
     "CapitalCallPaymentPayload",
+    "DistributionApprovePayload",
     "DistributionCreatePayload",
     "DistributionCreateRedactedPayload",
     "DistributionIssuePayload",
@@ -81,6 +83,13 @@ class CapitalCallIssuePayload(Payload):
     note: LongText = ""
 
 
+class CapitalCallApprovePayload(Payload):
+    """A second GP's approval of a drafted call, needed above the fund's four-eyes
+    threshold."""
+
+    note: LongText = ""
+
+
 class CapitalCallPaymentPayload(Payload):
     payment_id: Uuid
     lp_id: Uuid
@@ -118,6 +127,12 @@ class DistributionCreateRedactedPayload(Payload):
     distribution_date: IsoDate
     source: Literal["income", "exit", "return_of_capital", "other"]
     allocations: OwnAllocations
+
+
+class DistributionApprovePayload(Payload):
+    """A second GP's approval of a drafted distribution (four-eyes)."""
+
+    note: LongText = ""
 
 
 class DistributionIssuePayload(Payload):

@@ -10,6 +10,7 @@ from core.ops.fields import AmountStr, CurrencyCode, IsoDate, LongText, ShortTex
 from core.ops.payloads.base import Payload
 
 __all__ = [
+    "FundFourEyesSetPayload",
     "FundNavRecordPayload",
     "FundTermsSetPayload",
     "FundUpdatePayload",
@@ -47,6 +48,15 @@ class FundNavRecordPayload(Payload):
     nav: AmountStr
     currency: CurrencyCode
     note: LongText = ""
+
+
+class FundFourEyesSetPayload(Payload):
+    """The fund's four-eyes control: issuing a capital call or a distribution of more than
+    ``threshold`` needs a second GP's recorded approval (not the drafter's). ``"0"``: every
+    one does; null: none does."""
+
+    threshold: AmountStr | None
+    currency: CurrencyCode
 
 
 class PaymentInstructions(Payload):
