@@ -95,8 +95,13 @@ class ClawbackTerms:
 
 @dataclass(frozen=True, slots=True)
 class LpClawback:
-    """One LP's side of the clawback. ``received`` is what the LP was distributed deal by
-    deal; ``share`` its part of the clawback; ``total`` the two together."""
+    """One LP's side of the clawback.
+
+    ``received``: what the LP was distributed deal by deal; ``carry_borne``: what the GP
+    took from its portions; ``whole_fund_carry``: what the whole-fund test lets the GP take
+    from them; ``excess``: the first less the second, never below zero; ``share``: its part
+    of the clawback; ``total``: what it ends with, ``received`` plus ``share``.
+    """
 
     lp_id: str
     name: str
