@@ -345,6 +345,8 @@ def _explain(
             lines.append(
                 f"The cap binds: {money(result.unrecovered)} of the excess is not recovered"
             )
+        else:
+            lines.append("The cap does not bind: the whole excess is returned")
     lines.append(
         f"Clawback: {gp} returns {money(result.clawback)} and keeps "
         f"{money(result.gp_carry_kept)} of carried interest"

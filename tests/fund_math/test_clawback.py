@@ -173,6 +173,44 @@ def test_net_of_taxes_the_gp_returns_no_more_than_its_after_tax_carry(
     )
 
 
+def test_the_explanation_gives_each_figure_with_its_source() -> None:
+    """What a fund controller signs off on, for the 60/30/10 fund net of tax at 40 %."""
+    waterfall = AmericanWaterfall(terms(), ClawbackTerms(tax_rate=D("0.40")))
+
+    result = waterfall.run(two_deal_fund(ACME_BIRCH_CEDAR), ISSUE_EXITS).clawback
+
+    assert result.explanation == (
+        "Clawback test as of 2025-12-31 under terms v1: American (deal by deal), 8 % "
+        "preferred return compounded annually, 100 % GP catch-up, 80/20 carried interest "
+        "split",
+        "Deal A: $1,500,000.00 distributed, of which $200,000.00 went to the GP as catch-up "
+        "and carried interest",
+        "Deal B: $100,000.00 distributed, of which $0.00 went to the GP as catch-up and "
+        "carried interest",
+        "Carry the GP received deal by deal: $200,000.00, the sum of the deals above",
+        "Whole-fund test: the same $1,600,000.00, distributed on 2 dates, run LP by LP "
+        "through the whole-fund waterfall of these terms — each LP's contributed capital and "
+        "preferred return across all its deals first — gives the GP $120,000.00",
+        "Excess carry: $200,000.00 received less $120,000.00 whole-fund = $80,000.00",
+        "Net of taxes at 40 %: the GP returns at most the carry it kept after tax, "
+        "$200,000.00 x (1 - 40 %) = $120,000.00",
+        "The cap does not bind: the whole excess is returned",
+        "Clawback: the GP returns $80,000.00 and keeps $120,000.00 of carried interest",
+        "The $80,000.00 goes to the LPs in proportion to the carry each bore deal by deal "
+        "beyond its whole-fund share, by largest remainder to the minor unit, ties broken by "
+        "LP id",
+        "LP Acme Pension: bore $120,000.00 of carry deal by deal against $72,000.00 in the "
+        "whole-fund test (excess $48,000.00); receives $48,000.00 of the clawback (60 %), "
+        "$888,000.00 in all with the $840,000.00 distributed to it",
+        "LP Birch Endowment: bore $60,000.00 of carry deal by deal against $36,000.00 in the "
+        "whole-fund test (excess $24,000.00); receives $24,000.00 of the clawback (30 %), "
+        "$444,000.00 in all with the $420,000.00 distributed to it",
+        "LP Cedar Family Office: bore $20,000.00 of carry deal by deal against $12,000.00 in "
+        "the whole-fund test (excess $8,000.00); receives $8,000.00 of the clawback (10 %), "
+        "$148,000.00 in all with the $140,000.00 distributed to it",
+    )
+
+
 def test_sydecar_glossary_clawback_example() -> None:
     """Sydecar, glossary entry "Clawback": a $1M fund makes 2 deals of $500k each; the
     first returns 4x, $2M, and "in an American waterfall, the GP gets $300k in carry
