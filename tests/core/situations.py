@@ -87,6 +87,10 @@ def _fund_terms_set(org: OrgBuilder, actor: Actor) -> Op:
     return "fund.terms.set", org.fund(), terms
 
 
+def _fund_four_eyes_set(org: OrgBuilder, actor: Actor) -> Op:
+    return "fund.four_eyes.set", org.fund(), {"threshold": "1000000.00", "currency": "USD"}
+
+
 def _fund_nav_record(org: OrgBuilder, actor: Actor) -> Op:
     return (
         "fund.nav.record",
@@ -187,6 +191,12 @@ def _call_issue(org: OrgBuilder, actor: Actor) -> Op:
     return "capital_call.issue", org.call(fund_id, "600000.00"), {"note": "notices sent"}
 
 
+def _call_approve(org: OrgBuilder, actor: Actor) -> Op:
+    fund_id, _ = org.fund_with_lps("6000000.00")
+    drafter = org.user("gp_analyst")  # the approver is a second person
+    return "capital_call.approve", org.call(fund_id, "600000.00", by=drafter), {"note": "ok"}
+
+
 def _call_payment(org: OrgBuilder, actor: Actor) -> Op:
     fund_id, (lp_id,) = org.fund_with_lps("6000000.00")
     call_id = org.call(fund_id, "600000.00")
@@ -220,6 +230,12 @@ def _distribution_create(org: OrgBuilder, actor: Actor) -> Op:
     )
 
 
+def _distribution_approve(org: OrgBuilder, actor: Actor) -> Op:
+    fund_id, _ = org.paid_in_fund("6000000.00")
+    drafter = org.user("gp_analyst")
+    return "distribution.approve", org.distribution(fund_id, "1000.00", by=drafter), {}
+
+
 def _distribution_issue(org: OrgBuilder, actor: Actor) -> Op:
     fund_id, _ = org.paid_in_fund("6000000.00")
     return "distribution.issue", org.distribution(fund_id, "1000.00"), {}
@@ -236,6 +252,7 @@ SITUATIONS: dict[str, Callable[[OrgBuilder, Actor], Op]] = {
     "fund.create": _fund_create,
     "fund.update": _fund_update,
     "fund.terms.set": _fund_terms_set,
+    "fund.four_eyes.set": _fund_four_eyes_set,
     "fund.nav.record": _fund_nav_record,
     "deal.create": _deal_create,
     "deal.update": _deal_update,
@@ -248,8 +265,10 @@ SITUATIONS: dict[str, Callable[[OrgBuilder, Actor], Op]] = {
     "lp.update": _lp_update,
     "commitment.create": _commitment_create,
     "capital_call.create": _call_create,
+    "capital_call.approve": _call_approve,
     "capital_call.issue": _call_issue,
     "capital_call.payment": _call_payment,
     "distribution.create": _distribution_create,
+    "distribution.approve": _distribution_approve,
     "distribution.issue": _distribution_issue,
 }

@@ -36,12 +36,15 @@ def _situation(org: OrgBuilder, kind: str) -> tuple[str | None, dict[str, Any]]:
 
 def test_the_kind_catalogue_splits_as_designed() -> None:
     assert CHECKED == [
+        "capital_call.approve",
         "capital_call.issue",
         "capital_call.payment",
         "deal.transition",
         "device.revoke",
+        "distribution.approve",
         "distribution.issue",
         "entitlement.revoke",
+        "fund.four_eyes.set",
         "fund.nav.record",
         "fund.terms.set",
         "role.grant",

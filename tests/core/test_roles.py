@@ -51,6 +51,7 @@ fund.create                        Y   .   .   .   .   .   .   .
 fund.update                        Y   .   .   .   .   .   .   .
 fund.terms.set                     Y   .   .   .   .   .   .   .
 fund.nav.record                    Y   .   .   .   .   .   .   .
+fund.four_eyes.set                 .   .   Y   .   .   .   .   .
 deal.create                        Y   Y   .   .   .   .   .   .
 deal.update                        Y   Y   .   .   .   .   .   .
 deal.transition:advance            Y   Y   .   .   .   .   .   .
@@ -62,9 +63,11 @@ lp.create                          Y   Y   .   .   .   .   .   .
 lp.update                          Y   Y   .   .   .   .   .   .
 commitment.create                  Y   .   .   .   .   .   .   .
 capital_call.create                Y   Y   .   .   .   .   .   .
+capital_call.approve               Y   .   .   .   .   .   .   .
 capital_call.issue                 Y   .   .   .   .   .   .   .
 capital_call.payment               Y   .   .   .   .   .   .   .
 distribution.create                Y   Y   .   .   .   .   .   .
+distribution.approve               Y   .   .   .   .   .   .   .
 distribution.issue                 Y   .   .   .   .   .   .   .
 """
 
