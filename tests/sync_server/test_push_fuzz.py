@@ -111,7 +111,7 @@ def _signed(org: Org, kind: str, payload: Any, entity_id: str | None) -> dict[st
     return {**unsigned, "signature": org.founder.key.sign_bytes(message)}
 
 
-async def _more(org: Org, fund: str, deal: str, user: str) -> list[tuple[str, Any, str]]:
+async def _more(org: Org, fund: str, deal: str, user: str, call: str) -> list[tuple[str, Any, str]]:
     """Ops of the kinds the day lacks, on the day's fund and deal, each accepted."""
     dist = new_id()
     plan: list[tuple[str, dict[str, Any], str | None]] = [
@@ -128,6 +128,7 @@ async def _more(org: Org, fund: str, deal: str, user: str) -> list[tuple[str, An
                                  "source": "income"}, dist),
         ("distribution.issue", {}, dist),
         ("entitlement.grant", {"user_id": user, "scope_type": "deal", "scope_id": deal}, None),
+        ("fund.four_eyes.set", {"threshold": None, "currency": "USD"}, fund),
     ]  # fmt: skip
     templates = []
     for kind, payload, entity_id in plan:
@@ -137,6 +138,9 @@ async def _more(org: Org, fund: str, deal: str, user: str) -> list[tuple[str, An
         ("approval.record", {"approval_id": new_id(), "approval_type": "ic_vote",
                              "decision": "approve"}, deal)
     )  # fmt: skip
+    # Refused (issued already), but their payloads are checked first.
+    templates.append(("distribution.approve", {"note": "checked"}, dist))
+    templates.append(("capital_call.approve", {"note": "checked"}, call))
     return templates
 
 
@@ -145,7 +149,13 @@ async def test_hostile_payloads_get_an_answer_per_op_never_a_5xx(org: Org) -> No
     await org.push_ok(*ops)
     first = {op.kind: op.entity_id for op in reversed(ops)}
     counsel = await org.member("counsel", enroll=False)
-    more = await _more(org, first["fund.create"], first["deal.create"], counsel.user_id)
+    more = await _more(
+        org,
+        first["fund.create"],
+        first["deal.create"],
+        counsel.user_id,
+        first["capital_call.create"],
+    )
     templates = [(op.kind, op.payload, op.entity_id) for op in ops] + more
     assert {kind for kind, _, _ in templates} >= set(KINDS) - {
         "org.create",  # once per organization, by the server
