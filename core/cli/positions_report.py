@@ -1,9 +1,10 @@
 """``dealos report positions``: each LP's position in a fund as of a date, as a table or CSV.
 
-Columns: commitment, called, paid-in, called not paid, distributed, unfunded and NAV
-share (:mod:`core.positions`), by LP name, with the fund's total line. The table states
-money with its currency to the minor unit; the CSV carries plain decimal strings and a
-currency column, so a spreadsheet reads exact amounts.
+Columns: commitment, called, paid-in, called not paid (and the part of it overdue: its
+call was due before the date), distributed, unfunded and NAV share
+(:mod:`core.positions`), by LP name, with the fund's total line. The table states money
+with its currency to the minor unit; the CSV carries plain decimal strings and a currency
+column, so a spreadsheet reads exact amounts.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ TERMS = (
     ("Called", "called"),
     ("Paid-in", "paid_in"),
     ("Called not paid", "called_not_paid"),
+    ("Overdue", "overdue"),
     ("Distributed", "distributed"),
     ("Unfunded", "unfunded"),
     ("NAV share", "nav_share"),
@@ -57,7 +59,8 @@ def positions_table(report: PositionsReport) -> str:
         f"{report.as_of.isoformat()}: {nav}",
         *(_row(row, widths) for row in [header, *rows]),
         "Called counts issued calls dated by then; paid-in, payments received by then; "
-        "unfunded is commitment less called. NAV share: pro rata to paid-in at the NAV date.",
+        "overdue, what is unpaid on calls due before the date; unfunded is commitment less "
+        "called. NAV share: pro rata to paid-in at the NAV date.",
     ]
     return "\n".join(lines)
 

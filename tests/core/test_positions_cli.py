@@ -8,7 +8,8 @@ marked at 520,000.00 on 2026-06-30. On 2026-09-30 the fund distributes 26,000.00
 rata to paid-in, after Bo's late payment was recorded: 20,000.00 to Ana, 6,000.00 to Bo.
 
 As of 2026-09-30 Ana has 1,800,000.00 unfunded and nothing called not paid; Bo has
-900,000.00 unfunded and 40,000.00 called not paid. NAV shares: 400,000.00 and 120,000.00.
+900,000.00 unfunded and 40,000.00 called not paid, all of it overdue (due 2026-03-31).
+NAV shares: 400,000.00 and 120,000.00.
 """
 
 from __future__ import annotations
@@ -68,7 +69,8 @@ def test_positions_as_of_the_distribution_date(
     assert done.returncode == 0, done.stderr
     rows = {r["LP"]: r for r in csv.DictReader(io.StringIO(done.stdout))}
     assert set(rows) == {"Ana Pension", "Bo Family Office"}
-    terms = ("Commitment", "Called", "Paid-in", "Called not paid", "Distributed", "Unfunded")
+    terms = ("Commitment", "Called", "Paid-in", "Called not paid", "Overdue", "Distributed")
+    terms = (*terms, "Unfunded")
     ana = {t: D(rows["Ana Pension"][t]) for t in (*terms, "NAV share")}
     bo = {t: D(rows["Bo Family Office"][t]) for t in (*terms, "NAV share")}
     assert ana == {
@@ -76,6 +78,7 @@ def test_positions_as_of_the_distribution_date(
         "Called": D("200000.00"),
         "Paid-in": D("200000.00"),
         "Called not paid": D("0.00"),
+        "Overdue": D("0.00"),
         "Distributed": D("20000.00"),
         "Unfunded": D("1800000.00"),
         "NAV share": D("400000.00"),
@@ -85,6 +88,7 @@ def test_positions_as_of_the_distribution_date(
         "Called": D("100000.00"),
         "Paid-in": D("60000.00"),
         "Called not paid": D("40000.00"),
+        "Overdue": D("40000.00"),
         "Distributed": D("6000.00"),
         "Unfunded": D("900000.00"),
         "NAV share": D("120000.00"),
@@ -99,7 +103,7 @@ def test_positions_as_of_the_distribution_date(
     bo_line = next(line for line in lines if line.startswith("Bo Family Office"))
     assert bo_line.split() == [
         "Bo", "Family", "Office", "$1,000,000.00", "$100,000.00", "$60,000.00",
-        "$40,000.00", "$6,000.00", "$900,000.00", "$120,000.00",
+        "$40,000.00", "$40,000.00", "$6,000.00", "$900,000.00", "$120,000.00",
     ]  # fmt: skip
     assert any(line.startswith("Fund total") and "$2,700,000.00" in line for line in lines)
 
