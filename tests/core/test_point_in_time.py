@@ -159,3 +159,33 @@ def test_unfunded_never_counts_drafts_but_the_call_ceiling_does(ws_org: OrgBuild
     with _ws(org).store.transaction() as conn:
         later = positions_as_of(SqlProjection(conn, org.org_id), fund_id, dt.date(2026, 4, 1))
     assert later.of(small).overdue == D("60000.00")
+
+
+WATERFALL_TERMS = {
+    "style": "european",
+    "preferred_return": "0.08",
+    "compounding": "compound",
+    "carried_interest": "0.20",
+    "catch_up": "1",
+    "gp_name": "Harbor Point GP",
+    "label": "LPA of 2026-01-15",
+}
+
+
+def test_a_waterfall_runs_on_the_history_as_of_its_date(ws_org: OrgBuilder) -> None:
+    """Two twin funds; in the second the large LP pays more after the distribution date,
+    recorded before the waterfall is drafted. Both waterfalls split to the same cents."""
+    org = ws_org
+    splits = []
+    for late in (False, True):
+        fund_id, lps, call_id = _fund_with_call(org)
+        org.submit("fund.terms.set", WATERFALL_TERMS, entity_id=fund_id)
+        for lp_id, amount in zip(lps, ("100000.00", "200000.00", "150000.00"), strict=True):
+            org.pay(call_id, lp_id, amount, paid_on="2026-03-20")
+        if late:
+            org.pay(call_id, lps[2], "150000.00", paid_on="2026-12-01")
+        dist = org.distribution(fund_id, "500000.00", basis="waterfall", source="exit")
+        rows = org.rows("distribution_allocations", distribution_id=dist)
+        splits.append({lps.index(r["lp_id"]): (D(r["amount"]), D(r["carry"])) for r in rows})
+    assert splits[0] == splits[1]
+    assert sum(amount + carry for amount, carry in splits[0].values()) == D("500000.00")
