@@ -89,7 +89,11 @@ def _position_table(statement: CapitalAccountStatement) -> Table:
         ["Share of fund commitments", percent_text(ledger.share()), "commitment / fund total"],
         ["Capital called to date", money_text(called, currency), "issued calls to date"],
         ["Contributions paid to date", money_text(paid, currency), "payments to date"],
-        ["Called, not yet paid", money_text(called - paid, currency), "called less paid"],
+        [
+            "Called, not yet paid",
+            money_text(ledger.called_not_paid(end), currency),
+            "called less paid",
+        ],
         [
             "Unfunded commitment",
             money_text(ledger.unfunded(end), currency),
