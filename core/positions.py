@@ -40,7 +40,9 @@ from core.store.projection import Projection
 __all__ = [
     "Entry",
     "FundPositions",
+    "LedgerBook",
     "Position",
+    "ledger_book",
     "positions_as_of",
     "tally",
 ]
@@ -215,6 +217,55 @@ def _positions(
     return found
 
 
+@dataclass(frozen=True, slots=True)
+class LedgerBook:
+    """A fund's dated entries, read once, from which positions on any date are tallied."""
+
+    fund_id: str
+    currency: str
+    entries: Mapping[str, Mapping[str, list[Entry]]]
+    marks: tuple[tuple[dt.date, str, Decimal], ...]  # (as of, valuation id, NAV)
+
+    def as_of(self, as_of: dt.date | None, *, with_nav: bool = True) -> FundPositions:
+        """Every LP's position as of ``as_of``; ``with_nav=False`` skips the NAV shares
+        (a split never reads them)."""
+        marks = [m for m in self.marks if as_of is None or m[0] <= as_of]
+        if not with_nav or not marks or not self.currency:
+            return FundPositions(
+                self.fund_id, self.currency, as_of, _positions(self.entries, as_of)
+            )
+        marked, valuation_id, nav = max(marks)
+        at_mark = _positions(self.entries, marked)
+        weights = {lp: p.paid_in for lp, p in at_mark.items()}
+        if not any(weights.values()):
+            weights = {lp: p.commitment for lp, p in at_mark.items()}
+        shares = allocate_pro_rata(nav, weights, self.currency) if any(weights.values()) else {}
+        return FundPositions(
+            self.fund_id,
+            self.currency,
+            as_of,
+            _positions(self.entries, as_of, shares),
+            nav=nav,
+            nav_as_of=marked,
+            nav_valuation_id=valuation_id,
+        )
+
+
+def ledger_book(store: Projection, fund_id: str) -> LedgerBook:
+    """Read ``fund_id``'s commitments, calls, payments, distributions and NAV marks."""
+    fund = store.get("funds", {"fund_id": fund_id})
+    marks = tuple(
+        (_day(m["as_of"]), str(m["valuation_id"]), Decimal(m["nav"]))
+        for m in store.rows("fund_valuations", {"fund_id": fund_id})
+    )
+    return LedgerBook(
+        fund_id,
+        "" if fund is None else str(fund["currency"]),
+        _entries(store, fund_id),
+        marks,
+    )
+
+
 def positions_as_of(
     store: Projection, fund_id: str, as_of: dt.date | None, *, with_nav: bool = True
 ) -> FundPositions:
@@ -222,31 +273,4 @@ def positions_as_of(
 
     ``with_nav=False`` skips the NAV shares (a split never reads them).
     """
-    fund = store.get("funds", {"fund_id": fund_id})
-    currency = "" if fund is None else str(fund["currency"])
-    book = _entries(store, fund_id)
-    if not with_nav:
-        return FundPositions(fund_id, currency, as_of, _positions(book, as_of))
-    marks = [
-        m
-        for m in store.rows("fund_valuations", {"fund_id": fund_id})
-        if as_of is None or _day(m["as_of"]) <= as_of
-    ]
-    if not marks or not currency:
-        return FundPositions(fund_id, currency, as_of, _positions(book, as_of))
-    mark = max(marks, key=lambda m: (m["as_of"], m["valuation_id"]))
-    nav, marked = Decimal(mark["nav"]), _day(mark["as_of"])
-    at_mark = _positions(book, marked)
-    weights = {lp: p.paid_in for lp, p in at_mark.items()}
-    if not any(weights.values()):
-        weights = {lp: p.commitment for lp, p in at_mark.items()}
-    shares = allocate_pro_rata(nav, weights, currency) if any(weights.values()) else {}
-    return FundPositions(
-        fund_id,
-        currency,
-        as_of,
-        _positions(book, as_of, shares),
-        nav=nav,
-        nav_as_of=marked,
-        nav_valuation_id=str(mark["valuation_id"]),
-    )
+    return ledger_book(store, fund_id).as_of(as_of, with_nav=with_nav)

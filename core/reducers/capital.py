@@ -16,7 +16,7 @@ from typing import Any
 
 from core.allocation import AllocationError, allocate_pro_rata
 from core.ops.payloads import capital as p
-from core.positions import FundPositions, positions_as_of
+from core.positions import FundPositions, LedgerBook, ledger_book
 from core.reducers.context import OpContext, reducer
 from core.reducers.four_eyes import require_second_approval
 from core.reducers.waterfall_distribution import record_waterfall_distribution
@@ -95,10 +95,10 @@ def _by(positions: FundPositions) -> str:
     return "" if positions.as_of is None else f" by {positions.as_of.isoformat()}"
 
 
-def _split_positions(ctx: OpContext, fund_id: str, rule: str, on: str) -> FundPositions:
+def _split_positions(book: LedgerBook, rule: str, on: str) -> FundPositions:
     """The positions a split reads: as of ``on`` under the dated rule, else every record."""
     as_of = dt.date.fromisoformat(on) if rule == "as_of_date" else None
-    return positions_as_of(ctx.store, fund_id, as_of, with_nav=False)
+    return book.as_of(as_of, with_nav=False)
 
 
 def _positive(ctx: OpContext, raw: str, currency: str) -> Decimal:
@@ -118,8 +118,9 @@ def capital_call_create(ctx: OpContext, payload: p.CapitalCallCreatePayload) -> 
         )
     # The ceiling counts every call, drafted or issued, whatever its date; the weights are
     # the positions the call's rule reads.
-    everything = positions_as_of(ctx.store, payload.fund_id, None, with_nav=False)
-    positions = _split_positions(ctx, payload.fund_id, payload.split_rule, payload.call_date)
+    book = ledger_book(ctx.store, payload.fund_id)
+    everything = book.as_of(None, with_nav=False)
+    positions = _split_positions(book, payload.split_rule, payload.call_date)
     if payload.basis == "commitment":
         base = positions.weights("commitment")
     elif payload.split_rule == "as_of_date":
@@ -250,9 +251,8 @@ def distribution_create(ctx: OpContext, payload: p.DistributionCreatePayload) ->
     if payload.basis == "waterfall":
         record_waterfall_distribution(ctx, payload, fund, amount)
         return
-    positions = _split_positions(
-        ctx, payload.fund_id, payload.split_rule, payload.distribution_date
-    )
+    book = ledger_book(ctx.store, payload.fund_id)
+    positions = _split_positions(book, payload.split_rule, payload.distribution_date)
     base = positions.weights("paid_in" if payload.basis == "paid_in" else "commitment")
     weights = _weights(ctx, base, payload.excluded_lp_ids, positions)
     shares = _allocate(ctx, amount, weights, payload.currency, "distribution")

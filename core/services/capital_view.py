@@ -18,7 +18,7 @@ from sqlalchemy import and_, func, select
 
 from core.allocation import allocate_pro_rata
 from core.money import MoneyError, parse_amount
-from core.positions import positions_as_of
+from core.positions import ledger_book, positions_as_of
 from core.services.reading import reading
 from core.services.workspace import Workspace
 from core.store.schema import (
@@ -326,9 +326,9 @@ def preview_call(
         ).scalar()
         if currency is None:
             return CallPreview("", None, (), "choose a fund")
-        projection = SqlProjection(conn, ws.org_id)
-        positions = positions_as_of(projection, fund_id, call_date, with_nav=False)
-        everything = positions_as_of(projection, fund_id, None, with_nav=False)
+        book = ledger_book(SqlProjection(conn, ws.org_id), fund_id)
+        positions = book.as_of(call_date, with_nav=False)
+        everything = book.as_of(None, with_nav=False)
         names = dict(
             conn.execute(select(lps.c.lp_id, lps.c.name).where(lps.c.org_id == ws.org_id)).all()
         )

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from core.positions import positions_as_of
+from core.positions import ledger_book
 from core.services.reading import reading
 from core.services.workspace import Workspace
 from core.store.schema import capital_calls, commitments, distributions, funds
@@ -76,12 +76,9 @@ def fund_timeline(ws: Workspace, fund_id: str) -> FundTimeline:
                 )
             )
         ]
-        projection = SqlProjection(conn, ws.org_id)
+        book = ledger_book(SqlProjection(conn, ws.org_id), fund_id)
         days = sorted({on for on, _what, _amount in events})
-        standing = {
-            on: positions_as_of(projection, fund_id, dt.date.fromisoformat(on), with_nav=False)
-            for on in days
-        }
+        standing = {on: book.as_of(dt.date.fromisoformat(on), with_nav=False) for on in days}
     totals = {"committed": Decimal(0), "distributed": Decimal(0)}
     points: list[TimelinePoint] = []
     for on, what, amount in sorted(events):
