@@ -22,6 +22,8 @@ from core.money import Money
 from core.reports import export_table
 from core.reports.ledger_reader import read_fund_ledger
 from core.reports.notices import build_call_notice, build_distribution_notice
+from core.services.capital_view import preview_call
+from core.services.distribution_view import preview_distribution
 from core.services.fund_performance import fund_performance
 from core.services.fund_timeline import fund_timeline
 from core.services.investors_view import list_investors, lp_detail
@@ -191,7 +193,7 @@ def test_the_desktop_states_the_same_figures_as_the_positions_report(demo: DemoO
             lp.unfunded["USD"],
             lp.distributed["USD"],
         ) == (t["commitment"], t["called"], t["paid_in"], t["unfunded"], t["distributed"])
-    for lp in lines[:25]:
+    for lp in lines:
         for account in lp_detail(demo.ws, viewer, lp.lp_id).accounts:
             p = next(
                 line.position
@@ -236,3 +238,29 @@ def test_notices_state_the_position_on_their_own_date(demo: DemoOrg) -> None:
     assert (
         notice.line("Unfunded commitment after this call").amount == before.unfunded - call.amount
     )
+
+
+def test_the_wizards_preview_the_positions_on_their_own_date(demo: DemoOrg) -> None:
+    """The call wizard's unfunded and the distribution wizard's paid-in per LP are the
+    positions on the date typed into the wizard."""
+    fund_id = _funds(demo)[0]
+    for on in (dt.date(2025, 6, 30), dt.date(2026, 1, 31)):
+        report = {
+            line.position.lp_id: line.position
+            for line in positions_report(demo.ws, fund_id, on).lines
+        }
+        call = preview_call(
+            demo.ws, fund_id=fund_id, amount="1000000.00", basis="unfunded", call_date=on
+        )
+        assert call.problem is None
+        assert {line.lp_id: line.unfunded for line in call.lines} == {
+            lp: p.unfunded for lp, p in report.items()
+        }
+        dist = preview_distribution(
+            demo.ws, fund_id=fund_id, amount="1000000.00", basis="paid_in", distribution_date=on
+        )
+        assert dist.problem is None
+        assert {line.lp_id: line.paid_in for line in dist.lines} == {
+            lp: p.paid_in for lp, p in report.items()
+        }
+        assert dist.total == call.total == D("1000000.00")
