@@ -33,6 +33,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Literal
 
 from core.allocation import allocate_pro_rata
 from core.store.projection import Projection
@@ -42,12 +43,26 @@ __all__ = [
     "FundPositions",
     "LedgerBook",
     "Position",
+    "Term",
     "ledger_book",
     "positions_as_of",
     "tally",
 ]
 
 _ZERO = Decimal(0)
+
+# The figures of a position a split weighs by or a report totals.
+Term = Literal[
+    "commitment",
+    "called",
+    "paid_in",
+    "called_not_paid",
+    "overdue",
+    "distributed",
+    "unfunded",
+    "drafted",
+    "available_to_call",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,11 +177,11 @@ class FundPositions:
     def lp_ids(self) -> list[str]:
         return sorted(self.positions)
 
-    def weights(self, basis: str) -> dict[str, Decimal]:
+    def weights(self, basis: Term) -> dict[str, Decimal]:
         """Each LP's pro-rata weight: ``commitment``, ``unfunded`` or ``paid_in``."""
         return {lp: getattr(p, basis) for lp, p in sorted(self.positions.items())}
 
-    def total(self, term: str) -> Decimal:
+    def total(self, term: Term) -> Decimal:
         """The fund's total of one term (``called``, ``unfunded`` …) across its LPs."""
         return sum((getattr(p, term) for p in self.positions.values()), _ZERO)
 

@@ -14,13 +14,14 @@ import io
 from decimal import Decimal
 
 from core.money import CURRENCY_EXPONENTS
+from core.positions import Position, Term
 from core.reports.presentation import money_text
 from core.services.positions_view import PositionsReport
 
 __all__ = ["TERMS", "positions_csv", "positions_table"]
 
 # (column title, Position attribute), in the order a fund controller reads them.
-TERMS = (
+TERMS: tuple[tuple[str, Term], ...] = (
     ("Commitment", "commitment"),
     ("Called", "called"),
     ("Paid-in", "paid_in"),
@@ -28,8 +29,8 @@ TERMS = (
     ("Overdue", "overdue"),
     ("Distributed", "distributed"),
     ("Unfunded", "unfunded"),
-    ("NAV share", "nav_share"),
 )
+_TITLES = (*(title for title, _ in TERMS), "NAV share")
 _NAME_WIDTH = 40
 
 
@@ -39,18 +40,19 @@ def _plain(amount: Decimal | None, currency: str) -> str:
     return format(amount.quantize(Decimal(1).scaleb(-CURRENCY_EXPONENTS[currency])), "f")
 
 
+def _figures(position: Position) -> list[Decimal | None]:
+    return [*(getattr(position, term) for _, term in TERMS), position.nav_share]
+
+
 def _cells(report: PositionsReport, values: list[Decimal | None]) -> list[str]:
     return ["-" if v is None else money_text(v, report.currency) for v in values]
 
 
 def positions_table(report: PositionsReport) -> str:
     nav = f"NAV as of {report.nav_as_of}" if report.nav_as_of else "no NAV recorded"
-    header = ["LP", *(title for title, _ in TERMS)]
-    rows = [
-        [line.name, *_cells(report, [getattr(line.position, attr) for _, attr in TERMS])]
-        for line in report.lines
-    ]
-    totals: list[Decimal | None] = [report.total(attr) for _, attr in TERMS[:-1]]
+    header = ["LP", *_TITLES]
+    rows = [[line.name, *_cells(report, _figures(line.position))] for line in report.lines]
+    totals: list[Decimal | None] = [report.total(term) for _, term in TERMS]
     rows.append(["Fund total", *_cells(report, [*totals, report.nav_total()])])
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
     widths[0] = min(widths[0], _NAME_WIDTH)
@@ -68,7 +70,7 @@ def positions_table(report: PositionsReport) -> str:
 def positions_csv(report: PositionsReport) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["LP", "LP ID", "Currency", "As of", *(title for title, _ in TERMS)])
+    writer.writerow(["LP", "LP ID", "Currency", "As of", *_TITLES])
     for line in report.lines:
         writer.writerow(
             [
@@ -76,7 +78,7 @@ def positions_csv(report: PositionsReport) -> str:
                 line.position.lp_id,
                 report.currency,
                 report.as_of.isoformat(),
-                *(_plain(getattr(line.position, attr), report.currency) for _, attr in TERMS),
+                *(_plain(v, report.currency) for v in _figures(line.position)),
             ]
         )
     return out.getvalue()

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from core.positions import Position, positions_as_of
+from core.positions import Position, Term, positions_as_of
 from core.reports.errors import RecordNotFound
 from core.services.reading import reading
 from core.services.workspace import Workspace
@@ -41,7 +41,7 @@ class PositionsReport:
     nav_as_of: dt.date | None
     lines: tuple[PositionLine, ...]  # by LP name, then id
 
-    def total(self, term: str) -> Decimal:
+    def total(self, term: Term) -> Decimal:
         """The fund's total of ``term`` (``commitment``, ``unfunded`` …) over its LPs."""
         return sum((getattr(line.position, term) for line in self.lines), Decimal(0))
 
