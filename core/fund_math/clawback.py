@@ -180,6 +180,7 @@ def assess_clawback(
     received: dict[str, Decimal] = {}
     borne: dict[str, Decimal] = {}
     first: dict[str, dt.date] = {}
+    dates: set[dt.date] = set()
     gross_by_deal: dict[str, Decimal] = {}
     carry_by_deal: dict[str, Decimal] = {}
     for position in positions:
@@ -188,6 +189,7 @@ def assess_clawback(
             when = record.date
             if when > as_of:
                 continue
+            dates.add(when)
             lp_part, gp_part = record.to_lp, record.carry
             to_lp += lp_part
             carry += gp_part
@@ -266,7 +268,7 @@ def assess_clawback(
         lps=lps,
         explanation=(),
     )
-    return replace(result, explanation=_explain(terms, result, len(test.dates), weights))
+    return replace(result, explanation=_explain(terms, result, len(dates), weights))
 
 
 def _check(terms: FundTerms, positions: Sequence[LpPosition], as_of: object) -> None:

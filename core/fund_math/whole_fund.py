@@ -33,13 +33,9 @@ _ZERO = Decimal(0)
 
 @dataclass(frozen=True, slots=True)
 class WholeFundCarry:
-    """The whole-fund tiers replayed over each LP's distributions, unrounded.
+    """What the whole-fund tiers would have taken from each LP's distributions, by LP id,
+    unrounded."""
 
-    ``dates`` are the dates the fund distributed on; ``carry`` is what the GP would have
-    taken from each LP, by LP id.
-    """
-
-    dates: tuple[dt.date, ...]
     carry: Mapping[str, Decimal]
 
 
@@ -48,17 +44,13 @@ def whole_fund_carry(
 ) -> WholeFundCarry:
     """Replay each LP's distributions up to ``as_of`` through the whole-fund tiers of
     ``terms`` (its pref, catch-up and split; its style and apportionment play no part)."""
-    dates: set[dt.date] = set()
-    carry: dict[str, Decimal] = {}
     tiers = _Tiers(terms)
+    by_date = attrgetter("date")
     with localcontext(FUND_MATH_CONTEXT):
-        for position in positions:
-            records = sorted(
-                (d for d in position.distributions if d.date <= as_of), key=attrgetter("date")
-            )
-            dates.update(d.date for d in records)
-            carry[position.lp_id] = tiers.replay(position, records)
-    return WholeFundCarry(tuple(sorted(dates)), carry)
+        carry = {
+            p.lp_id: tiers.replay(p, sorted(p.distributions, key=by_date), as_of) for p in positions
+        }
+    return WholeFundCarry(carry)
 
 
 class _Tiers:
@@ -81,9 +73,11 @@ class _Tiers:
             self.factors[days] = found
         return found
 
-    def replay(self, position: LpPosition, records: list[PriorDistribution]) -> Decimal:
-        """The carry the tiers take from ``records`` (the LP's portions, in date order)
-        against all of ``position``'s contributions; unrounded."""
+    def replay(
+        self, position: LpPosition, records: list[PriorDistribution], as_of: dt.date
+    ) -> Decimal:
+        """The carry the tiers take from ``records`` (the LP's portions, in date order) up
+        to ``as_of``, against all of ``position``'s contributions; unrounded."""
         share, catch_up, compound = self.share, self.catch_up, self.compound
         if not records or not position.bears_carry or share == 0:
             return _ZERO
@@ -96,6 +90,8 @@ class _Tiers:
         taken = 0
         for record in records:
             day = record.date
+            if day > as_of:
+                break
             if accrues and since is not None and since != day:
                 days = (day - since).days
                 grow = factors.get(days) or factor(days)
