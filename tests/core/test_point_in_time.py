@@ -189,3 +189,27 @@ def test_a_waterfall_runs_on_the_history_as_of_its_date(ws_org: OrgBuilder) -> N
         splits.append({lps.index(r["lp_id"]): (D(r["amount"]), D(r["carry"])) for r in rows})
     assert splits[0] == splits[1]
     assert sum(amount + carry for amount, carry in splits[0].values()) == D("500000.00")
+
+
+def test_a_call_is_split_by_the_commitments_on_its_date(ws_org: OrgBuilder) -> None:
+    """An LP admitted at a later close (commitment dated 2026-06-01) is not in a call dated
+    2026-03-01, even when the call is drafted after the commitment was recorded."""
+    org = ws_org
+    fund_id, (first, second) = org.fund_with_lps("1000000.00", "3000000.00")
+    late = org.lp("Late Close Partners")
+    org.submit(
+        "commitment.create",
+        {
+            "fund_id": fund_id,
+            "lp_id": late,
+            "amount": "4000000.00",
+            "currency": "USD",
+            "committed_on": "2026-06-01",
+        },
+    )
+    call_id = org.call(fund_id, "400000.00")
+    called = {r["lp_id"]: D(r["amount"]) for r in org.rows("call_allocations", call_id=call_id)}
+    assert called == {first: D("100000.00"), second: D("300000.00")}
+    later = org.call(fund_id, "800000.00", call_date="2026-07-01", due_date="2026-07-31")
+    called = {r["lp_id"]: D(r["amount"]) for r in org.rows("call_allocations", call_id=later)}
+    assert called == {first: D("100000.00"), second: D("300000.00"), late: D("400000.00")}
