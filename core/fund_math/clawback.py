@@ -120,7 +120,9 @@ class LpClawback:
 class ClawbackResult:
     """The whole-fund test as of ``as_of``; every amount rounded to the minor unit, and
     LP totals plus the carry the GP keeps sum to ``distributed`` exactly. ``deals`` holds,
-    per deal, what it distributed in all and the carry the GP took from it."""
+    per deal, what it distributed in all and the carry the GP took from it. ``basis`` is
+    the one the clawback was shared on: the clause's, except that a clause asking for
+    contributed capital falls back to excess carry when no LP bearing carry contributed."""
 
     terms_version: int
     terms_description: str
@@ -223,19 +225,19 @@ def assess_clawback(
     if clause.tax_rate is not None:
         cap = (gp_carry * (1 - clause.tax_rate)).quantize(unit, rounding=ROUND_FLOOR)
     clawback = excess if cap is None else min(excess, cap)
-    if clause.basis is ClawbackBasis.EXCESS_CARRY:
-        weights = over
-    else:
+    basis = clause.basis
+    weights = over
+    if basis is ClawbackBasis.CONTRIBUTIONS:
         weights = {
             p.lp_id: sum((c.amount for c in p.contributions if c.date <= as_of), _ZERO)
             if p.bears_carry
             else _ZERO
             for p in positions
         }
-    if clawback > 0 and not any(weights.values()):
-        raise WaterfallInputError(
-            "the clawback has no LP to go to: no position that bears carry has contributed"
-        )
+        if clawback > 0 and not any(weights.values()):
+            # Only LPs paid without contributing (apportionment by commitment) bore the
+            # excess; the excess itself is then the only basis that reaches anyone.
+            basis, weights = ClawbackBasis.EXCESS_CARRY, over
     shares = allocate_pro_rata(clawback.quantize(unit), weights, currency)
     lps = tuple(
         LpClawback(
@@ -264,7 +266,7 @@ def assess_clawback(
         tax_rate=clause.tax_rate,
         after_tax_cap=cap,
         clawback=clawback.quantize(unit),
-        basis=clause.basis,
+        basis=basis,
         lps=lps,
         explanation=(),
     )

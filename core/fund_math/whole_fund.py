@@ -116,9 +116,10 @@ class _Tiers:
             capital -= returned
             pref -= pref_paid
             if remaining > 0:
-                if catch_up is not None:
-                    owed = (share * (profit + pref_paid) - carry) / (catch_up - share)
-                    tier = remaining if owed > remaining else owed if owed > 0 else _ZERO
+                short = share * (profit + pref_paid) - carry
+                if catch_up is not None and short > 0:
+                    owed = short / (catch_up - share)
+                    tier = remaining if owed > remaining else owed
                     carry += tier * catch_up
                     remaining -= tier
                 carry += remaining * share
