@@ -3,9 +3,9 @@
 Allocations are computed here, by largest remainder, from the positions of
 :mod:`core.positions` as of the op's own business date (the call date, the distribution
 date): a distribution dated D is split by the payments received by D, however late it is
-drafted, and replaying the log gives the same cents on every replica. An op signed before
-splits were dated carries no ``split_rule`` and keeps the rule it was issued under, the
-ledger's running totals when it was applied, so history never changes on replay.
+drafted, and replaying the log gives the same cents on every replica. Which positions a
+split reads is :mod:`core.reducers.split_rules`: an op signed before splits were dated keeps
+the running totals it was issued under, so history never changes on replay.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from core.ops.payloads import capital as p
 from core.positions import FundPositions, LedgerBook, ledger_book
 from core.reducers.context import OpContext, reducer
 from core.reducers.four_eyes import require_second_approval
+from core.reducers.split_rules import split_rule_of
 from core.reducers.waterfall_distribution import record_waterfall_distribution
 from core.store.projection import Row
 
@@ -120,10 +121,11 @@ def capital_call_create(ctx: OpContext, payload: p.CapitalCallCreatePayload) -> 
     # the positions the call's rule reads.
     book = ledger_book(ctx.store, payload.fund_id)
     everything = book.as_of(None, with_nav=False)
-    positions = _split_positions(book, payload.split_rule, payload.call_date)
+    rule = split_rule_of(ctx, payload.split_rule)
+    positions = _split_positions(book, rule, payload.call_date)
     if payload.basis == "commitment":
         base = positions.weights("commitment")
-    elif payload.split_rule == "as_of_date":
+    elif rule == "as_of_date":
         base = positions.weights("unfunded")
     else:
         base = everything.weights("available_to_call")  # the old rule: drafts reserve
@@ -252,7 +254,8 @@ def distribution_create(ctx: OpContext, payload: p.DistributionCreatePayload) ->
         record_waterfall_distribution(ctx, payload, fund, amount)
         return
     book = ledger_book(ctx.store, payload.fund_id)
-    positions = _split_positions(book, payload.split_rule, payload.distribution_date)
+    rule = split_rule_of(ctx, payload.split_rule)
+    positions = _split_positions(book, rule, payload.distribution_date)
     base = positions.weights("paid_in" if payload.basis == "paid_in" else "commitment")
     weights = _weights(ctx, base, payload.excluded_lp_ids, positions)
     shares = _allocate(ctx, amount, weights, payload.currency, "distribution")

@@ -25,6 +25,7 @@ from core.fund_math import (
 )
 from core.ops.payloads.capital import DistributionCreatePayload
 from core.reducers.context import OpContext
+from core.reducers.split_rules import split_rule_of
 from core.store.projection import Row
 
 __all__ = ["current_terms", "record_waterfall_distribution", "run_waterfall", "terms_from_row"]
@@ -164,7 +165,7 @@ def record_waterfall_distribution(
         amount=amount,
         on=payload.distribution_date,
         deal_id=payload.deal_id,
-        dated_commitments=payload.split_rule == "as_of_date",
+        dated_commitments=split_rule_of(ctx, payload.split_rule) == "as_of_date",
     )
     dist_id = ctx.op.entity_id
     ctx.store.insert(

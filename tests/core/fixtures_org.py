@@ -93,6 +93,7 @@ class OrgBuilder:
         entity_id: str | None = None,
         base_version: Any = AUTO,
         org_id: str | None = None,
+        issued_at: str | None = None,
     ) -> Envelope:
         actor = by or self.founder
         entity_id = entity_id or new_id()
@@ -110,7 +111,7 @@ class OrgBuilder:
             entity_id=entity_id,
             base_version=base_version,
             payload=payload,
-            issued_at=utc_now_rfc3339(),
+            issued_at=issued_at or utc_now_rfc3339(),
         )
         return actor.key.sign(op)
 
@@ -123,10 +124,17 @@ class OrgBuilder:
         entity_id: str | None = None,
         base_version: Any = AUTO,
         org_id: str | None = None,
+        issued_at: str | None = None,
     ) -> str:
         """Sign and apply one op; returns its entity id. Raises ``OpRejected``."""
         envelope = self.envelope(
-            kind, payload, by=by, entity_id=entity_id, base_version=base_version, org_id=org_id
+            kind,
+            payload,
+            by=by,
+            entity_id=entity_id,
+            base_version=base_version,
+            org_id=org_id,
+            issued_at=issued_at,
         )
         self.sink.apply(envelope)
         self.accepted.append(envelope)
@@ -210,7 +218,14 @@ class OrgBuilder:
             entity_id=entity_id,
         )
 
-    def commit(self, fund_id: str, lp_id: str, amount: str, currency: str | None = None) -> str:
+    def commit(
+        self,
+        fund_id: str,
+        lp_id: str,
+        amount: str,
+        currency: str | None = None,
+        committed_on: str = "2026-01-15",
+    ) -> str:
         return self.submit(
             "commitment.create",
             {
@@ -218,16 +233,18 @@ class OrgBuilder:
                 "lp_id": lp_id,
                 "amount": amount,
                 "currency": currency or self.currency,
-                "committed_on": "2026-01-15",
+                "committed_on": committed_on,
             },
         )
 
-    def fund_with_lps(self, *amounts: str, currency: str | None = None) -> tuple[str, list[str]]:
+    def fund_with_lps(
+        self, *amounts: str, currency: str | None = None, committed_on: str = "2026-01-15"
+    ) -> tuple[str, list[str]]:
         """A fund and one LP per commitment amount, LP ids in the given order."""
         fund_id = self.fund(currency)
         lps = [self.lp() for _ in amounts]
         for lp_id, amount in zip(lps, amounts, strict=True):
-            self.commit(fund_id, lp_id, amount, currency)
+            self.commit(fund_id, lp_id, amount, currency, committed_on)
         return fund_id, lps
 
     def deal(

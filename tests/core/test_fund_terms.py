@@ -32,7 +32,7 @@ TENTT_TERMS = {
 
 
 def _funded(org: OrgBuilder) -> tuple[str, str]:
-    fund_id, (acme,) = org.fund_with_lps("50000000.00")
+    fund_id, (acme,) = org.fund_with_lps("50000000.00", committed_on="2018-12-01")
     call = org.submit(
         "capital_call.create",
         {

@@ -127,15 +127,19 @@ def test_an_op_signed_before_splits_were_dated_replays_to_its_old_cents(
         "distribution_date": DISTRIBUTION_DATE,
         "source": "income",
     }
-    dist = org.submit("distribution.create", old_style)
+    # Signed by a build before dated splits: the rule then in force.
+    dist = org.submit("distribution.create", old_style, issued_at="2026-11-30T17:00:00.000Z")
     issued_with = {small: D("200.00"), mid: D("200.00"), large: D("600.00")}
     assert _split(org, dist) == issued_with
     digest = _ws(org).digest()
     assert _ws(org).rebuild() == digest
     assert _split(org, dist) == issued_with
-    # The same distribution signed today is split by paid-in on its date.
+    # The same distribution signed today is split by paid-in on its date, whether it
+    # states the rule or, like a client that never heard of the field, does not.
     dated = org.distribution(fund_id, "1000.00")
     assert _split(org, dated) == {small: D("500.00"), mid: D("500.00")}
+    unstated = org.submit("distribution.create", old_style, issued_at="2026-12-06T00:00:00Z")
+    assert _split(org, unstated) == {small: D("500.00"), mid: D("500.00")}
 
 
 def test_unfunded_never_counts_drafts_but_the_call_ceiling_does(ws_org: OrgBuilder) -> None:

@@ -28,7 +28,9 @@ LpIds = Annotated[list[Uuid], Field(max_length=10_000)]
 # own date (the call date, the distribution date), DESIGN §5. "running_totals": the ledger's
 # totals when the op was applied, whatever their dates, with draft calls reserving
 # commitment: the rule of every op signed before splits were dated. An op without the
-# field keeps that old rule, so a stored log replays to the cents it was issued with.
+# field takes the rule in force when it was signed (core.reducers.capital.split_rule_of),
+# so a stored log replays to the cents it was issued with and a client that never heard
+# of the field splits by dated positions.
 SplitRule = Literal["running_totals", "as_of_date"]
 
 
@@ -54,7 +56,7 @@ class CapitalCallCreatePayload(Payload):
     overrides: Annotated[dict[Uuid, AmountStr], Field(max_length=10_000)] = Field(
         default_factory=dict
     )
-    split_rule: SplitRule = "running_totals"
+    split_rule: SplitRule | None = None
 
     _excluded = field_validator("excluded_lp_ids")(_distinct)
 
@@ -111,7 +113,7 @@ class DistributionCreatePayload(Payload):
     source: Literal["income", "exit", "return_of_capital", "other"]
     note: LongText = ""
     excluded_lp_ids: LpIds = Field(default_factory=list)
-    split_rule: SplitRule = "running_totals"
+    split_rule: SplitRule | None = None
 
     _excluded = field_validator("excluded_lp_ids")(_distinct)
 
