@@ -21,6 +21,7 @@ from core.reducers.context import OpContext, reducer
 from core.store.projection import Row
 
 __all__ = [
+    "above_threshold",
     "capital_call_approve",
     "distribution_approve",
     "fund_four_eyes_set",
@@ -73,16 +74,22 @@ def distribution_approve(ctx: OpContext, payload: cp.DistributionApprovePayload)
     _approve(ctx, "distributions", "distribution_id", "distribution")
 
 
+def above_threshold(threshold: object, amount: Decimal) -> bool:
+    """Whether issuing ``amount`` needs a second GP under a fund's stored ``threshold``
+    (a decimal string, or None for no control): the one rule the reducer and every
+    screen apply."""
+    return threshold is not None and amount > Decimal(str(threshold))
+
+
 def require_second_approval(ctx: OpContext, row: Row, what: str) -> None:
     """Refuse to issue ``row`` (a draft call or distribution) above its fund's threshold
     without a second GP's approval — one neither the drafter nor the issuer."""
     fund = ctx.store.get("funds", {"fund_id": row["fund_id"]})
     raw = fund["four_eyes_threshold"] if fund is not None else None
-    if raw is None:
+    amount = Decimal(row["amount"])
+    if not above_threshold(raw, amount):
         return
-    threshold, amount = Decimal(raw), Decimal(row["amount"])
-    if amount <= threshold:
-        return
+    threshold = Decimal(str(raw))
     currency = str(row["currency"])
     why = (
         f"the {what} of {format_money(amount, currency)} is above the fund's four-eyes "

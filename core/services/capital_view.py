@@ -13,12 +13,14 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Connection, and_, func, select
 
 from core.allocation import allocate_pro_rata
 from core.money import MoneyError, parse_amount
 from core.positions import ledger_book, positions_as_of
+from core.reducers.four_eyes import above_threshold
 from core.services.reading import reading
 from core.services.workspace import Workspace
 from core.store.schema import (
@@ -29,11 +31,13 @@ from core.store.schema import (
     entities,
     funds,
     lps,
+    users,
 )
 from core.store.sql_projection import SqlProjection
 
 __all__ = [
     "AllocationLine",
+    "Approval",
     "CallLine",
     "CallPreview",
     "DistributionLine",
@@ -73,6 +77,7 @@ class CallLine:
     paid: Decimal
     investors: int
     version: int
+    approval: Approval
 
     @property
     def state(self) -> str:
@@ -82,6 +87,23 @@ class CallLine:
         if self.paid >= self.amount:
             return "paid"
         return "partly paid" if self.paid > 0 else "issued"
+
+
+@dataclass(frozen=True, slots=True)
+class Approval:
+    """Where a draft stands under its fund's four-eyes control (names, not ids)."""
+
+    needed: bool  # above the fund's threshold: a second GP must approve it
+    drafted_by: str | None
+    drafted_by_id: str | None
+    approved_by: str | None
+    approved_by_id: str | None
+
+    @property
+    def summary(self) -> str:
+        if self.approved_by is not None:
+            return f"approved by {self.approved_by}"
+        return "needs a second GP" if self.needed else "—"
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +118,7 @@ class DistributionLine:
     source: str
     status: str
     version: int
+    approval: Approval
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +198,7 @@ def list_calls(ws: Workspace, *, fund_id: str | None = None) -> list[CallLine]:
         select(
             capital_calls,
             funds.c.name.label("fund_name"),
+            funds.c.four_eyes_threshold,
             deals.c.name.label("deal_name"),
             entities.c.version,
             paid.c.investors,
@@ -213,6 +237,7 @@ def list_calls(ws: Workspace, *, fund_id: str | None = None) -> list[CallLine]:
             )
         ):
             paid_by_call[call_id] += Decimal(amount)
+        names = _user_names(conn, ws.org_id)
     return [
         CallLine(
             call_id=r["call_id"],
@@ -229,6 +254,7 @@ def list_calls(ws: Workspace, *, fund_id: str | None = None) -> list[CallLine]:
             paid=paid_by_call.get(r["call_id"], Decimal(0)),
             investors=int(r["investors"] or 0),
             version=int(r["version"]),
+            approval=_approval(r, names),
         )
         for r in rows
     ]
@@ -239,6 +265,7 @@ def list_distributions(ws: Workspace, *, fund_id: str | None = None) -> list[Dis
         select(
             distributions,
             funds.c.name.label("fund_name"),
+            funds.c.four_eyes_threshold,
             deals.c.name.label("deal_name"),
             entities.c.version,
         )
@@ -268,6 +295,7 @@ def list_distributions(ws: Workspace, *, fund_id: str | None = None) -> list[Dis
         stmt = stmt.where(distributions.c.fund_id == fund_id)
     with reading(ws) as conn:
         rows = conn.execute(stmt).mappings().all()
+        names = _user_names(conn, ws.org_id)
     return [
         DistributionLine(
             r["distribution_id"],
@@ -280,9 +308,27 @@ def list_distributions(ws: Workspace, *, fund_id: str | None = None) -> list[Dis
             r["source"],
             r["status"],
             int(r["version"]),
+            _approval(r, names),
         )
         for r in rows
     ]
+
+
+def _user_names(conn: Connection, org_id: str) -> dict[str, str]:
+    query = select(users.c.user_id, users.c.display_name).where(users.c.org_id == org_id)
+    return {user_id: name for user_id, name in conn.execute(query)}
+
+
+def _approval(row: Any, names: dict[str, str]) -> Approval:
+    drafter, approver = row["drafted_by"], row["approved_by"]
+    return Approval(
+        needed=row["status"] == "draft"
+        and above_threshold(row["four_eyes_threshold"], Decimal(row["amount"])),
+        drafted_by=names.get(drafter) if drafter else None,
+        drafted_by_id=drafter,
+        approved_by=names.get(approver, "a former user") if approver else None,
+        approved_by_id=approver,
+    )
 
 
 def call_allocations_of(ws: Workspace, call_id: str) -> list[AllocationLine]:

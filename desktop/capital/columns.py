@@ -28,6 +28,14 @@ _STATE_COLORS = {
     "paid": "#2e8b57",
 }
 
+
+def _approval_color(line: CallLine | DistributionLine) -> str | None:
+    approval = line.approval
+    if approval.approved_by is not None:
+        return "#2e8b57"
+    return "#c77c02" if approval.needed else None
+
+
 CALL_COLUMNS: list[Column[CallLine]] = [
     Column("Fund", lambda c: c.fund_name),
     Column("Purpose", lambda c: c.purpose or (f"for {c.deal_name}" if c.deal_name else "—")),
@@ -36,6 +44,7 @@ CALL_COLUMNS: list[Column[CallLine]] = [
     Column("Amount", lambda c: format_money(c.amount, c.currency), numeric=True),
     Column("Paid", lambda c: format_money(c.paid, c.currency), numeric=True),
     Column("State", lambda c: c.state, color=lambda c: _STATE_COLORS.get(c.state)),
+    Column("Four-eyes", lambda c: c.approval.summary, color=_approval_color),
     Column("Basis", lambda c: c.basis),
     Column("LPs", lambda c: str(c.investors), numeric=True),
 ]
@@ -60,6 +69,7 @@ DISTRIBUTION_COLUMNS: list[Column[DistributionLine]] = [
     Column("Amount", lambda d: format_money(d.amount, d.currency), numeric=True),
     Column("Basis", lambda d: d.basis.replace("_", " ")),
     Column("State", lambda d: d.status, color=lambda d: _STATE_COLORS.get(d.status)),
+    Column("Four-eyes", lambda d: d.approval.summary, color=_approval_color),
 ]
 
 

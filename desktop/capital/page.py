@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from core.domain.roles import Action
 from core.services.capital_view import (
+    Approval,
     CallLine,
     DistributionLine,
     call_allocations_of,
@@ -34,7 +35,12 @@ from desktop.capital.call_wizard import CallWizard
 from desktop.capital.columns import ALLOCATION_COLUMNS, CALL_COLUMNS, DISTRIBUTION_COLUMNS
 from desktop.capital.distribution_wizard import DistributionWizard
 from desktop.capital.payment_dialog import PaymentDialog
-from desktop.operations.capital import issue_call, issue_distribution
+from desktop.operations.capital import (
+    approve_call,
+    approve_distribution,
+    issue_call,
+    issue_distribution,
+)
 from desktop.records_model import RecordsModel
 from desktop.session import DesktopSession
 
@@ -71,6 +77,10 @@ class CapitalPage(QWidget):
         self.new_call_button.setObjectName("newCallButton")
         self.issue_button = QPushButton("Issue call")
         self.issue_button.setObjectName("issueCallButton")
+        self.approve_button = QPushButton("Approve call")
+        self.approve_button.setObjectName("approveCallButton")
+        self.approve_distribution_button = QPushButton("Approve distribution")
+        self.approve_distribution_button.setObjectName("approveDistributionButton")
         self.payment_button = QPushButton("Record payment…")
         self.payment_button.setObjectName("recordPaymentButton")
         self.reason = QLabel()
@@ -105,7 +115,12 @@ class CapitalPage(QWidget):
         bar.addWidget(QLabel("Fund"))
         bar.addWidget(self.fund, 1)
         bar.addStretch(2)
-        for b in (self.new_call_button, self.issue_button, self.payment_button):
+        for b in (
+            self.new_call_button,
+            self.approve_button,
+            self.issue_button,
+            self.payment_button,
+        ):
             bar.addWidget(b)
         calls_tab = QSplitter(Qt.Orientation.Vertical)
         calls_tab.addWidget(self.calls_view)
@@ -123,6 +138,7 @@ class CapitalPage(QWidget):
         dist_bar = QHBoxLayout()
         dist_bar.addStretch(1)
         dist_bar.addWidget(self.new_distribution_button)
+        dist_bar.addWidget(self.approve_distribution_button)
         dist_bar.addWidget(self.issue_distribution_button)
         dist_layout.addLayout(dist_bar)
         self.tabs = QTabWidget()
@@ -139,6 +155,8 @@ class CapitalPage(QWidget):
         self.distributions_view.selectionModel().selectionChanged.connect(self._gate)
         self.new_call_button.clicked.connect(self.new_call)
         self.issue_button.clicked.connect(self.issue_selected)
+        self.approve_button.clicked.connect(self.approve_selected)
+        self.approve_distribution_button.clicked.connect(self.approve_selected_distribution)
         self.payment_button.clicked.connect(self.record_payment)
         self.issue_distribution_button.clicked.connect(self.issue_selected_distribution)
         self.new_distribution_button.clicked.connect(self.new_distribution)
@@ -208,6 +226,8 @@ class CapitalPage(QWidget):
         else:
             if call.status != "draft":
                 issue_state = "This call is already issued."
+            else:
+                issue_state = self._issue_blocked(call.approval, "call")
             if call.status != "issued":
                 pay_state = "Payments are recorded against issued calls."
             elif call.paid >= call.amount:
@@ -217,12 +237,49 @@ class CapitalPage(QWidget):
             button.setEnabled(reason is None)
             button.setToolTip(reason or "")
         self.reason.setText(role or "")
+        approve_reason = role or (
+            "Select a drafted call." if call is None or call.status != "draft" else None
+        )
+        if approve_reason is None and call is not None:
+            approve_reason = self._approve_blocked(call.approval, "call")
+        self.approve_button.setEnabled(approve_reason is None)
+        self.approve_button.setToolTip(approve_reason or "Approve this draft as the second GP")
         dist = self.selected_distribution()
         dist_reason = viewer.why_not(Action.ISSUE_FINANCIAL, "issue distributions") or (
             "Select a drafted distribution." if dist is None or dist.status != "draft" else None
         )
+        approve_dist = dist_reason
+        if dist is not None and dist_reason is None:
+            dist_reason = self._issue_blocked(dist.approval, "distribution")
+            approve_dist = self._approve_blocked(dist.approval, "distribution")
+        self.approve_distribution_button.setEnabled(approve_dist is None)
+        self.approve_distribution_button.setToolTip(
+            approve_dist or "Approve this draft as the second GP"
+        )
         self.issue_distribution_button.setEnabled(dist_reason is None)
         self.issue_distribution_button.setToolTip(dist_reason or "")
+
+    def _issue_blocked(self, approval: Approval, what: str) -> str | None:
+        """Why the four-eyes control stops this user issuing the draft, if it does."""
+        if not approval.needed:
+            return None
+        if approval.approved_by_id is None:
+            return (
+                f"This {what} is above the fund's four-eyes threshold: a second GP must "
+                "approve it before it is issued."
+            )
+        if approval.approved_by_id == self.session.ws.user_id:
+            return f"You approved this {what}; another GP must issue it."
+        return None
+
+    def _approve_blocked(self, approval: Approval, what: str) -> str | None:
+        if approval.approved_by is not None:
+            return f"This {what} is already {approval.summary}."
+        if approval.drafted_by_id == self.session.ws.user_id:
+            return f"You drafted this {what}; a second GP must approve it."
+        if not approval.needed:
+            return f"This {what} is within the fund's four-eyes threshold; no approval needed."
+        return None
 
     # -- commands --------------------------------------------------------------------------
 
@@ -246,6 +303,25 @@ class CapitalPage(QWidget):
             return
         issue_call(
             parent=self, session=self.session, call_id=call.call_id, base_version=call.version
+        ).run_in_background()
+
+    def approve_selected(self) -> None:
+        call = self.selected_call()
+        if call is None or not self.approve_button.isEnabled():
+            return
+        approve_call(
+            parent=self, session=self.session, call_id=call.call_id, base_version=call.version
+        ).run_in_background()
+
+    def approve_selected_distribution(self) -> None:
+        dist = self.selected_distribution()
+        if dist is None or not self.approve_distribution_button.isEnabled():
+            return
+        approve_distribution(
+            parent=self,
+            session=self.session,
+            distribution_id=dist.distribution_id,
+            base_version=dist.version,
         ).run_in_background()
 
     def record_payment(self) -> PaymentDialog | None:

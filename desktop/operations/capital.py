@@ -11,6 +11,8 @@ from desktop.operations.submission import submit_in_background
 from desktop.session import DesktopSession
 
 __all__ = [
+    "approve_call",
+    "approve_distribution",
     "draft_call",
     "draft_distribution",
     "issue_call",
@@ -51,6 +53,34 @@ def draft_call(
         kind="capital_call.create",
         entity_id=new_id(),
         payload=payload,
+    )
+
+
+def approve_call(
+    *, parent: QWidget, session: DesktopSession, call_id: str, base_version: int
+) -> BackgroundOp[OpResult]:
+    return submit_in_background(
+        parent=parent,
+        session=session,
+        label="Approving the capital call as the second GP…",
+        kind="capital_call.approve",
+        entity_id=call_id,
+        payload={},
+        base_version=base_version,
+    )
+
+
+def approve_distribution(
+    *, parent: QWidget, session: DesktopSession, distribution_id: str, base_version: int
+) -> BackgroundOp[OpResult]:
+    return submit_in_background(
+        parent=parent,
+        session=session,
+        label="Approving the distribution as the second GP…",
+        kind="distribution.approve",
+        entity_id=distribution_id,
+        payload={},
+        base_version=base_version,
     )
 
 
