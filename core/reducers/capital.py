@@ -18,6 +18,7 @@ from core.allocation import AllocationError, allocate_pro_rata
 from core.ops.payloads import capital as p
 from core.positions import FundPositions, LedgerBook, ledger_book
 from core.reducers.context import OpContext, reducer
+from core.reducers.distribution_classes import allocation_columns, distribution_columns
 from core.reducers.four_eyes import require_second_approval
 from core.reducers.split_rules import split_rule_of
 from core.reducers.waterfall_distribution import record_waterfall_distribution
@@ -259,6 +260,7 @@ def distribution_create(ctx: OpContext, payload: p.DistributionCreatePayload) ->
     base = positions.weights("paid_in" if payload.basis == "paid_in" else "commitment")
     weights = _weights(ctx, base, payload.excluded_lp_ids, positions)
     shares = _allocate(ctx, amount, weights, payload.currency, "distribution")
+    extra = allocation_columns(ctx, payload, {lp: s for lp, s in shares.items() if s})
     row: dict[str, Any] = {
         "distribution_id": ctx.op.entity_id,
         "fund_id": payload.fund_id,
@@ -271,13 +273,19 @@ def distribution_create(ctx: OpContext, payload: p.DistributionCreatePayload) ->
         "note": payload.note,
         "status": "draft",
         "drafted_by": ctx.op.actor_id,
+        **distribution_columns(payload),
     }
     ctx.store.insert("distributions", row)
     for lp_id, share in sorted(shares.items()):
         if share:
             ctx.store.insert(
                 "distribution_allocations",
-                {"distribution_id": ctx.op.entity_id, "lp_id": lp_id, "amount": format(share, "f")},
+                {
+                    "distribution_id": ctx.op.entity_id,
+                    "lp_id": lp_id,
+                    "amount": format(share, "f"),
+                    **extra.get(lp_id, {}),
+                },
             )
 
 

@@ -44,6 +44,7 @@ def fund_terms_set(ctx: OpContext, payload: p.FundTermsSetPayload) -> None:
         "gp_commitment_lp_id": payload.gp_commitment_lp_id,
         "gp_commitment_bears_carry": payload.gp_commitment_bears_carry,
         "label": payload.label,
+        "withholding_rate": payload.withholding_rate,
     }
     try:  # the terms model states the rules (a catch-up above the carry share, …)
         terms_from_row(row, str(fund["currency"]))

@@ -25,6 +25,7 @@ from core.fund_math import (
 )
 from core.ops.payloads.capital import DistributionCreatePayload
 from core.reducers.context import OpContext
+from core.reducers.distribution_classes import allocation_columns, distribution_columns
 from core.reducers.split_rules import split_rule_of
 from core.store.projection import Row
 
@@ -167,6 +168,12 @@ def record_waterfall_distribution(
         deal_id=payload.deal_id,
         dated_commitments=split_rule_of(ctx, payload.split_rule) == "as_of_date",
     )
+    extra = allocation_columns(
+        ctx,
+        payload,
+        {a.lp_id: a.amount for a in result.allocations if a.amount},
+        {a.lp_id: [(t.value, part) for t, part in a.by_tier if part] for a in result.allocations},
+    )
     dist_id = ctx.op.entity_id
     ctx.store.insert(
         "distributions",
@@ -184,6 +191,7 @@ def record_waterfall_distribution(
             "drafted_by": ctx.op.actor_id,
             "terms_version": result.terms_version,
             "carried_interest": format(result.gp_carry, "f"),
+            **distribution_columns(payload),
         },
     )
     for a in result.allocations:
@@ -196,6 +204,7 @@ def record_waterfall_distribution(
                 "lp_id": a.lp_id,
                 "amount": format(a.amount, "f"),
                 "carry": format(a.carry, "f"),
+                **extra.get(a.lp_id, {}),
             },
         )
         for tier, part in a.by_tier:

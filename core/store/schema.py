@@ -115,6 +115,8 @@ fund_terms = Table(
     _id("gp_commitment_lp_id", nullable=True),
     Column("gp_commitment_bears_carry", Boolean, nullable=False),
     Column("label", Text, nullable=False),
+    # The share of each LP's gross distribution the GP withholds (null: none).
+    Column("withholding_rate", String(16), nullable=True),
 )
 
 # The fund's NAV marks (fund.nav.record).
@@ -276,6 +278,10 @@ distributions = Table(
     Column("carried_interest", String(40), nullable=True),
     _id("drafted_by", nullable=True),
     _id("approved_by", nullable=True),
+    # Whether the LPs' amounts may be called again (null: drafted before it was asked), and
+    # whether the GP sets them off against unpaid calls (core.distribution_classes).
+    Column("recallable", Boolean, nullable=True),
+    Column("offsets_unpaid_calls", Boolean, nullable=True),
 )
 
 distribution_allocations = Table(
@@ -287,6 +293,13 @@ distribution_allocations = Table(
     _money("amount"),
     # What the GP took out of this LP's portion as catch-up and carry (waterfall only).
     Column("carry", String(40), nullable=True),
+    # The gross amount by class, what is withheld and what is set off against unpaid calls,
+    # fixed when drafted (core.distribution_classes); null on a distribution drafted before.
+    Column("return_of_capital", String(40), nullable=True),
+    Column("gain", String(40), nullable=True),
+    Column("income", String(40), nullable=True),
+    Column("withheld", String(40), nullable=True),
+    Column("call_offset", String(40), nullable=True),
 )
 
 # A waterfall distribution's amount to each LP, tier by tier.

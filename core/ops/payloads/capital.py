@@ -114,6 +114,12 @@ class DistributionCreatePayload(Payload):
     note: LongText = ""
     excluded_lp_ids: LpIds = Field(default_factory=list)
     split_rule: SplitRule | None = None
+    # Whether each LP's amount may be called again (it adds back to unfunded); null, as in
+    # every op signed before it was asked, means not recallable.
+    recallable: bool | None = None
+    # The GP's choice to set each LP's net amount off against what it still owes on issued
+    # calls as of the distribution date; null or false: paid in full.
+    offset_unpaid_calls: bool | None = None
 
     _excluded = field_validator("excluded_lp_ids")(_distinct)
 

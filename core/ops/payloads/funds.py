@@ -25,7 +25,8 @@ class FundTermsSetPayload(Payload):
 
     Rates are decimal fractions as strings: ``"0.08"`` for an 8 % preferred return,
     ``"0.20"`` for 80/20 carried interest, ``"1"`` for a full catch-up, null or ``"0"`` for
-    none (a hard hurdle; the reducer stores a zero catch-up as null).
+    none (a hard hurdle; the reducer stores a zero catch-up as null). ``withholding_rate``
+    applies to every distribution drafted under these terms, pro rata or waterfall.
     """
 
     style: Literal["european", "american"]
@@ -38,6 +39,8 @@ class FundTermsSetPayload(Payload):
     gp_commitment_lp_id: Uuid | None = None
     gp_commitment_bears_carry: bool = True
     label: LongText = ""
+    # The share of each LP's gross distribution the GP withholds (``"0.15"``); null: none.
+    withholding_rate: Rate | None = None
 
 
 class FundNavRecordPayload(Payload):
