@@ -4,6 +4,8 @@
 ``dealos report performance`` prints a fund's metrics as of a date, then its deals' (or
 one LP's); ``dealos report positions`` prints each LP's position in a fund as of a date
 (commitment, called, paid-in, called not paid, distributed, unfunded, NAV share);
+``dealos report clawback`` prints an American fund's clawback as of a date: the GP's carry
+per deal, the whole-fund carry, the excess, the after-tax cap and what each LP is owed back;
 ``dealos export capital-accounts|calls|distributions`` write a fund's table as XLSX or CSV,
 by the extension of ``--out``. Bad input (an unknown id, a period such as 2026Q5, a path
 that cannot be written) is one line on stderr from :class:`core.reports.ReportError`.
@@ -19,8 +21,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from core.cli.clawback_report import clawback_csv, clawback_text
 from core.cli.positions_report import positions_csv, positions_table
 from core.reports import EXPORT_KINDS, ReportError, parse_period
+from core.reports.clawback_report import clawback_report
 from core.reports.documents import (
     write_call_notice,
     write_distribution_notice,
@@ -96,6 +100,23 @@ def register(
     p.add_argument("--as-of", required=True, metavar="YYYY-MM-DD")
     p.add_argument("--csv", action="store_true", help="CSV on stdout instead of a table")
     p.set_defaults(handler=_positions)
+
+    p = report.add_parser(
+        "clawback",
+        parents=common,
+        help="an American (deal-by-deal) fund's clawback: the GP's carry per deal against "
+        "the whole-fund test, and what each LP is owed back",
+    )
+    p.add_argument("--fund", required=True, metavar="FUND_ID")
+    p.add_argument("--as-of", metavar="YYYY-MM-DD", help="default: today")
+    p.add_argument(
+        "--tax-rate",
+        metavar="RATE",
+        help="the LPA's hypothetical tax rate for a clawback net of taxes, such as 0.40 "
+        "(default: gross of taxes)",
+    )
+    p.add_argument("--csv", action="store_true", help="CSV on stdout instead of text")
+    p.set_defaults(handler=_clawback)
 
     export = sub.add_parser("export", help="a fund's ledger as XLSX or CSV").add_subparsers(
         dest="export_command", metavar="TABLE", required=True
@@ -189,6 +210,30 @@ def _positions(args: Any) -> int:
     with _workspace(args) as ws:
         report = positions_report(ws, args.fund, as_of)
     print(positions_csv(report) if args.csv else positions_table(report), end="\n" * (not args.csv))
+    return 0
+
+
+def _tax_rate(raw: str | None) -> Decimal | None:
+    if raw is None:
+        return None
+    try:
+        rate = Decimal(raw)
+    except ArithmeticError:
+        rate = Decimal("NaN")
+    if not rate.is_finite() or not 0 <= rate < 1:
+        raise ReportError(
+            f"--tax-rate {raw!r}: give the hypothetical tax rate as a fraction from 0 to "
+            "below 1, such as 0.40 for 40 %"
+        )
+    return rate
+
+
+def _clawback(args: Any) -> int:
+    as_of = _date(args.as_of) or dt.date.today()
+    tax_rate = _tax_rate(args.tax_rate)
+    with _workspace(args) as ws:
+        report = clawback_report(ws, args.fund, as_of, tax_rate=tax_rate)
+    print(clawback_csv(report) if args.csv else clawback_text(report), end="\n" * (not args.csv))
     return 0
 
 
