@@ -96,6 +96,8 @@ def clawback_text(report: ClawbackReport) -> str:
         "How each figure is reached",
         *(f"- {line}" for line in report.explanation),
     ]
+    if report.notes:
+        lines += ["", "Notes", *(f"- {note}" for note in report.notes)]
     return "\n".join(lines)
 
 

@@ -67,7 +67,9 @@ class ClawbackReport:
 
     ``result`` is the fund math's own result: its ``deals`` are named by deal name, its
     ``lps`` carry each LP's id and name. ``positions`` are the facts it was computed on,
-    so anyone can re-run the test on exactly the same history.
+    so anyone can re-run the test on exactly the same history. ``notes`` say where the
+    ledger's history departs from a plain run of these terms: distributions split pro rata
+    (no carry taken) or run under an earlier version of the terms.
     """
 
     fund_id: str
@@ -77,6 +79,7 @@ class ClawbackReport:
     terms: FundTerms
     positions: tuple[LpPosition, ...]
     result: ClawbackResult
+    notes: tuple[str, ...] = ()
 
     @property
     def gp_name(self) -> str:
@@ -128,7 +131,7 @@ def fund_clawback(
             f"a clawback tax rate of {tax_rate} is not a rate: give the hypothetical tax rate "
             "as a fraction from 0 to below 1, such as 0.40 for 40 %"
         ) from None
-    positions = _history(store, fund_id, row, as_of, currency)
+    positions, notes = _history(store, fund_id, row, as_of, currency)
     if not positions:
         raise ClawbackNotApplicable(
             f"{name} has no LP with a commitment by {as_of.isoformat()}: there is nothing to test"
@@ -137,7 +140,7 @@ def fund_clawback(
         result = assess_clawback(terms, positions, as_of=as_of, clause=clause)
     except FundMathError as exc:
         raise ClawbackNotApplicable(f"{name}: the clawback cannot be tested: {exc}") from None
-    return ClawbackReport(fund_id, name, currency, as_of, terms, positions, result)
+    return ClawbackReport(fund_id, name, currency, as_of, terms, positions, result, notes)
 
 
 def _day(raw: object) -> dt.date:
@@ -163,9 +166,9 @@ def _deal_names(store: Projection, fund_id: str, deal_ids: set[str]) -> dict[str
 
 def _history(
     store: Projection, fund_id: str, terms_row: Row, as_of: dt.date, currency: str
-) -> tuple[LpPosition, ...]:
-    """Every LP's history as it stood on ``as_of``: commitments, payments received and
-    issued distributions dated by then, deals by name."""
+) -> tuple[tuple[LpPosition, ...], tuple[str, ...]]:
+    """Every LP's history as it stood on ``as_of`` — commitments, payments received and
+    issued distributions dated by then, deals by name — and the report's notes on it."""
     committed: dict[str, Decimal] = defaultdict(Decimal)
     for c in store.rows("commitments", {"fund_id": fund_id}):
         if _day(c["committed_on"]) <= as_of:
@@ -180,6 +183,7 @@ def _history(
                 if deal is not None:
                     deal_ids.add(deal)
     got: dict[str, list[tuple[dt.date, Decimal, Decimal, str]]] = defaultdict(list)
+    current, pro_rata, earlier = int(terms_row["version"]), 0, set[int]()
     for dist in store.rows("distributions", {"fund_id": fund_id, "status": "issued"}):
         on = _day(dist["distribution_date"])
         if on > as_of:
@@ -192,6 +196,10 @@ def _history(
                 "distribution must come from a deal"
             )
         deal_ids.add(dist["deal_id"])
+        if dist["basis"] != "waterfall":
+            pro_rata += 1
+        elif dist["terms_version"] is not None and int(dist["terms_version"]) != current:
+            earlier.add(int(dist["terms_version"]))
         for a in store.rows(
             "distribution_allocations", {"distribution_id": dist["distribution_id"]}
         ):
@@ -203,8 +211,25 @@ def _history(
         for lp_id in committed.keys() | got.keys()
         if (lp := store.get("lps", {"lp_id": lp_id})) is not None
     }
+    notes = []
+    if pro_rata == 1:
+        notes.append(
+            "One distribution was split pro rata rather than by the waterfall: the GP took "
+            "no carry on it, and the whole-fund test counts what it paid the LPs"
+        )
+    elif pro_rata:
+        notes.append(
+            f"{pro_rata} distributions were split pro rata rather than by the waterfall: the "
+            "GP took no carry on them, and the whole-fund test counts what they paid the LPs"
+        )
+    if earlier:
+        versions = ", ".join(f"v{v}" for v in sorted(earlier))
+        notes.append(
+            f"Some distributions were run under earlier terms ({versions}): the carry they "
+            f"gave the GP is taken as recorded, and the whole-fund test applies terms v{current}"
+        )
     gp_lp = terms_row["gp_commitment_lp_id"]
-    return tuple(
+    positions = tuple(
         LpPosition(
             lp_id=lp_id,
             name=lp_names.get(lp_id, "an LP no longer recorded"),
@@ -222,3 +247,4 @@ def _history(
         )
         for lp_id in sorted(committed.keys() | got.keys())
     )
+    return positions, tuple(notes)

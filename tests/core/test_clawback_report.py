@@ -410,3 +410,55 @@ def test_the_read_model_refuses_a_fund_without_terms_or_lps(
     with pytest.raises(ClawbackNotApplicable, match="no LP with a commitment by 2025-12-31"):
         clawback_report(workspace, bare, TEST_DATE)
     assert issubclass(ClawbackNotApplicable, ReportError)
+
+
+def test_a_pro_rata_distribution_of_a_deal_counts_and_is_noted(
+    workspace: Workspace, ws_org: OrgBuilder
+) -> None:
+    """A further 10,000.00 from Birch Tower on 2026-01-15, split pro rata to paid-in (6,000
+    / 4,000) rather than by the waterfall: the GP takes nothing from it. Capital and pref
+    are repaid and the GP holds its 20 % by then, so the whole-fund test allows 2,000.00
+    more: 122,000.00 (73,200.00 / 48,800.00), and the clawback falls to 78,000.00
+    (46,800.00 / 31,200.00)."""
+    fund = _alder_row(ws_org)
+    b = ws_org.row("distributions", distribution_id=fund["B"])
+    assert b is not None
+    extra = ws_org.distribution(
+        fund["fund"], "10000.00", deal_id=b["deal_id"], distribution_date="2026-01-15"
+    )
+    ws_org.issue(extra)
+
+    report = clawback_report(workspace, fund["fund"], dt.date(2026, 1, 31))
+
+    r = report.result
+    assert (r.gp_carry, r.whole_fund_carry, r.clawback) == (
+        D("200000.00"),
+        D("122000.00"),
+        D("78000.00"),
+    )
+    assert {lp.name: lp.share for lp in r.lps} == {
+        "LP Acme Pension": D("46800.00"),
+        "LP Birch Endowment": D("31200.00"),
+    }
+    assert report.notes == (
+        "One distribution was split pro rata rather than by the waterfall: the GP took no "
+        "carry on it, and the whole-fund test counts what it paid the LPs",
+    )
+
+
+def test_distributions_run_under_earlier_terms_are_noted(
+    workspace: Workspace, ws_org: OrgBuilder
+) -> None:
+    fund = _alder_row(ws_org)
+    ws_org.submit(
+        "fund.terms.set", {**AMERICAN, "label": "LPA amended 2026-01-01"}, entity_id=fund["fund"]
+    )
+
+    report = clawback_report(workspace, fund["fund"], TEST_DATE)
+
+    assert report.terms.version == 2
+    assert report.result.clawback == D("80000.00")
+    assert report.notes == (
+        "Some distributions were run under earlier terms (v1): the carry they gave the GP "
+        "is taken as recorded, and the whole-fund test applies terms v2",
+    )
