@@ -147,6 +147,39 @@ def test_the_ledgers_american_waterfall_gives_the_gp_200000_on_deal_a(
     }
 
 
+def test_the_issues_one_lp_fund_through_the_ledger(
+    workspace: Workspace, ws_org: OrgBuilder
+) -> None:
+    """The issue's fund exactly as tests/fund_math/test_clawback.py states it: one LP puts
+    500,000 into each deal; 200,000.00 received, 120,000.00 whole-fund, 80,000.00 back, and
+    the LP ends with 1,400,000 + 80,000 = 1,480,000.00."""
+    fund_id = ws_org.fund()
+    lp = ws_org.lp("Fund LPs")
+    ws_org.commit(fund_id, lp, "1000000.00", committed_on="2023-12-01")
+    ws_org.submit("fund.terms.set", AMERICAN, entity_id=fund_id)
+    a, b = _deal(ws_org, fund_id, "A"), _deal(ws_org, fund_id, "B")
+    for deal in (a, b):
+        _fund_deal(ws_org, fund_id, deal, {lp: "500000.00"})
+    _exit(ws_org, fund_id, a, "1500000.00", "2024-12-31")
+    _exit(ws_org, fund_id, b, "100000.00", "2025-12-31")
+
+    r = clawback_report(workspace, fund_id, TEST_DATE).result
+
+    assert r.carry_by_deal == {"A": D("200000.00"), "B": D("0.00")}
+    assert (r.gp_carry, r.whole_fund_carry, r.excess, r.clawback) == (
+        D("200000.00"),
+        D("120000.00"),
+        D("80000.00"),
+        D("80000.00"),
+    )
+    (only,) = r.lps
+    assert (only.received, only.share, only.total) == (
+        D("1400000.00"),
+        D("80000.00"),
+        D("1480000.00"),
+    )
+
+
 def test_the_report_reproduces_the_issues_80000_and_splits_it_48000_32000(
     workspace: Workspace, ws_org: OrgBuilder
 ) -> None:
