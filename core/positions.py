@@ -11,8 +11,9 @@ unfunded from here, so a term means one thing everywhere (DESIGN §9):
 * **called not paid** — called less paid-in; **overdue** is the part of it whose call was
   due before the date;
 * **distributed** — the LP's amount of *issued* distributions dated on or before it;
-* **unfunded** — commitment less called, plus recallable distributions (none are
-  modelled yet: :attr:`Position.recallable` is where they will add back);
+* **unfunded** — commitment less called, plus **recallable** distributions: the LP's
+  amount of issued distributions dated on or before the date that the GP may call again
+  (:attr:`Position.recallable`);
 * **NAV share** — the LP's share of the latest NAV recorded on or before it, split pro
   rata to paid-in as of the NAV's date (to commitments while nothing is paid in), by
   largest remainder so the shares add up to the NAV to the cent; ``None`` without a NAV.
@@ -69,7 +70,8 @@ Term = Literal[
 class Entry:
     """One dated amount of an LP's ledger: a commitment, a call share, a payment or a
     distribution share. ``issued`` is False for a draft call or distribution; ``ref`` ties a
-    payment to its call and ``due`` is a call's due date (both only to tell what is overdue).
+    payment to its call and ``due`` is a call's due date (both only to tell what is overdue);
+    ``recallable`` marks a distribution share the GP may call again.
     """
 
     on: dt.date
@@ -77,6 +79,7 @@ class Entry:
     issued: bool = True
     ref: str = ""
     due: dt.date | None = None
+    recallable: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,8 +95,7 @@ class Position:
     overdue: Decimal
     drafted: Decimal
     nav_share: Decimal | None = None
-    # Recallable distributions add back to unfunded (DESIGN §9). None are modelled yet; when
-    # distributions carry a recallable flag, the tally sums them here.
+    # Issued recallable distributions dated by then: they add back to unfunded (DESIGN §9).
     recallable: Decimal = _ZERO
 
     @property
@@ -131,6 +133,7 @@ def tally(
     dated_calls = [c for c in calls if _upto(c.on, as_of)]
     issued = [c for c in dated_calls if c.issued]
     paid = [p for p in payments if _upto(p.on, as_of)]
+    distributed = [d for d in distributions if d.issued and _upto(d.on, as_of)]
     paid_by_call: dict[str, Decimal] = defaultdict(Decimal)
     for p in paid:
         paid_by_call[p.ref] += p.amount
@@ -145,12 +148,11 @@ def tally(
         commitment=sum((c.amount for c in committed), _ZERO),
         called=sum((c.amount for c in issued), _ZERO),
         paid_in=sum((p.amount for p in paid), _ZERO),
-        distributed=sum(
-            (d.amount for d in distributions if d.issued and _upto(d.on, as_of)), _ZERO
-        ),
+        distributed=sum((d.amount for d in distributed), _ZERO),
         overdue=overdue,
         drafted=sum((c.amount for c in dated_calls if not c.issued), _ZERO),
         nav_share=nav_share,
+        recallable=sum((d.amount for d in distributed if d.recallable), _ZERO),
     )
 
 
@@ -206,8 +208,11 @@ def _entries(store: Projection, fund_id: str) -> dict[str, dict[str, list[Entry]
             )
     for d in store.rows("distributions", {"fund_id": fund_id}):
         on, issued = _day(d["distribution_date"]), d["status"] == "issued"
+        recallable = bool(d.get("recallable"))
         for a in store.rows("distribution_allocations", {"distribution_id": d["distribution_id"]}):
-            book[a["lp_id"]]["distributions"].append(Entry(on, Decimal(a["amount"]), issued))
+            book[a["lp_id"]]["distributions"].append(
+                Entry(on, Decimal(a["amount"]), issued, recallable=recallable)
+            )
     return book
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, select
 
+from core.distribution_classes import stored_classes
 from core.reports import fund_records
 from core.reports.errors import RecordNotFound
 from core.reports.ledger_index import lines_for_lp, lp_name
@@ -305,4 +306,9 @@ def _distribution(
         explanation=extras.explanation(distribution_id, lp_id),
         op_id=trail.created_by("distribution.create", distribution_id),
         issue_op_id=trail.optional("distribution.issue", distribution_id),
+        recallable=bool(dist.get("recallable")),
+        offsets_unpaid_calls=bool(dist.get("offsets_unpaid_calls")),
+        classes=stored_classes(allocation),
+        withheld=Decimal(allocation.get("withheld") or 0),
+        call_offset=Decimal(allocation.get("call_offset") or 0),
     )

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from core.distribution_classes import Classes
 from core.positions import Entry, Position, tally
 
 __all__ = [
@@ -137,7 +138,12 @@ class TierAmount:
 class DistributionEntry:
     """This LP's share of one distribution, net of ``carry``: what the GP took out of the
     LP's portion as catch-up and carried interest (zero outside a waterfall). ``tiers`` and
-    ``explanation`` are empty unless the distribution ran through the fund's waterfall."""
+    ``explanation`` are empty unless the distribution ran through the fund's waterfall.
+
+    ``amount`` is gross. ``classes`` is its split into return of capital, gain and income
+    as fixed when drafted (None for a distribution drafted before they were kept);
+    ``withheld`` and ``call_offset`` come off it before payment
+    (:mod:`core.distribution_classes`)."""
 
     distribution_id: str
     number: int | None
@@ -153,10 +159,25 @@ class DistributionEntry:
     explanation: tuple[str, ...]
     op_id: str
     issue_op_id: str | None
+    recallable: bool = False
+    offsets_unpaid_calls: bool = False
+    classes: Classes | None = None
+    withheld: Decimal = _ZERO
+    call_offset: Decimal = _ZERO
 
     @property
     def is_issued(self) -> bool:
         return self.status == "issued"
+
+    @property
+    def net(self) -> Decimal:
+        """Gross less withheld: what is the LP's after the GP remits its withholding."""
+        return self.amount - self.withheld
+
+    @property
+    def paid(self) -> Decimal:
+        """What reaches the LP's bank: net less what is set off against unpaid calls."""
+        return self.net - self.call_offset
 
     @property
     def source_title(self) -> str:
@@ -203,7 +224,8 @@ class LpLedger:
             ),
             payments=(Entry(p.paid_on, p.amount, True, p.call_id) for p in self.payments),
             distributions=(
-                Entry(d.distribution_date, d.amount, d.is_issued) for d in self.distributions
+                Entry(d.distribution_date, d.amount, d.is_issued, recallable=d.recallable)
+                for d in self.distributions
             ),
         )
 

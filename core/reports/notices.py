@@ -6,6 +6,14 @@ notice's amount, cumulative contributions and distributions, unfunded commitment
 and after, and where to wire the money. Every money line names its source: the op id it
 derives from, or — for a cumulative figure — the activity lines (each with its op id)
 that it sums.
+
+A distribution notice states what the money is: the LP's gross amount by class (return of
+capital, gain, income), whether it is recallable, the tax withheld at the LPA's rate and
+the net, and — only when the GP chose it on the distribution — what is set off against
+the LP's unpaid calls, each its own line, down to what is paid to the LP. The figures are
+the ones fixed when the distribution was drafted (:mod:`core.distribution_classes`); for
+one drafted before they were kept, the classes are derived by the same rule and the lines
+say so.
 """
 
 from __future__ import annotations
@@ -14,6 +22,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from core.distribution_classes import CLASS_TITLES, Classes, PastShare, classes_in_order
 from core.reports.errors import RecordNotFound
 from core.reports.fund_records import PaymentInstructions
 from core.reports.ledger_values import CallEntry, DistributionEntry, LpLedger
@@ -164,11 +173,16 @@ def build_call_notice(
 
 @dataclass(frozen=True, slots=True)
 class DistributionNotice:
+    """``classes`` is the LP's amount by class; ``classes_derived`` says they were derived
+    when the notice was built, the distribution having been drafted before they were kept."""
+
     ledger: LpLedger
     distribution: DistributionEntry
     lines: tuple[NoticeLine, ...]
     history: tuple[ActivityLine, ...]
     document_id: str
+    classes: Classes | None = None
+    classes_derived: bool = False
 
     @property
     def is_draft(self) -> bool:
@@ -178,8 +192,45 @@ class DistributionNotice:
         return next(line for line in self.lines if line.label == label)
 
 
+def _classes(ledger: LpLedger, entry: DistributionEntry) -> tuple[Classes, bool]:
+    """The entry's classes as stored, or derived by the same rule from the LP's history."""
+    if entry.classes is not None:
+        return entry.classes, False
+    index = ledger.distributions.index(entry)
+    shares = [
+        PastShare(
+            d.distribution_date,
+            d.amount,
+            d.source,
+            tuple((t.tier, t.amount) for t in d.tiers),
+            d.classes,
+        )
+        for d in (*(d for d in ledger.distributions[:index] if d.is_issued), entry)
+    ]
+    derived = classes_in_order(shares, lambda day: ledger.position(day).paid_in, ledger.currency)
+    return derived[-1], True
+
+
+def _payment_lines(entry: DistributionEntry) -> tuple[NoticeLine, ...]:
+    """Gross to paid: withholding and the offset of unpaid calls, each its own line."""
+    op = entry.op_id
+    lines = []
+    if entry.withheld:
+        lines.append(NoticeLine("Less tax withheld", -entry.withheld, op))
+        lines.append(NoticeLine("Net distribution", entry.net, op))
+    if entry.offsets_unpaid_calls:
+        lines.append(
+            NoticeLine("Less set off against your unpaid capital calls", -entry.call_offset, op)
+        )
+    if lines:
+        lines.append(NoticeLine("Paid to you", entry.paid, op, emphasis=True))
+    return tuple(lines)
+
+
 def build_distribution_notice(ledger: LpLedger, distribution_id: str) -> DistributionNotice:
-    """The notice of ``distribution_id`` to ``ledger``'s LP, by tier when tiers are kept."""
+    """The notice of ``distribution_id`` to ``ledger``'s LP: its amount by tier when tiers
+    are kept, by class (return of capital, gain, income), what is withheld and set off
+    against unpaid calls, and whether it is recallable (:mod:`core.distribution_classes`)."""
     entry = ledger.distribution(distribution_id)
     if entry is None:
         raise RecordNotFound(
@@ -199,12 +250,24 @@ def build_distribution_notice(ledger: LpLedger, distribution_id: str) -> Distrib
             ),
             NoticeLine("Less catch-up and carried interest to the GP", -entry.carry, entry.op_id),
         ]
+    classes, derived = _classes(ledger, entry)
+    how = " (derived when read)" if derived else ""
+    parts += [
+        NoticeLine(f"{CLASS_TITLES[name]}{how}", amount, entry.op_id)
+        for name, amount in classes.parts()
+    ]
+    if entry.recallable:
+        parts.append(NoticeLine("Recallable: may be called again", entry.amount, entry.op_id))
     distributed = sum((d.amount for d in earlier), _ZERO) + entry.amount
     position = ledger.position(entry.distribution_date)
     commitment = position.commitment
+    unfunded_source = "commitment less called to date"
+    if position.recallable:
+        unfunded_source += ", plus recallable distributions"
     lines = (
         NoticeLine("Amount of this distribution", entry.amount, entry.op_id, emphasis=True),
         *parts,
+        *_payment_lines(entry),
         NoticeLine(
             "Cumulative distributions, including this one",
             distributed,
@@ -216,11 +279,7 @@ def build_distribution_notice(ledger: LpLedger, distribution_id: str) -> Distrib
             position.paid_in,
             "paid on the calls below",
         ),
-        NoticeLine(
-            "Unfunded commitment",
-            position.unfunded,
-            "commitment less called to date",
-        ),
+        NoticeLine("Unfunded commitment", position.unfunded, unfunded_source),
     )
     return DistributionNotice(
         ledger=ledger,
@@ -235,4 +294,6 @@ def build_distribution_notice(ledger: LpLedger, distribution_id: str) -> Distrib
             entry.issue_op_id,
             lines,
         ),
+        classes=classes,
+        classes_derived=derived,
     )

@@ -122,6 +122,36 @@ def call_notice_pdf(notice: CallNotice) -> bytes:
     return render_pdf(head, story, subject=f"{call.title}, {fund.name}")
 
 
+def _classes_note(notice: DistributionNotice) -> str:
+    """How the amount was classified, and whether it adds back to unfunded."""
+    entry = notice.distribution
+    if entry.tiers:
+        rule = (
+            "The return-of-capital tier is return of capital; the other tiers are "
+            f"{'income' if entry.source == 'income' else 'gain'}."
+        )
+    elif entry.source == "income":
+        rule = "A distribution of income is income."
+    else:
+        rule = (
+            "It is return of capital up to your paid-in capital not yet returned on its "
+            "date, and gain beyond that."
+        )
+    when = (
+        "derived when this notice was produced, the distribution having been recorded "
+        "before classes were kept"
+        if notice.classes_derived
+        else "fixed when the distribution was drafted"
+    )
+    recall = (
+        " It is recallable: the general partner may call it again, and it adds back to "
+        "your unfunded commitment."
+        if entry.recallable
+        else ""
+    )
+    return f"Classes are {when}. {rule}{recall}"
+
+
 def distribution_notice_pdf(notice: DistributionNotice) -> bytes:
     ledger, entry = notice.ledger, notice.distribution
     fund, currency = ledger.fund, ledger.currency
@@ -129,23 +159,33 @@ def distribution_notice_pdf(notice: DistributionNotice) -> bytes:
         ("Distribution", f"No. {entry.number}" if entry.number else "draft"),
         ("Distribution date", long_date(entry.distribution_date)),
         ("Source", entry.source_title),
+        ("Recallable", "Yes" if entry.recallable else "No"),
         ("Fund", fund.name),
     ]
     if entry.deal_name:
         about.append(("Investment", entry.deal_name))
+    paid = (
+        f"Your share is {money_text(entry.amount, currency)}, paid on "
+        f"{long_date(entry.distribution_date)}."
+    )
+    if entry.paid != entry.amount:
+        paid = (
+            f"Your share is {money_text(entry.amount, currency)} before withholding and "
+            f"offsets; {money_text(entry.paid, currency)} is paid to you on "
+            f"{long_date(entry.distribution_date)}."
+        )
     story: list[Flowable] = [
         facts_table(addressee_rows(ledger.investor), about),
         Spacer(1, 10),
         para(
             f"{fund.gp_name} is distributing {money_text(entry.fund_amount, currency)} from "
             f"{fund.name} ({entry.source_title}{': ' + entry.note if entry.note else ''}). "
-            f"Your share is {money_text(entry.amount, currency)}, paid on "
-            f"{long_date(entry.distribution_date)}."
+            f"{paid}"
         ),
         heading("Your distribution"),
         _lines_table(notice.lines, currency, ledger.share()),
         Spacer(1, 3),
-        para(f"Amounts are in {currency}. {TRACE_NOTE}", NOTE),
+        para(f"Amounts are in {currency}. {_classes_note(notice)} {TRACE_NOTE}", NOTE),
     ]
     if entry.explanation:
         story += [heading("How the waterfall applied"), *(para(t, NOTE) for t in entry.explanation)]
