@@ -9,7 +9,8 @@ unfunded from here, so a term means one thing everywhere (DESIGN §9):
   working copy and never counts;
 * **paid-in** — payments received (``paid_on``) on or before it, not amounts called;
 * **called not paid** — called less paid-in; **overdue** is the part of it whose call was
-  due before the date;
+  due before the date, kept call by call (:attr:`Position.overdue_calls`) so a notice
+  lists each late call with the same figures it totals;
 * **distributed** — the LP's amount of *issued* distributions dated on or before it;
 * **unfunded** — commitment less called, plus **recallable** distributions: the LP's
   amount of issued distributions dated on or before the date that the GP may call again
@@ -43,6 +44,7 @@ __all__ = [
     "Entry",
     "FundPositions",
     "LedgerBook",
+    "OverdueCall",
     "Position",
     "Term",
     "ledger_book",
@@ -83,6 +85,20 @@ class Entry:
 
 
 @dataclass(frozen=True, slots=True)
+class OverdueCall:
+    """What is still unpaid on one issued call whose due date has passed.
+
+    ``ref`` is the call (the :attr:`Entry.ref` of its share), ``outstanding`` its share less
+    the payments against it received by the date, ``days`` how long past due on that date.
+    """
+
+    ref: str
+    due: dt.date
+    outstanding: Decimal
+    days: int
+
+
+@dataclass(frozen=True, slots=True)
 class Position:
     """One LP in one fund as of ``as_of`` (``None``: every record, whatever its date)."""
 
@@ -95,6 +111,8 @@ class Position:
     overdue: Decimal
     drafted: Decimal
     nav_share: Decimal | None = None
+    # The calls that make up ``overdue``, by due date; ``overdue`` is their sum.
+    overdue_calls: tuple[OverdueCall, ...] = ()
     # Issued recallable distributions dated by then: they add back to unfunded (DESIGN §9).
     recallable: Decimal = _ZERO
 
@@ -137,11 +155,14 @@ def tally(
     paid_by_call: dict[str, Decimal] = defaultdict(Decimal)
     for p in paid:
         paid_by_call[p.ref] += p.amount
-    overdue = _ZERO
+    late: list[OverdueCall] = []
     if as_of is not None:
         for c in issued:
             if c.due is not None and c.due < as_of:
-                overdue += max(_ZERO, c.amount - paid_by_call.get(c.ref, _ZERO))
+                unpaid = c.amount - paid_by_call.get(c.ref, _ZERO)
+                if unpaid > 0:
+                    late.append(OverdueCall(c.ref, c.due, unpaid, (as_of - c.due).days))
+    late.sort(key=lambda o: (o.due, o.ref))
     return Position(
         lp_id=lp_id,
         as_of=as_of,
@@ -149,9 +170,10 @@ def tally(
         called=sum((c.amount for c in issued), _ZERO),
         paid_in=sum((p.amount for p in paid), _ZERO),
         distributed=sum((d.amount for d in distributed), _ZERO),
-        overdue=overdue,
+        overdue=sum((o.outstanding for o in late), _ZERO),
         drafted=sum((c.amount for c in dated_calls if not c.issued), _ZERO),
         nav_share=nav_share,
+        overdue_calls=tuple(late),
         recallable=sum((d.amount for d in distributed if d.recallable), _ZERO),
     )
 

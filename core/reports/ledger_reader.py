@@ -187,10 +187,14 @@ class _FundReader:
         )
         call_no = _numbers(calls, "call_date", "capital_call.create", trail)
         dist_no = _numbers(dists, "distribution_date", "distribution.create", trail)
+        numbers: dict[str, int] = {}
+        for c in committed:  # ordered by commitment date, then commitment id
+            numbers.setdefault(c["lp_id"], len(numbers) + 1)
         return tuple(
             LpLedger(
                 fund=fund,
                 investor=investors[lp_id],
+                lp_number=numbers[lp_id],
                 commitments=tuple(
                     CommitmentEntry(
                         c["commitment_id"],

@@ -204,6 +204,10 @@ class LpLedger:
     calls: tuple[CallEntry, ...]
     payments: tuple[PaymentEntry, ...]
     distributions: tuple[DistributionEntry, ...]
+    # The LP's place among the fund's investors, by first commitment (date, then id): the
+    # investor number of its payment references. ``None`` when the ledger was not read
+    # with the fund's other commitments.
+    lp_number: int | None = None
 
     @property
     def currency(self) -> str:

@@ -7,6 +7,11 @@ and after, and where to wire the money. Every money line names its source: the o
 derives from, or — for a cumulative figure — the activity lines (each with its op id)
 that it sums.
 
+A call notice also states, call by call, what the LP still owes on earlier calls already
+past due on the notice date — the overdue part of its position
+(:attr:`core.positions.Position.overdue_calls`), never a second computation — and the
+payment reference the LP quotes on its wire (:mod:`core.reports.payment_reference`).
+
 A distribution notice states what the money is: the LP's gross amount by class (return of
 capital, gain, income), whether it is recallable, the tax withheld at the LPA's rate and
 the net, and — only when the GP chose it on the distribution — what is set off against
@@ -26,6 +31,7 @@ from core.distribution_classes import CLASS_TITLES, Classes, PastShare, classes_
 from core.reports.errors import RecordNotFound
 from core.reports.fund_records import PaymentInstructions
 from core.reports.ledger_values import CallEntry, DistributionEntry, LpLedger
+from core.reports.payment_reference import payment_reference
 from core.reports.presentation import document_id
 
 __all__ = [
@@ -33,6 +39,7 @@ __all__ = [
     "CallNotice",
     "DistributionNotice",
     "NoticeLine",
+    "OverdueLine",
     "build_call_notice",
     "build_distribution_notice",
 ]
@@ -97,17 +104,39 @@ def _commitment_source(ledger: LpLedger) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class OverdueLine:
+    """An earlier call past due on the notice date and not fully paid by then."""
+
+    call: CallEntry
+    outstanding: Decimal
+    days_overdue: int
+
+    @property
+    def op_id(self) -> str:
+        return self.call.op_id
+
+
+@dataclass(frozen=True, slots=True)
 class CallNotice:
+    """``overdue`` lists the LP's earlier calls past due on the notice date, by due date;
+    ``payment_reference`` is ``None`` while the call is a draft (it has no number yet)."""
+
     ledger: LpLedger
     call: CallEntry
     lines: tuple[NoticeLine, ...]
     history: tuple[ActivityLine, ...]
     payment_instructions: PaymentInstructions | None
     document_id: str
+    overdue: tuple[OverdueLine, ...] = ()
+    payment_reference: str | None = None
 
     @property
     def is_draft(self) -> bool:
         return not self.call.is_issued
+
+    @property
+    def overdue_total(self) -> Decimal:
+        return sum((o.outstanding for o in self.overdue), _ZERO)
 
     def line(self, label: str) -> NoticeLine:
         return next(line for line in self.lines if line.label == label)
@@ -135,6 +164,19 @@ def build_call_notice(
     paid_in = before.paid_in
     distributed = before.distributed
     span = f"calls to date listed below ({len(to_date)})"
+    by_id = {c.call_id: c for c in earlier}
+    overdue = tuple(OverdueLine(by_id[o.ref], o.outstanding, o.days) for o in before.overdue_calls)
+    late = (
+        (
+            NoticeLine(
+                "Overdue on earlier calls",
+                before.overdue,
+                f"overdue calls listed below ({len(overdue)})",
+            ),
+        )
+        if overdue
+        else ()
+    )
     lines = (
         NoticeLine("Commitment", commitment, _commitment_source(ledger)),
         NoticeLine("Called before this notice", called_before, f"{len(earlier)} earlier calls"),
@@ -152,6 +194,12 @@ def build_call_notice(
         ),
         NoticeLine("Contributions paid to date", paid_in, "paid on the calls below"),
         NoticeLine("Distributions to date", distributed, f"{len(dists)} distributions below"),
+        *late,
+    )
+    reference = (
+        None
+        if ledger.lp_number is None
+        else payment_reference(ledger.fund.name, call.number, ledger.lp_number)
     )
     return CallNotice(
         ledger=ledger,
@@ -167,7 +215,11 @@ def build_call_notice(
             call.issue_op_id,
             lines,
             instructions,
+            overdue,
+            reference,
         ),
+        overdue=overdue,
+        payment_reference=reference,
     )
 
 

@@ -3,7 +3,9 @@
 One layout for notices and statements, so an LP sees the same document family: the GP
 and fund at the top left, the document title and date at the top right, and on every page
 a footer with the document id, who it was prepared for and "Page n of N". Money columns
-are right-aligned; op ids are set small in a fixed-width face so they can be read back.
+are right-aligned. A document cites its ops by short references (``[1]``) and resolves them
+in a "Sources" table at its end (:func:`sources_table`), full op ids in a fixed-width face
+large enough to read and copy; :data:`OP_ID` is the small face older tables still use.
 PDFs are built with reportlab's ``invariant`` flag: the same ledger gives the same bytes.
 """
 
@@ -32,6 +34,7 @@ from reportlab.platypus import (
 )
 
 from core.reports.ledger_values import Investor, LpLedger
+from core.reports.op_references import References
 
 __all__ = [
     "BODY",
@@ -46,6 +49,7 @@ __all__ = [
     "letterhead_for",
     "para",
     "render_pdf",
+    "sources_table",
 ]
 
 PAGE_WIDTH, PAGE_HEIGHT = LETTER
@@ -63,13 +67,20 @@ TITLE: Final = ParagraphStyle(
     "title", parent=BODY, fontName="Helvetica-Bold", fontSize=16, leading=20, textColor=ACCENT
 )
 HEADING: Final = ParagraphStyle(
-    "heading", parent=BODY, fontName="Helvetica-Bold", fontSize=10.5, leading=14, spaceBefore=10
+    "heading",
+    parent=BODY,
+    fontName="Helvetica-Bold",
+    fontSize=10.5,
+    leading=14,
+    spaceBefore=10,
+    keepWithNext=1,  # never a heading alone at the foot of a page
 )
 CELL: Final = ParagraphStyle("cell", parent=BODY, fontSize=8.5, leading=10.5)
 OP_ID: Final = ParagraphStyle(
     "op", parent=BODY, fontName="Courier", fontSize=6.2, leading=8, textColor=MUTED
 )
 MONEY: Final = ParagraphStyle("money", parent=CELL, alignment=TA_RIGHT)
+FULL_OP_ID: Final = ParagraphStyle("full_op", parent=CELL, fontName="Courier", fontSize=8)
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +216,33 @@ class _NumberedCanvas(Canvas):
             self.drawRightString(PAGE_WIDTH - MARGIN, 0.5 * inch, f"Page {number} of {total}")
             super().showPage()
         super().save()
+
+
+def sources_table(refs: References) -> list[Flowable]:
+    """The "Sources" section: every reference the document cited, with its full op id."""
+    entries = refs.entries()
+    if not entries:
+        return []
+    rows: list[list[Flowable | str]] = [
+        [ref, source.what, source.on.isoformat(), Paragraph(source.op_id, FULL_OP_ID)]
+        for ref, source in entries
+    ]
+    w = CONTENT_WIDTH
+    return [
+        heading("Sources"),
+        para(
+            "Each reference in this document names the signed Deal OS operation the figure "
+            "derives from. The general partner can verify any op id below against the "
+            "fund's audit trail.",
+            NOTE,
+        ),
+        Spacer(1, 3),
+        figure_table(
+            ["Ref", "Operation", "Dated", "Op id"],
+            rows,
+            [0.07 * w, 0.42 * w, 0.13 * w, 0.38 * w],
+        ),
+    ]
 
 
 def facts_table(left: Sequence[tuple[str, str]], right: Sequence[tuple[str, str]]) -> Table:

@@ -26,7 +26,14 @@ from core.reports.ledger_values import FundLedger, LpLedger
 from core.reports.notices import CallNotice
 from core.reports.pdf_notices import call_notice_pdf, distribution_notice_pdf
 from tests.reports.conftest import DemoOrg
-from tests.reports.documents_read import OP_ID, dollar_amounts, dollars, pdf_text, save_png
+from tests.reports.documents_read import (
+    OP_ID,
+    dollar_amounts,
+    dollars,
+    page_count,
+    pdf_text,
+    save_png,
+)
 
 
 @pytest.fixture(scope="module")
@@ -122,7 +129,7 @@ def test_the_call_notice_pdf_reads_back_with_this_lp_only(
         save_png(data, "call-notice")
     assert lp.investor.name in text
     assert notice.document_id in text
-    assert "Page 1 of 1" in text
+    assert f"Page 1 of {page_count(data)}" in text
     assert "Payment instructions will follow under separate cover" in text
     for line in notice.lines:
         assert dollars(line.amount) in text, line.label
@@ -131,6 +138,7 @@ def test_the_call_notice_pdf_reads_back_with_this_lp_only(
     for h in notice.history:
         assert h.op_id in text
     stated = {line.amount for line in notice.lines} | {notice.call.fund_amount}
+    stated |= {o.outstanding for o in notice.overdue}
     for h in notice.history:
         stated |= {a for a in (h.called, h.paid, h.distributed) if a is not None}
     assert dollar_amounts(text) <= stated
