@@ -1,4 +1,5 @@
-"""The first page of the distribution wizard: fund, amount, basis, date, source and deal.
+"""The first page of the distribution wizard: fund, amount, basis, date, source and deal,
+and the GP's two choices an LP's notice states: recallable, and set off against unpaid calls.
 
 The waterfall basis is offered only when the fund has LPA terms on record; otherwise it
 stays in the list, greyed out, with the reason beside it."""
@@ -8,6 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDateEdit,
     QFormLayout,
@@ -70,6 +72,10 @@ class DistributionTermsPage(QWizardPage):
         self.note = QLineEdit()
         self.note.setObjectName("distributionNote")
         self.note.setPlaceholderText("e.g. Q3 operating income")
+        self.recallable = QCheckBox("Recallable: LPs' amounts add back to their unfunded")
+        self.recallable.setObjectName("distributionRecallable")
+        self.offset = QCheckBox("Set each LP's amount off against what it owes on past calls")
+        self.offset.setObjectName("distributionOffset")
         form = QFormLayout(self)
         form.addRow("Fund", self.fund)
         form.addRow("Amount", self.amount)
@@ -79,6 +85,8 @@ class DistributionTermsPage(QWizardPage):
         form.addRow("Source", self.source)
         form.addRow("Deal (optional)", self.deal)
         form.addRow("Note", self.note)
+        form.addRow("", self.recallable)
+        form.addRow("", self.offset)
         self.amount.textChanged.connect(self.completeChanged)
         self.fund.currentIndexChanged.connect(self.refresh)
         self.refresh()

@@ -176,6 +176,8 @@ class DistributionWizard(QWizard):
             source=str(self.terms.source.currentData()),
             deal_id=str(deal_id) if deal_id else None,
             note=self.terms.note.text().strip(),
+            recallable=self.terms.recallable.isChecked(),
+            offset_unpaid_calls=self.terms.offset.isChecked(),
         ).success(self._saved).failure(self.preview_page.draft_failed).run_in_background()
 
     def _saved(self, result: OpResult) -> None:

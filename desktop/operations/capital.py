@@ -153,6 +153,8 @@ def draft_distribution(
     source: str,
     deal_id: str | None = None,
     note: str = "",
+    recallable: bool = False,
+    offset_unpaid_calls: bool = False,
 ) -> BackgroundOp[OpResult]:
     payload: dict[str, object] = {
         "fund_id": fund_id,
@@ -163,6 +165,8 @@ def draft_distribution(
         "source": source,
         "note": note,
         "split_rule": "as_of_date",
+        "recallable": recallable,
+        "offset_unpaid_calls": offset_unpaid_calls,
     }
     if deal_id:
         payload["deal_id"] = deal_id

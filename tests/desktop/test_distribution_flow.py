@@ -23,6 +23,7 @@ from scenes import (
     wait_ops,
 )
 
+from core.reports import read_fund_ledger
 from core.services.distribution_view import drafted_distribution
 from desktop.background import BackgroundOp
 from desktop.capital.distribution_wizard import WATERFALL_NOTE, DistributionWizard
@@ -79,6 +80,7 @@ def test_gp_drafts_and_issues_a_distribution_that_matches_its_preview(
     assert "no LPA terms" in wizard.terms.basis_reason.text()
 
     wizard.terms.note.setText("Q3 operating income")
+    wizard.terms.recallable.setChecked(True)
     _to_preview(qtbot, wizard, "1234567.89", "paid_in")
     preview = wizard.preview_page.preview
     assert preview is not None
@@ -108,6 +110,14 @@ def test_gp_drafts_and_issues_a_distribution_that_matches_its_preview(
         d for d in page.distributions.records if d.distribution_id == drafted.distribution_id
     )
     assert (line.status, line.amount, line.basis) == ("issued", Decimal("1234567.89"), "paid_in")
+    # Ticked on the terms page: each LP's notice says it is recallable.
+    lp_id = next(iter(expected))
+    ledger = read_fund_ledger(window.session.ws, wizard.terms.fund_id()).of(lp_id)
+    assert ledger is not None
+    entry = ledger.distribution(drafted.distribution_id)
+    assert entry is not None
+    assert entry.recallable
+    assert not entry.offsets_unpaid_calls
 
 
 def test_waterfall_is_offered_once_the_fund_has_lpa_terms(
