@@ -350,3 +350,33 @@ def test_withheld_and_offset_never_exceed_the_gross(
     assert 0 <= withheld <= gross
     assert 0 <= offset <= gross - withheld
     assert offset == min(owed, gross - withheld)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    paid=st.lists(st.integers(min_value=0, max_value=100_000_00), min_size=3, max_size=3),
+    amounts=st.lists(st.integers(min_value=1, max_value=500_000_00), min_size=2, max_size=2),
+)
+def test_stored_classes_sum_to_each_allocation_and_never_return_more_than_paid_in(
+    paid: list[int], amounts: list[int]
+) -> None:
+    """Any paid-in, two exits in a row: each LP's stored parts add up to its allocation,
+    and the return of capital across both never exceeds what it paid in."""
+    org = OrgBuilder.in_memory()
+    fund_id, lps = org.fund_with_lps("100000.00", "100000.00", "100000.00")
+    call_id = org.call(fund_id, "300000.00")
+    org.issue(call_id)
+    for lp_id, cents in zip(lps, paid, strict=True):
+        if cents:
+            org.pay(call_id, lp_id, format(D(cents) / 100, "f"))
+    returned = dict.fromkeys(lps, D(0))
+    for n, cents in enumerate(amounts):
+        basis = "paid_in" if any(paid) else "commitment"
+        dist = _exit(org, fund_id, format(D(cents) / 100, "f"), f"2026-09-{n + 10}", basis=basis)
+        org.issue(dist)
+        for row in org.rows("distribution_allocations", distribution_id=dist):
+            parts = D(row["return_of_capital"]) + D(row["gain"]) + D(row["income"])
+            assert parts == D(row["amount"])
+            returned[row["lp_id"]] += D(row["return_of_capital"])
+    for lp_id, cents in zip(lps, paid, strict=True):
+        assert returned[lp_id] <= D(cents) / 100
