@@ -14,6 +14,10 @@ Rounding: every multiple is computed from exact ``Decimal`` sums and rounded onc
 (``1.2345x``). Because each is rounded separately, TVPI can differ from DPI + RVPI by one
 unit in the last place; recompute from the sums, never from rounded multiples. A multiple
 over nothing paid in has no value and is returned as ``None``, not zero and not an error.
+
+:func:`account_metrics` is the performance block every report states for a fund or an LP's
+account — the performance report and the capital account statement alike — so the same
+account as of the same date reads the same everywhere.
 """
 
 from __future__ import annotations
@@ -37,6 +41,8 @@ from core.fund_math.xirr import XirrResult, xirr
 __all__ = [
     "MULTIPLE_PLACES",
     "FundMetrics",
+    "Metrics",
+    "account_metrics",
     "distributed",
     "dpi",
     "lp_cash_flows",
@@ -218,3 +224,54 @@ class FundMetrics:
             rvpi=rvpi(nav, contributed),
             irr=xirr(lp_cash_flows(contributions, distributions, nav, as_of)),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Metrics:
+    """The performance block of a fund or of one LP's account in it, as of a date.
+
+    ``nav`` is ``None`` when no NAV is recorded by the date; TVPI and RVPI are then
+    ``None`` too, and the IRR is that of the cash alone
+    (:func:`core.fund_math.irr_basis.irr_label` says so wherever it is shown).
+    """
+
+    committed: Decimal
+    paid_in: Decimal
+    distributed: Decimal
+    unfunded: Decimal
+    nav: Decimal | None
+    tvpi: Decimal | None
+    dpi: Decimal | None
+    rvpi: Decimal | None
+    irr: XirrResult
+    flows: tuple[CashFlow, ...]  # the XIRR series, signed, as solved
+
+
+def account_metrics(
+    as_of: dt.date,
+    committed: Decimal,
+    called: Decimal,
+    contributions: Sequence[CashFlow],
+    distributions: Sequence[CashFlow],
+    nav: Decimal | None,
+) -> Metrics:
+    """Paid-in, distributed, unfunded, the multiples and XIRR of one account as of ``as_of``.
+
+    ``contributions`` and ``distributions`` are the dated cash (positive amounts) up to the
+    date; ``nav`` the account's NAV, counted as a final inflow on ``as_of``.
+    """
+    contributed = paid_in(f.amount for f in contributions)
+    returned = distributed(f.amount for f in distributions)
+    flows = lp_cash_flows(contributions, distributions, nav or Decimal(0), as_of)
+    return Metrics(
+        committed=committed,
+        paid_in=contributed,
+        distributed=returned,
+        unfunded=unfunded(committed, [called]),
+        nav=nav,
+        tvpi=None if nav is None else tvpi(returned, nav, contributed),
+        dpi=dpi(returned, contributed),
+        rvpi=None if nav is None else rvpi(nav, contributed),
+        irr=xirr(flows),
+        flows=tuple(flows),
+    )

@@ -10,6 +10,12 @@ to the cent, for each column (the period, the year to date, since inception).
 * The balance on a day is the LP's share of the latest fund NAV on or before it, rolled
   forward by later contributions and distributions; with no NAV recorded it is the cost
   basis, contributions less distributions, and the change in NAV is therefore nil.
+* Performance as of the period end — paid-in, distributed, NAV, TVPI, DPI, RVPI and IRR —
+  is :func:`core.fund_math.metrics.account_metrics` of the LP's dated cash and its NAV
+  share (:attr:`core.positions.Position.nav_share`), the block the performance report
+  states for the same LP and date. Without a NAV recorded by the period end, TVPI and
+  RVPI have no value and the IRR is named by :func:`core.fund_math.irr_basis.irr_label`;
+  with nothing paid in, no multiple has a value.
 
 :func:`reconcile` checks a statement against the ledger it came from and returns every
 difference as data (an empty tuple when it reconciles), so a document that does not tie
@@ -23,6 +29,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from core.fund_math.cashflows import CashFlow
+from core.fund_math.irr_basis import irr_label
+from core.fund_math.metrics import Metrics, account_metrics
 from core.reports.ledger_values import (
     CallEntry,
     DistributionEntry,
@@ -40,6 +49,7 @@ __all__ = [
     "balance_on",
     "build_statement",
     "distribution_lines",
+    "performance_at",
     "reconcile",
 ]
 
@@ -94,6 +104,10 @@ class CapitalAccountStatement:
     document_id: str
     # "Preliminary — period ends …" while the period had not ended on the day it was drawn.
     preliminary: str | None = None
+    # Performance as of the period end (see :func:`performance_at`) and what its IRR is
+    # called: "IRR", or "IRR (distributions only: no NAV recorded as of …)".
+    performance: Metrics | None = None
+    irr_label: str = "IRR"
 
     @property
     def current(self) -> AccountColumn:
@@ -113,6 +127,20 @@ def distribution_lines(entry: DistributionEntry) -> tuple[tuple[str, Decimal], .
     if entry.tiers:
         return tuple((f"Distributions: {t.phrase}", t.amount) for t in entry.tiers)
     return ((f"Distributions: {entry.source_title}", entry.amount),)
+
+
+def performance_at(ledger: LpLedger, day: dt.date, nav: NavShare | None) -> Metrics:
+    """The LP's performance as of ``day``: payments and issued distributions up to it, and
+    ``nav`` (its share of the latest NAV recorded by then, or ``None``) as the residual."""
+    position = ledger.position(day)
+    return account_metrics(
+        day,
+        position.commitment,
+        position.called,
+        [CashFlow(p.paid_on, p.amount) for p in ledger.payments_between(None, day)],
+        [CashFlow(d.distribution_date, d.amount) for d in ledger.issued_distributions(None, day)],
+        None if nav is None else nav.amount,
+    )
 
 
 def balance_on(ledger: LpLedger, day: dt.date, nav: NavLookup | None = None) -> Decimal:
@@ -208,6 +236,8 @@ def build_statement(
         notes=_notes(ledger, period, nav_share),
         document_id=doc,
         preliminary=preliminary,
+        performance=performance_at(ledger, period.end, nav_share),
+        irr_label=irr_label(None if nav_share is None else nav_share.as_of, period.end),
     )
 
 

@@ -1,9 +1,11 @@
 """The capital account statement as PDF: the roll-forward, the position, the activity.
 
 Page order follows the ILPA capital account statement: the account rolled over the
-period, the year to date and since inception; the commitment position at period end; each
-contribution and distribution of the period with the op id it derives from; how the
-figures reconcile; notes. The statement is reconciled before it is drawn: a statement
+period, the year to date and since inception; the commitment position at period end; the
+LP's performance at period end (NAV, TVPI, DPI, RVPI, IRR); each contribution and
+distribution of the period with a reference to the op it derives from; how the figures
+reconcile; notes; and the "Sources" table resolving each reference (``[1]``) to its full
+op id, what it recorded and its date. The statement is reconciled before it is drawn: a statement
 that does not tie out to the ledger raises instead of printing. A statement of a period
 that had not ended when it was drawn says so in its header on every page and above its
 figures: "Preliminary — period ends 31 December 2026".
@@ -18,8 +20,10 @@ from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Flowable, Spacer, Table
 
+from core.fund_math.metrics import Metrics
 from core.reports.capital_account import CapitalAccountStatement, reconcile
 from core.reports.errors import ReportError
+from core.reports.op_references import References, ledger_sources
 from core.reports.pdf_layout import (
     BODY,
     CONTENT_WIDTH,
@@ -31,8 +35,9 @@ from core.reports.pdf_layout import (
     letterhead_for,
     para,
     render_pdf,
+    sources_table,
 )
-from core.reports.pdf_notices import TRACE_NOTE
+from core.reports.pdf_notices import REFERENCE_NOTE
 from core.reports.presentation import long_date, money_text, percent_text
 
 __all__ = ["statement_pdf"]
@@ -75,7 +80,7 @@ def _account_table(statement: CapitalAccountStatement) -> Table:
     )
 
 
-def _position_table(statement: CapitalAccountStatement) -> Table:
+def _position_table(statement: CapitalAccountStatement, refs: References) -> Table:
     ledger, end = statement.ledger, statement.period.end
     currency = ledger.currency
     called = ledger.called(end)
@@ -84,7 +89,7 @@ def _position_table(statement: CapitalAccountStatement) -> Table:
         [
             "Commitment",
             money_text(ledger.commitment(end), currency),
-            ", ".join(c.op_id for c in ledger.commitments if c.committed_on <= end),
+            refs.cite_all(c.op_id for c in ledger.commitments if c.committed_on <= end),
         ],
         ["Share of fund commitments", percent_text(ledger.share()), "commitment / fund total"],
         ["Capital called to date", money_text(called, currency), "issued calls to date"],
@@ -107,15 +112,75 @@ def _position_table(statement: CapitalAccountStatement) -> Table:
     ]
     w = CONTENT_WIDTH
     return figure_table(
-        ["Position", "Amount", "Source (op id)"],
+        ["Position", "Amount", "Source"],
         rows,
         [0.40 * w, 0.20 * w, 0.40 * w],
         money_columns=[1],
-        op_columns=[2],
     )
 
 
-def _activity(statement: CapitalAccountStatement) -> list[Flowable]:
+def _multiple(value: Decimal | None, why_none: str) -> tuple[str, str]:
+    return ("n/a", why_none) if value is None else (f"{value}x", "")
+
+
+def _performance(statement: CapitalAccountStatement, refs: References) -> list[Flowable]:
+    """NAV, the multiples and the IRR at period end, each with what it is measured on."""
+    m: Metrics | None = statement.performance
+    if m is None:
+        return []
+    currency, end = statement.ledger.currency, statement.period.end
+    nav = statement.nav
+    if m.paid_in == 0:
+        no_tvpi = no_dpi = no_rvpi = "nothing paid in"
+    else:
+        no_dpi = ""
+        no_tvpi = no_rvpi = "no NAV recorded"
+    rows: list[list[Flowable | str]] = []
+    if nav is None:
+        rows.append(
+            ["Net asset value (your share)", "n/a", f"no NAV recorded as of {long_date(end)}"]
+        )
+    else:
+        rows.append(
+            [
+                "Net asset value (your share)",
+                money_text(nav.amount, currency),
+                f"fund NAV as of {long_date(nav.as_of)} {refs.ref(nav.op_id)}, "
+                "shared pro rata to paid-in",
+            ]
+        )
+    for name, value, formula, why_none in (
+        ("TVPI", m.tvpi, "(distributions + NAV) / paid-in", no_tvpi),
+        ("DPI", m.dpi, "distributions / paid-in", no_dpi),
+        ("RVPI", m.rvpi, "NAV / paid-in", no_rvpi),
+    ):
+        shown, why = _multiple(value, why_none)
+        rows.append([name, shown, f"{formula}; {why}" if why else formula])
+    basis = "XIRR on dated contributions and distributions"
+    if nav is not None:
+        basis += ", NAV as the final value"
+    if not m.irr.solved:
+        basis += "; no rate solves these cash flows"
+    rows.append([statement.irr_label, m.irr.percent(), basis])
+    w = CONTENT_WIDTH
+    return [
+        figure_table(
+            ["Measure", "Value", "Measured as"],
+            rows,
+            [0.45 * w, 0.15 * w, 0.40 * w],
+            money_columns=[1],
+        ),
+        Spacer(1, 3),
+        para(
+            f"Paid-in {money_text(m.paid_in, currency)} and distributions "
+            f"{money_text(m.distributed, currency)} to {long_date(end)}, as in the position "
+            "above. Each multiple is rounded on its own to four places.",
+            NOTE,
+        ),
+    ]
+
+
+def _activity(statement: CapitalAccountStatement, refs: References) -> list[Flowable]:
     currency = statement.ledger.currency
     calls = {c.call_id: c for c in statement.ledger.calls}
     lines: list[tuple[str, str, Decimal, str]] = []
@@ -153,11 +218,13 @@ def _activity(statement: CapitalAccountStatement) -> list[Flowable]:
     w = CONTENT_WIDTH
     return [
         figure_table(
-            ["Date", "Activity", "Amount", "Op id"],
-            [[day, text, money_text(amount, currency), op] for day, text, amount, op in lines],
-            [0.12 * w, 0.40 * w, 0.18 * w, 0.30 * w],
+            ["Date", "Activity", "Amount", "Ref"],
+            [
+                [day, text, money_text(amount, currency), refs.ref(op)]
+                for day, text, amount, op in lines
+            ],
+            [0.13 * w, 0.57 * w, 0.20 * w, 0.10 * w],
             money_columns=[2],
-            op_columns=[3],
         )
     ]
 
@@ -182,7 +249,7 @@ def _reconciliation(statement: CapitalAccountStatement) -> str:
         f"ledger for {statement.period.label} ({_count(statement.contributions, 'payment')}) "
         f"and distributions its distribution allocations "
         f"({_count(statement.distributions, 'distribution')})"
-        + (", each listed above with its op id." if listed else ".")
+        + (", each listed above with its reference." if listed else ".")
     )
 
 
@@ -191,6 +258,7 @@ def statement_pdf(statement: CapitalAccountStatement) -> bytes:
     if problems:
         raise ReportError(f"the statement does not reconcile with the ledger: {problems[0]}")
     ledger, period = statement.ledger, statement.period
+    refs = References(ledger_sources(ledger, statement.nav))
     head = letterhead_for(
         ledger,
         "Capital Account Statement",
@@ -219,14 +287,17 @@ def statement_pdf(statement: CapitalAccountStatement) -> bytes:
         heading("Capital account"),
         _account_table(statement),
         heading(f"Position at {long_date(period.end)}"),
-        _position_table(statement),
+        _position_table(statement, refs),
+        heading(f"Performance at {long_date(period.end)}"),
+        *_performance(statement, refs),
         heading("Activity in the period"),
-        *_activity(statement),
+        *_activity(statement, refs),
+        Spacer(1, 3),
+        para(REFERENCE_NOTE, NOTE),
         heading("Reconciliation"),
         para(_reconciliation(statement)),
         heading("Notes"),
-        *(para(f"\u2022 {note}", NOTE) for note in statement.notes),
-        Spacer(1, 6),
-        para(TRACE_NOTE, NOTE),
+        *(para(f"\u2022 {refs.cite(note)}", NOTE) for note in statement.notes),
+        *sources_table(refs),
     ]
     return render_pdf(head, story, subject=f"{ledger.fund.name}, {period.label}")

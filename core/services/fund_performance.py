@@ -33,9 +33,10 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Table, select
 
-from core.fund_math import CashFlow, XirrResult, xirr
+from core.fund_math import CashFlow
 from core.fund_math import metrics as fm
 from core.fund_math.irr_basis import irr_label
+from core.fund_math.metrics import Metrics, account_metrics
 from core.positions import positions_as_of
 from core.reports.errors import RecordNotFound
 from core.services.reading import reading
@@ -61,22 +62,6 @@ __all__ = [
 ]
 
 _ZERO = Decimal(0)
-
-
-@dataclass(frozen=True, slots=True)
-class Metrics:
-    """The performance block of a fund or of one LP's account in it."""
-
-    committed: Decimal
-    paid_in: Decimal
-    distributed: Decimal
-    unfunded: Decimal
-    nav: Decimal | None
-    tvpi: Decimal | None
-    dpi: Decimal | None
-    rvpi: Decimal | None
-    irr: XirrResult
-    flows: tuple[CashFlow, ...]  # the XIRR series, signed, as solved
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,7 +170,7 @@ class _Reader:
             if nav is not None:
                 held = positions.of(lp).nav_share
                 share = _ZERO if held is None else held
-            block = _metrics(
+            block = account_metrics(
                 self.as_of, committed[lp], called.get(lp, _ZERO), into[lp], out[lp], share
             )
             lines.append(LpPerformance(lp, names.get(lp, lp), block))
@@ -197,7 +182,7 @@ class _Reader:
             currency=str(head.currency),
             as_of=self.as_of,
             nav_as_of=None if mark is None else _date(mark.as_of),
-            metrics=_metrics(self.as_of, total, drawn, *every, nav),
+            metrics=account_metrics(self.as_of, total, drawn, *every, nav),
             lps=tuple(sorted(lines, key=lambda line: (line.name, line.lp_id))),
             deals=self._deals(paid, returned),
         )
@@ -233,31 +218,6 @@ class _Reader:
             for deal in tagged
         ]
         return tuple(sorted(lines, key=lambda line: (line.name, line.deal_id)))
-
-
-def _metrics(
-    as_of: dt.date,
-    committed: Decimal,
-    called: Decimal,
-    contributions: list[CashFlow],
-    distributions: list[CashFlow],
-    nav: Decimal | None,
-) -> Metrics:
-    contributed = fm.paid_in(f.amount for f in contributions)
-    returned = fm.distributed(f.amount for f in distributions)
-    flows = fm.lp_cash_flows(contributions, distributions, nav or _ZERO, as_of)
-    return Metrics(
-        committed=committed,
-        paid_in=contributed,
-        distributed=returned,
-        unfunded=fm.unfunded(committed, [called]),
-        nav=nav,
-        tvpi=None if nav is None else fm.tvpi(returned, nav, contributed),
-        dpi=fm.dpi(returned, contributed),
-        rvpi=None if nav is None else fm.rvpi(nav, contributed),
-        irr=xirr(flows),
-        flows=tuple(flows),
-    )
 
 
 def _issued(day: str) -> ColumnElement[bool]:

@@ -29,6 +29,7 @@ from core.reports.ledger_index import fund_ids, lines_for_lp
 from core.reports.ledger_values import FundLedger
 from core.reports.pdf_notices import call_notice_pdf, distribution_notice_pdf
 from core.reports.pdf_statement import statement_pdf
+from core.services.fund_performance import fund_performance
 from tests.reports.conftest import DemoOrg
 from tests.reports.documents_read import dollars, pdf_text, save_png
 
@@ -210,3 +211,24 @@ def test_without_the_records_documents_fall_back_to_cost_and_source(
 def test_explanation_lines_naming_another_lp_are_dropped() -> None:
     lines = ["Total $10.00", "Tier 1: $4.00 to Alder Fund", "Tier 1: $6.00 to Brooks Trust"]
     assert lines_for_lp(lines, ["Brooks Trust"]) == ("Total $10.00", "Tier 1: $4.00 to Alder Fund")
+
+
+def test_the_statement_states_the_performance_report_figures(
+    demo: DemoOrg, waterfall: tuple[str, str, str], fund_i: FundLedger
+) -> None:
+    """One definition: the statement's performance at period end is the performance
+    report's for the same LP and date, NAV share, multiples and IRR alike."""
+    fund_id = waterfall[0]
+    lp = fund_i.ledgers[3]
+    statement = lp_statement(demo.ws, lp.investor.lp_id, parse_period("2026Q2"), fund_id=fund_id)
+    report = fund_performance(
+        demo.ws, fund_id, as_of=parse_period("2026Q2").end, lp_id=lp.investor.lp_id
+    )
+    (line,) = report.lps
+    assert statement.performance is not None
+    assert statement.nav is not None
+    assert statement.performance.nav == statement.nav.amount == line.metrics.nav
+    for term in ("paid_in", "distributed", "unfunded", "tvpi", "dpi", "rvpi"):
+        assert getattr(statement.performance, term) == getattr(line.metrics, term), term
+    assert statement.performance.irr.rate == line.metrics.irr.rate
+    assert statement.irr_label == report.irr_label == "IRR"

@@ -42,6 +42,8 @@ def _stated_amounts(statement: CapitalAccountStatement) -> set[Decimal]:
     found |= {-d.amount for d in statement.distributions} | {c.amount for c in statement.calls}
     for call in ledger.issued_calls(end):
         found |= {call.amount, call.outstanding}
+    if statement.nav is not None:
+        found.add(statement.nav.amount)
     return found
 
 
@@ -60,8 +62,9 @@ def _check_statement_text(statement: CapitalAccountStatement, fund: FundLedger) 
     for commitment in ledger.commitments:
         assert commitment.op_id in text
     assert dollar_amounts(text) <= _stated_amounts(statement)
-    # A statement shows no IRR; one added must be named by core.fund_math.irr_basis.
-    assert "IRR" not in text
+    # The IRR is named by core.fund_math.irr_basis, and only so.
+    assert statement.irr_label in text
+    assert "IRR" not in text.replace(statement.irr_label, "").replace("XIRR", "")
     for other in fund.ledgers:
         name = other.investor.name
         if other.investor.lp_id != ledger.investor.lp_id and name not in ledger.investor.name:
