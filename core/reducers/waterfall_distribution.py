@@ -171,7 +171,7 @@ def record_waterfall_distribution(
     extra = allocation_columns(
         ctx,
         payload,
-        {a.lp_id: a.amount for a in result.allocations if a.amount},
+        {a.lp_id: a.amount for a in result.allocations},
         {a.lp_id: [(t.value, part) for t, part in a.by_tier if part] for a in result.allocations},
     )
     dist_id = ctx.op.entity_id
