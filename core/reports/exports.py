@@ -165,12 +165,16 @@ def call_table(funds: Sequence[FundLedger]) -> ExportTable:
 
 
 def distribution_table(funds: Sequence[FundLedger]) -> ExportTable:
-    """One row per LP per distribution; tiers as ``tier=amount`` text when recorded."""
+    """One row per LP per distribution: the gross amount, its classes (derived by the same
+    rule, and marked so, for one drafted before classes were kept), what was withheld and
+    set off against unpaid calls, what was paid, and tiers as ``tier=amount`` text when
+    recorded."""
     rows = []
     for fund in funds:
         for lp in fund.ledgers:
             for d in lp.distributions:
                 tiers = "; ".join(f"{t.tier}={t.amount}" for t in d.tiers)
+                classes, derived = lp.classes_of(d)
                 rows.append(
                     (
                         *_lp_cells(lp),
@@ -181,6 +185,14 @@ def distribution_table(funds: Sequence[FundLedger]) -> ExportTable:
                         d.status,
                         lp.currency,
                         Money(d.amount, lp.currency),
+                        Money(classes.return_of_capital, lp.currency),
+                        Money(classes.gain, lp.currency),
+                        Money(classes.income, lp.currency),
+                        "derived when exported" if derived else "fixed when drafted",
+                        Money(d.withheld, lp.currency),
+                        Money(d.call_offset, lp.currency),
+                        Money(d.paid, lp.currency),
+                        "yes" if d.recallable else "no",
                         tiers,
                         d.op_id,
                     )
@@ -197,6 +209,14 @@ def distribution_table(funds: Sequence[FundLedger]) -> ExportTable:
             ("Status", "text"),
             ("Currency", "text"),
             ("Amount", "money"),
+            ("Return of capital", "money"),
+            ("Gain", "money"),
+            ("Income", "money"),
+            ("Classes", "text"),
+            ("Withheld", "money"),
+            ("Set off against unpaid calls", "money"),
+            ("Paid", "money"),
+            ("Recallable", "text"),
             ("Tiers", "text"),
             ("Op id", "id"),
         ),

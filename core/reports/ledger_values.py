@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from core.distribution_classes import Classes
+from core.distribution_classes import Classes, PastShare, classes_in_order
 from core.positions import Entry, Position, tally
 
 __all__ = [
@@ -292,6 +292,27 @@ class LpLedger:
 
     def distribution(self, distribution_id: str) -> DistributionEntry | None:
         return next((d for d in self.distributions if d.distribution_id == distribution_id), None)
+
+    def classes_of(self, entry: DistributionEntry) -> tuple[Classes, bool]:
+        """``entry``'s amount by class, and whether it was derived: as stored when drafted,
+        or — for a distribution drafted before classes were kept — by the same rule
+        (:func:`core.distribution_classes.classes_in_order`) over the issued distributions
+        before it and the LP's paid-in on each one's date."""
+        if entry.classes is not None:
+            return entry.classes, False
+        index = self.distributions.index(entry)
+        shares = [
+            PastShare(
+                d.distribution_date,
+                d.amount,
+                d.source,
+                tuple((t.tier, t.amount) for t in d.tiers),
+                d.classes,
+            )
+            for d in (*(d for d in self.distributions[:index] if d.is_issued), entry)
+        ]
+        derived = classes_in_order(shares, lambda day: self.position(day).paid_in, self.currency)
+        return derived[-1], True
 
 
 @dataclass(frozen=True, slots=True)

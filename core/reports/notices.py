@@ -27,7 +27,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from core.distribution_classes import CLASS_TITLES, Classes, PastShare, classes_in_order
+from core.distribution_classes import CLASS_TITLES, Classes
 from core.reports.errors import RecordNotFound
 from core.reports.fund_records import PaymentInstructions
 from core.reports.ledger_values import CallEntry, DistributionEntry, LpLedger
@@ -244,25 +244,6 @@ class DistributionNotice:
         return next(line for line in self.lines if line.label == label)
 
 
-def _classes(ledger: LpLedger, entry: DistributionEntry) -> tuple[Classes, bool]:
-    """The entry's classes as stored, or derived by the same rule from the LP's history."""
-    if entry.classes is not None:
-        return entry.classes, False
-    index = ledger.distributions.index(entry)
-    shares = [
-        PastShare(
-            d.distribution_date,
-            d.amount,
-            d.source,
-            tuple((t.tier, t.amount) for t in d.tiers),
-            d.classes,
-        )
-        for d in (*(d for d in ledger.distributions[:index] if d.is_issued), entry)
-    ]
-    derived = classes_in_order(shares, lambda day: ledger.position(day).paid_in, ledger.currency)
-    return derived[-1], True
-
-
 def _payment_lines(entry: DistributionEntry) -> tuple[NoticeLine, ...]:
     """Gross to paid: withholding and the offset of unpaid calls, each its own line."""
     op = entry.op_id
@@ -302,7 +283,7 @@ def build_distribution_notice(ledger: LpLedger, distribution_id: str) -> Distrib
             ),
             NoticeLine("Less catch-up and carried interest to the GP", -entry.carry, entry.op_id),
         ]
-    classes, derived = _classes(ledger, entry)
+    classes, derived = ledger.classes_of(entry)
     how = " (derived when read)" if derived else ""
     parts += [
         NoticeLine(f"{CLASS_TITLES[name]}{how}", amount, entry.op_id)

@@ -23,6 +23,7 @@ from core.distribution_classes import classify, offset_of, withheld_of
 from core.errors import OpRejected
 from core.positions import positions_as_of
 from core.reports import build_distribution_notice, read_fund_ledger
+from core.reports.documents import export_table
 from core.reports.pdf_notices import distribution_notice_pdf
 from core.services.workspace import Workspace
 from core.store.sql_projection import SqlProjection
@@ -380,3 +381,33 @@ def test_stored_classes_sum_to_each_allocation_and_never_return_more_than_paid_i
             returned[row["lp_id"]] += D(row["return_of_capital"])
     for lp_id, cents in zip(lps, paid, strict=True):
         assert returned[lp_id] <= D(cents) / 100
+
+
+def test_the_distributions_export_states_classes_withheld_offset_and_paid(
+    ws_org: OrgBuilder,
+) -> None:
+    """C's row of the exit of 900,000.00 (15 % withheld, offset chosen): 150,000.00 return
+    of capital, 150,000.00 gain, 45,000.00 withheld, 150,000.00 set off, 105,000.00 paid."""
+    org = ws_org
+    fund_id, (_a, _b, c) = _fund(org)
+    org.submit("fund.terms.set", {**TERMS, "withholding_rate": "0.15"}, entity_id=fund_id)
+    dist = _exit(org, fund_id, "900000.00", "2026-09-30", offset_unpaid_calls=True)
+    table = export_table(_ws(org), "distributions", fund_id=fund_id)
+    row = next(
+        r
+        for r in table.rows
+        if (r[table.column("Distribution ID")], r[table.column("LP ID")]) == (dist, c)
+    )
+
+    def cell(title: str) -> Any:
+        value = row[table.column(title)]
+        return getattr(value, "amount", value)
+
+    assert cell("Return of capital") == D("150000.00")
+    assert cell("Gain") == D("150000.00")
+    assert cell("Income") == D("0.00")
+    assert cell("Withheld") == D("45000.00")
+    assert cell("Set off against unpaid calls") == D("150000.00")
+    assert cell("Paid") == D("105000.00")
+    assert cell("Classes") == "fixed when drafted"
+    assert cell("Recallable") == "no"
