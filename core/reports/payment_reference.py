@@ -14,6 +14,11 @@ reference for the same call and LP, and no two LPs of a call share one:
 
 It uses only capitals, digits and hyphens and stays under 35 characters, so it survives
 the remittance field of a domestic or SWIFT wire unchanged.
+
+Because the numbers are positions in the ledger, an op that changes them changes the
+reference of later renderings: renaming the fund, issuing a call dated before an issued
+one, or recording a commitment dated before an LP's first. Notices already sent keep the
+reference they printed; match a late wire against the notice's document id if in doubt.
 """
 
 from __future__ import annotations

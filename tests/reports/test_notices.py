@@ -160,6 +160,8 @@ def test_a_draft_call_gives_a_marked_draft_notice(demo: DemoOrg, fund_i: FundLed
     text = pdf_text(data)
     assert "DRAFT — NOT ISSUED" in text
     assert "Capital Call (draft)" in text
+    assert notice.payment_reference is None
+    assert "A payment reference is assigned when the call is issued." in text
 
 
 def test_payment_instructions_print_as_given(demo: DemoOrg, fund_i: FundLedger) -> None:
