@@ -24,6 +24,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import inch
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
+    CondPageBreak,
     Flowable,
     KeepTogether,
     Paragraph,
@@ -49,6 +50,7 @@ __all__ = [
     "letterhead_for",
     "para",
     "render_pdf",
+    "section",
     "sources_table",
 ]
 
@@ -67,13 +69,7 @@ TITLE: Final = ParagraphStyle(
     "title", parent=BODY, fontName="Helvetica-Bold", fontSize=16, leading=20, textColor=ACCENT
 )
 HEADING: Final = ParagraphStyle(
-    "heading",
-    parent=BODY,
-    fontName="Helvetica-Bold",
-    fontSize=10.5,
-    leading=14,
-    spaceBefore=10,
-    keepWithNext=1,  # never a heading alone at the foot of a page
+    "heading", parent=BODY, fontName="Helvetica-Bold", fontSize=10.5, leading=14, spaceBefore=10
 )
 CELL: Final = ParagraphStyle("cell", parent=BODY, fontSize=8.5, leading=10.5)
 OP_ID: Final = ParagraphStyle(
@@ -103,6 +99,12 @@ def para(text: str, style: ParagraphStyle = BODY) -> Paragraph:
 
 def heading(text: str) -> Paragraph:
     return para(text, HEADING)
+
+
+def section(text: str) -> list[Flowable]:
+    """A heading that never stands alone at the foot of a page: with less than an inch
+    left, it starts the next page; a table under it still splits across pages."""
+    return [CondPageBreak(1.0 * inch), heading(text)]
 
 
 def figure_table(
@@ -229,7 +231,7 @@ def sources_table(refs: References) -> list[Flowable]:
     ]
     w = CONTENT_WIDTH
     return [
-        heading("Sources"),
+        *section("Sources"),
         para(
             "Each reference in this document names the signed Deal OS operation the figure "
             "derives from. The general partner can verify any op id below against the "

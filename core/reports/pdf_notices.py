@@ -36,6 +36,7 @@ from core.reports.pdf_layout import (
     letterhead_for,
     para,
     render_pdf,
+    section,
     sources_table,
 )
 from core.reports.presentation import long_date, money_text, percent_text
@@ -138,7 +139,7 @@ def _overdue(notice: CallNotice, refs: References) -> list[Flowable]:
     rows.append(["Total overdue", "", money_text(notice.overdue_total, currency), "", ""])
     w = CONTENT_WIDTH
     return [
-        heading("Overdue on earlier calls"),
+        *section("Overdue on earlier calls"),
         para(
             f"On {long_date(notice.call.call_date)} these earlier calls were past due and not "
             "fully paid. Please remit the amounts outstanding together with this call."
@@ -210,9 +211,9 @@ def call_notice_pdf(notice: CallNotice) -> bytes:
         Spacer(1, 3),
         para(f"Amounts are in {currency}. {REFERENCE_NOTE}", NOTE),
         *_overdue(notice, refs),
-        heading("Payment instructions"),
+        *section("Payment instructions"),
         *_instructions(notice.payment_instructions, notice.payment_reference),
-        heading("Capital activity to date"),
+        *section("Capital activity to date"),
         _history_table(notice.history, currency, refs),
         *sources_table(refs),
     ]

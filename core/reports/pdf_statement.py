@@ -35,6 +35,7 @@ from core.reports.pdf_layout import (
     letterhead_for,
     para,
     render_pdf,
+    section,
     sources_table,
 )
 from core.reports.pdf_notices import REFERENCE_NOTE
@@ -159,7 +160,9 @@ def _performance(statement: CapitalAccountStatement, refs: References) -> list[F
     basis = "XIRR on dated contributions and distributions"
     if nav is not None:
         basis += ", NAV as the final value"
-    if not m.irr.solved:
+    if not m.flows:
+        basis += "; no cash has moved yet"
+    elif not m.irr.solved:
         basis += "; no rate solves these cash flows"
     rows.append([statement.irr_label, m.irr.percent(), basis])
     w = CONTENT_WIDTH
@@ -286,17 +289,17 @@ def statement_pdf(statement: CapitalAccountStatement) -> bytes:
         ),
         heading("Capital account"),
         _account_table(statement),
-        heading(f"Position at {long_date(period.end)}"),
+        *section(f"Position at {long_date(period.end)}"),
         _position_table(statement, refs),
-        heading(f"Performance at {long_date(period.end)}"),
+        *section(f"Performance at {long_date(period.end)}"),
         *_performance(statement, refs),
-        heading("Activity in the period"),
+        *section("Activity in the period"),
         *_activity(statement, refs),
         Spacer(1, 3),
         para(REFERENCE_NOTE, NOTE),
-        heading("Reconciliation"),
+        *section("Reconciliation"),
         para(_reconciliation(statement)),
-        heading("Notes"),
+        *section("Notes"),
         *(para(f"\u2022 {refs.cite(note)}", NOTE) for note in statement.notes),
         *sources_table(refs),
     ]
