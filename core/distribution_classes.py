@@ -34,6 +34,7 @@ classification with the same rule, and says it did.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -49,11 +50,22 @@ __all__ = [
     "classes_in_order",
     "classify",
     "offset_of",
+    "offset_payment_id",
     "stored_classes",
     "withheld_of",
 ]
 
 _ZERO = Decimal(0)
+# Payments a set-off records when its distribution is issued are named from the
+# distribution, the call and the LP, so every replica gives them the same ids.
+_OFFSET_PAYMENTS = uuid.UUID("5b0c3f4e-6f1d-4f57-9a63-0d3a7c1e2b90")
+
+
+def offset_payment_id(distribution_id: str, call_id: str, lp_id: str) -> str:
+    """The id of the payment an LP's set-off records against one call."""
+    return str(uuid.uuid5(_OFFSET_PAYMENTS, f"{distribution_id}:{call_id}:{lp_id}"))
+
+
 CLASS_TITLES = {
     "return_of_capital": "Return of capital",
     "gain": "Gain",

@@ -11,6 +11,7 @@ the running totals it was issued under, so history never changes on replay.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -18,7 +19,11 @@ from core.allocation import AllocationError, allocate_pro_rata
 from core.ops.payloads import capital as p
 from core.positions import FundPositions, LedgerBook, ledger_book
 from core.reducers.context import OpContext, reducer
-from core.reducers.distribution_classes import allocation_columns, distribution_columns
+from core.reducers.distribution_classes import (
+    allocation_columns,
+    distribution_columns,
+    settle_call_offsets,
+)
 from core.reducers.four_eyes import require_second_approval
 from core.reducers.split_rules import split_rule_of
 from core.reducers.waterfall_distribution import record_waterfall_distribution
@@ -186,12 +191,20 @@ def capital_call_create(ctx: OpContext, payload: p.CapitalCallCreatePayload) -> 
             )
 
 
-def _issue(ctx: OpContext, table: str, key: str, what: str) -> None:
+def _issue(
+    ctx: OpContext,
+    table: str,
+    key: str,
+    what: str,
+    then: Callable[[OpContext, Row], None] | None = None,
+) -> None:
     row = ctx.store.get(table, {key: ctx.op.entity_id})
     assert row is not None
     if row["status"] != "draft":
         ctx.reject("lifecycle_gate", f"the {what} is already {row['status']}", field="entity_id")
     require_second_approval(ctx, row, what)
+    if then is not None:
+        then(ctx, row)  # checks everything before it writes anything
     ctx.store.update(table, {key: ctx.op.entity_id}, {"status": "issued"})
 
 
@@ -291,4 +304,4 @@ def distribution_create(ctx: OpContext, payload: p.DistributionCreatePayload) ->
 
 @reducer("distribution.issue")
 def distribution_issue(ctx: OpContext, payload: p.DistributionIssuePayload) -> None:
-    _issue(ctx, "distributions", "distribution_id", "distribution")
+    _issue(ctx, "distributions", "distribution_id", "distribution", then=settle_call_offsets)

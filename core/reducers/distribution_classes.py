@@ -21,6 +21,7 @@ from core.distribution_classes import (
     classes_in_order,
     classify,
     offset_of,
+    offset_payment_id,
     stored_classes,
     withheld_of,
 )
@@ -28,8 +29,9 @@ from core.ops.payloads.capital import DistributionCreatePayload
 from core.positions import FundPositions, LedgerBook, ledger_book
 from core.reducers.context import OpContext
 from core.reducers.split_rules import split_rule_of
+from core.store.projection import Row
 
-__all__ = ["allocation_columns", "distribution_columns"]
+__all__ = ["allocation_columns", "distribution_columns", "settle_call_offsets"]
 
 _ZERO = Decimal(0)
 
@@ -75,6 +77,70 @@ def _returned(ctx: OpContext, book: LedgerBook, fund_id: str, on: dt.date) -> di
         classes = classes_in_order(ordered, partial(paid_in, lp_id), book.currency)
         returned[lp_id] = sum((c.return_of_capital for c in classes), _ZERO)
     return returned
+
+
+def settle_call_offsets(ctx: OpContext, distribution: Row) -> None:
+    """When a distribution that sets amounts off against unpaid calls is issued, each LP's
+    offset pays its oldest unpaid calls (by due date), as payments received on the
+    distribution date: the debt it settles is settled once, so a second distribution
+    cannot set the same debt off again. Refused, writing nothing, when an LP now owes
+    less on those calls than the draft set off (it paid meanwhile, or another
+    distribution settled it): the draft's figures would no longer be true, so the GP
+    drafts it again."""
+    if not distribution.get("offsets_unpaid_calls"):
+        return
+    dist_id, on = distribution["distribution_id"], distribution["distribution_date"]
+    calls = sorted(
+        (
+            c
+            for c in ctx.store.rows("capital_calls", {"fund_id": distribution["fund_id"]})
+            if c["status"] == "issued" and c["call_date"] <= on
+        ),
+        key=lambda c: (c["due_date"], c["call_date"], c["call_id"]),
+    )
+    plan: list[tuple[Row, Decimal]] = []
+    allocations = ctx.store.rows("distribution_allocations", {"distribution_id": dist_id})
+    for allocation in sorted(allocations, key=lambda a: a["lp_id"]):
+        left = Decimal(allocation.get("call_offset") or 0)
+        if left <= 0:
+            continue
+        for call in calls:
+            key = {"call_id": call["call_id"], "lp_id": allocation["lp_id"]}
+            owed_row = ctx.store.get("call_allocations", key)
+            if owed_row is None or left <= 0:
+                continue
+            owed = Decimal(owed_row["amount"]) - Decimal(owed_row["paid"])
+            if owed > 0:
+                take = min(owed, left)
+                plan.append((owed_row, take))
+                left -= take
+        if left > 0:
+            lp = ctx.store.get("lps", {"lp_id": allocation["lp_id"]})
+            name = lp["name"] if lp is not None else "an LP"
+            ctx.reject(
+                "lifecycle_gate",
+                f"{name} now owes {format(Decimal(allocation['call_offset']) - left, 'f')} on "
+                f"its calls, less than the {allocation['call_offset']} this draft sets off: "
+                "draft the distribution again",
+            )
+    for owed_row, take in plan:
+        payment_id = offset_payment_id(dist_id, owed_row["call_id"], owed_row["lp_id"])
+        ctx.store.insert(
+            "payments",
+            {
+                "payment_id": payment_id,
+                "call_id": owed_row["call_id"],
+                "lp_id": owed_row["lp_id"],
+                "amount": format(take, "f"),
+                "paid_on": on,
+            },
+        )
+        paid = Decimal(owed_row["paid"]) + take
+        ctx.store.update(
+            "call_allocations",
+            {"call_id": owed_row["call_id"], "lp_id": owed_row["lp_id"]},
+            {"paid": format(paid, "f")},
+        )
 
 
 def _withholding_rate(ctx: OpContext, fund_id: str) -> Decimal | None:

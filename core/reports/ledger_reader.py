@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, select
 
-from core.distribution_classes import stored_classes
+from core.distribution_classes import offset_payment_id, stored_classes
 from core.reports import fund_records
 from core.reports.errors import RecordNotFound
 from core.reports.ledger_index import lines_for_lp, lp_name
@@ -187,6 +187,12 @@ class _FundReader:
         )
         call_no = _numbers(calls, "call_date", "capital_call.create", trail)
         dist_no = _numbers(dists, "distribution_date", "distribution.create", trail)
+        offsetting = [
+            (d["distribution_id"], d["distribution_date"], issue)
+            for d in dists.values()
+            if d.get("offsets_unpaid_calls")
+            and (issue := trail.optional("distribution.issue", d["distribution_id"]))
+        ]
         numbers: dict[str, int] = {}
         for c in committed:  # ordered by commitment date, then commitment id
             numbers.setdefault(c["lp_id"], len(numbers) + 1)
@@ -213,7 +219,7 @@ class _FundReader:
                 ),
                 payments=tuple(
                     sorted(
-                        (_payment(p, trail) for p in paid[lp_id]),
+                        (_payment(p, trail, offsetting) for p in paid[lp_id]),
                         key=lambda e: (e.paid_on, e.op_id),
                     )
                 ),
@@ -276,13 +282,25 @@ def _call(call: Row, allocation: Row, numbers: dict[str, int], trail: OpTrail) -
     )
 
 
-def _payment(row: Row, trail: OpTrail) -> PaymentEntry:
+def _payment(row: Row, trail: OpTrail, offsetting: list[tuple[str, str, str]]) -> PaymentEntry:
+    """A payment and the op it derives from: its ``capital_call.payment``, or the
+    ``distribution.issue`` whose set-off recorded it (dated on the distribution's date)."""
+    payment_id = row["payment_id"]
+    op_id = next(
+        (
+            issue
+            for dist_id, on, issue in offsetting
+            if on == row["paid_on"]
+            and offset_payment_id(dist_id, row["call_id"], row["lp_id"]) == payment_id
+        ),
+        None,
+    )
     return PaymentEntry(
-        payment_id=row["payment_id"],
+        payment_id=payment_id,
         call_id=row["call_id"],
         amount=Decimal(row["amount"]),
         paid_on=_day(row["paid_on"]),
-        op_id=trail.payment(row["payment_id"]),
+        op_id=op_id or trail.payment(payment_id),
     )
 
 

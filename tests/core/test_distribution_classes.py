@@ -411,3 +411,42 @@ def test_the_distributions_export_states_classes_withheld_offset_and_paid(
     assert cell("Paid") == D("105000.00")
     assert cell("Classes") == "fixed when drafted"
     assert cell("Recallable") == "no"
+
+
+def test_a_set_off_settles_the_calls_it_offsets_once(ws_org: OrgBuilder) -> None:
+    """C owes 150,000.00 on its call. Two exits are drafted, each setting C's unpaid call
+    off. Issuing the first pays the call from C's distribution (a payment dated on the
+    distribution date); the second, drafted on a debt now settled, is refused until it
+    is drafted again, and then sets nothing off."""
+    org = ws_org
+    fund_id, (_a, _b, c) = _fund(org)
+    first = _exit(org, fund_id, "900000.00", "2026-09-30", offset_unpaid_calls=True)
+    second = _exit(org, fund_id, "90000.00", "2026-10-15", offset_unpaid_calls=True)
+    assert D(_row(org, first, c)["call_offset"]) == D("150000.00")
+    assert D(_row(org, second, c)["call_offset"]) == D("30000.00")  # capped at C's net
+    org.issue(first)
+
+    def position(on: str) -> Any:
+        ws = _ws(org)
+        with ws.store.transaction() as conn:
+            store = SqlProjection(conn, ws.org_id)
+            return positions_as_of(store, fund_id, dt.date.fromisoformat(on)).of(c)
+
+    assert position("2026-09-29").called_not_paid == D("150000.00")
+    settled = position("2026-09-30")
+    assert (settled.paid_in, settled.called_not_paid) == (D("300000.00"), D("0.00"))
+    payments = org.rows("payments", lp_id=c)
+    assert sorted((D(p["amount"]), p["paid_on"]) for p in payments) == [
+        (D("150000.00"), "2026-03-20"),
+        (D("150000.00"), "2026-09-30"),
+    ]
+    refusal = org.refused("distribution.issue", {}, entity_id=second)
+    assert refusal.code == "lifecycle_gate"
+    assert "draft the distribution again" in refusal.message
+    again = _exit(org, fund_id, "90000.00", "2026-10-15", offset_unpaid_calls=True)
+    assert D(_row(org, again, c)["call_offset"]) == D("0.00")
+    org.issue(again)
+    ledger = read_fund_ledger(_ws(org), fund_id).of(c)
+    assert ledger is not None
+    notice = build_distribution_notice(ledger, first)
+    assert notice.line("Paid to you").amount == D("150000.00")
