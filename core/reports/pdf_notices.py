@@ -44,16 +44,11 @@ from core.reports.presentation import long_date, money_text, percent_text
 __all__ = [
     "NO_INSTRUCTIONS",
     "REFERENCE_NOTE",
-    "TRACE_NOTE",
     "call_notice_pdf",
     "distribution_notice_pdf",
 ]
 
 NO_INSTRUCTIONS = "Payment instructions will follow under separate cover."
-TRACE_NOTE = (
-    "Op ids identify the signed Deal OS operation each figure derives from; the general "
-    "partner can verify any of them against the fund's audit trail."
-)
 REFERENCE_NOTE = (
     "A reference such as [1] names the signed Deal OS operation a figure derives from; "
     "the sources table at the end gives each one's full op id."
@@ -260,6 +255,7 @@ def _classes_note(notice: DistributionNotice) -> str:
 def distribution_notice_pdf(notice: DistributionNotice) -> bytes:
     ledger, entry = notice.ledger, notice.distribution
     fund, currency = ledger.fund, ledger.currency
+    refs = References(ledger_sources(ledger))
     about = [
         ("Distribution", f"No. {entry.number}" if entry.number else "draft"),
         ("Distribution date", long_date(entry.distribution_date)),
@@ -288,15 +284,16 @@ def distribution_notice_pdf(notice: DistributionNotice) -> bytes:
             f"{paid}"
         ),
         heading("Your distribution"),
-        _lines_table(notice.lines, currency, ledger.share()),
+        _lines_table(notice.lines, currency, ledger.share(), refs),
         Spacer(1, 3),
-        para(f"Amounts are in {currency}. {_classes_note(notice)} {TRACE_NOTE}", NOTE),
+        para(f"Amounts are in {currency}. {_classes_note(notice)} {REFERENCE_NOTE}", NOTE),
     ]
     if entry.explanation:
         story += [heading("How the waterfall applied"), *(para(t, NOTE) for t in entry.explanation)]
     story += [
         heading("Capital activity to date"),
-        _history_table(notice.history, currency),
+        _history_table(notice.history, currency, refs),
+        *sources_table(refs),
     ]
     head = letterhead_for(
         ledger,
