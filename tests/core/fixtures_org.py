@@ -28,7 +28,14 @@ from core.ops.signing import DeviceKey
 from core.services.workspace import Workspace
 from core.store.projection import Row
 
-__all__ = ["Actor", "MemorySink", "OrgBuilder", "WorkspaceSink", "document_payload"]
+__all__ = [
+    "EUROPEAN_TERMS",
+    "Actor",
+    "MemorySink",
+    "OrgBuilder",
+    "WorkspaceSink",
+    "document_payload",
+]
 
 AUTO: Any = object()  # base_version: null for a create, the entity's current version otherwise
 
@@ -51,6 +58,18 @@ def genesis_payload(key: DeviceKey, currency: str) -> dict[str, Any]:
         "founder": {"email": "maria@harborpoint.example", "display_name": "Maria Founder"},
         "device": {"public_key": key.public_key, "name": "Maria's laptop"},
     }
+
+
+# Harbor Point Fund I's LPA: European, an 8 % compounded preferred return, a full GP
+# catch-up and 80/20 carried interest — the terms most waterfall tests run under.
+EUROPEAN_TERMS: dict[str, Any] = {
+    "style": "european",
+    "preferred_return": "0.08",
+    "compounding": "compound",
+    "carried_interest": "0.20",
+    "catch_up": "1",
+    "gp_name": "Harbor Point GP",
+}
 
 
 class OrgBuilder:

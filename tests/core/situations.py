@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from fixtures_org import Actor, OrgBuilder, document_payload
+from fixtures_org import EUROPEAN_TERMS, Actor, OrgBuilder, document_payload
 
 from core.domain.roles import EXTERNAL_ROLES, Role
 from core.ids import new_id
@@ -76,14 +76,7 @@ def _fund_update(org: OrgBuilder, actor: Actor) -> Op:
 
 
 def _fund_terms_set(org: OrgBuilder, actor: Actor) -> Op:
-    terms = {
-        "style": "european",
-        "preferred_return": "0.08",
-        "compounding": "compound",
-        "carried_interest": "0.20",
-        "catch_up": "1",
-        "gp_name": "Harbor Point GP",
-    }
+    terms = dict(EUROPEAN_TERMS)
     return "fund.terms.set", org.fund(), terms
 
 

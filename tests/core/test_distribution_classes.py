@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from fixtures_org import OrgBuilder
+from fixtures_org import EUROPEAN_TERMS, OrgBuilder
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sinks import WorkspaceSink
@@ -30,15 +30,7 @@ from core.store.sql_projection import SqlProjection
 from tests.reports.documents_read import dollars, pdf_text, save_png
 
 D = Decimal
-TERMS = {
-    "style": "european",
-    "preferred_return": "0.08",
-    "compounding": "compound",
-    "carried_interest": "0.20",
-    "catch_up": "1",
-    "gp_name": "Harbor Point GP",
-    "label": "LPA of 2026-01-01",
-}
+TERMS = {**EUROPEAN_TERMS, "label": "LPA of 2026-01-01"}
 
 
 def _ws(org: OrgBuilder) -> Workspace:

@@ -15,20 +15,12 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from fixtures_org import OrgBuilder
+from fixtures_org import EUROPEAN_TERMS, OrgBuilder
 
 from core.ids import new_id
 
 D = Decimal
-TENTT_TERMS = {
-    "style": "european",
-    "preferred_return": "0.08",
-    "compounding": "compound",
-    "carried_interest": "0.20",
-    "catch_up": "1",
-    "gp_name": "Harbor Point GP",
-    "label": "LPA of 2019-01-01",
-}
+TENTT_TERMS = {**EUROPEAN_TERMS, "label": "LPA of 2019-01-01"}
 
 
 def _funded(org: OrgBuilder) -> tuple[str, str]:

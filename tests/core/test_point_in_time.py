@@ -16,7 +16,7 @@ import datetime as dt
 from decimal import Decimal
 from fractions import Fraction
 
-from fixtures_org import OrgBuilder
+from fixtures_org import EUROPEAN_TERMS, OrgBuilder
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sinks import WorkspaceSink
@@ -165,15 +165,7 @@ def test_unfunded_never_counts_drafts_but_the_call_ceiling_does(ws_org: OrgBuild
     assert later.of(small).overdue == D("60000.00")
 
 
-WATERFALL_TERMS = {
-    "style": "european",
-    "preferred_return": "0.08",
-    "compounding": "compound",
-    "carried_interest": "0.20",
-    "catch_up": "1",
-    "gp_name": "Harbor Point GP",
-    "label": "LPA of 2026-01-15",
-}
+WATERFALL_TERMS = {**EUROPEAN_TERMS, "label": "LPA of 2026-01-15"}
 
 
 def test_a_waterfall_runs_on_the_history_as_of_its_date(ws_org: OrgBuilder) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fixtures_org import OrgBuilder, document_payload
+from fixtures_org import EUROPEAN_TERMS, OrgBuilder, document_payload
 
 from core.ids import new_id
 from core.keys import FileKeyring, KeyStore
@@ -130,12 +130,7 @@ def _year_at_harbor_point(org: OrgBuilder) -> None:
     }
     org.submit("fund.update", {"payment_instructions": instructions}, entity_id=fund_id)
     terms = {
-        "style": "european",
-        "preferred_return": "0.08",
-        "compounding": "compound",
-        "carried_interest": "0.20",
-        "catch_up": "1",
-        "gp_name": "Harbor Point GP",
+        **EUROPEAN_TERMS,
         "gp_commitment_lp_id": family,
         "gp_commitment_bears_carry": False,
     }

@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 import pytest
-from fixtures_org import OrgBuilder, document_payload
+from fixtures_org import EUROPEAN_TERMS, OrgBuilder, document_payload
 
 from core.domain.roles import Role
 from core.errors import OpRejected
@@ -117,12 +117,7 @@ def test_an_lp_sees_its_funds_terms_and_nav_but_not_whose_is_the_gp_commitment(
     fund, (a, gp_lp) = org.fund_with_lps("1000000.00", "100000.00")
     other_fund, (stranger,) = org.fund_with_lps("5000000.00")
     terms = {
-        "style": "european",
-        "preferred_return": "0.08",
-        "compounding": "compound",
-        "carried_interest": "0.20",
-        "catch_up": "1",
-        "gp_name": "Harbor Point GP",
+        **EUROPEAN_TERMS,
         "gp_commitment_lp_id": gp_lp,
     }
     org.submit("fund.terms.set", terms, entity_id=fund)
