@@ -253,12 +253,15 @@ def _performance_table(p: FundPerformance, *, by_lp: bool) -> str:
             "Deal lines: paid-in against calls tagged to the deal; DPI there is the realized "
             "MOIC (no NAV is kept per deal)."
         )
-    header = ("", *_COLUMNS, p.irr_label)
+    # An IRR without a NAV says so (DESIGN §5): as a footnote, so the table stays narrow.
+    plain = p.irr_label == "IRR"
+    header = ("", *_COLUMNS, "IRR" if plain else "IRR*")
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
     widths[0] = min(widths[0], _NAME_WIDTH)
     lines = [
         f"{p.name} ({p.currency}), as of {p.as_of.isoformat()}: {mark}",
         *(_row(row, widths) for row in [header, *rows]),
+        *(() if plain else (f"* {p.irr_label}",)),
         note,
     ]
     return "\n".join(lines)
