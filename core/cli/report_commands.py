@@ -112,8 +112,8 @@ def register(
     p.add_argument(
         "--tax-rate",
         metavar="RATE",
-        help="the LPA's hypothetical tax rate for a clawback net of taxes, such as 0.40 "
-        "(default: gross of taxes)",
+        help="test the clawback net of taxes at this hypothetical rate, such as 0.40 "
+        "(default: the rate the fund's LPA terms state, else gross of taxes)",
     )
     p.add_argument("--csv", action="store_true", help="CSV on stdout instead of text")
     p.set_defaults(handler=_clawback)

@@ -29,6 +29,12 @@ def fund_terms_set(ctx: OpContext, payload: p.FundTermsSetPayload) -> None:
         ctx.must_get(
             "lps", "lp", "lp_id", payload.gp_commitment_lp_id, "payload.gp_commitment_lp_id"
         )
+    if payload.clawback_tax_rate is not None and Decimal(payload.clawback_tax_rate) >= 1:
+        ctx.reject(
+            "invalid_payload",
+            "a clawback tax rate is a fraction below 1, such as 0.40 for 40 %",
+            field="payload.clawback_tax_rate",
+        )
     latest = current_terms(ctx, ctx.op.entity_id)
     version = 1 if latest is None else int(latest["version"]) + 1
     row = {
@@ -45,6 +51,7 @@ def fund_terms_set(ctx: OpContext, payload: p.FundTermsSetPayload) -> None:
         "gp_commitment_bears_carry": payload.gp_commitment_bears_carry,
         "label": payload.label,
         "withholding_rate": payload.withholding_rate,
+        "clawback_tax_rate": payload.clawback_tax_rate,
     }
     try:  # the terms model states the rules (a catch-up above the carry share, …)
         terms_from_row(row, str(fund["currency"]))

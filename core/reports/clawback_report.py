@@ -18,8 +18,9 @@ the waterfall reducer reads them when it runs a distribution
 Nothing is re-run: the carry received is what the distributions recorded. Deals are named,
 in the result and its explanation, by their names; LPs by theirs.
 
-The LPA's tax rate for a clawback net of taxes has no place in the ledger yet: the caller
-passes it (``tax_rate``); without it the clawback is gross of taxes.
+The clawback is net of taxes at the hypothetical rate the LPA states
+(``fund.terms.set``'s ``clawback_tax_rate``), gross of taxes when it states none; a caller
+may test another rate (``tax_rate``), and the report says which it used.
 """
 
 from __future__ import annotations
@@ -124,6 +125,8 @@ def fund_clawback(
             f"v{terms.version}): the GP takes carry only once the whole fund is repaid, so "
             "there is no clawback to test"
         )
+    if tax_rate is None and row.get("clawback_tax_rate") is not None:
+        tax_rate = Decimal(str(row["clawback_tax_rate"]))
     try:
         clause = ClawbackTerms(tax_rate=tax_rate)
     except FundMathError:

@@ -117,6 +117,8 @@ fund_terms = Table(
     Column("label", Text, nullable=False),
     # The share of each LP's gross distribution the GP withholds (null: none).
     Column("withholding_rate", String(16), nullable=True),
+    # The hypothetical tax rate an American waterfall's clawback is net of (null: gross).
+    Column("clawback_tax_rate", String(16), nullable=True),
 )
 
 # The fund's NAV marks (fund.nav.record).

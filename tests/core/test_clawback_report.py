@@ -283,6 +283,33 @@ def test_net_of_taxes_the_cap_comes_from_the_rate_given(
     }
 
 
+def test_the_lpa_states_the_tax_rate_and_a_test_may_try_another(
+    workspace: Workspace, ws_org: OrgBuilder
+) -> None:
+    """Alder's LPA says the clawback is net of taxes at 65 %: the cap (70,000.00) binds
+    without the command being told; a rate given for a test overrides it, 40 % returning
+    the whole 80,000.00."""
+    fund = _alder_row(ws_org, {**AMERICAN, "clawback_tax_rate": "0.65"})
+
+    stated = clawback_report(workspace, fund["fund"], TEST_DATE).result
+    tried = clawback_report(workspace, fund["fund"], TEST_DATE, tax_rate=D("0.40")).result
+
+    assert (stated.tax_rate, stated.after_tax_cap, stated.clawback) == (
+        D("0.65"),
+        D("70000.00"),
+        D("70000.00"),
+    )
+    assert (tried.after_tax_cap, tried.clawback) == (D("120000.00"), D("80000.00"))
+
+
+def test_a_clawback_tax_rate_of_one_or_more_is_refused(ws_org: OrgBuilder) -> None:
+    fund_id = ws_org.fund()
+    refusal = ws_org.refused(
+        "fund.terms.set", {**AMERICAN, "clawback_tax_rate": "1"}, entity_id=fund_id
+    )
+    assert (refusal.code, refusal.field) == ("invalid_payload", "payload.clawback_tax_rate")
+
+
 def test_before_deal_b_returns_anything_the_excess_is_100000(
     workspace: Workspace, ws_org: OrgBuilder
 ) -> None:

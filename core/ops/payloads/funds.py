@@ -41,6 +41,9 @@ class FundTermsSetPayload(Payload):
     label: LongText = ""
     # The share of each LP's gross distribution the GP withholds (``"0.15"``); null: none.
     withholding_rate: Rate | None = None
+    # An American waterfall's clawback is net of taxes at this hypothetical rate, as the
+    # LPA states it (``"0.40"``); null: the clawback is gross of taxes.
+    clawback_tax_rate: Rate | None = None
 
 
 class FundNavRecordPayload(Payload):
