@@ -16,7 +16,9 @@ __all__ = [
     "CURRENCY_EXPONENTS",
     "Money",
     "MoneyError",
+    "figure_text",
     "minor_unit",
+    "money_text",
     "parse_amount",
     "places_rule",
     "too_precise",
@@ -60,6 +62,31 @@ MAX_AMOUNT: Final = Decimal("1e15")
 
 class MoneyError(ValueError):
     """An amount or currency that cannot be money: names the rule it broke."""
+
+
+_SYMBOLS: Final[dict[str, str]] = {"USD": "$", "EUR": "€", "GBP": "£"}
+
+
+def figure_text(amount: Decimal, currency: str) -> str:
+    """``1,250,000.00`` / ``1.125`` / ``1,250``: the digits of an amount to its currency's
+    minor unit, for a column whose heading names the currency."""
+    return f"{amount:,.{CURRENCY_EXPONENTS[currency]}f}"
+
+
+def money_text(
+    amount: Decimal, currency: str, *, symbol: bool = True, accounting: bool = False
+) -> str:
+    """An amount as a person reads it, to its currency's minor unit (``KWD 1.125``,
+    ``JPY 1,250``): ``$1,250,000.00``, or ``CHF 1,250.00`` for a currency without a common
+    symbol; ``symbol=False`` always writes the code (``USD 1,250,000.00``); ``accounting``
+    puts a negative amount in parentheses (``($28,449.36)``). The one money format of the
+    desktop, the reports and the fund-math explanations."""
+    places = CURRENCY_EXPONENTS[currency]
+    prefix = _SYMBOLS.get(currency, f"{currency} ") if symbol else f"{currency} "
+    if accounting:
+        text = f"{prefix}{abs(amount):,.{places}f}"
+        return f"({text})" if amount < 0 else text
+    return f"{prefix}{amount:,.{places}f}"
 
 
 def minor_unit(currency: str) -> Decimal:

@@ -7,6 +7,8 @@ from typing import Final
 
 from PySide6.QtGui import QColor
 
+from core.money import money_text
+
 __all__ = [
     "PROVENANCE_COLORS",
     "PROVENANCE_LABELS",
@@ -61,13 +63,11 @@ def stage_label(stage: str) -> str:
 
 
 def format_money(amount: Decimal | None, currency: str) -> str:
+    """``USD 1,250,000.00``, ``KWD 1.125``, ``JPY 1,250``: core's one money format, with the
+    currency's code (tables align on it); ``—`` for no amount."""
     if amount is None:
         return "—"
-    return (
-        f"{currency} {amount:,.2f}"
-        if currency not in ("JPY", "KRW", "CLP", "ISK")
-        else (f"{currency} {amount:,.0f}")
-    )
+    return money_text(amount, currency, symbol=False)
 
 
 def format_short_money(amount: Decimal, currency: str = "") -> str:

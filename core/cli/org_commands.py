@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from core.cli import report_commands, sync_commands
+from core.money import money_text
 from core.services import queries
 from core.services.demo import build_demo
 from core.services.workspace import Workspace
@@ -159,7 +160,11 @@ def _ops_list(args: Any) -> int:
 def _deal_list(args: Any) -> int:
     ws = _open(args)
     for d in queries.list_deals(ws, stage=args.stage):
-        price = f"{d.currency} {d.asking_price:,.2f}" if d.asking_price is not None else "-"
+        price = (
+            money_text(d.asking_price, d.currency, symbol=False)
+            if d.asking_price is not None
+            else "-"
+        )
         print(
             f"{d.deal_id}  {d.stage:<12} {d.name:<34} {d.property_type or '-':<13} "
             f"{d.sponsor or '-':<26} {price}"
@@ -171,7 +176,10 @@ def _deal_list(args: Any) -> int:
 def _lp_list(args: Any) -> int:
     ws = _open(args)
     for lp in queries.list_lps(ws):
-        committed = ", ".join(f"{c} {a:,.2f}" for c, a in sorted(lp.committed.items())) or "-"
+        committed = (
+            ", ".join(money_text(a, c, symbol=False) for c, a in sorted(lp.committed.items()))
+            or "-"
+        )
         print(f"{lp.lp_id}  {lp.lp_type:<13} {lp.name:<44} committed {committed}")
     ws.close()
     return 0

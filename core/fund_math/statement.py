@@ -12,11 +12,10 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
-from typing import Final
 
 from core.fund_math.accounts import PriorDistribution
 from core.fund_math.terms import Apportionment, FundTerms, as_percent
-from core.money import CURRENCY_EXPONENTS
+from core.money import money_text
 
 __all__ = [
     "LpAllocation",
@@ -28,8 +27,6 @@ __all__ = [
     "format_money",
     "tier_title",
 ]
-
-_SYMBOLS: Final = {"USD": "$", "EUR": "€", "GBP": "£"}
 
 
 class Tier(StrEnum):
@@ -62,9 +59,7 @@ def tier_title(tier: Tier, terms: FundTerms) -> str:
 
 def format_money(amount: Decimal, currency: str) -> str:
     """``$41,306.12``; currencies without a common symbol read ``CHF 1,250.00``."""
-    places = CURRENCY_EXPONENTS[currency]
-    prefix = _SYMBOLS.get(currency, f"{currency} ")
-    return f"{prefix}{amount:,.{places}f}"
+    return money_text(amount, currency)
 
 
 @dataclass(frozen=True, slots=True)

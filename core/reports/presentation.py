@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Final
 
 from core.money import CURRENCY_EXPONENTS
+from core.money import money_text as format_money
 
 __all__ = [
     "document_id",
@@ -23,7 +24,6 @@ __all__ = [
     "plain_money",
 ]
 
-_SYMBOLS: Final = {"USD": "$", "EUR": "€", "GBP": "£"}
 _MONTHS: Final = (
     "January",
     "February",
@@ -43,10 +43,7 @@ _PERCENT_QUANTUM: Final = Decimal("0.0001")
 
 def money_text(amount: Decimal, currency: str) -> str:
     """``$1,250,000.00``; ``($28,449.36)`` when negative; ``CHF 1,250.00`` without a symbol."""
-    places = CURRENCY_EXPONENTS[currency]
-    prefix = _SYMBOLS.get(currency, f"{currency} ")
-    text = f"{prefix}{abs(amount):,.{places}f}"
-    return f"({text})" if amount < 0 else text
+    return format_money(amount, currency, accounting=True)
 
 
 def plain_money(amount: Decimal, currency: str) -> str:

@@ -127,6 +127,7 @@ class AllocationLine:
     lp_name: str
     amount: Decimal
     paid: Decimal
+    currency: str
 
     @property
     def outstanding(self) -> Decimal:
@@ -339,6 +340,7 @@ def call_allocations_of(ws: Workspace, call_id: str) -> list[AllocationLine]:
                 lps.c.name,
                 call_allocations.c.amount,
                 call_allocations.c.paid,
+                capital_calls.c.currency,
             )
             .join(
                 lps,
@@ -347,11 +349,19 @@ def call_allocations_of(ws: Workspace, call_id: str) -> list[AllocationLine]:
                     lps.c.lp_id == call_allocations.c.lp_id,
                 ),
             )
+            .join(
+                capital_calls,
+                and_(
+                    capital_calls.c.org_id == call_allocations.c.org_id,
+                    capital_calls.c.call_id == call_allocations.c.call_id,
+                ),
+            )
             .where(call_allocations.c.org_id == ws.org_id, call_allocations.c.call_id == call_id)
             .order_by(lps.c.name)
         ).all()
     return [
-        AllocationLine(lp, name, Decimal(amount), Decimal(paid)) for lp, name, amount, paid in rows
+        AllocationLine(lp, name, Decimal(amount), Decimal(paid), currency)
+        for lp, name, amount, paid, currency in rows
     ]
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from core.domain.deal_fields import DEAL_FIELDS, FieldType
 from core.domain.lifecycle import Stage, allowed_targets, transition_rule
 from core.errors import DealOSError
+from core.money import money_text
 from core.services.reading import reading
 from core.services.viewer import Viewer
 from core.services.workspace import Workspace
@@ -118,7 +119,7 @@ class DealDetail:
 
 def _display(kind: FieldType, value: str, currency: str, names: dict[str, str]) -> str:
     if kind is FieldType.MONEY:
-        return f"{currency} {Decimal(value):,.2f}"
+        return money_text(Decimal(value), currency, symbol=False)
     if kind is FieldType.PERCENT:
         return f"{value} %"
     if kind is FieldType.INTEGER:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from core.money import figure_text
 from core.services.capital_view import (
     AllocationLine,
     CallLine,
@@ -51,11 +52,11 @@ CALL_COLUMNS: list[Column[CallLine]] = [
 
 ALLOCATION_COLUMNS: list[Column[AllocationLine]] = [
     Column("Investor", lambda a: a.lp_name),
-    Column("Called", lambda a: f"{a.amount:,.2f}", numeric=True),
-    Column("Paid", lambda a: f"{a.paid:,.2f}", numeric=True),
+    Column("Called", lambda a: figure_text(a.amount, a.currency), numeric=True),
+    Column("Paid", lambda a: figure_text(a.paid, a.currency), numeric=True),
     Column(
         "Outstanding",
-        lambda a: f"{a.outstanding:,.2f}",
+        lambda a: figure_text(a.outstanding, a.currency),
         numeric=True,
         color=lambda a: "#c77c02" if a.outstanding > 0 else "#2e8b57",
     ),
@@ -76,11 +77,11 @@ DISTRIBUTION_COLUMNS: list[Column[DistributionLine]] = [
 def preview_columns(currency: str) -> list[Column[PreviewLine]]:
     return [
         Column("Investor", lambda p: p.lp_name),
-        Column("Commitment", lambda p: f"{p.committed:,.2f}", numeric=True),
-        Column("Unfunded", lambda p: f"{p.unfunded:,.2f}", numeric=True),
+        Column("Commitment", lambda p: figure_text(p.committed, currency), numeric=True),
+        Column("Unfunded", lambda p: figure_text(p.unfunded, currency), numeric=True),
         Column(
             f"Share ({currency})",
-            lambda p: f"{p.share:,.2f}",
+            lambda p: figure_text(p.share, currency),
             numeric=True,
             color=lambda p: "#c0504d" if p.exceeds_available else None,
         ),
@@ -90,19 +91,19 @@ def preview_columns(currency: str) -> list[Column[PreviewLine]]:
 def distribution_preview_columns(currency: str) -> list[Column[DistributionPreviewLine]]:
     return [
         Column("Investor", lambda p: p.lp_name),
-        Column("Commitment", lambda p: f"{p.committed:,.2f}", numeric=True),
-        Column("Paid in", lambda p: f"{p.paid_in:,.2f}", numeric=True),
-        Column(f"Share ({currency})", lambda p: f"{p.share:,.2f}", numeric=True),
+        Column("Commitment", lambda p: figure_text(p.committed, currency), numeric=True),
+        Column("Paid in", lambda p: figure_text(p.paid_in, currency), numeric=True),
+        Column(f"Share ({currency})", lambda p: figure_text(p.share, currency), numeric=True),
     ]
 
 
 def distribution_share_columns(currency: str) -> list[Column[DistributionShare]]:
     return [
         Column("Investor", lambda s: s.lp_name),
-        Column(f"Amount ({currency})", lambda s: f"{s.amount:,.2f}", numeric=True),
+        Column(f"Amount ({currency})", lambda s: figure_text(s.amount, currency), numeric=True),
         Column(
             "GP carry",
-            lambda s: "—" if s.carry is None else f"{s.carry:,.2f}",
+            lambda s: "—" if s.carry is None else figure_text(s.carry, currency),
             numeric=True,
         ),
     ]

@@ -35,6 +35,7 @@ from desktop.capital.call_wizard import CallWizard
 from desktop.capital.columns import ALLOCATION_COLUMNS, CALL_COLUMNS, DISTRIBUTION_COLUMNS
 from desktop.capital.distribution_wizard import DistributionWizard
 from desktop.capital.payment_dialog import PaymentDialog
+from desktop.display import format_money
 from desktop.operations.capital import (
     approve_call,
     approve_distribution,
@@ -209,8 +210,9 @@ class CapitalPage(QWidget):
             lines = call_allocations_of(self.session.ws, call.call_id)
             self.allocations.set_records(lines)
             self.allocations_title.setText(
-                f"<b>{len(lines)} LPs</b> · {call.state} · called {call.amount:,.2f} "
-                f"{call.currency}, paid {call.paid:,.2f}"
+                f"<b>{len(lines)} LPs</b> · {call.state} · called "
+                f"{format_money(call.amount, call.currency)}, paid "
+                f"{format_money(call.paid, call.currency)}"
             )
         self._gate()
 

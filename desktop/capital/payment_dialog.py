@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from core.services import OpResult
 from core.services.capital_view import CallLine, call_allocations_of
+from desktop.display import format_money
 from desktop.error_dialogs import show_error
 from desktop.operations.capital import record_payment
 from desktop.session import DesktopSession
@@ -35,7 +36,8 @@ class PaymentDialog(QDialog):
         self.lp.setObjectName("paymentLp")
         for a in call_allocations_of(session.ws, call.call_id):
             if a.outstanding > 0:
-                self.lp.addItem(f"{a.lp_name} — {a.outstanding:,.2f} outstanding", (a.lp_id, a))
+                owed = format_money(a.outstanding, a.currency)
+                self.lp.addItem(f"{a.lp_name} — {owed} outstanding", (a.lp_id, a))
         self.amount = QLineEdit()
         self.amount.setObjectName("paymentAmount")
         self.paid_on = QDateEdit(QDate.currentDate())

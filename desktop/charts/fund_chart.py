@@ -10,7 +10,7 @@ from PySide6.QtGui import QColor, QPainter, QPainterPath, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from core.services.fund_timeline import FundTimeline
-from desktop.display import format_short_money
+from desktop.display import format_money, format_short_money
 
 __all__ = ["SERIES", "FundTimelineChart"]
 
@@ -37,9 +37,10 @@ class FundTimelineChart(QWidget):
         if timeline is not None and timeline.points:
             last = timeline.points[-1]
             self.setToolTip(
-                f"{timeline.fund_name} as of {last.on}: called {last.called:,.2f}, "
-                f"distributed {last.distributed:,.2f}, unfunded {last.unfunded:,.2f} "
-                f"{timeline.currency}"
+                f"{timeline.fund_name} as of {last.on}: called "
+                f"{format_money(last.called, timeline.currency)}, distributed "
+                f"{format_money(last.distributed, timeline.currency)}, unfunded "
+                f"{format_money(last.unfunded, timeline.currency)}"
             )
         self.update()
 

@@ -13,7 +13,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.money import MAX_AMOUNT, Money, MoneyError, minor_unit, parse_amount
+from core.money import (
+    MAX_AMOUNT,
+    Money,
+    MoneyError,
+    figure_text,
+    minor_unit,
+    money_text,
+    parse_amount,
+)
 
 
 def test_a_commitment_typed_as_a_decimal_string_is_exact() -> None:
@@ -170,3 +178,24 @@ def test_arbitrary_text_is_money_only_when_it_is_a_plain_decimal(text: str) -> N
     assert "e" not in text.lower()
     assert value == Decimal(text)
     assert value.as_tuple().exponent == -2
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "text", "coded", "figure"),
+    [
+        ("1250000", "USD", "$1,250,000.00", "USD 1,250,000.00", "1,250,000.00"),
+        ("1.125", "KWD", "KWD 1.125", "KWD 1.125", "1.125"),
+        ("1250", "JPY", "JPY 1,250", "JPY 1,250", "1,250"),
+        ("-28449.36", "USD", "$-28,449.36", "USD -28,449.36", "-28,449.36"),
+    ],
+)
+def test_one_money_format_to_each_currencys_minor_unit(
+    amount: str, currency: str, text: str, coded: str, figure: str
+) -> None:
+    """1.125 KWD reads "KWD 1.125" everywhere, never "KWD 1.12" (the desktop once kept a
+    table of its own); the accounting form puts a negative amount in parentheses."""
+    value = Decimal(amount)
+    assert money_text(value, currency) == text
+    assert money_text(value, currency, symbol=False) == coded
+    assert figure_text(value, currency) == figure
+    assert money_text(Decimal("-28449.36"), "USD", accounting=True) == "($28,449.36)"
