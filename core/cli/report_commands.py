@@ -23,6 +23,7 @@ from typing import Any
 
 from core.cli.clawback_report import clawback_csv, clawback_text
 from core.cli.positions_report import positions_csv, positions_table
+from core.money import figure_text
 from core.reports import EXPORT_KINDS, ReportError, parse_period
 from core.reports.clawback_report import clawback_report
 from core.reports.documents import (
@@ -240,13 +241,20 @@ def _clawback(args: Any) -> int:
 def _performance_table(p: FundPerformance, *, by_lp: bool) -> str:
     """The fund line, then one line per deal (or the LP asked for); a note under it."""
     mark = f"NAV as of {p.nav_as_of}" if p.nav_as_of else "no NAV recorded"
-    rows = [("Fund", *_metric_cells(p.metrics))]
+    c = p.currency
+    rows = [("Fund", *_metric_cells(p.metrics, c))]
     if by_lp:
-        rows += [(f"LP: {lp.name}", *_metric_cells(lp.metrics)) for lp in p.lps]
+        rows += [(f"LP: {lp.name}", *_metric_cells(lp.metrics, c)) for lp in p.lps]
         note = "LP NAV: its share of the fund NAV, pro rata to capital paid in by the NAV date."
     else:
         rows += [
-            (f"Deal: {d.name}", "", _amount(d.invested), _amount(d.distributed), *_deal_tail(d))
+            (
+                f"Deal: {d.name}",
+                "",
+                figure_text(d.invested, c),
+                figure_text(d.distributed, c),
+                *_deal_tail(d),
+            )
             for d in p.deals
         ]
         note = (
@@ -267,13 +275,13 @@ def _performance_table(p: FundPerformance, *, by_lp: bool) -> str:
     return "\n".join(lines)
 
 
-def _metric_cells(m: Metrics) -> tuple[str, ...]:
+def _metric_cells(m: Metrics, currency: str) -> tuple[str, ...]:
     return (
-        _amount(m.committed),
-        _amount(m.paid_in),
-        _amount(m.distributed),
-        _amount(m.unfunded),
-        "-" if m.nav is None else _amount(m.nav),
+        figure_text(m.committed, currency),
+        figure_text(m.paid_in, currency),
+        figure_text(m.distributed, currency),
+        figure_text(m.unfunded, currency),
+        "-" if m.nav is None else figure_text(m.nav, currency),
         _multiple(m.tvpi),
         _multiple(m.dpi),
         _multiple(m.rvpi),
@@ -284,10 +292,6 @@ def _metric_cells(m: Metrics) -> tuple[str, ...]:
 def _deal_tail(d: DealPerformance) -> tuple[str, ...]:
     """Unfunded, NAV, TVPI, DPI (the realized MOIC), RVPI, IRR: a deal has only the MOIC."""
     return ("", "", "", _multiple(d.moic), "", "")
-
-
-def _amount(value: Decimal) -> str:
-    return f"{value:,.2f}"
 
 
 def _multiple(value: Decimal | None) -> str:
