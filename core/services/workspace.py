@@ -9,7 +9,6 @@ the op log and the outbox, and chain an audit entry. A refused op writes nothing
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,14 +33,9 @@ from core.store.sql_projection import SqlProjection
 __all__ = ["OpResult", "RefusedPending", "Workspace"]
 
 
-@dataclass(frozen=True, slots=True)
-class OpResult:
-    """What one accepted op changed: the redraw signal for the desktop."""
-
-    op_id: str
-    kind: str
-    entity_id: str
-    version: int
+# What one accepted op changed (the redraw signal for the desktop): the reducers' own
+# result, one type from apply_op to the views.
+OpResult = AppliedOp
 
 
 def _write_identity(store: LocalStore, *, org_id: str, device_id: str, user_id: str) -> None:
@@ -191,7 +185,7 @@ class Workspace:
                     detail=exc.message,
                 )
             raise
-        return OpResult(applied.op_id, applied.kind, applied.entity_id, applied.version)
+        return applied
 
     def apply_signed(
         self, envelopes: Iterable[Envelope], *, status: str = "pending"
@@ -217,11 +211,7 @@ class Workspace:
                             verified_with=prechecked.key_for(envelope),
                         )
                         self._record(conn, envelope, applied, status=status, sign_head=False)
-                        results.append(
-                            OpResult(
-                                applied.op_id, applied.kind, applied.entity_id, applied.version
-                            )
-                        )
+                        results.append(applied)
                 sign_audit_head(conn, self._key)
         except OpRejected as exc:
             # DESIGN §4: every refused mutation is audited, not only those authored here.
@@ -261,7 +251,7 @@ class Workspace:
         self._record(
             conn, envelope, applied, status="confirmed", sign_head=False, server_seq=server_seq
         )
-        return OpResult(applied.op_id, applied.kind, applied.entity_id, applied.version)
+        return applied
 
     def seal_audit(self, conn: Connection) -> None:
         """Sign the audit head after a batch appended without signing it."""
