@@ -13,6 +13,20 @@ import pypdfium2 as pdfium
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "reports"
 OP_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 DOLLARS = re.compile(r"\(?\$[0-9,]+\.[0-9]{2}\)?")
+_SOURCE_ROW = re.compile(r"\[(\d+)\] [^\[]*? \d{4}-\d{2}-\d{2} (" + OP_ID.pattern + ")")
+
+
+def cited_sources(text: str, heading: str = "Sources") -> tuple[str, str, dict[str, str]]:
+    """A document's text split at its Sources table: the body, the table, and each
+    reference number's full op id — once checked that every reference cited is listed
+    and only those, numbered 1 to n, and that full op ids appear only in the table."""
+    body, sources = text.split(heading, 1)
+    cited = set(re.findall(r"\[(\d+)\]", body))
+    listed = dict(_SOURCE_ROW.findall(sources))
+    assert cited == set(listed)  # every reference cited is listed, and only those
+    assert sorted(map(int, listed)) == list(range(1, len(listed) + 1))
+    assert not OP_ID.search(body)  # full op ids appear only in the sources table
+    return body, sources, listed
 
 
 def pdf_text(data: bytes) -> str:

@@ -22,7 +22,7 @@ import pyxirr
 from core.reports import NavShare, build_statement, parse_period
 from core.reports.capital_account import CapitalAccountStatement
 from core.reports.pdf_statement import statement_pdf
-from tests.reports.documents_read import OP_ID, pdf_text
+from tests.reports.documents_read import cited_sources, pdf_text
 from tests.reports.small_fund import D, ash, birch, op
 
 TODAY = dt.date(2026, 12, 5)
@@ -104,13 +104,7 @@ def test_every_reference_on_the_statement_resolves_in_its_sources_table(
 ) -> None:
     statement = _statement(with_nav=with_nav, period="2024")
     text = pdf_text(statement_pdf(statement))
-    body, sources = text.split("Sources Each reference", 1)
-    cited = set(re.findall(r"\[(\d+)\]", body))
-    row = r"\[(\d+)\] [^\[]*? \d{4}-\d{2}-\d{2} (" + OP_ID.pattern + ")"
-    listed = dict(re.findall(row, sources))
-    assert cited == set(listed)
-    assert sorted(map(int, listed)) == list(range(1, len(listed) + 1))
-    assert not OP_ID.search(body)  # full op ids appear only in the sources table
+    body, sources, listed = cited_sources(text, "Sources Each reference")
     # The year's contributions, its distribution and the commitment, each by its op.
     (paid,) = re.findall(r"Contribution: Capital Call No\. 2 \$30,000\.00 \[(\d+)\]", body)
     assert listed[paid] == op(1013)
