@@ -20,14 +20,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import os
-import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_run import dealos_on
 from fixtures_org import OrgBuilder
 
 from core.fund_math import (
@@ -335,24 +333,12 @@ def test_a_distribution_tied_to_no_deal_is_named(workspace: Workspace, ws_org: O
 # -- the command, run as a person runs it ---------------------------------------------------
 
 
-def _dealos(keyring: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    data_dir = keyring.parent / "data"  # the workspace fixture keeps its store there
-    return subprocess.run(
-        [sys.executable, "-m", "core.cli.main", *args, "--data-dir", str(data_dir)],
-        env={**os.environ, "DEALOS_KEYRING_FILE": str(keyring)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
 def test_the_command_prints_the_gp_figures_each_lps_share_and_the_explanation(
     workspace: Workspace, ws_org: OrgBuilder, keyring_file: Path
 ) -> None:
     fund = _alder_row(ws_org)
 
-    done = _dealos(keyring_file, "report", "clawback", "--fund", fund["fund"],
+    done = dealos_on(keyring_file, "report", "clawback", "--fund", fund["fund"],
                    "--as-of", "2025-12-31", "--tax-rate", "0.40")  # fmt: skip
 
     assert done.returncode == 0, done.stderr
@@ -400,7 +386,7 @@ def test_the_command_prints_the_gp_figures_each_lps_share_and_the_explanation(
         assert secret not in out
     assert "_" not in out
 
-    gross = _dealos(keyring_file, "report", "clawback", "--fund", fund["fund"],
+    gross = dealos_on(keyring_file, "report", "clawback", "--fund", fund["fund"],
                     "--as-of", "2025-12-31")  # fmt: skip
     assert "After-tax cap: none, the clawback is gross of taxes" in gross.stdout.splitlines()
 
@@ -410,7 +396,7 @@ def test_the_csv_carries_each_lps_figures_and_the_fund_total(
 ) -> None:
     fund = _alder_row(ws_org)
 
-    done = _dealos(keyring_file, "report", "clawback", "--fund", fund["fund"],
+    done = dealos_on(keyring_file, "report", "clawback", "--fund", fund["fund"],
                    "--as-of", "2025-12-31", "--csv")  # fmt: skip
 
     assert done.returncode == 0, done.stderr
@@ -437,7 +423,7 @@ def test_refusals_are_one_line_naming_the_problem(
     american = _alder_row(ws_org)["fund"]
 
     def refused(*args: str) -> str:
-        done = _dealos(keyring_file, "report", "clawback", *args)
+        done = dealos_on(keyring_file, "report", "clawback", *args)
         assert done.returncode == 1
         assert done.stdout == ""
         assert done.stderr.count("\n") == 1, done.stderr

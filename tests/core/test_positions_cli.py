@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 
+from cli_run import dealos_on
 from fixtures_org import OrgBuilder
 
 from core.ids import new_id
@@ -47,17 +46,8 @@ def _cedar_row(org: OrgBuilder) -> str:
 
 
 def _dealos(workspace: Workspace, keyring: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    # The workspace fixture keeps its store in "data" beside the keyring file.
-    data_dir = keyring.parent / "data"
     assert workspace.org_id
-    return subprocess.run(
-        [sys.executable, "-m", "core.cli.main", *args, "--data-dir", str(data_dir)],
-        env={**os.environ, "DEALOS_KEYRING_FILE": str(keyring)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return dealos_on(keyring, *args)
 
 
 def test_positions_as_of_the_distribution_date(
