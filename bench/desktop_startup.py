@@ -109,7 +109,7 @@ def build_store(root: Path, deals: int) -> tuple[Path, Path, float]:
         return data, keyring, 0.0
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)
-    from core.services.workspace import Workspace
+    from core.commands.workspace import Workspace
 
     started = time.perf_counter()
     ws = Workspace.init(
@@ -169,8 +169,8 @@ def _child_baseline() -> None:
 
 def _child_apply(data: Path, user_id: str, device_id: str, n: int) -> None:
     """What the desktop's sync process does with a large pull: apply pages of ops."""
+    from core.commands.workspace import Workspace
     from core.keys import KeyStore
-    from core.services.workspace import Workspace
 
     ws = Workspace.open(data)
     key = KeyStore().device_key(device_id)
@@ -306,7 +306,7 @@ def interactive(data: Path, apply_n: int) -> dict[str, Any]:
     results["idle_gap"] = max(gaps)
 
     ws = window.session.ws
-    from core.services.viewer import list_people
+    from core.views.viewer import list_people
 
     analyst = next(p for p in list_people(ws) if p.display_name == "Alex Analyst")
     # A second device of the analyst signs the ops the "server" sends down.

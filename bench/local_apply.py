@@ -24,10 +24,10 @@ from typing import Any
 from op_mix import signed_mix
 from sqlalchemy import select
 
+from core.commands.workspace import Workspace
 from core.ids import new_id
 from core.ops.envelope import Envelope
 from core.ops.signing import DeviceKey
-from core.services.workspace import Workspace
 from core.store.schema import PROJECTION_TABLES
 
 __all__ = ["main"]

@@ -112,9 +112,9 @@ async def _pull(base: str, org: BenchOrg) -> tuple[float, list[dict[str, Any]]]:
 
 
 def _apply_locally(root: Path, ops: list[dict[str, Any]]) -> float:
+    from core.commands.workspace import Workspace
     from core.keys import FileKeyring, KeyStore
     from core.ops.envelope import parse_envelope
-    from core.services.workspace import Workspace
     from core.store.local import LocalStore
 
     envelopes = [parse_envelope(o["op"]) for o in ops]
@@ -136,7 +136,7 @@ def _apply_locally(root: Path, ops: list[dict[str, Any]]) -> float:
 
 def _enroll(root: Path, base: str, org: BenchOrg, name: str, *, snapshots: bool) -> Any:
     """Time ``dealos enroll`` of a new device: (seconds, workspace, sync report)."""
-    from core.services.onboarding import enroll_device
+    from core.onboarding import enroll_device
 
     os.environ["DEALOS_KEYRING_FILE"] = str(root / f"{name}-keyring.json")
     start = time.perf_counter()

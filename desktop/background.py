@@ -17,7 +17,7 @@ from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar, runtime_chec
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal, Slot
 from PySide6.QtWidgets import QWidget
 
-from core.services import OpResult
+from core.commands import OpResult
 from desktop.bridge import CoreBridge, OpChanges
 from desktop.error_dialogs import show_error
 

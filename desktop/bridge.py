@@ -13,7 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
-from core.services import OpResult
+from core.commands import OpResult
 
 __all__ = ["CoreBridge", "OpChanges"]
 

@@ -19,9 +19,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.commands.workspace import Workspace
 from core.money import CURRENCY_EXPONENTS
-from core.services.onboarding import create_local_org, enroll_device, load_demo
-from core.services.workspace import Workspace
+from core.onboarding import create_local_org, enroll_device, load_demo
 from desktop.background import BackgroundOp
 
 __all__ = ["FirstRunPage"]

@@ -13,8 +13,8 @@ from PySide6.QtCore import QByteArray, QSettings
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QStackedWidget, QWidget
 
-from core.services.onboarding import has_organization
-from core.services.workspace import Workspace
+from core.commands.workspace import Workspace
+from core.onboarding import has_organization
 from desktop.bridge import CoreBridge
 from desktop.error_dialogs import show_error, show_notice
 from desktop.first_run import FirstRunPage

@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.services.reading import close_reading
-from core.services.viewer import Viewer, current_viewer
-from core.services.workspace import Workspace
+from core.commands.reading import close_reading
+from core.commands.workspace import Workspace
+from core.views.viewer import Viewer, current_viewer
 from desktop.bridge import CoreBridge, OpChanges
 
 __all__ = ["DesktopSession"]

@@ -1,6 +1,8 @@
 """The house rules of DESIGN §2 and STYLE.md, checked on every run.
 
 - core imports neither desktop nor sync_server, nor Qt, nor aiohttp;
+- inside core, every import — module-level or inside a function — goes down the layers
+  of :data:`CORE_LAYERS` (docs/ARCHITECTURE.md), never up or sideways;
 - desktop and sync_server never import each other;
 - desktop never touches SQL: no sqlalchemy, no core.store;
 - every module declares ``__all__``; no module past 600 lines; no grab-bag module names.
@@ -21,6 +23,29 @@ FORBIDDEN = {
     "desktop": ("sync_server", "sqlalchemy", "core.store", "aiohttp"),
     "sync_server": ("desktop", "PySide6", "shiboken6"),
 }
+
+
+# The layers of core, lowest first. A unit (a package or a top-level module of core) may
+# import itself and any unit of a lower layer; an import of its own layer or above is an
+# upward import, whether it sits at the top of the file or inside a function.
+CORE_LAYERS: tuple[tuple[str, ...], ...] = (
+    ("canonical_json", "ids", "errors", "money", "collector"),
+    ("audit", "domain", "allocation"),
+    ("distribution_classes", "fund_math"),
+    ("ops",),
+    ("keys", "store"),
+    ("positions", "redaction"),
+    ("reducers",),
+    ("verification",),
+    ("commands",),
+    ("reports",),
+    ("views",),
+    ("sync",),
+    ("demo",),
+    ("onboarding",),
+    ("cli",),
+)
+_RANK = {unit: rank for rank, units in enumerate(CORE_LAYERS) for unit in units}
 
 
 def _modules(package: str) -> list[Path]:
@@ -46,6 +71,53 @@ def _breaches(package: str) -> list[str]:
                 if name == banned or name.startswith(banned + "."):
                     found.append(f"{path.relative_to(ROOT)} imports {name}")
     return found
+
+
+def _core_unit(module: str) -> str | None:
+    """``reports`` for ``core.reports.notices``; None outside core or for ``core`` itself."""
+    parts = module.split(".")
+    return parts[1] if parts[0] == "core" and len(parts) > 1 else None
+
+
+def _upward_imports(paths: list[Path], root: Path) -> list[str]:
+    found = []
+    for path in paths:
+        unit = path.relative_to(root).parts[1].removesuffix(".py")
+        for name in sorted(_imports(path)):
+            target = _core_unit(name)
+            if target is None or target == unit:
+                continue
+            if _RANK.get(target, len(CORE_LAYERS)) >= _RANK.get(unit, -1):
+                found.append(f"{path.relative_to(root)} imports {name}")
+    return found
+
+
+def test_every_core_unit_has_a_layer() -> None:
+    units = {
+        p.name.removesuffix(".py")
+        for p in (ROOT / "core").iterdir()
+        if (p.suffix == ".py" and p.name != "__init__.py") or (p / "__init__.py").exists()
+    }
+    assert sorted(units - set(_RANK)) == []
+
+
+def test_core_imports_only_down_its_layers() -> None:
+    assert _upward_imports(_modules("core"), ROOT) == []
+
+
+def test_the_core_layer_check_sees_function_level_upward_imports(tmp_path: Path) -> None:
+    low = tmp_path / "core" / "reducers" / "capital.py"
+    low.parent.mkdir(parents=True)
+    low.write_text(
+        "from core.money import Money\n"
+        "def f():\n"
+        "    from core.views.capital_view import drafts\n"
+        "    import core.sync.engine\n"
+    )
+    assert _upward_imports([low], tmp_path) == [
+        "core/reducers/capital.py imports core.sync.engine",
+        "core/reducers/capital.py imports core.views.capital_view",
+    ]
 
 
 @pytest.mark.parametrize("package", PACKAGES)

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from core.cli import report_commands, sync_commands
+from core.commands.workspace import Workspace
+from core.demo.seed import build_demo
 from core.money import money_text
-from core.services import queries
-from core.services.demo import build_demo
-from core.services.workspace import Workspace
+from core.views import queries
 
 __all__ = ["register"]
 

@@ -16,7 +16,7 @@ from decimal import Decimal
 from core.money import CURRENCY_EXPONENTS
 from core.positions import Position, Term
 from core.reports.presentation import money_text
-from core.services.positions_view import PositionsReport
+from core.views.positions_view import PositionsReport
 
 __all__ = ["TERMS", "positions_csv", "positions_table"]
 

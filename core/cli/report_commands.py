@@ -23,6 +23,8 @@ from typing import Any
 
 from core.cli.clawback_report import clawback_csv, clawback_text
 from core.cli.positions_report import positions_csv, positions_table
+from core.commands.reading import close_reading
+from core.commands.workspace import Workspace
 from core.money import figure_text
 from core.reports import EXPORT_KINDS, ReportError, parse_period
 from core.reports.clawback_report import clawback_report
@@ -34,16 +36,14 @@ from core.reports.documents import (
 )
 from core.reports.ledger_index import funds_of_lp
 from core.reports.presentation import money_text
-from core.services.capital_view import list_funds
-from core.services.fund_performance import (
+from core.views.capital_view import list_funds
+from core.views.fund_performance import (
     DealPerformance,
     FundPerformance,
     Metrics,
     fund_performance,
 )
-from core.services.positions_view import positions_report
-from core.services.reading import close_reading
-from core.services.workspace import Workspace
+from core.views.positions_view import positions_report
 
 __all__ = ["register"]
 

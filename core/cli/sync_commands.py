@@ -8,14 +8,14 @@ import socket
 import sys
 from typing import Any
 
+from core.commands.workspace import Workspace
 from core.errors import DealOSError
-from core.services.onboarding import attach_to_server, enroll_device, join_as_reader
-from core.services.sync_view import SERVER_URL_META, session_secret_name
-from core.services.workspace import Workspace
+from core.onboarding import attach_to_server, enroll_device, join_as_reader
 from core.sync import conflicts as inbox
 from core.sync.bootstrap import history_unverified, verify_history
 from core.sync.client import SyncClient
 from core.sync.engine import SyncEngine
+from core.sync.status import SERVER_URL_META, session_secret_name
 
 __all__ = ["register"]
 

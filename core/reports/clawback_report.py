@@ -30,6 +30,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
+from core.commands.reading import reading
+from core.commands.workspace import Workspace
 from core.fund_math import (
     ClawbackResult,
     ClawbackTerms,
@@ -44,8 +46,6 @@ from core.fund_math import (
 from core.reducers.waterfall_distribution import terms_from_row
 from core.reports.errors import RecordNotFound, ReportError
 from core.reports.presentation import money_text
-from core.services.reading import reading
-from core.services.workspace import Workspace
 from core.store.projection import Projection, Row
 from core.store.sql_projection import SqlProjection
 

@@ -13,6 +13,8 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from core.commands.reading import reading
+from core.commands.workspace import Workspace
 from core.ids import new_id
 from core.reports import fund_records
 from core.reports.capital_account import CapitalAccountStatement, NavLookup, build_statement
@@ -36,8 +38,6 @@ from core.reports.pdf_notices import call_notice_pdf, distribution_notice_pdf
 from core.reports.pdf_statement import statement_pdf
 from core.reports.periods import ReportPeriod
 from core.reports.spreadsheets import csv_bytes, xlsx_bytes
-from core.services.reading import reading
-from core.services.workspace import Workspace
 
 __all__ = [
     "EXPORT_KINDS",

@@ -10,9 +10,9 @@ from collections.abc import Iterable
 
 from sqlalchemy import Connection, select
 
+from core.commands.reading import reading
+from core.commands.workspace import Workspace
 from core.reports.errors import RecordNotFound
-from core.services.reading import reading
-from core.services.workspace import Workspace
 from core.store.schema import capital_calls, commitments, distributions, funds, lps
 
 __all__ = [

@@ -1,6 +1,6 @@
 """Read the LPs' ledgers of one fund from a workspace: the one place reports touch SQL.
 
-Everything is read in one consistent snapshot (:func:`core.services.reading.reading`), so
+Everything is read in one consistent snapshot (:func:`core.commands.reading.reading`), so
 a notice never mixes a call from before a sync with a payment from after it. When one LP
 is asked for, only that LP's allocations and payments are read; the other LPs' names are
 read for one purpose only, to drop waterfall explanation lines that mention them.
@@ -16,6 +16,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, select
 
+from core.commands.reading import reading
+from core.commands.workspace import Workspace
 from core.distribution_classes import offset_payment_id, stored_classes
 from core.reports import fund_records
 from core.reports.errors import RecordNotFound
@@ -33,8 +35,6 @@ from core.reports.ledger_values import (
     TierAmount,
 )
 from core.reports.op_trail import OpTrail, read_op_trail
-from core.services.reading import reading
-from core.services.workspace import Workspace
 from core.store.schema import (
     call_allocations,
     capital_calls,

@@ -28,10 +28,9 @@ from sqlalchemy import Connection, func, select
 from sqlalchemy.exc import DBAPIError
 
 from core.collector import collector_paused
+from core.commands.reading import reading
+from core.commands.workspace import Workspace
 from core.ids import is_uuid
-from core.services.reading import reading
-from core.services.replay import Scratch, device_keys, logged_ops, scratch_replay
-from core.services.workspace import Workspace
 from core.store.digest import sql_state_digest
 from core.store.local_log import LocalLog
 from core.store.local_schema import op_log
@@ -43,6 +42,7 @@ from core.store.state_snapshot import (
 )
 from core.sync.client import SyncClient, SyncError
 from core.sync.replica import APPLIED_THROUGH, CURSOR
+from core.verification.replay import Scratch, device_keys, logged_ops, scratch_replay
 
 __all__ = [
     "HISTORY_VERIFIED",

@@ -12,9 +12,9 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from core.commands.workspace import OpResult, Workspace
 from core.errors import DealOSError
 from core.ops.envelope import utc_now_rfc3339
-from core.services.workspace import OpResult, Workspace
 from core.store.local_schema import conflicts, op_log
 from core.sync.snapshot import entity_snapshot
 

@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, select, update
 
+from core.commands.workspace import Workspace
 from core.errors import OpRejected
 from core.ops.batch_verify import Prechecked, precheck_signatures
 from core.ops.envelope import Envelope, RedactedEnvelope, parse_envelope, parse_redacted
 from core.ops.kinds import spec_for
 from core.redaction import verify_redacted
-from core.services.workspace import Workspace
 from core.store.local_schema import conflicts, op_log
 from core.store.sql_projection import SqlProjection
 from core.sync.bootstrap import SERVER_KEY, Bootstrap, bootstrap_from_snapshot

@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from core.canonical_json import jcs
+from core.commands.workspace import Workspace
 from core.ops.envelope import Envelope, RedactedEnvelope
 from core.ops.envelope import utc_now_rfc3339 as now
-from core.services.workspace import Workspace
 from core.store.local_log import LocalLog
 from core.store.local_schema import conflicts, op_log, outbox
 

@@ -8,7 +8,7 @@ from typing import Any, Final
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
-from core.services.audit_view import AuditFilter, AuditLine, audit_page, count_audit
+from core.views.audit_view import AuditFilter, AuditLine, audit_page, count_audit
 from desktop.display import format_when
 from desktop.session import DesktopSession
 

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.audit import AuditVerdict
-from core.services.audit_view import AuditFilter, audit_facets
+from core.views.audit_view import AuditFilter, audit_facets
 from desktop.audit.model import AuditTableModel
 from desktop.background import BackgroundOp
 from desktop.bridge import OpChanges

@@ -19,9 +19,9 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
+from core.commands import OpResult
 from core.domain.roles import Action
-from core.services import OpResult
-from core.services.capital_view import CallPreview, PreviewLine, list_funds, preview_call
+from core.views.capital_view import CallPreview, PreviewLine, list_funds, preview_call
 from desktop.capital.columns import preview_columns
 from desktop.capital.draft_preview import DraftPreviewPage, muted_label
 from desktop.operations.capital import draft_call, issue_call

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from core.money import figure_text
-from core.services.capital_view import (
+from core.views.capital_view import (
     AllocationLine,
     CallLine,
     DistributionLine,
     PreviewLine,
 )
-from core.services.distribution_view import DistributionPreviewLine, DistributionShare
+from core.views.distribution_view import DistributionPreviewLine, DistributionShare
 from desktop.display import format_money
 from desktop.records_model import Column
 

@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from core.services.capital_view import list_funds
-from core.services.distribution_view import NO_TERMS, fund_deals, fund_terms_of
+from core.views.capital_view import list_funds
+from core.views.distribution_view import NO_TERMS, fund_deals, fund_terms_of
 from desktop.session import DesktopSession
 
 __all__ = ["BASES", "SOURCES", "DistributionTermsPage"]

@@ -15,9 +15,9 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
+from core.commands import OpResult
 from core.domain.roles import Action
-from core.services import OpResult
-from core.services.distribution_view import (
+from core.views.distribution_view import (
     DistributionPreview,
     DistributionPreviewLine,
     DistributionShare,

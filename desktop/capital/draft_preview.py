@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from core.services import OpResult
+from core.commands import OpResult
 from desktop.display import format_money
 from desktop.error_dialogs import show_error
 from desktop.records_model import RecordsModel

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.domain.roles import Action
-from core.services.capital_view import (
+from core.views.capital_view import (
     Approval,
     CallLine,
     DistributionLine,

@@ -14,8 +14,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.services import OpResult
-from core.services.capital_view import CallLine, call_allocations_of
+from core.commands import OpResult
+from core.views.capital_view import CallLine, call_allocations_of
 from desktop.display import format_money
 from desktop.error_dialogs import show_error
 from desktop.operations.capital import record_payment

@@ -9,7 +9,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from core.services.fund_timeline import FundTimeline
+from core.views.fund_timeline import FundTimeline
 from desktop.display import format_money, format_short_money
 
 __all__ = ["SERIES", "FundTimelineChart"]

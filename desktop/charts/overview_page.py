@@ -6,9 +6,9 @@ from decimal import Decimal
 
 from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from core.services.capital_view import list_funds
-from core.services.fund_timeline import fund_timeline
-from core.services.pipeline import stage_totals
+from core.views.capital_view import list_funds
+from core.views.fund_timeline import fund_timeline
+from core.views.pipeline import stage_totals
 from desktop.bridge import OpChanges
 from desktop.charts.fund_chart import FundTimelineChart
 from desktop.charts.pipeline_chart import PipelineValueChart

@@ -8,7 +8,7 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from core.services.pipeline import StageTotal
+from core.views.pipeline import StageTotal
 from desktop.display import STAGE_COLORS, format_short_money, stage_label
 
 __all__ = ["PipelineValueChart"]

@@ -6,7 +6,7 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, Qt
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from core.services.deal_view import ApprovalLine, DocumentLine, FieldLine, HistoryLine
+from core.views.deal_view import ApprovalLine, DocumentLine, FieldLine, HistoryLine
 from desktop.display import PROVENANCE_COLORS, format_when
 from desktop.records_model import RECORD_ROLE, Column
 

@@ -20,11 +20,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.commands import OpResult
+from core.commands.deal_editing import field_sources, org_members
 from core.domain.deal_fields import DEAL_FIELDS, DealField, FieldType, check_field_value
 from core.money import MoneyError, minor_unit, parse_amount
-from core.services import OpResult
-from core.services.deal_editing import field_sources, org_members
-from core.services.deal_view import DealDetail, FieldLine
+from core.views.deal_view import DealDetail, FieldLine
 from desktop.background import BackgroundOp
 from desktop.error_dialogs import show_error, show_notice
 from desktop.operations.deals import update_deal

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from core.domain.roles import Action
 from core.errors import DealOSError
-from core.services.deal_view import DealDetail, FieldLine, deal_detail
+from core.views.deal_view import DealDetail, FieldLine, deal_detail
 from desktop.bridge import OpChanges
 from desktop.deal.columns import (
     APPROVAL_COLUMNS,

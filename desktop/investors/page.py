@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.services.investors_view import (
+from core.views.investors_view import (
     CapitalAccount,
     CommitmentLine,
     ContactLine,

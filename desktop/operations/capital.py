@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QWidget
 
+from core.commands import OpResult
 from core.ids import new_id
-from core.services import OpResult
 from desktop.background import BackgroundOp
 from desktop.operations.submission import submit_in_background
 from desktop.session import DesktopSession

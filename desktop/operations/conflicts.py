@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QWidget
 
-from core.services import OpResult
+from core.commands import OpResult
 from core.sync import conflicts as inbox
 from desktop.background import BackgroundOp
 from desktop.session import DesktopSession

@@ -6,8 +6,8 @@ from typing import Any
 
 from PySide6.QtWidgets import QWidget
 
+from core.commands import OpResult
 from core.ids import new_id
-from core.services import OpResult
 from desktop.background import BackgroundOp
 from desktop.display import stage_label
 from desktop.operations.submission import submit_in_background

@@ -7,7 +7,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QWidget
 
-from core.services import OpResult
+from core.commands import OpResult
 from desktop.background import BackgroundOp
 from desktop.session import DesktopSession
 

@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.domain.lifecycle import STAGE_ORDER
-from core.services.pipeline import DealFilter, DealRow, DealSort, count_deals, fetch_deals
+from core.views.pipeline import DealFilter, DealRow, DealSort, count_deals, fetch_deals
 from desktop.display import STAGE_COLORS, format_short_money, stage_label
 from desktop.pipeline.table_model import DEAL_ROW_ROLE
 from desktop.session import DesktopSession

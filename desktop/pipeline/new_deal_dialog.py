@@ -13,11 +13,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.commands import OpResult
 from core.domain.roles import Action, allowed
 from core.money import CURRENCY_EXPONENTS
-from core.services import OpResult
-from core.services.pipeline import pipeline_facets
-from core.services.viewer import list_people
+from core.views.pipeline import pipeline_facets
+from core.views.viewer import list_people
 from desktop.operations.deals import create_deal
 from desktop.session import DesktopSession
 

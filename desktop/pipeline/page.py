@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from core.domain.lifecycle import STAGE_ORDER
 from core.domain.roles import Action
-from core.services.pipeline import DealFilter, DealRow, pipeline_facets, stage_totals
+from core.views.pipeline import DealFilter, DealRow, pipeline_facets, stage_totals
 from desktop.bridge import OpChanges
 from desktop.display import stage_label
 from desktop.pipeline.board import BoardView

@@ -19,9 +19,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.services import OpResult
-from core.services.capital_view import list_funds
-from core.services.deal_view import stage_moves
+from core.commands import OpResult
+from core.views.capital_view import list_funds
+from core.views.deal_view import stage_moves
 from desktop.display import stage_label
 from desktop.operations.deals import move_deal
 from desktop.session import DesktopSession

@@ -14,7 +14,7 @@ from typing import Any, Final
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QFont
 
-from core.services.pipeline import DealFilter, DealRow, DealSort, deal_ids, deals_by_id
+from core.views.pipeline import DealFilter, DealRow, DealSort, deal_ids, deals_by_id
 from desktop.background import BackgroundOp
 from desktop.display import STAGE_COLORS, format_money, stage_label
 from desktop.session import DesktopSession

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.services.sync_view import ConflictLine, open_conflicts
+from core.sync.status import ConflictLine, open_conflicts
 from desktop.bridge import OpChanges
 from desktop.display import format_when
 from desktop.operations.conflicts import discard_conflict, reapply_conflict

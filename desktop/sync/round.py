@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from core.commands.workspace import Workspace
 from core.errors import DealOSError
-from core.services.sync_view import open_conflicts, pending_count, sync_engine_for
-from core.services.workspace import Workspace
 from core.sync.errors import ServerUnavailable
+from core.sync.status import open_conflicts, pending_count, sync_engine_for
 
 if TYPE_CHECKING:
     from core.sync.engine import SyncEngine

@@ -28,7 +28,7 @@ from apscheduler.executors.pool import ProcessPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from core.errors import DealOSError
-from core.services.sync_view import open_conflicts, pending_count, server_url
+from core.sync.status import open_conflicts, pending_count, server_url
 from desktop.bridge import OpChanges
 from desktop.session import DesktopSession
 from desktop.sync.round import HistoryOutcome, RoundOutcome, history_check, sync_round

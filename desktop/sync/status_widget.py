@@ -8,7 +8,7 @@ import time
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
-from core.services.sync_view import open_conflicts, pending_count
+from core.sync.status import open_conflicts, pending_count
 from desktop.bridge import OpChanges
 from desktop.session import DesktopSession
 from desktop.sync.scheduler import SyncStatus

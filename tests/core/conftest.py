@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from fixtures_org import OrgBuilder
 
+from core.commands.workspace import Workspace
 from core.keys import KEYRING_FILE_ENV
-from core.services.workspace import Workspace
 
 
 @pytest.fixture

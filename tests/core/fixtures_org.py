@@ -20,12 +20,12 @@ from typing import Any
 import pytest
 from sinks import MemorySink, WorkspaceSink
 
+from core.commands.workspace import Workspace
 from core.errors import OpRejected
 from core.ids import new_id
 from core.ops.envelope import Envelope, UnsignedOp, utc_now_rfc3339
 from core.ops.kinds import KINDS
 from core.ops.signing import DeviceKey
-from core.services.workspace import Workspace
 from core.store.projection import Row
 
 __all__ = [

@@ -10,9 +10,9 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+from core.commands.workspace import Workspace
 from core.ops.envelope import Envelope
 from core.reducers.apply import apply_op
-from core.services.workspace import Workspace
 from core.store.memory import MemoryProjection
 from core.store.projection import Row
 from core.store.sql_projection import SqlProjection

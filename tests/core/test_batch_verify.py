@@ -10,12 +10,12 @@ import pytest
 from fixtures_org import OrgBuilder
 from signed_batches import signed_items, wait_ready
 
+from core.commands.workspace import Workspace
 from core.errors import OpRejected
 from core.ops.batch_verify import shared_verifiers
 from core.ops.envelope import Envelope
 from core.ops.signing import DeviceKey
 from core.ops.verify_process import MIN_OPS
-from core.services.workspace import Workspace
 
 
 @pytest.fixture(autouse=True)

@@ -28,6 +28,8 @@ import pytest
 from cli_run import dealos_on
 from fixtures_org import OrgBuilder
 
+from core.commands.reading import reading
+from core.commands.workspace import Workspace
 from core.fund_math import (
     AmericanWaterfall,
     Contribution,
@@ -41,8 +43,6 @@ from core.fund_math import (
 from core.positions import positions_as_of
 from core.reports import ReportError
 from core.reports.clawback_report import ClawbackNotApplicable, clawback_report
-from core.services.reading import reading
-from core.services.workspace import Workspace
 from core.store.sql_projection import SqlProjection
 
 D = Decimal

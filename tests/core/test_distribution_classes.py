@@ -19,13 +19,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sinks import WorkspaceSink
 
+from core.commands.workspace import Workspace
 from core.distribution_classes import classify, offset_of, withheld_of
 from core.errors import OpRejected
 from core.positions import positions_as_of
 from core.reports import build_distribution_notice, read_fund_ledger
 from core.reports.documents import export_table
 from core.reports.pdf_notices import distribution_notice_pdf
-from core.services.workspace import Workspace
 from core.store.sql_projection import SqlProjection
 from tests.reports.documents_read import dollars, pdf_text, save_png
 

@@ -15,9 +15,9 @@ import pytest
 from fixtures_org import OrgBuilder
 from sinks import db_counts
 
+from core.commands.workspace import Workspace
 from core.errors import OpRejected
 from core.ids import new_id
-from core.services.workspace import Workspace
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from core.services.workspace import Workspace
+from core.commands.workspace import Workspace
 from core.store.digest import digest_of
 from core.store.local import LocalStore
 from core.store.local_schema import local_metadata

@@ -21,8 +21,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sinks import WorkspaceSink
 
+from core.commands.workspace import Workspace
 from core.positions import positions_as_of
-from core.services.workspace import Workspace
 from core.store.sql_projection import SqlProjection
 
 D = Decimal

@@ -23,8 +23,8 @@ from pathlib import Path
 from cli_run import dealos_on
 from fixtures_org import OrgBuilder
 
+from core.commands.workspace import Workspace
 from core.ids import new_id
-from core.services.workspace import Workspace
 
 D = Decimal
 

@@ -17,11 +17,11 @@ from typing import Any
 import pytest
 from fixtures_org import EUROPEAN_TERMS, OrgBuilder, document_payload
 
+from core.commands.workspace import Workspace
 from core.ids import new_id
 from core.keys import FileKeyring, KeyStore
 from core.ops.envelope import Envelope
 from core.reducers.apply import apply_op
-from core.services.workspace import Workspace
 from core.store.digest import digest_of, sql_state_digest
 from core.store.local import LocalStore
 from core.store.memory import MemoryProjection

@@ -13,11 +13,11 @@ import pytest
 from sqlalchemy import Connection, select, update
 
 from core.canonical_json import jcs
+from core.commands.workspace import Workspace
 from core.errors import OpRejected, StoreError
 from core.ids import new_id
 from core.keys import KeyStore
 from core.ops.envelope import OP_SIGNING_PREFIX
-from core.services.workspace import Workspace
 from core.store.local_schema import op_log
 from core.store.schema import metadata
 

@@ -13,11 +13,11 @@ import pytest
 from fixtures_org import OrgBuilder
 from situations import SITUATIONS
 
+from core.commands.workspace import Workspace
 from core.domain.roles import EXTERNAL_ROLES, PERMISSIONS, Action, Role
 from core.errors import OpRejected
 from core.ids import new_id
 from core.ops.kinds import KINDS
-from core.services.workspace import Workspace
 
 ROLES = ("gp", "gp_analyst", "admin", "counsel", "lender", "lp", "auditor", "regulator")
 

@@ -18,11 +18,11 @@ import pytest
 from fixtures_org import OrgBuilder
 
 from core.audit import entry_hash
+from core.commands.reading import reading
+from core.commands.workspace import Workspace
 from core.errors import KeyStoreError, OpRejected, StoreError
 from core.ids import new_id
 from core.keys import FileKeyring, KeyStore
-from core.services.reading import reading
-from core.services.workspace import Workspace
 from core.store.local import LocalStore
 
 
@@ -355,7 +355,7 @@ def test_a_refused_op_from_another_device_is_audited_too(busy: Workspace) -> Non
 
 
 def test_a_snapshot_read_keeps_no_writer_waiting_and_sees_one_state(busy: Workspace) -> None:
-    """The history check reads a whole log through ``core.services.reading``: the GP's
+    """The history check reads a whole log through ``core.commands.reading``: the GP's
     writes go on meanwhile, and the read sees the state it began with, not a mix."""
     before = busy.digest()
     with reading(busy) as conn:

@@ -17,8 +17,8 @@ import pytest
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
+from core.demo.seed import build_demo
 from core.keys import KEYRING_FILE_ENV
-from core.services.demo import build_demo
 from desktop.main_window import SETTINGS_FILE, MainWindow
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "desktop"

@@ -8,10 +8,10 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
+from core.commands.workspace import Workspace
 from core.ids import new_id
 from core.keys import KeyStore
 from core.ops.signing import DeviceKey
-from core.services.workspace import Workspace
 from desktop.background import BackgroundOp
 
 __all__ = [

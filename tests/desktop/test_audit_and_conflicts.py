@@ -14,7 +14,7 @@ from pytestqt.qtbot import QtBot
 from scenes import local_org, refuse_as_server, wait_ops
 
 from core.ids import new_id
-from core.services.audit_view import AuditFilter, audit_page
+from core.views.audit_view import AuditFilter, audit_page
 from desktop.audit.page import AuditPage
 from desktop.main_window import MainWindow
 from desktop.sync.conflicts_page import ConflictsPage

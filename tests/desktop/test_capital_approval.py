@@ -12,8 +12,8 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from scenes import add_member, local_org, notices, small_fund, switch_identity, wait_ops
 
+from core.commands.workspace import Workspace
 from core.ids import new_id
-from core.services.workspace import Workspace
 from desktop.capital.page import CapitalPage
 from desktop.main_window import MainWindow
 

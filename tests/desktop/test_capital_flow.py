@@ -14,7 +14,7 @@ from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 from scenes import add_member, local_org, notices, small_fund, switch_identity, wait_ops
 
-from core.services.capital_view import call_allocations_of
+from core.views.capital_view import call_allocations_of
 from desktop.capital.page import CapitalPage
 from desktop.main_window import MainWindow
 

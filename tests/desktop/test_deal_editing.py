@@ -13,11 +13,11 @@ from PySide6.QtWidgets import QLineEdit
 from pytestqt.qtbot import QtBot
 from scenes import close_notices, notices, wait_ops
 
-from core.services.deal_editing import field_sources
-from core.services.deal_view import FieldLine, deal_detail
-from core.services.pipeline import DealFilter, DealSort, fetch_deals
-from core.services.viewer import current_viewer
-from core.services.workspace import Workspace
+from core.commands.deal_editing import field_sources
+from core.commands.workspace import Workspace
+from core.views.deal_view import FieldLine, deal_detail
+from core.views.pipeline import DealFilter, DealSort, fetch_deals
+from core.views.viewer import current_viewer
 from desktop.deal.edit_dialog import DealEditDialog
 from desktop.deal.page import DealPage
 from desktop.main_window import MainWindow

@@ -24,7 +24,7 @@ from scenes import (
 )
 
 from core.reports import read_fund_ledger
-from core.services.distribution_view import drafted_distribution
+from core.views.distribution_view import drafted_distribution
 from desktop.background import BackgroundOp
 from desktop.capital.distribution_wizard import WATERFALL_NOTE, DistributionWizard
 from desktop.capital.page import CapitalPage

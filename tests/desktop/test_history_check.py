@@ -12,7 +12,7 @@ from live_server import LiveServer, create_org
 
 from core.ids import new_id
 from core.keys import KEYRING_FILE_ENV
-from core.services.onboarding import enroll_device
+from core.onboarding import enroll_device
 from desktop.sync.round import history_check, sync_round
 
 PASSWORD = "correct horse battery staple"

@@ -15,7 +15,7 @@ from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 from scenes import close_notices, local_org, notices, wait_ops
 
-from core.services.pipeline import DealFilter
+from core.views.pipeline import DealFilter
 from desktop.deal.page import DealPage
 from desktop.main_window import MainWindow
 

@@ -9,8 +9,8 @@ from pathlib import Path
 from pytestqt.qtbot import QtBot
 from scenes import add_member, local_org, small_fund, switch_identity
 
+from core.commands.workspace import Workspace
 from core.ids import new_id
-from core.services.workspace import Workspace
 from desktop.capital.page import CapitalPage
 from desktop.main_window import MainWindow
 

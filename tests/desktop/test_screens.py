@@ -11,7 +11,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 from scenes import refuse_as_server
 
-from core.services.workspace import Workspace
+from core.commands.workspace import Workspace
 from desktop.main_window import MainWindow
 from desktop.screenshots import capture_screen
 
@@ -31,8 +31,8 @@ SCREENS = (
 @pytest.fixture
 def demo_with_a_conflict(demo_dir: Path) -> Path:
     ws = Workspace.open(demo_dir)
-    from core.services.pipeline import DealFilter, DealSort, fetch_deals
-    from core.services.viewer import current_viewer
+    from core.views.pipeline import DealFilter, DealSort, fetch_deals
+    from core.views.viewer import current_viewer
 
     deal = fetch_deals(
         ws, current_viewer(ws), DealFilter(stages=("draft",)), DealSort(), offset=0, limit=1

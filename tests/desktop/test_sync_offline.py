@@ -16,8 +16,8 @@ from pytestqt.qtbot import QtBot
 from scenes import notices, wait_ops
 
 from core.ids import new_id
-from core.services.sync_view import pending_count, server_url, session_secret_name
 from core.sync.client import SyncClient
+from core.sync.status import pending_count, server_url, session_secret_name
 from desktop.main_window import MainWindow
 from desktop.sync.scheduler import SyncStatus
 

@@ -1,6 +1,6 @@
 """The demo organization, built once per test module, and what the tests read it with.
 
-Harbor Peak Capital (core.services.demo): Fund I with 110 LPs, Fund II with 40 (30 LPs
+Harbor Peak Capital (core.demo.seed): Fund I with 110 LPs, Fund II with 40 (30 LPs
 hold both), six issued calls on Fund I (the last two partly paid), a seventh still a draft,
 and three issued distributions (income in 2025-06 and 2025-12, an exit in 2026-05).
 """
@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from core.commands.reading import close_reading
+from core.commands.workspace import Workspace
+from core.demo.seed import build_demo
 from core.keys import KEYRING_FILE_ENV
-from core.services.demo import build_demo
-from core.services.reading import close_reading
-from core.services.workspace import Workspace
 
 
 @dataclass

@@ -18,13 +18,13 @@ from decimal import Decimal
 
 import pytest
 
+from core.commands.reading import close_reading
+from core.commands.workspace import Workspace
 from core.reports import PaymentInstructions, build_call_notice, read_fund_ledger
 from core.reports.ledger_index import fund_ids
 from core.reports.notices import CallNotice
 from core.reports.payment_reference import fund_code, payment_reference
 from core.reports.pdf_notices import call_notice_pdf
-from core.services.reading import close_reading
-from core.services.workspace import Workspace
 from tests.reports.conftest import DemoOrg
 from tests.reports.documents_read import cited_sources, pdf_text
 from tests.reports.small_fund import D, ash, birch, op

@@ -29,7 +29,7 @@ from core.reports.ledger_index import fund_ids, lines_for_lp
 from core.reports.ledger_values import FundLedger
 from core.reports.pdf_notices import call_notice_pdf, distribution_notice_pdf
 from core.reports.pdf_statement import statement_pdf
-from core.services.fund_performance import fund_performance
+from core.views.fund_performance import fund_performance
 from tests.reports.conftest import DemoOrg
 from tests.reports.documents_read import dollars, pdf_text, save_png
 

@@ -1,6 +1,6 @@
 """Positions as of a date in the demo: the splits, and one figure per term everywhere.
 
-Harbor Peak Capital (core.services.demo): Fund I's three distributions are split pro rata
+Harbor Peak Capital (core.demo.seed): Fund I's three distributions are split pro rata
 to paid-in, and its calls were paid — some late, some in part — long after the first
 distribution's date. Re-derived here from the SQLite file alone, with exact fractions and
 largest-remainder rounding (ties to the smaller LP id, DESIGN §5), each distribution must
@@ -22,13 +22,13 @@ from core.money import Money
 from core.reports import export_table
 from core.reports.ledger_reader import read_fund_ledger
 from core.reports.notices import build_call_notice, build_distribution_notice
-from core.services.capital_view import preview_call
-from core.services.distribution_view import preview_distribution
-from core.services.fund_performance import fund_performance
-from core.services.fund_timeline import fund_timeline
-from core.services.investors_view import list_investors, lp_detail
-from core.services.positions_view import positions_report
-from core.services.viewer import current_viewer
+from core.views.capital_view import preview_call
+from core.views.distribution_view import preview_distribution
+from core.views.fund_performance import fund_performance
+from core.views.fund_timeline import fund_timeline
+from core.views.investors_view import list_investors, lp_detail
+from core.views.positions_view import positions_report
+from core.views.viewer import current_viewer
 from tests.reports.conftest import DemoOrg
 
 D = Decimal

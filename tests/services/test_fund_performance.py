@@ -1,6 +1,6 @@
 """Fund performance on the demo organization, checked against the db file and pyxirr.
 
-Harbor Peak Capital (core.services.demo) plus one NAV mark on Fund I as of 2026-06-30.
+Harbor Peak Capital (core.demo.seed) plus one NAV mark on Fund I as of 2026-06-30.
 Every figure is recomputed here from plain SQL over ``dealos.db`` (amounts summed as
 ``Decimal`` in Python, never by SQLite, which would sum the strings as floats), and every
 XIRR by pyxirr from the same flows: an implementation that shares no code with ours.
@@ -22,16 +22,16 @@ from pathlib import Path
 import pytest
 from pyxirr import xirr as py_xirr
 
+from core.commands.reading import close_reading
+from core.commands.workspace import Workspace
+from core.demo.seed import build_demo
 from core.fund_math import XirrFailure
 from core.ids import new_id
 from core.keys import KEYRING_FILE_ENV
 from core.reports import parse_period
 from core.reports.documents import lp_statement
 from core.reports.errors import RecordNotFound
-from core.services.demo import build_demo
-from core.services.fund_performance import FundPerformance, Metrics, fund_performance
-from core.services.reading import close_reading
-from core.services.workspace import Workspace
+from core.views.fund_performance import FundPerformance, Metrics, fund_performance
 
 __all__: list[str] = []
 

@@ -3,8 +3,8 @@ $1,000,000.00, and a drafted capital call — all authored on one workspace."""
 
 from __future__ import annotations
 
+from core.commands.workspace import Workspace
 from core.ids import new_id
-from core.services.workspace import Workspace
 
 __all__ = ["drafted_call"]
 

@@ -17,11 +17,11 @@ from typing import Any
 import pytest
 from live_server import LiveServer
 
+from core.commands.workspace import Workspace
 from core.errors import DealOSError
 from core.ids import new_id
 from core.keys import KEYRING_FILE_ENV
-from core.services.onboarding import attach_to_server, enroll_device
-from core.services.workspace import Workspace
+from core.onboarding import attach_to_server, enroll_device
 from core.sync.client import SyncClient
 from core.sync.engine import SyncEngine
 from sync_server.bootstrap import invite_org

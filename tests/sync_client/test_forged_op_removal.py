@@ -23,7 +23,7 @@ from sqlalchemy import text
 from core.canonical_json import jcs
 from core.ids import new_id
 from core.keys import KEYRING_FILE_ENV
-from core.services.onboarding import enroll_device
+from core.onboarding import enroll_device
 from core.sync.client import SyncClient
 from core.sync.engine import SyncEngine
 from sync_server.database import owner_engine

@@ -21,12 +21,12 @@ import httpx
 import pytest
 from live_server import LiveServer, create_org
 
+from core.commands.workspace import Workspace
 from core.errors import StoreError
 from core.ids import new_id
 from core.keys import KEYRING_FILE_ENV
+from core.onboarding import enroll_device
 from core.ops.signing import DeviceKey
-from core.services.onboarding import enroll_device
-from core.services.workspace import Workspace
 from core.store.local_schema import op_log
 from core.store.state_snapshot import SnapshotError, sign_snapshot, verify_snapshot
 from core.sync.bootstrap import (
@@ -143,7 +143,7 @@ def test_a_new_device_loads_the_snapshot_and_its_history_verifies(
 
 
 def _history_deal(ws: Workspace) -> str:
-    from core.services.queries import list_deals
+    from core.views.queries import list_deals
 
     return str(list_deals(ws)[0].deal_id)
 
@@ -426,8 +426,8 @@ def test_a_replay_overtaken_by_new_ops_is_not_copied_over_them(
 ) -> None:
     """The GP works on while the history replays: when the log has moved on, the
     replayed rows are not adopted (the caller rebuilds instead), and nothing changes."""
-    from core.services.replay import device_keys, logged_ops, scratch_replay
     from core.store.schema import metadata
+    from core.verification.replay import device_keys, logged_ops, scratch_replay
 
     laptop, _ = _enroll(live_server, maria, tmp_path / "laptop")
     _history(laptop, live_server, deals=2)

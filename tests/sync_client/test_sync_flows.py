@@ -18,11 +18,11 @@ import pytest
 from fund_setup import drafted_call
 from live_server import LiveServer, create_org
 
+from core.commands.workspace import Workspace
 from core.ids import new_id
 from core.keys import KEYRING_FILE_ENV
+from core.onboarding import enroll_device, join_as_reader
 from core.redaction import verify_redacted
-from core.services.onboarding import enroll_device, join_as_reader
-from core.services.workspace import Workspace
 from core.sync import conflicts as inbox
 from core.sync.client import SyncClient
 from core.sync.engine import SyncEngine

@@ -15,8 +15,8 @@ from scenario import ServerWorld
 from sqlalchemy import Engine, select
 
 from core.cli.main import build_parser
+from core.commands.workspace import Workspace
 from core.keys import KEYRING_FILE_ENV
-from core.services.workspace import Workspace
 from core.store.local_schema import op_log
 from sync_server.bootstrap import invite_org
 from sync_server.cli import register

@@ -17,7 +17,7 @@ from live_server import LiveServer, create_org
 
 from core.ids import new_id
 from core.keys import KEYRING_FILE_ENV
-from core.services.onboarding import enroll_device
+from core.onboarding import enroll_device
 from core.sync.client import SyncClient
 from core.sync.engine import SyncEngine
 

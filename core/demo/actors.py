@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.commands.workspace import OpResult, Workspace
 from core.ids import new_id
 from core.ops.envelope import UnsignedOp
 from core.ops.signing import DeviceKey, device_proof
-from core.services.workspace import OpResult, Workspace
 
 __all__ = ["Actor", "Cast"]
 

@@ -15,10 +15,10 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from core.commands.reading import reading
+from core.commands.workspace import Workspace
 from core.positions import Position, Term, positions_as_of
 from core.reports.errors import RecordNotFound
-from core.services.reading import reading
-from core.services.workspace import Workspace
 from core.store.schema import funds, lps
 from core.store.sql_projection import SqlProjection
 

@@ -13,13 +13,12 @@ from typing import Any
 
 from sqlalchemy import select
 
+from core.commands.reading import reading
+from core.commands.workspace import Workspace
 from core.domain.deal_fields import DEAL_FIELDS, FieldType
 from core.domain.lifecycle import Stage, allowed_targets, transition_rule
 from core.errors import DealOSError
 from core.money import money_text
-from core.services.reading import reading
-from core.services.viewer import Viewer
-from core.services.workspace import Workspace
 from core.store.local_schema import op_log
 from core.store.schema import (
     approvals,
@@ -31,6 +30,7 @@ from core.store.schema import (
     funds,
     users,
 )
+from core.views.viewer import Viewer
 
 __all__ = [
     "ApprovalLine",

@@ -1,6 +1,6 @@
 """Fund performance as of a date, per fund, per LP and per deal, read from the ledger.
 
-Rows come from one read-only snapshot (:func:`core.services.reading.reading`), every metric
+Rows come from one read-only snapshot (:func:`core.commands.reading.reading`), every metric
 from :mod:`core.fund_math`; this module only decides which rows count as of the date:
 
 * **committed** — commitments dated on or before it; **unfunded** — commitment less the
@@ -33,14 +33,14 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Table, select
 
+from core.commands.reading import reading
+from core.commands.workspace import Workspace
 from core.fund_math import CashFlow
 from core.fund_math import metrics as fm
 from core.fund_math.irr_basis import irr_label
 from core.fund_math.metrics import Metrics, account_metrics
 from core.positions import positions_as_of
 from core.reports.errors import RecordNotFound
-from core.services.reading import reading
-from core.services.workspace import Workspace
 from core.store.schema import (
     capital_calls,
     deals,

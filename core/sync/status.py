@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy import Connection, func, select
 
-from core.services.reading import reading
-from core.services.workspace import Workspace
+from core.commands.reading import reading
+from core.commands.workspace import Workspace
 from core.store.local_schema import conflicts, local_meta, op_log, outbox
 from core.store.schema import deal_fields
 from core.sync.snapshot import entity_snapshot

@@ -12,15 +12,15 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from core.commands.workspace import Workspace
+from core.demo.seed import build_demo
 from core.errors import DealOSError
 from core.ids import new_id
 from core.keys import KeyStore
 from core.ops.signing import DeviceKey
-from core.services.demo import build_demo
-from core.services.sync_view import SERVER_URL_META, session_secret_name
-from core.services.workspace import Workspace
 from core.store.local import DB_FILENAME
 from core.store.local_schema import op_log
+from core.sync.status import SERVER_URL_META, session_secret_name
 
 if TYPE_CHECKING:
     from core.sync.engine import SyncReport

@@ -19,10 +19,10 @@ from decimal import Decimal
 from sqlalchemy import and_, select
 
 from core.allocation import allocate_pro_rata
+from core.commands.reading import reading
+from core.commands.workspace import Workspace
 from core.money import MoneyError, parse_amount
 from core.positions import positions_as_of
-from core.services.reading import reading
-from core.services.workspace import Workspace
 from core.store.schema import (
     deals,
     distribution_allocations,

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from core.commands.workspace import Workspace
+from core.demo.actors import Actor, Cast
 from core.domain.lifecycle import STAGE_ORDER, Stage
 from core.ids import new_id
 from core.keys import KeyStore
-from core.services.demo_actors import Actor, Cast
-from core.services.queries import call_allocation_amounts, count_ops
-from core.services.workspace import Workspace
+from core.views.queries import call_allocation_amounts, count_ops
 
 __all__ = ["DemoSummary", "build_demo"]
 

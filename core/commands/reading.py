@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 
-from core.services.workspace import Workspace
+from core.commands.workspace import Workspace
 
 __all__ = ["close_reading", "reading"]
 

@@ -15,11 +15,11 @@ from typing import Any, Final
 
 from sqlalchemy import ColumnElement, Connection, Select, and_, case, false, func, or_, select
 
+from core.commands.reading import reading
+from core.commands.workspace import Workspace
 from core.domain.lifecycle import STAGE_ORDER
-from core.services.reading import reading
-from core.services.viewer import Viewer
-from core.services.workspace import Workspace
 from core.store.schema import deal_fields, deals, entities, users
+from core.views.viewer import Viewer
 
 __all__ = [
     "SORT_COLUMNS",

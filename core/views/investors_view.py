@@ -14,13 +14,13 @@ from decimal import Decimal
 
 from sqlalchemy import Connection, select
 
+from core.commands.reading import reading
+from core.commands.workspace import Workspace
 from core.errors import DealOSError
 from core.positions import FundPositions, Position, positions_as_of
-from core.services.reading import reading
-from core.services.viewer import Viewer
-from core.services.workspace import Workspace
 from core.store.schema import commitments, funds, lp_contacts, lps
 from core.store.sql_projection import SqlProjection
+from core.views.viewer import Viewer
 
 __all__ = [
     "CapitalAccount",

@@ -15,9 +15,9 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from core.commands.reading import reading
+from core.commands.workspace import Workspace
 from core.positions import ledger_book
-from core.services.reading import reading
-from core.services.workspace import Workspace
 from core.store.schema import capital_calls, commitments, distributions, funds
 from core.store.sql_projection import SqlProjection
 

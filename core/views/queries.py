@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from core.services.workspace import Workspace
+from core.commands.workspace import Workspace
 from core.store.local_schema import op_log
 from core.store.schema import call_allocations, commitments, deal_fields, deals, lps
 

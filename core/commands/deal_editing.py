@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from core.services.reading import reading
-from core.services.workspace import Workspace
+from core.commands.reading import reading
+from core.commands.workspace import Workspace
 from core.store.schema import deal_fields, users
 
 __all__ = ["FieldSource", "Member", "field_sources", "org_members"]

@@ -11,8 +11,8 @@ from typing import Any
 
 from sqlalchemy import Select, func, or_, select
 
-from core.services.reading import reading
-from core.services.workspace import Workspace
+from core.commands.reading import reading
+from core.commands.workspace import Workspace
 from core.store.local_schema import audit_log
 from core.store.schema import devices, users
 

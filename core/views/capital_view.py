@@ -18,11 +18,11 @@ from typing import Any
 from sqlalchemy import Connection, and_, func, select
 
 from core.allocation import allocate_pro_rata
+from core.commands.reading import reading
+from core.commands.workspace import Workspace
 from core.money import MoneyError, parse_amount
 from core.positions import ledger_book, positions_as_of
 from core.reducers.four_eyes import above_threshold
-from core.services.reading import reading
-from core.services.workspace import Workspace
 from core.store.schema import (
     call_allocations,
     capital_calls,

@@ -22,13 +22,13 @@ from core.ops.batch_verify import precheck_signatures
 from core.ops.envelope import Envelope, UnsignedOp
 from core.ops.signing import DeviceKey
 from core.reducers.apply import AppliedOp, apply_op
-from core.services.audit_trail import append_audit, sign_audit_head, verify_local_audit
-from core.services.replay import RefusedPending, device_keys, logged_ops, replay_ops
 from core.store.digest import sql_state_digest
 from core.store.local import LocalStore
 from core.store.local_log import LocalLog
 from core.store.schema import PROJECTION_TABLES
 from core.store.sql_projection import SqlProjection
+from core.verification.audit_trail import append_audit, sign_audit_head, verify_local_audit
+from core.verification.replay import RefusedPending, device_keys, logged_ops, replay_ops
 
 __all__ = ["OpResult", "RefusedPending", "Workspace"]
 

@@ -12,9 +12,9 @@ from typing import Final
 
 from sqlalchemy import select
 
+from core.commands.reading import reading
+from core.commands.workspace import Workspace
 from core.domain.roles import EXTERNAL_ROLES, PERMISSIONS, Action, Role, allowed
-from core.services.reading import reading
-from core.services.workspace import Workspace
 from core.store.schema import devices, entitlements, memberships, organizations, users
 
 __all__ = ["MUTATING_ACTIONS", "ROLE_LABELS", "Person", "Viewer", "current_viewer", "list_people"]
