@@ -51,7 +51,7 @@ def _analyst(ws: Any) -> tuple[str, str, Any]:
     from core.ops.signing import DeviceKey
 
     user_id, device_id, key = new_id(), new_id(), DeviceKey.generate()
-    ws.submit(
+    ws.submit_wire(
         "user.invite",
         entity_id=user_id,
         payload={
@@ -60,7 +60,7 @@ def _analyst(ws: Any) -> tuple[str, str, Any]:
             "roles": ["gp_analyst"],
         },
     )
-    ws.submit(
+    ws.submit_wire(
         "device.enroll",
         entity_id=device_id,
         payload={"user_id": user_id, "public_key": key.public_key, "name": "analyst laptop"},
@@ -314,7 +314,7 @@ def interactive(data: Path, apply_n: int) -> dict[str, Any]:
     from core.ops.signing import DeviceKey
 
     device_id, key = new_id(), DeviceKey.generate()
-    ws.submit(
+    ws.submit_wire(
         "device.enroll",
         entity_id=device_id,
         payload={"user_id": analyst.user_id, "public_key": key.public_key, "name": "bench pull"},
@@ -360,7 +360,7 @@ def interactive(data: Path, apply_n: int) -> dict[str, Any]:
     from core.keys import KeyStore
 
     device2, key2 = new_id(), DeviceKey.generate()
-    ws.submit(
+    ws.submit_wire(
         "device.enroll",
         entity_id=device2,
         payload={"user_id": analyst.user_id, "public_key": key2.public_key, "name": "sync"},
@@ -407,7 +407,7 @@ def interactive(data: Path, apply_n: int) -> dict[str, Any]:
         stalls.append(("sync process", n, time.perf_counter() - started, max(gaps), filters))
         # the next run signs from device_seq 1 again: give it a fresh device
         device2, key2 = new_id(), DeviceKey.generate()
-        ws.submit(
+        ws.submit_wire(
             "device.enroll",
             entity_id=device2,
             payload={"user_id": analyst.user_id, "public_key": key2.public_key, "name": "sync"},

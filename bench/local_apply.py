@@ -40,7 +40,7 @@ def _org(root: Path) -> tuple[Workspace, str, DeviceKey, str]:
         root / "store", org_name="Bench Capital", email="gp@bench.example", display_name="Bench GP"
     )
     user_id, device_id, key = new_id(), new_id(), DeviceKey.generate()
-    ws.submit(
+    ws.submit_wire(
         "user.invite",
         entity_id=user_id,
         payload={
@@ -49,7 +49,7 @@ def _org(root: Path) -> tuple[Workspace, str, DeviceKey, str]:
             "roles": ["gp_analyst"],
         },
     )
-    ws.submit(
+    ws.submit_wire(
         "device.enroll",
         entity_id=device_id,
         payload={"user_id": user_id, "public_key": key.public_key, "name": "analyst laptop"},

@@ -192,7 +192,7 @@ def attach_to_server(ws: Workspace, *, server: str, code: str, password: str) ->
             Replica(ws).set_applied_through(conn, int(body["server_seq"]))
             ws.store.set_meta(conn, SERVER_URL_META, client.base_url)
         ws.keys.save_secret(session_secret_name(ws.device_id), str(body["session_token"]))
-        ws.submit(
+        ws.submit_wire(
             "user.invite",
             entity_id=account["user_id"],
             payload={
@@ -201,7 +201,7 @@ def attach_to_server(ws: Workspace, *, server: str, code: str, password: str) ->
                 "roles": account["roles"],
             },
         )
-        ws.submit(
+        ws.submit_wire(
             "device.enroll",
             entity_id=account["device_id"],
             payload={

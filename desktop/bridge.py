@@ -2,39 +2,19 @@
 
 Worker threads (ops, the sync job) never touch a widget. They hand what happened to
 :class:`CoreBridge`, which re-emits it from the GUI thread; views connect to its public
-signals and redraw from what they carry, as Anki's ``operation_did_execute`` hook does.
+signals and redraw from what they carry — the areas of the organization the ops touched
+(:class:`core.ops.changes.OpChanges`) — as Anki's ``operation_did_execute`` hook does.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
-from core.commands import OpResult
+from core.ops.changes import OpChanges
 
 __all__ = ["CoreBridge", "OpChanges"]
-
-
-@dataclass(frozen=True, slots=True)
-class OpChanges:
-    """What one or more ops changed: the redraw signal for every view."""
-
-    kinds: frozenset[str] = frozenset()
-    entity_ids: frozenset[str] = frozenset()
-    source: str = "local"  # local | sync | conflict
-    everything: bool = False
-
-    @classmethod
-    def of(cls, results: Iterable[OpResult], *, source: str = "local") -> OpChanges:
-        items = list(results)
-        return cls(frozenset(r.kind for r in items), frozenset(r.entity_id for r in items), source)
-
-    def touches(self, *prefixes: str) -> bool:
-        """True if any op of a kind starting with one of ``prefixes`` ran."""
-        return self.everything or any(k.startswith(prefixes) for k in self.kinds)
 
 
 class CoreBridge(QObject):

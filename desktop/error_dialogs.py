@@ -8,10 +8,12 @@ import sys
 import traceback
 from types import TracebackType
 
+from pydantic import ValidationError
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from core.errors import DealOSError, KeyStoreError, OpRejected, StoreError
+from core.ops.payloads.base import payload_refusal
 from core.sync.errors import ServerUnavailable, SyncError
 
 __all__ = ["describe", "install_excepthook", "show_error", "show_notice"]
@@ -32,6 +34,9 @@ _TITLES = {
 
 def describe(exc: BaseException) -> tuple[str, str]:
     """(title, text) for a dialog about ``exc``."""
+    if isinstance(exc, ValidationError):
+        # A command built from a form: refused as the reducers refuse it on the wire.
+        exc = payload_refusal(exc, exc.title)
     if isinstance(exc, OpRejected):
         title = _TITLES.get(exc.code, "The change was refused")
         text = exc.message[:1].upper() + exc.message[1:]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from core.commands.reading import close_reading
 from core.commands.workspace import Workspace
+from core.ops.changes import Area
 from core.views.viewer import Viewer, current_viewer
 from desktop.bridge import CoreBridge, OpChanges
 
@@ -27,7 +28,7 @@ class DesktopSession:
         self.bridge.operation_did_execute.connect(self._on_changes)
 
     def _on_changes(self, changes: OpChanges) -> None:
-        if changes.touches("role.", "user.", "entitlement.", "device."):
+        if changes.touches(Area.PEOPLE):
             self.refresh_viewer()
 
     def refresh_viewer(self) -> Viewer:

@@ -16,9 +16,11 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 from platformdirs import user_data_dir
+from pydantic import ValidationError
 
 from core.cli import org_commands
 from core.errors import DealOSError
+from core.ops.payloads.base import payload_refusal
 
 __all__ = ["build_parser", "main"]
 
@@ -55,6 +57,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.handler(args)
     except DealOSError as exc:
         print(f"dealos: {exc}", file=sys.stderr)
+        return 1
+    except ValidationError as exc:
+        # A command built from what was typed: refused as the reducers refuse it.
+        print(f"dealos: {payload_refusal(exc, exc.title)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -1,16 +1,21 @@
 """The open local organization: its store, this device's key, and who works on it.
 
-Every change goes through :meth:`Workspace.submit`: build the op, sign it with the device
-key, and — in one SQLite transaction — apply it through the shared reducers, append it to
-the op log and the outbox, and chain an audit entry. A refused op writes nothing but a
+Every change goes through :meth:`Workspace.submit`, which takes a command — a frozen
+payload model, whose class names the op kind — builds the op, signs it with the device
+key, and in one SQLite transaction applies it through the shared reducers, appends it to
+the op log and the outbox, and chains an audit entry. A refused op writes nothing but a
 "refused" audit entry, and the error reaches the caller with its code, field and rule.
+
+:meth:`Workspace.dry_run` runs the same reducers on the same state and rolls back: a
+wizard previews a call through it, so the preview and the op can never disagree.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Connection, delete
 
@@ -20,8 +25,10 @@ from core.ids import new_id
 from core.keys import KeyStore
 from core.ops.batch_verify import precheck_signatures
 from core.ops.envelope import Envelope, UnsignedOp
+from core.ops.kinds import KINDS, spec_of
+from core.ops.payloads.base import Payload
 from core.ops.signing import DeviceKey
-from core.reducers.apply import AppliedOp, apply_op
+from core.reducers.apply import AppliedOp, apply_op, parse_payload
 from core.store.digest import sql_state_digest
 from core.store.local import LocalStore
 from core.store.local_log import LocalLog
@@ -30,12 +37,33 @@ from core.store.sql_projection import SqlProjection
 from core.verification.audit_trail import append_audit, sign_audit_head, verify_local_audit
 from core.verification.replay import RefusedPending, device_keys, logged_ops, replay_ops
 
-__all__ = ["OpResult", "RefusedPending", "Workspace"]
+__all__ = ["DryRun", "OpResult", "RefusedPending", "Workspace"]
 
 
 # What one accepted op changed (the redraw signal for the desktop): the reducers' own
 # result, one type from apply_op to the views.
 OpResult = AppliedOp
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class DryRun(Generic[T]):
+    """What a command would do on the current state, rolled back: the result it would
+    have (or the refusal it would meet) and what ``inspect`` read before the rollback."""
+
+    result: OpResult | None
+    refusal: OpRejected | None
+    seen: T | None
+
+    @property
+    def accepted(self) -> bool:
+        return self.refusal is None
+
+
+def _wire_payload(command: Payload) -> dict[str, Any]:
+    """The payload as it is signed: the fields the caller gave, in wire form."""
+    return command.model_dump(mode="json", exclude_unset=True)
 
 
 def _write_identity(store: LocalStore, *, org_id: str, device_id: str, user_id: str) -> None:
@@ -87,14 +115,16 @@ class Workspace:
         ws = cls(store, keys, org_id=org_id, device_id=device_id, user_id=user_id)
         try:
             ws.submit(
-                "org.create",
+                parse_payload(
+                    KINDS["org.create"],
+                    {
+                        "name": org_name,
+                        "base_currency": base_currency,
+                        "founder": {"email": email, "display_name": display_name},
+                        "device": {"public_key": key.public_key, "name": device_name},
+                    },
+                ),
                 entity_id=org_id,
-                payload={
-                    "name": org_name,
-                    "base_currency": base_currency,
-                    "founder": {"email": email, "display_name": display_name},
-                    "device": {"public_key": key.public_key, "name": device_name},
-                },
             )
         except OpRejected:
             store.close()
@@ -146,27 +176,92 @@ class Workspace:
 
     def submit(
         self,
+        command: Payload,
+        *,
+        entity_id: str | None = None,
+        base_version: int | None = None,
+    ) -> OpResult:
+        """Sign and apply ``command`` as this device's user; raise ``OpRejected`` if refused.
+
+        The command's class names the kind. A create makes a new entity (``entity_id``
+        defaults to a fresh id); any other kind names the entity it changes and the
+        version it was written against.
+        """
+        kind, entity_id = self._target(command, entity_id)
+        return self.submit_wire(
+            kind, entity_id=entity_id, payload=_wire_payload(command), base_version=base_version
+        )
+
+    def dry_run(
+        self,
+        command: Payload,
+        *,
+        entity_id: str | None = None,
+        base_version: int | None = None,
+        inspect: Callable[[Connection, OpResult], T] | None = None,
+    ) -> DryRun[T]:
+        """What :meth:`submit` would do now, through the same reducers, rolled back.
+
+        ``inspect`` reads the changed state before the rollback (the allocations a draft
+        call would make). Nothing is signed, logged, queued or audited.
+        """
+        kind, entity_id = self._target(command, entity_id)
+        with self.store.trial() as conn:
+            seq = int(LocalLog(conn).meta("device_seq") or "0") + 1
+            op = self._unsigned(kind, entity_id, _wire_payload(command), base_version, seq)
+            try:
+                applied = apply_op(SqlProjection(conn, self.org_id), op, verify=False)
+            except OpRejected as exc:
+                return DryRun(None, exc, None)
+            seen = inspect(conn, applied) if inspect is not None else None
+            return DryRun(applied, None, seen)
+
+    def _target(self, command: Payload, entity_id: str | None) -> tuple[str, str]:
+        spec = spec_of(command)
+        if entity_id is None:
+            if spec.concurrency != "create":
+                raise ValueError(f"{spec.kind} changes an existing entity: give its entity_id")
+            entity_id = new_id()
+        return spec.kind, entity_id
+
+    def _unsigned(
+        self,
+        kind: str,
+        entity_id: str,
+        payload: Mapping[str, Any],
+        base_version: int | None,
+        seq: int,
+    ) -> UnsignedOp:
+        return UnsignedOp.new(
+            org_id=self.org_id,
+            device_id=self.device_id,
+            device_seq=seq,
+            actor_id=self.user_id,
+            kind=kind,
+            entity_id=entity_id,
+            base_version=base_version,
+            payload=dict(payload),
+        )
+
+    def submit_wire(
+        self,
         kind: str,
         *,
         entity_id: str,
-        payload: dict[str, Any],
+        payload: Mapping[str, Any],
         base_version: int | None = None,
     ) -> OpResult:
-        """Sign and apply one op as this device's user; raise ``OpRejected`` if refused."""
+        """Sign and apply an op given in its wire form: a kind and a JSON payload.
+
+        For ops that arrive as data — a refused op the conflicts inbox re-applies, a
+        payload read from a file — and for tests of what the reducers refuse. Code that
+        builds a change calls :meth:`submit` with a command.
+        """
         try:
             with self.store.transaction() as conn:
                 log = LocalLog(conn)
                 seq = int(log.meta("device_seq") or "0") + 1
-                op = UnsignedOp.new(
-                    org_id=self.org_id,
-                    device_id=self.device_id,
-                    device_seq=seq,
-                    actor_id=self.user_id,
-                    kind=kind,
-                    entity_id=entity_id,
-                    base_version=base_version,
-                    payload=payload,
-                )
+                op = self._unsigned(kind, entity_id, payload, base_version, seq)
                 envelope = self._key.sign(op)
                 applied = apply_op(SqlProjection(conn, self.org_id), envelope, verify=False)
                 self._record(conn, envelope, applied, status="pending")

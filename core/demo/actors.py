@@ -27,7 +27,7 @@ class Actor:
         self, kind: str, entity_id: str, payload: dict[str, Any], base_version: int | None = None
     ) -> OpResult:
         if self.device_id == self.ws.device_id:
-            return self.ws.submit(
+            return self.ws.submit_wire(
                 kind, entity_id=entity_id, payload=payload, base_version=base_version
             )
         self.seq += 1

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 from core.domain.roles import Action
+from core.ops.changes import Area
 from core.ops.payloads import access, capital, deals, funds, investors
 from core.ops.payloads.base import Payload
 
-__all__ = ["KINDS", "Concurrency", "KindSpec", "spec_for"]
+__all__ = ["KINDS", "Concurrency", "KindSpec", "spec_for", "spec_of"]
 
 Concurrency = Literal["create", "checked", "merge"]
 
@@ -36,6 +37,8 @@ class KindSpec:
     # What an external reader is shown of the payload where that is not a valid payload of
     # the kind itself (core.redaction): an LP's own allocation in place of the call's total.
     redacted: type[Payload] | None = None
+    # What the op changes, in the areas screens redraw by (core.ops.changes).
+    areas: frozenset[Area] = frozenset()
 
     @property
     def schema_name(self) -> str:
@@ -52,6 +55,7 @@ class KindSpec:
 def _specs() -> dict[str, KindSpec]:
     a = Action
     s = KindSpec
+    A = Area
     items = [
         s(
             "org.create",
@@ -60,6 +64,7 @@ def _specs() -> dict[str, KindSpec]:
             "create",
             None,
             "Create the organization, its founder and the founder's device (genesis)",
+            areas=frozenset({A.ORGANIZATION, A.PEOPLE}),
         ),
         s(
             "user.invite",
@@ -68,6 +73,7 @@ def _specs() -> dict[str, KindSpec]:
             "create",
             a.ADMINISTER,
             "Add a user to the organization with roles",
+            areas=frozenset({A.PEOPLE}),
         ),
         s(
             "role.grant",
@@ -76,6 +82,7 @@ def _specs() -> dict[str, KindSpec]:
             "checked",
             a.ADMINISTER,
             "Grant a role to a user",
+            areas=frozenset({A.PEOPLE}),
         ),
         s(
             "role.revoke",
@@ -84,6 +91,7 @@ def _specs() -> dict[str, KindSpec]:
             "checked",
             a.ADMINISTER,
             "Revoke a role from a user",
+            areas=frozenset({A.PEOPLE}),
         ),
         s(
             "device.enroll",
@@ -92,6 +100,7 @@ def _specs() -> dict[str, KindSpec]:
             "create",
             a.ADMINISTER,
             "Register a device's public key for a user",
+            areas=frozenset({A.PEOPLE}),
         ),
         s(
             "device.revoke",
@@ -100,6 +109,7 @@ def _specs() -> dict[str, KindSpec]:
             "checked",
             a.ADMINISTER,
             "Revoke a device; its later ops are refused",
+            areas=frozenset({A.PEOPLE}),
         ),
         s(
             "entitlement.grant",
@@ -108,6 +118,7 @@ def _specs() -> dict[str, KindSpec]:
             "create",
             a.ADMINISTER,
             "Let an external user see a deal, a fund or an LP position",
+            areas=frozenset({A.PEOPLE}),
         ),
         s(
             "entitlement.revoke",
@@ -116,6 +127,7 @@ def _specs() -> dict[str, KindSpec]:
             "checked",
             a.ADMINISTER,
             "Withdraw an entitlement",
+            areas=frozenset({A.PEOPLE}),
         ),
         # Setting up a fund binds LP money to its terms: the GP's authority.
         s(
@@ -125,6 +137,7 @@ def _specs() -> dict[str, KindSpec]:
             "create",
             a.ISSUE_FINANCIAL,
             "Create a fund",
+            areas=frozenset({A.FUNDS}),
         ),
         s(
             "fund.update",
@@ -133,6 +146,7 @@ def _specs() -> dict[str, KindSpec]:
             "merge",
             a.ISSUE_FINANCIAL,
             "Change a fund's name or the payment instructions printed on its notices",
+            areas=frozenset({A.FUNDS}),
         ),
         # Who controls the GPs' money actions is an administrator's setting, apart from them.
         s(
@@ -142,6 +156,7 @@ def _specs() -> dict[str, KindSpec]:
             "checked",
             a.ADMINISTER,
             "Set the amount above which a second GP must approve a call or distribution",
+            areas=frozenset({A.FUNDS}),
         ),
         # LPA terms and NAV marks decide what LPs receive: financial, version-checked, GP only.
         s(
@@ -151,6 +166,7 @@ def _specs() -> dict[str, KindSpec]:
             "checked",
             a.ISSUE_FINANCIAL,
             "Record a new version of the fund's distribution terms (LPA)",
+            areas=frozenset({A.TERMS}),
         ),
         s(
             "fund.nav.record",
@@ -159,6 +175,7 @@ def _specs() -> dict[str, KindSpec]:
             "checked",
             a.ISSUE_FINANCIAL,
             "Record the fund's net asset value as of a date",
+            areas=frozenset({A.NAV}),
         ),
         s(
             "deal.create",
@@ -167,6 +184,7 @@ def _specs() -> dict[str, KindSpec]:
             "create",
             a.EDIT_DEAL,
             "Create a deal in the draft stage",
+            areas=frozenset({A.DEALS}),
         ),
         s(
             "deal.update",
@@ -175,6 +193,7 @@ def _specs() -> dict[str, KindSpec]:
             "merge",
             a.EDIT_DEAL,
             "Change a deal's name or descriptive fields (merged per field)",
+            areas=frozenset({A.DEALS}),
         ),
         s(
             "deal.transition",
@@ -183,6 +202,7 @@ def _specs() -> dict[str, KindSpec]:
             "checked",
             None,
             "Move a deal to another lifecycle stage",
+            areas=frozenset({A.DEALS}),
         ),
         s(
             "document.add",
@@ -191,6 +211,7 @@ def _specs() -> dict[str, KindSpec]:
             "create",
             a.EDIT_DEAL,
             "Attach a document (by SHA-256) to a deal or a fund",
+            areas=frozenset({A.DOCUMENTS}),
         ),
         s(
             "approval.record",
@@ -199,6 +220,7 @@ def _specs() -> dict[str, KindSpec]:
             "merge",
             None,
             "Record an IC vote (GP) or a legal sign-off (counsel) on a deal",
+            areas=frozenset({A.DEALS}),
         ),
         s(
             "lp.create",
@@ -207,6 +229,7 @@ def _specs() -> dict[str, KindSpec]:
             "create",
             a.DRAFT_FINANCIAL,
             "Add an investor (LP) with its contacts",
+            areas=frozenset({A.INVESTORS}),
         ),
         s(
             "lp.update",
@@ -215,6 +238,7 @@ def _specs() -> dict[str, KindSpec]:
             "merge",
             a.DRAFT_FINANCIAL,
             "Change an LP's name or contacts",
+            areas=frozenset({A.INVESTORS}),
         ),
         s(
             "commitment.create",
@@ -223,6 +247,7 @@ def _specs() -> dict[str, KindSpec]:
             "create",
             a.ISSUE_FINANCIAL,
             "Record an LP's commitment to a fund",
+            areas=frozenset({A.COMMITMENTS}),
         ),
         s(
             "capital_call.create",
@@ -232,6 +257,7 @@ def _specs() -> dict[str, KindSpec]:
             a.DRAFT_FINANCIAL,
             "Draft a capital call, allocated pro rata",
             capital.CapitalCallCreateRedactedPayload,
+            areas=frozenset({A.CALLS}),
         ),
         # Four-eyes (DESIGN §4): a second GP approves a draft above the fund's threshold.
         s(
@@ -241,6 +267,7 @@ def _specs() -> dict[str, KindSpec]:
             "checked",
             a.ISSUE_FINANCIAL,
             "Approve a drafted capital call as the second GP",
+            areas=frozenset({A.CALLS}),
         ),
         s(
             "capital_call.issue",
@@ -249,6 +276,7 @@ def _specs() -> dict[str, KindSpec]:
             "checked",
             a.ISSUE_FINANCIAL,
             "Issue a drafted capital call to its LPs",
+            areas=frozenset({A.CALLS}),
         ),
         s(
             "capital_call.payment",
@@ -257,6 +285,7 @@ def _specs() -> dict[str, KindSpec]:
             "checked",
             a.ISSUE_FINANCIAL,
             "Record an LP's payment against an issued call",
+            areas=frozenset({A.CALLS}),
         ),
         s(
             "distribution.create",
@@ -266,6 +295,7 @@ def _specs() -> dict[str, KindSpec]:
             a.DRAFT_FINANCIAL,
             "Draft a distribution, allocated pro rata",
             capital.DistributionCreateRedactedPayload,
+            areas=frozenset({A.DISTRIBUTIONS}),
         ),
         s(
             "distribution.approve",
@@ -274,6 +304,7 @@ def _specs() -> dict[str, KindSpec]:
             "checked",
             a.ISSUE_FINANCIAL,
             "Approve a drafted distribution as the second GP",
+            areas=frozenset({A.DISTRIBUTIONS}),
         ),
         s(
             "distribution.issue",
@@ -282,6 +313,7 @@ def _specs() -> dict[str, KindSpec]:
             "checked",
             a.ISSUE_FINANCIAL,
             "Issue a drafted distribution",
+            areas=frozenset({A.DISTRIBUTIONS, A.CALLS}),
         ),
     ]
     return {item.kind: item for item in items}
@@ -292,6 +324,28 @@ KINDS: Final[dict[str, KindSpec]] = _specs()
 
 def spec_for(kind: str) -> KindSpec | None:
     return KINDS.get(kind)
+
+
+def _by_payload() -> dict[type[Payload], KindSpec]:
+    found: dict[type[Payload], KindSpec] = {}
+    for spec in KINDS.values():
+        if spec.payload in found:
+            raise TypeError(f"{spec.payload.__name__} is the payload of two kinds")
+        found[spec.payload] = spec
+    return found
+
+
+_BY_PAYLOAD: Final[dict[type[Payload], KindSpec]] = _by_payload()
+
+
+def spec_of(command: Payload) -> KindSpec:
+    """The kind a payload model is the command of: ``capital_call.create`` for a
+    :class:`~core.ops.payloads.capital.CapitalCallCreatePayload`. Each kind has a payload
+    class of its own, so the class names the kind and no caller spells it."""
+    spec = _BY_PAYLOAD.get(type(command))
+    if spec is None:
+        raise TypeError(f"{type(command).__name__} is not the payload of any op kind")
+    return spec
 
 
 PayloadFactory = Callable[..., Payload]

@@ -15,10 +15,11 @@ from pydantic import ValidationError
 from core.domain.roles import Action, Role, allowed
 from core.errors import OpRejected
 from core.ops.amounts import AmountProblem, check_amounts
+from core.ops.changes import Area, OpChanges
 from core.ops.envelope import Envelope, UnsignedOp
 from core.ops.kinds import KindSpec, spec_for
 from core.ops.payloads.access import OrgCreatePayload
-from core.ops.payloads.base import Payload
+from core.ops.payloads.base import Payload, payload_refusal
 from core.ops.signing import verify_envelope
 from core.redaction import Viewer, entitlements_of, redact
 from core.reducers import (  # noqa: F401  (registration)
@@ -37,10 +38,18 @@ __all__ = ["AppliedOp", "apply_op", "parse_payload"]
 
 @dataclass(frozen=True, slots=True)
 class AppliedOp:
+    """One accepted op: which entity it changed, the version it left, and the areas of the
+    organization it touched (the kind's, from the registry)."""
+
     op_id: str
     kind: str
     entity_id: str
     version: int
+    areas: frozenset[Area]
+
+    @property
+    def changes(self) -> OpChanges:
+        return OpChanges.of([self])
 
 
 def parse_payload(spec: KindSpec, payload: dict[str, object]) -> Payload:
@@ -52,14 +61,7 @@ def parse_payload(spec: KindSpec, payload: dict[str, object]) -> Payload:
     try:
         model = spec.payload.model_validate(payload)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        path = ".".join(str(p) for p in ("payload", *first["loc"]))
-        if first["type"] == "extra_forbidden":
-            raise OpRejected(
-                "unknown_field", f"{path} is not a field of {spec.kind}", field=path
-            ) from None
-        message = first["msg"].removeprefix("Value error, ")
-        raise OpRejected("invalid_payload", f"{path}: {message}", field=path) from None
+        raise payload_refusal(exc, spec.kind) from None
     currency = getattr(model, "currency", None)
     if isinstance(currency, str):
         try:
@@ -193,10 +195,10 @@ def _bump(store: Projection, op: UnsignedOp, spec: KindSpec, entity: Row | None)
         store.insert(
             "entities", {"entity_id": op.entity_id, "entity_type": spec.entity_type, "version": 1}
         )
-        return AppliedOp(op.op_id, op.kind, op.entity_id, 1)
+        return AppliedOp(op.op_id, op.kind, op.entity_id, 1, spec.areas)
     version = int(entity["version"]) + 1
     store.update("entities", {"entity_id": op.entity_id}, {"version": version})
-    return AppliedOp(op.op_id, op.kind, op.entity_id, version)
+    return AppliedOp(op.op_id, op.kind, op.entity_id, version, spec.areas)
 
 
 def _genesis(

@@ -111,6 +111,16 @@ class LocalStore:
                 "too long; nothing was written, try again in a moment"
             ) from exc
 
+    @contextmanager
+    def trial(self) -> Iterator[Connection]:
+        """A write transaction that always rolls back: what a change would do, undone."""
+        with self.engine.connect() as conn:
+            outer = conn.begin()
+            try:
+                yield conn
+            finally:
+                outer.rollback()
+
     def meta(self, conn: Connection, key: str) -> str | None:
         return conn.execute(select(local_meta.c.value).where(local_meta.c.key == key)).scalar()
 

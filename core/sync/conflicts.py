@@ -76,7 +76,7 @@ def reapply(ws: Workspace, op_id: str, *, note: str = "") -> OpResult:
     with ws.store.transaction() as conn:
         current = entity_snapshot(conn, ws.org_id, conflict.entity_id)
     base = None if current is None else int(current["version"])
-    result = ws.submit(
+    result = ws.submit_wire(
         conflict.kind, entity_id=conflict.entity_id, payload=conflict.payload, base_version=base
     )
     _close(ws, op_id, "reapplied", note or f"re-applied as op {result.op_id}")

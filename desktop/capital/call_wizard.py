@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from core.commands import OpResult
 from core.domain.roles import Action
+from core.money import Money
 from core.views.capital_view import CallPreview, PreviewLine, list_funds, preview_call
 from desktop.capital.columns import preview_columns
 from desktop.capital.draft_preview import DraftPreviewPage, muted_label
@@ -163,11 +164,10 @@ class CallWizard(QWizard):
             parent=self,
             session=self.session,
             fund_id=fund_id,
-            amount=format(amount, "f"),
-            currency=currency,
+            amount=Money(amount, currency),
             basis=str(self.terms.basis.currentData()),
-            call_date=self.terms.call_date.date().toString("yyyy-MM-dd"),
-            due_date=self.terms.due_date.date().toString("yyyy-MM-dd"),
+            call_date=self.terms.call_date.date().toPython(),
+            due_date=self.terms.due_date.date().toPython(),
             purpose=self.terms.purpose.text().strip(),
         ).success(self._saved).failure(self.preview_page.draft_failed).run_in_background()
 

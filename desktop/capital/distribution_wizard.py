@@ -17,6 +17,8 @@ from PySide6.QtWidgets import (
 
 from core.commands import OpResult
 from core.domain.roles import Action
+from core.money import Money
+from core.ops.changes import Area
 from core.views.distribution_view import (
     DistributionPreview,
     DistributionPreviewLine,
@@ -169,10 +171,9 @@ class DistributionWizard(QWizard):
             parent=self,
             session=self.session,
             fund_id=self.terms.fund_id(),
-            amount=format(amount, "f"),
-            currency=self.terms.currency(),
+            amount=Money(amount, self.terms.currency()),
             basis=str(self.terms.basis.currentData()),
-            distribution_date=self.terms.date.date().toString("yyyy-MM-dd"),
+            distribution_date=self.terms.date.date().toPython(),
             source=str(self.terms.source.currentData()),
             deal_id=str(deal_id) if deal_id else None,
             note=self.terms.note.text().strip(),
@@ -209,5 +210,5 @@ class DistributionWizard(QWizard):
         show_error(self, exc)
 
     def on_changes(self, changes: OpChanges) -> None:
-        if changes.touches("fund.") and self.currentPage() is self.terms:
+        if changes.touches(Area.FUNDS, Area.TERMS, Area.NAV) and self.currentPage() is self.terms:
             self.terms.refresh()

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.domain.roles import Action
+from core.ops.changes import Area
 from core.views.capital_view import (
     Approval,
     CallLine,
@@ -346,7 +347,15 @@ class CapitalPage(QWidget):
         ).run_in_background()
 
     def on_changes(self, changes: OpChanges) -> None:
-        if changes.touches("capital_call.", "distribution.", "commitment.", "fund.", "lp."):
-            if changes.touches("fund.", "commitment."):
+        if changes.touches(
+            Area.CALLS,
+            Area.DISTRIBUTIONS,
+            Area.COMMITMENTS,
+            Area.FUNDS,
+            Area.TERMS,
+            Area.NAV,
+            Area.INVESTORS,
+        ):
+            if changes.touches(Area.FUNDS, Area.TERMS, Area.NAV, Area.COMMITMENTS):
                 self._fill_funds()
             self.reload()

@@ -78,7 +78,7 @@ class PaymentDialog(QDialog):
             lp_id=str(data[0]),
             amount=self.amount.text().strip().replace(",", ""),
             currency=self.call.currency,
-            paid_on=self.paid_on.date().toString("yyyy-MM-dd"),
+            paid_on=self.paid_on.date().toPython(),
         ).success(self._done).failure(self._failed).run_in_background()
 
     def _done(self, _result: OpResult) -> None:

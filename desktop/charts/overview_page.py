@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from core.ops.changes import Area
 from core.views.capital_view import list_funds
 from core.views.fund_timeline import fund_timeline
 from core.views.pipeline import stage_totals
@@ -79,5 +80,13 @@ class OverviewPage(QWidget):
         self.fund_chart.set_timeline(fund_timeline(self.session.ws, fund_id) if fund_id else None)
 
     def on_changes(self, changes: OpChanges) -> None:
-        if changes.touches("deal.", "capital_call.", "distribution.", "commitment.", "fund."):
+        if changes.touches(
+            Area.DEALS,
+            Area.CALLS,
+            Area.DISTRIBUTIONS,
+            Area.COMMITMENTS,
+            Area.FUNDS,
+            Area.TERMS,
+            Area.NAV,
+        ):
             self.reload()

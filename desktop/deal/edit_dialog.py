@@ -6,8 +6,6 @@ extracted value keeps its source document and page and only changes its provenan
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -22,8 +20,15 @@ from PySide6.QtWidgets import (
 
 from core.commands import OpResult
 from core.commands.deal_editing import field_sources, org_members
-from core.domain.deal_fields import DEAL_FIELDS, DealField, FieldType, check_field_value
+from core.domain.deal_fields import (
+    DEAL_FIELDS,
+    DealField,
+    FieldType,
+    Provenance,
+    check_field_value,
+)
 from core.money import MoneyError, minor_unit, parse_amount
+from core.ops.payloads.deals import DealFieldValue
 from core.views.deal_view import DealDetail, FieldLine
 from desktop.background import BackgroundOp
 from desktop.error_dialogs import show_error, show_notice
@@ -64,7 +69,7 @@ class DealEditDialog(QDialog):
         self.setObjectName("dealEditDialog")
         self.setWindowTitle(f"Edit {detail.name}")
         self.setMinimumWidth(560)
-        self.submitted: dict[str, Any] | None = None
+        self.submitted: tuple[dict[str, DealFieldValue], str | None] | None = None
         self.saved: OpResult | None = None
         self.name = QLineEdit(detail.name)
         self.name.setObjectName("edit_name")
@@ -137,9 +142,9 @@ class DealEditDialog(QDialog):
                 pass  # field_problem names the rule
         return text or None
 
-    def changes(self) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-        """(changed fields as payload items, [(field label, rule broken)])."""
-        fields: dict[str, Any] = {}
+    def changes(self) -> tuple[dict[str, DealFieldValue], list[tuple[str, str]]]:
+        """(changed fields with their new values, [(field label, rule broken)])."""
+        fields: dict[str, DealFieldValue] = {}
         problems: list[tuple[str, str]] = []
         before: dict[str, FieldLine] = {f.name: f for f in self.detail.fields}
         for name, spec in DEAL_FIELDS.items():
@@ -156,7 +161,7 @@ class DealEditDialog(QDialog):
                     self.editors[name].setToolTip(rule)
                     continue
             self.editors[name].setStyleSheet("")
-            fields[name] = {"value": value, "provenance": "manual"}
+            fields[name] = DealFieldValue(value=value, provenance=Provenance.MANUAL)
         return fields, problems
 
     def submit(self) -> None:
@@ -175,7 +180,7 @@ class DealEditDialog(QDialog):
         if not fields and new_name is None:
             self.accept()
             return
-        self.submitted = {"fields": fields, "name": new_name}
+        self.submitted = (fields, new_name)
         self.buttons.setEnabled(False)
         update_deal(
             parent=self,
@@ -202,13 +207,12 @@ def confirm_field(
     source = field_sources(session.ws, detail.deal_id).get(field.name)
     if field.value is None or source is None or source.document_id is None:
         return None
-    item: dict[str, Any] = {
-        "value": field.value,
-        "provenance": "confirmed",
-        "source_document_id": source.document_id,
-    }
-    if source.page is not None:
-        item["source_page"] = source.page
+    item = DealFieldValue(
+        value=field.value,
+        provenance=Provenance.CONFIRMED,
+        source_document_id=source.document_id,
+        source_page=source.page,
+    )
     return update_deal(
         parent=parent,
         session=session,

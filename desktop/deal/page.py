@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from core.domain.roles import Action
 from core.errors import DealOSError
+from core.ops.changes import Area
 from core.views.deal_view import DealDetail, FieldLine, deal_detail
 from desktop.bridge import OpChanges
 from desktop.deal.columns import (
@@ -274,5 +275,5 @@ class DealPage(QWidget):
         if d is None:
             return
         touched = {d.deal_id, *(doc.document_id for doc in d.documents)}
-        if changes.everything or changes.entity_ids & touched or changes.touches("document."):
+        if changes.everything or changes.entity_ids & touched or changes.touches(Area.DOCUMENTS):
             self.show_deal(d.deal_id)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.ops.changes import Area
 from core.views.investors_view import (
     CapitalAccount,
     CommitmentLine,
@@ -168,5 +169,13 @@ class InvestorsPage(QWidget):
         self.accounts.set_records(detail.accounts)
 
     def on_changes(self, changes: OpChanges) -> None:
-        if changes.touches("lp.", "commitment.", "capital_call.", "distribution.", "fund."):
+        if changes.touches(
+            Area.INVESTORS,
+            Area.COMMITMENTS,
+            Area.CALLS,
+            Area.DISTRIBUTIONS,
+            Area.FUNDS,
+            Area.TERMS,
+            Area.NAV,
+        ):
             self.reload()

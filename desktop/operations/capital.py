@@ -1,11 +1,25 @@
-"""Capital ops: draft and issue a call, record a payment, draft and issue a distribution."""
+"""Capital ops: draft, approve and issue a call, record a payment, draft, approve and
+issue a distribution. Each submits the command of its kind with the domain's values
+(:class:`~core.money.Money`, dates); the kind comes from the command's class."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 from PySide6.QtWidgets import QWidget
 
 from core.commands import OpResult
 from core.ids import new_id
+from core.money import Money
+from core.ops.payloads.capital import (
+    CapitalCallApprovePayload,
+    CapitalCallCreatePayload,
+    CapitalCallIssuePayload,
+    CapitalCallPaymentPayload,
+    DistributionApprovePayload,
+    DistributionCreatePayload,
+    DistributionIssuePayload,
+)
 from desktop.background import BackgroundOp
 from desktop.operations.submission import submit_in_background
 from desktop.session import DesktopSession
@@ -26,33 +40,27 @@ def draft_call(
     parent: QWidget,
     session: DesktopSession,
     fund_id: str,
-    amount: str,
-    currency: str,
+    amount: Money,
     basis: str,
-    call_date: str,
-    due_date: str,
+    call_date: dt.date,
+    due_date: dt.date,
     purpose: str = "",
     deal_id: str | None = None,
 ) -> BackgroundOp[OpResult]:
-    payload: dict[str, object] = {
-        "fund_id": fund_id,
-        "amount": amount,
-        "currency": currency,
-        "basis": basis,
-        "call_date": call_date,
-        "due_date": due_date,
-        "purpose": purpose,
-        "split_rule": "as_of_date",
-    }
-    if deal_id:
-        payload["deal_id"] = deal_id
     return submit_in_background(
         parent=parent,
         session=session,
         label="Saving the capital call as a draft…",
-        kind="capital_call.create",
-        entity_id=new_id(),
-        payload=payload,
+        command=lambda: CapitalCallCreatePayload(
+            fund_id=fund_id,
+            amount=amount,
+            basis=basis,
+            call_date=call_date,
+            due_date=due_date,
+            purpose=purpose,
+            split_rule="as_of_date",
+            **({"deal_id": deal_id} if deal_id else {}),
+        ),
     )
 
 
@@ -63,9 +71,8 @@ def approve_call(
         parent=parent,
         session=session,
         label="Approving the capital call as the second GP…",
-        kind="capital_call.approve",
+        command=CapitalCallApprovePayload,
         entity_id=call_id,
-        payload={},
         base_version=base_version,
     )
 
@@ -77,9 +84,8 @@ def approve_distribution(
         parent=parent,
         session=session,
         label="Approving the distribution as the second GP…",
-        kind="distribution.approve",
+        command=DistributionApprovePayload,
         entity_id=distribution_id,
-        payload={},
         base_version=base_version,
     )
 
@@ -91,9 +97,8 @@ def issue_call(
         parent=parent,
         session=session,
         label="Issuing the capital call…",
-        kind="capital_call.issue",
+        command=lambda: CapitalCallIssuePayload(note=note),
         entity_id=call_id,
-        payload={"note": note},
         base_version=base_version,
     )
 
@@ -107,22 +112,21 @@ def record_payment(
     lp_id: str,
     amount: str,
     currency: str,
-    paid_on: str,
+    paid_on: dt.date,
 ) -> BackgroundOp[OpResult]:
-    payload = {
-        "payment_id": new_id(),
-        "lp_id": lp_id,
-        "amount": amount,
-        "currency": currency,
-        "paid_on": paid_on,
-    }
+    """``amount`` as typed: it becomes :class:`Money` on the worker, so a malformed or
+    too precise amount is refused there, naming the field."""
     return submit_in_background(
         parent=parent,
         session=session,
         label="Recording the payment…",
-        kind="capital_call.payment",
+        command=lambda: CapitalCallPaymentPayload(
+            payment_id=new_id(),
+            lp_id=lp_id,
+            amount=Money.parse(amount, currency),
+            paid_on=paid_on,
+        ),
         entity_id=call_id,
-        payload=payload,
         base_version=base_version,
     )
 
@@ -134,9 +138,8 @@ def issue_distribution(
         parent=parent,
         session=session,
         label="Issuing the distribution…",
-        kind="distribution.issue",
+        command=DistributionIssuePayload,
         entity_id=distribution_id,
-        payload={"note": ""},
         base_version=base_version,
     )
 
@@ -146,35 +149,29 @@ def draft_distribution(
     parent: QWidget,
     session: DesktopSession,
     fund_id: str,
-    amount: str,
-    currency: str,
+    amount: Money,
     basis: str,
-    distribution_date: str,
+    distribution_date: dt.date,
     source: str,
     deal_id: str | None = None,
     note: str = "",
     recallable: bool = False,
     offset_unpaid_calls: bool = False,
 ) -> BackgroundOp[OpResult]:
-    payload: dict[str, object] = {
-        "fund_id": fund_id,
-        "amount": amount,
-        "currency": currency,
-        "basis": basis,
-        "distribution_date": distribution_date,
-        "source": source,
-        "note": note,
-        "split_rule": "as_of_date",
-        "recallable": recallable,
-        "offset_unpaid_calls": offset_unpaid_calls,
-    }
-    if deal_id:
-        payload["deal_id"] = deal_id
     return submit_in_background(
         parent=parent,
         session=session,
         label="Saving the distribution as a draft…",
-        kind="distribution.create",
-        entity_id=new_id(),
-        payload=payload,
+        command=lambda: DistributionCreatePayload(
+            fund_id=fund_id,
+            amount=amount,
+            basis=basis,
+            distribution_date=distribution_date,
+            source=source,
+            note=note,
+            split_rule="as_of_date",
+            recallable=recallable,
+            offset_unpaid_calls=offset_unpaid_calls,
+            **({"deal_id": deal_id} if deal_id else {}),
+        ),
     )

@@ -1,13 +1,19 @@
-"""Deal ops: create, move to another stage, update fields, record an approval."""
+"""Deal ops: create, move to another stage, update fields, record an approval. Each
+submits the command of its kind; the kind comes from the command's class."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from PySide6.QtWidgets import QWidget
 
 from core.commands import OpResult
 from core.ids import new_id
+from core.ops.payloads.deals import (
+    ApprovalRecordPayload,
+    DealCreatePayload,
+    DealFieldValue,
+    DealTransitionPayload,
+    DealUpdatePayload,
+)
 from desktop.background import BackgroundOp
 from desktop.display import stage_label
 from desktop.operations.submission import submit_in_background
@@ -24,18 +30,15 @@ def create_deal(
     currency: str,
     fields: dict[str, str],
 ) -> BackgroundOp[OpResult]:
-    payload: dict[str, Any] = {
-        "name": name,
-        "currency": currency,
-        "fields": {k: {"value": v} for k, v in fields.items() if v},
-    }
     return submit_in_background(
         parent=parent,
         session=session,
         label=f"Creating {name}…",
-        kind="deal.create",
-        entity_id=new_id(),
-        payload=payload,
+        command=lambda: DealCreatePayload(
+            name=name,
+            currency=currency,
+            fields={k: DealFieldValue(value=v) for k, v in fields.items() if v},
+        ),
     )
 
 
@@ -49,18 +52,16 @@ def move_deal(
     fund_id: str | None = None,
     note: str = "",
 ) -> BackgroundOp[OpResult]:
-    payload: dict[str, Any] = {"to": to}
-    if fund_id:
-        payload["fund_id"] = fund_id
-    if note:
-        payload["note"] = note
     return submit_in_background(
         parent=parent,
         session=session,
         label=f"Moving the deal to {stage_label(to)}…",
-        kind="deal.transition",
+        command=lambda: DealTransitionPayload(
+            to=to,
+            **({"fund_id": fund_id} if fund_id else {}),
+            **({"note": note} if note else {}),
+        ),
         entity_id=deal_id,
-        payload=payload,
         base_version=base_version,
     )
 
@@ -71,21 +72,19 @@ def update_deal(
     session: DesktopSession,
     deal_id: str,
     base_version: int,
-    fields: dict[str, dict[str, Any]],
+    fields: dict[str, DealFieldValue],
     name: str | None = None,
 ) -> BackgroundOp[OpResult]:
-    """``fields`` maps a catalog field to its payload item: value, provenance, and for an
-    extracted or confirmed value its source document and page."""
-    payload: dict[str, Any] = {"fields": fields}
-    if name is not None:
-        payload["name"] = name
+    """``fields`` maps a catalog field to its new value, with its provenance and, for an
+    extracted or confirmed value, its source document and page."""
     return submit_in_background(
         parent=parent,
         session=session,
         label="Saving the deal…",
-        kind="deal.update",
+        command=lambda: DealUpdatePayload(
+            fields=fields, **({"name": name} if name is not None else {})
+        ),
         entity_id=deal_id,
-        payload=payload,
         base_version=base_version,
     )
 
@@ -100,18 +99,16 @@ def record_approval(
     decision: str,
     note: str = "",
 ) -> BackgroundOp[OpResult]:
-    payload = {
-        "approval_id": new_id(),
-        "approval_type": approval_type,
-        "decision": decision,
-        "note": note,
-    }
     return submit_in_background(
         parent=parent,
         session=session,
         label="Recording the vote…",
-        kind="approval.record",
+        command=lambda: ApprovalRecordPayload(
+            approval_id=new_id(),
+            approval_type=approval_type,
+            decision=decision,
+            note=note,
+        ),
         entity_id=deal_id,
-        payload=payload,
         base_version=base_version,
     )

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from core.domain.lifecycle import STAGE_ORDER
 from core.domain.roles import Action
+from core.ops.changes import Area
 from core.views.pipeline import DealFilter, DealRow, pipeline_facets, stage_totals
 from desktop.bridge import OpChanges
 from desktop.display import stage_label
@@ -251,9 +252,9 @@ class PipelinePage(QWidget):
         self.mover.move(deal_id=deal_id, name=name, version=version, target=target)
 
     def on_changes(self, changes: OpChanges) -> None:
-        if not changes.touches("deal.", "approval.", "document."):
+        if not changes.touches(Area.DEALS, Area.DOCUMENTS):
             return
-        if changes.touches("deal.create", "deal.update") or changes.everything:
+        if changes.touches(Area.DEALS):
             self._fill_facets()
         self.model.refresh()
         if self.views.currentWidget() is self.board:

@@ -191,5 +191,5 @@ class ConflictsPage(QWidget):
             self.reload()
 
     def on_changes(self, changes: OpChanges) -> None:
-        if changes.everything or (changes.source == "conflict" and changes.kinds):
+        if changes.everything or (changes.source == "conflict" and changes.areas):
             self.reload()

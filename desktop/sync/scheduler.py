@@ -132,7 +132,7 @@ class SyncController:
         if outcome.state == "synced":
             self._last_synced = time.time()
         if outcome.changed:
-            self.session.bridge.post_changes(OpChanges(source="sync", everything=True))
+            self.session.bridge.post_changes(OpChanges.all(source="sync"))
         self._post(
             SyncStatus(
                 outcome.state,
@@ -193,6 +193,6 @@ class SyncController:
         else:
             message = outcome.message
             if outcome.changed:
-                self.session.bridge.post_changes(OpChanges(source="sync", everything=True))
+                self.session.bridge.post_changes(OpChanges.all(source="sync"))
         last = self._last
         self._post(SyncStatus(last.state, last.pending, last.conflicts, self._last_synced, message))

@@ -92,7 +92,7 @@ class OrgBuilder:
         org_id = new_id()
         founder = Actor(new_id(), new_id(), DeviceKey.generate(), ("gp", "admin"))
         org = cls(MemorySink(org_id), org_id, founder, currency)
-        org.submit("org.create", genesis_payload(founder.key, currency), entity_id=org_id)
+        org.submit_wire("org.create", genesis_payload(founder.key, currency), entity_id=org_id)
         return org
 
     @classmethod
@@ -134,7 +134,7 @@ class OrgBuilder:
         )
         return actor.key.sign(op)
 
-    def submit(
+    def submit_wire(
         self,
         kind: str,
         payload: dict[str, Any],
@@ -163,7 +163,7 @@ class OrgBuilder:
         """Submit an op that must be refused; assert it changed nothing."""
         before = self.sink.state()
         with pytest.raises(OpRejected) as info:
-            self.submit(kind, payload, **kw)
+            self.submit_wire(kind, payload, **kw)
         assert self.sink.state() == before, f"refused {kind} changed the store"
         return info.value
 
@@ -182,7 +182,7 @@ class OrgBuilder:
     def user(self, *roles: str, name: str | None = None) -> Actor:
         """Invite a user holding ``roles`` and enroll a device for them (as the admin)."""
         name = name or f"user{next(self._names)}"
-        user_id = self.submit(
+        user_id = self.submit_wire(
             "user.invite",
             {
                 "email": f"{name}@harborpoint.example",
@@ -191,7 +191,7 @@ class OrgBuilder:
             },
         )
         key = DeviceKey.generate()
-        device_id = self.submit(
+        device_id = self.submit_wire(
             "device.enroll",
             {
                 "user_id": user_id,
@@ -202,7 +202,7 @@ class OrgBuilder:
         return Actor(user_id, device_id, key, roles)
 
     def entitle(self, user: Actor, scope_type: str, scope_id: str) -> str:
-        return self.submit(
+        return self.submit_wire(
             "entitlement.grant",
             {
                 "user_id": user.user_id,
@@ -214,7 +214,7 @@ class OrgBuilder:
     # -- funds, LPs, deals ---------------------------------------------------------------
 
     def fund(self, currency: str | None = None, *, by: Actor | None = None) -> str:
-        return self.submit(
+        return self.submit_wire(
             "fund.create",
             {
                 "name": f"Harbor Point Fund {next(self._names)}",
@@ -227,7 +227,7 @@ class OrgBuilder:
     def lp(
         self, name: str | None = None, *, by: Actor | None = None, entity_id: str | None = None
     ) -> str:
-        return self.submit(
+        return self.submit_wire(
             "lp.create",
             {
                 "name": name or f"LP {next(self._names)}",
@@ -245,7 +245,7 @@ class OrgBuilder:
         currency: str | None = None,
         committed_on: str = "2026-01-15",
     ) -> str:
-        return self.submit(
+        return self.submit_wire(
             "commitment.create",
             {
                 "fund_id": fund_id,
@@ -275,7 +275,7 @@ class OrgBuilder:
         }
         if fund_id is not None:
             payload["fund_id"] = fund_id
-        return self.submit("deal.create", payload, by=by)
+        return self.submit_wire("deal.create", payload, by=by)
 
     def move(
         self, deal_id: str, *stages: str, by: Actor | None = None, fund_id: str | None = None
@@ -284,7 +284,7 @@ class OrgBuilder:
             payload: dict[str, Any] = {"to": stage}
             if fund_id is not None and stage == "closed":
                 payload["fund_id"] = fund_id
-            self.submit("deal.transition", payload, by=by, entity_id=deal_id)
+            self.submit_wire("deal.transition", payload, by=by, entity_id=deal_id)
 
     def vote(
         self,
@@ -295,7 +295,7 @@ class OrgBuilder:
         by: Actor | None = None,
     ) -> str:
         approval_id = new_id()
-        self.submit(
+        self.submit_wire(
             "approval.record",
             {
                 "approval_id": approval_id,
@@ -341,7 +341,7 @@ class OrgBuilder:
         by: Actor | None = None,
         **extra: Any,
     ) -> str:
-        return self.submit(
+        return self.submit_wire(
             "capital_call.create",
             {
                 "fund_id": fund_id,
@@ -362,7 +362,7 @@ class OrgBuilder:
             if self.row("capital_calls", call_id=entity_id)
             else ("distribution.issue")
         )
-        self.submit(kind, {"note": "issued"}, by=by, entity_id=entity_id)
+        self.submit_wire(kind, {"note": "issued"}, by=by, entity_id=entity_id)
 
     def pay(
         self,
@@ -374,7 +374,7 @@ class OrgBuilder:
         paid_on: str = "2026-03-20",
     ) -> str:
         payment_id = new_id()
-        self.submit(
+        self.submit_wire(
             "capital_call.payment",
             {
                 "payment_id": payment_id,
@@ -397,7 +397,7 @@ class OrgBuilder:
         by: Actor | None = None,
         **extra: Any,
     ) -> str:
-        return self.submit(
+        return self.submit_wire(
             "distribution.create",
             {
                 "fund_id": fund_id,

@@ -17,7 +17,7 @@ from core.ops.signing import DeviceKey
 def test_a_revoked_device_can_sign_nothing_more(org: OrgBuilder) -> None:
     analyst = org.user("gp_analyst")
     org.deal(by=analyst)
-    org.submit("device.revoke", {"reason": "stolen"}, entity_id=analyst.device_id)
+    org.submit_wire("device.revoke", {"reason": "stolen"}, entity_id=analyst.device_id)
     refusal = org.refused("deal.create", {"name": "D", "currency": "USD"}, by=analyst)
     assert (refusal.code, refusal.field) == ("device_revoked", "device_id")
     again = org.refused("device.revoke", {}, entity_id=analyst.device_id)
@@ -36,7 +36,7 @@ def test_the_last_admin_cannot_be_revoked(org: OrgBuilder) -> None:
     last = org.refused("role.revoke", {"role": "admin"}, entity_id=founder)
     assert (last.code, last.field) == ("invariant_violation", "payload.role")
     deputy = org.user("admin")
-    org.submit("role.revoke", {"role": "admin"}, entity_id=founder)
+    org.submit_wire("role.revoke", {"role": "admin"}, entity_id=founder)
     refusal = org.refused("role.revoke", {"role": "admin"}, by=deputy, entity_id=deputy.user_id)
     assert (refusal.code, refusal.field) == ("invariant_violation", "payload.role")
     assert [r["user_id"] for r in org.rows("memberships", role="admin")] == [deputy.user_id]
@@ -125,7 +125,7 @@ def test_genesis_ids_must_be_distinct(clash: str, field: str) -> None:
 def test_a_contact_id_belongs_to_one_lp(org: OrgBuilder) -> None:
     contact_id = new_id()
     contact = {"contact_id": contact_id, "name": "Ana Ruiz", "email": "ana@pension.example"}
-    pension = org.submit(
+    pension = org.submit_wire(
         "lp.create", {"name": "State Pension", "lp_type": "institution", "contacts": [contact]}
     )
     taken = org.refused(
@@ -136,7 +136,7 @@ def test_a_contact_id_belongs_to_one_lp(org: OrgBuilder) -> None:
     moved = org.refused("lp.update", {"name": "Okafor FO", "contacts": [contact]}, entity_id=other)
     assert (moved.code, moved.field) == ("invariant_violation", "payload.contacts.0.contact_id")
     renamed = {**contact, "name": "Ana Ruiz-Okafor"}
-    org.submit("lp.update", {"contacts": [renamed]}, entity_id=pension)
+    org.submit_wire("lp.update", {"contacts": [renamed]}, entity_id=pension)
     assert org.row("lp_contacts", contact_id=contact_id)["name"] == "Ana Ruiz-Okafor"
     empty = org.refused("lp.update", {}, entity_id=pension)
     assert (empty.code, empty.field) == ("invalid_payload", "payload")
@@ -163,5 +163,5 @@ def test_genesis_is_signed_by_the_device_it_enrolls() -> None:
     assert (refusal.code, refusal.field) == ("invalid_signature", "signature")
     elsewhere = org.refused("org.create", _genesis(org, signer), entity_id=new_id())
     assert (elsewhere.code, elsewhere.field) == ("invalid_payload", "entity_id")
-    org.submit("org.create", _genesis(org, signer), entity_id=org_id)
+    org.submit_wire("org.create", _genesis(org, signer), entity_id=org_id)
     assert org.row("organizations")["name"] == "Bayside Partners"

@@ -59,7 +59,7 @@ AMERICAN = {
 
 
 def _deal(org: OrgBuilder, fund_id: str, name: str) -> str:
-    return org.submit("deal.create", {"name": name, "currency": "USD", "fund_id": fund_id})
+    return org.submit_wire("deal.create", {"name": name, "currency": "USD", "fund_id": fund_id})
 
 
 def _fund_deal(org: OrgBuilder, fund_id: str, deal_id: str, lps: dict[str, str]) -> None:
@@ -84,7 +84,7 @@ def _alder_row(org: OrgBuilder, terms: dict[str, Any] | None = None) -> dict[str
     acme, birch = org.lp("Acme Pension"), org.lp("Birch Endowment")
     org.commit(fund_id, acme, "600000.00", committed_on="2023-12-01")
     org.commit(fund_id, birch, "400000.00", committed_on="2023-12-01")
-    org.submit("fund.terms.set", terms or AMERICAN, entity_id=fund_id)
+    org.submit_wire("fund.terms.set", terms or AMERICAN, entity_id=fund_id)
     a, b = _deal(org, fund_id, "Alder Logistics"), _deal(org, fund_id, "Birch Tower")
     for deal in (a, b):
         _fund_deal(org, fund_id, deal, {acme: "300000.00", birch: "200000.00"})
@@ -154,7 +154,7 @@ def test_the_issues_one_lp_fund_through_the_ledger(
     fund_id = ws_org.fund()
     lp = ws_org.lp("Fund LPs")
     ws_org.commit(fund_id, lp, "1000000.00", committed_on="2023-12-01")
-    ws_org.submit("fund.terms.set", AMERICAN, entity_id=fund_id)
+    ws_org.submit_wire("fund.terms.set", AMERICAN, entity_id=fund_id)
     a, b = _deal(ws_org, fund_id, "A"), _deal(ws_org, fund_id, "B")
     for deal in (a, b):
         _fund_deal(ws_org, fund_id, deal, {lp: "500000.00"})
@@ -452,7 +452,7 @@ def test_the_read_model_refuses_a_fund_without_terms_or_lps(
     bare = ws_org.fund()
     with pytest.raises(ClawbackNotApplicable, match="no LPA terms recorded"):
         clawback_report(workspace, bare, TEST_DATE)
-    ws_org.submit("fund.terms.set", AMERICAN, entity_id=bare)
+    ws_org.submit_wire("fund.terms.set", AMERICAN, entity_id=bare)
     with pytest.raises(ClawbackNotApplicable, match="no LP with a commitment by 2025-12-31"):
         clawback_report(workspace, bare, TEST_DATE)
     assert issubclass(ClawbackNotApplicable, ReportError)
@@ -496,7 +496,7 @@ def test_distributions_run_under_earlier_terms_are_noted(
     workspace: Workspace, ws_org: OrgBuilder
 ) -> None:
     fund = _alder_row(ws_org)
-    ws_org.submit(
+    ws_org.submit_wire(
         "fund.terms.set", {**AMERICAN, "label": "LPA amended 2026-01-01"}, entity_id=fund["fund"]
     )
 

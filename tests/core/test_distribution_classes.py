@@ -107,7 +107,7 @@ def _waterfall_fund(org: OrgBuilder) -> tuple[str, str]:
     call = org.call(fund_id, "50000000.00", call_date="2019-01-01", due_date="2019-01-01")
     org.issue(call)
     org.pay(call, acme, "50000000.00", paid_on="2019-01-01")
-    org.submit("fund.terms.set", TERMS, entity_id=fund_id)
+    org.submit_wire("fund.terms.set", TERMS, entity_id=fund_id)
     return fund_id, acme
 
 
@@ -136,7 +136,7 @@ def test_waterfall_tiers_give_the_classes(
 def test_withholding_is_taken_from_the_gross_at_the_lpa_rate(ws_org: OrgBuilder) -> None:
     org = ws_org
     fund_id, (a, b, c) = _fund(org)
-    org.submit("fund.terms.set", {**TERMS, "withholding_rate": "0.15"}, entity_id=fund_id)
+    org.submit_wire("fund.terms.set", {**TERMS, "withholding_rate": "0.15"}, entity_id=fund_id)
     dist = _exit(org, fund_id, "1000.01", "2026-09-30")
     # 1,000.01 by 2:4:3 is 222.22 / 444.45 / 333.34; 15 % rounded half up.
     assert (D(_row(org, dist, a)["amount"]), D(_row(org, dist, a)["withheld"])) == (
@@ -167,7 +167,7 @@ def test_offset_only_when_chosen_and_never_more_than_the_net(ws_org: OrgBuilder)
 def test_offset_is_capped_at_the_net_after_withholding(ws_org: OrgBuilder) -> None:
     org = ws_org
     fund_id, (_a, _b, c) = _fund(org)
-    org.submit("fund.terms.set", {**TERMS, "withholding_rate": "0.15"}, entity_id=fund_id)
+    org.submit_wire("fund.terms.set", {**TERMS, "withholding_rate": "0.15"}, entity_id=fund_id)
     dist = _exit(org, fund_id, "90000.00", "2026-09-30", offset_unpaid_calls=True)
     row = _row(org, dist, c)
     # Gross 30,000.00, withheld 4,500.00, net 25,500.00: all of it set off (owes 150,000).
@@ -223,7 +223,7 @@ def test_the_notice_and_its_pdf_state_every_line(ws_org: OrgBuilder) -> None:
     paid; 150,000.00 return of capital (its paid-in) and 150,000.00 gain."""
     org = ws_org
     fund_id, (_a, _b, c) = _fund(org)
-    org.submit("fund.terms.set", {**TERMS, "withholding_rate": "0.15"}, entity_id=fund_id)
+    org.submit_wire("fund.terms.set", {**TERMS, "withholding_rate": "0.15"}, entity_id=fund_id)
     dist = _exit(org, fund_id, "900000.00", "2026-09-30", recallable=True, offset_unpaid_calls=True)
     org.issue(dist)
     ledger = read_fund_ledger(_ws(org), fund_id).of(c)
@@ -281,7 +281,7 @@ def test_an_old_distribution_replays_unchanged_and_its_notice_derives_the_classe
         "distribution_date": "2026-09-30",
         "source": "exit",
     }
-    dist = org.submit("distribution.create", old_style, issued_at="2026-11-30T17:00:00.000Z")
+    dist = org.submit_wire("distribution.create", old_style, issued_at="2026-11-30T17:00:00.000Z")
     row = _row(org, dist, a)
     assert row["return_of_capital"] is None
     assert row["withheld"] is None
@@ -382,7 +382,7 @@ def test_the_distributions_export_states_classes_withheld_offset_and_paid(
     of capital, 150,000.00 gain, 45,000.00 withheld, 150,000.00 set off, 105,000.00 paid."""
     org = ws_org
     fund_id, (_a, _b, c) = _fund(org)
-    org.submit("fund.terms.set", {**TERMS, "withholding_rate": "0.15"}, entity_id=fund_id)
+    org.submit_wire("fund.terms.set", {**TERMS, "withholding_rate": "0.15"}, entity_id=fund_id)
     dist = _exit(org, fund_id, "900000.00", "2026-09-30", offset_unpaid_calls=True)
     table = export_table(_ws(org), "distributions", fund_id=fund_id)
     row = next(

@@ -31,7 +31,7 @@ class Fund:
         self.fund_id, _ = org.paid_in_fund("6000000.00")
 
     def threshold(self, amount: str | None, *, by: Actor | None = None) -> None:
-        self.org.submit(
+        self.org.submit_wire(
             "fund.four_eyes.set",
             {"threshold": amount, "currency": "USD"},
             by=by or self.ines,
@@ -46,7 +46,7 @@ class Fund:
 
     def approve(self, what: str, entity_id: str, by: Actor) -> None:
         kind = "capital_call.approve" if what == "call" else "distribution.approve"
-        self.org.submit(kind, {"note": "checked the notices"}, by=by, entity_id=entity_id)
+        self.org.submit_wire(kind, {"note": "checked the notices"}, by=by, entity_id=entity_id)
 
     def issue(self, entity_id: str, by: Actor) -> None:
         self.org.issue(entity_id, by=by)
@@ -134,7 +134,7 @@ def test_an_approval_lapses_when_its_approver_is_no_longer_a_gp(fund: Fund) -> N
     fund.threshold("0.00")
     call_id = fund.draft("call")
     fund.approve("call", call_id, by=fund.sam)
-    fund.org.submit("role.revoke", {"role": "gp"}, entity_id=fund.sam.user_id)
+    fund.org.submit_wire("role.revoke", {"role": "gp"}, entity_id=fund.sam.user_id)
     with pytest.raises(OpRejected) as refused:
         fund.issue(call_id, by=fund.maria)
     assert "no longer holds the GP role" in refused.value.message

@@ -25,7 +25,7 @@ TENTT_TERMS = {**EUROPEAN_TERMS, "label": "LPA of 2019-01-01"}
 
 def _funded(org: OrgBuilder) -> tuple[str, str]:
     fund_id, (acme,) = org.fund_with_lps("50000000.00", committed_on="2018-12-01")
-    call = org.submit(
+    call = org.submit_wire(
         "capital_call.create",
         {
             "fund_id": fund_id,
@@ -37,7 +37,7 @@ def _funded(org: OrgBuilder) -> tuple[str, str]:
         },
     )
     org.issue(call)
-    org.submit(
+    org.submit_wire(
         "capital_call.payment",
         {
             "payment_id": new_id(),
@@ -52,7 +52,7 @@ def _funded(org: OrgBuilder) -> tuple[str, str]:
 
 
 def _waterfall(org: OrgBuilder, fund_id: str, amount: str, **extra: Any) -> str:
-    return org.submit(
+    return org.submit_wire(
         "distribution.create",
         {
             "fund_id": fund_id,
@@ -68,7 +68,7 @@ def _waterfall(org: OrgBuilder, fund_id: str, amount: str, **extra: Any) -> str:
 
 def test_tentt_scenario_through_the_ledger(org: OrgBuilder) -> None:
     fund_id, acme = _funded(org)
-    org.submit("fund.terms.set", TENTT_TERMS, entity_id=fund_id)
+    org.submit_wire("fund.terms.set", TENTT_TERMS, entity_id=fund_id)
     dist = _waterfall(org, fund_id, "125000000.00")
 
     row = org.row("distributions", distribution_id=dist)
@@ -97,8 +97,8 @@ def test_tentt_scenario_through_the_ledger(org: OrgBuilder) -> None:
 
 def test_terms_are_versioned_and_a_run_keeps_the_version_it_used(org: OrgBuilder) -> None:
     fund_id, _ = _funded(org)
-    org.submit("fund.terms.set", TENTT_TERMS, entity_id=fund_id)
-    org.submit(
+    org.submit_wire("fund.terms.set", TENTT_TERMS, entity_id=fund_id)
+    org.submit_wire(
         "fund.terms.set",
         {**TENTT_TERMS, "catch_up": None, "label": "Amendment 1"},
         entity_id=fund_id,
@@ -119,7 +119,7 @@ def test_a_zero_catch_up_is_accepted_and_runs_as_no_catch_up(org: OrgBuilder) ->
     carry = []
     for catch_up in (None, "0", "0.00"):
         fund_id, _ = _funded(org)
-        org.submit("fund.terms.set", {**TENTT_TERMS, "catch_up": catch_up}, entity_id=fund_id)
+        org.submit_wire("fund.terms.set", {**TENTT_TERMS, "catch_up": catch_up}, entity_id=fund_id)
         (stored,) = org.rows("fund_terms", fund_id=fund_id)
         assert stored["catch_up"] is None
         row = org.row("distributions", distribution_id=_waterfall(org, fund_id, "125000000.00"))
@@ -152,7 +152,7 @@ def test_a_waterfall_needs_terms_one_draft_at_a_time_and_a_deal_when_american(
         },
     )
     assert (no_terms.code, no_terms.field) == ("invariant_violation", "payload.basis")
-    org.submit("fund.terms.set", TENTT_TERMS, entity_id=fund_id)
+    org.submit_wire("fund.terms.set", TENTT_TERMS, entity_id=fund_id)
     first = _waterfall(org, fund_id, "1000.00")
     second = org.refused(
         "distribution.create",
@@ -181,7 +181,7 @@ def test_a_waterfall_needs_terms_one_draft_at_a_time_and_a_deal_when_american(
     )
     assert excluded.field == "payload.excluded_lp_ids"
     org.issue(first)
-    org.submit("fund.terms.set", {**TENTT_TERMS, "style": "american"}, entity_id=fund_id)
+    org.submit_wire("fund.terms.set", {**TENTT_TERMS, "style": "american"}, entity_id=fund_id)
     american = org.refused(
         "distribution.create",
         {
@@ -198,7 +198,7 @@ def test_a_waterfall_needs_terms_one_draft_at_a_time_and_a_deal_when_american(
 
 def test_an_issued_waterfall_counts_as_history_for_the_next(org: OrgBuilder) -> None:
     fund_id, acme = _funded(org)
-    org.submit("fund.terms.set", TENTT_TERMS, entity_id=fund_id)
+    org.submit_wire("fund.terms.set", TENTT_TERMS, entity_id=fund_id)
     first = _waterfall(org, fund_id, "60000000.00")
     org.issue(first)
     second = _waterfall(org, fund_id, "65000000.00")
@@ -277,7 +277,7 @@ def test_overrides_are_checked(
 def test_a_nav_mark_per_date(org: OrgBuilder) -> None:
     fund_id, _ = org.fund_with_lps("1000000.00")
     mark = {"valuation_id": new_id(), "as_of": "2026-09-30", "nav": "1100000.00", "currency": "USD"}
-    org.submit("fund.nav.record", mark, entity_id=fund_id)
+    org.submit_wire("fund.nav.record", mark, entity_id=fund_id)
     again = org.refused("fund.nav.record", {**mark, "valuation_id": new_id()}, entity_id=fund_id)
     assert (again.code, again.field) == ("invariant_violation", "payload.as_of")
     euros = org.refused(

@@ -138,7 +138,7 @@ def test_payment_rules(org: OrgBuilder, fund: tuple[str, ...]) -> None:
     ]:
         refusal = org.refused("capital_call.payment", {**payment, **change}, entity_id=call_id)
         assert (refusal.code, refusal.field) == (code, field), change
-    org.submit("capital_call.payment", payment, entity_id=call_id)
+    org.submit_wire("capital_call.payment", payment, entity_id=call_id)
     twice = org.refused("capital_call.payment", payment, entity_id=call_id)
     assert (twice.code, twice.field) == ("invariant_violation", "payload.payment_id")
 
@@ -173,7 +173,7 @@ def test_a_distribution_needs_paid_in_capital(org: OrgBuilder, fund: tuple[str, 
     unpaid = org.refused("distribution.create", payload)
     assert (unpaid.code, unpaid.field) == ("invariant_violation", "payload.amount")
     org.pay(call_id, family, "100000.00")  # only the family office has paid in so far
-    dist_id = org.submit("distribution.create", payload)
+    dist_id = org.submit_wire("distribution.create", payload)
     shares = {
         r["lp_id"]: Decimal(r["amount"])
         for r in org.rows("distribution_allocations", distribution_id=dist_id)
@@ -228,7 +228,7 @@ def _ws_refused(ws: Workspace, kind: str, **kw: Any) -> OpRejected:
     """Submit as the workspace's own user; nothing but one 'refused' audit entry appears."""
     digest, counts = ws.digest(), db_counts(ws)
     with pytest.raises(OpRejected) as info:
-        ws.submit(kind, **kw)
+        ws.submit_wire(kind, **kw)
     after = db_counts(ws)
     assert ws.digest() == digest
     assert (after["op_log"], after["outbox"]) == (counts["op_log"], counts["outbox"])
@@ -244,8 +244,8 @@ def _ws_refused(ws: Workspace, kind: str, **kw: Any) -> OpRejected:
 def test_refusals_on_sqlite_change_nothing_but_the_audit_log(workspace: Workspace) -> None:
     ws = workspace
     fund_id, pension = new_id(), new_id()
-    ws.submit("fund.create", entity_id=fund_id, payload={"name": "Fund I", "currency": "USD"})
-    ws.submit("lp.create", entity_id=pension, payload={"name": "Pension", "lp_type": "gp"})
+    ws.submit_wire("fund.create", entity_id=fund_id, payload={"name": "Fund I", "currency": "USD"})
+    ws.submit_wire("lp.create", entity_id=pension, payload={"name": "Pension", "lp_type": "gp"})
     commitment = {
         "fund_id": fund_id,
         "lp_id": pension,
@@ -253,7 +253,7 @@ def test_refusals_on_sqlite_change_nothing_but_the_audit_log(workspace: Workspac
         "currency": "USD",
         "committed_on": "2026-01-15",
     }
-    ws.submit("commitment.create", entity_id=new_id(), payload=commitment)
+    ws.submit_wire("commitment.create", entity_id=new_id(), payload=commitment)
     call_id = new_id()
     call = {
         "fund_id": fund_id,
@@ -263,7 +263,7 @@ def test_refusals_on_sqlite_change_nothing_but_the_audit_log(workspace: Workspac
         "call_date": "2026-03-01",
         "due_date": "2026-03-31",
     }
-    ws.submit("capital_call.create", entity_id=call_id, payload=call)
+    ws.submit_wire("capital_call.create", entity_id=call_id, payload=call)
     payment = {
         "payment_id": new_id(),
         "lp_id": pension,
@@ -326,5 +326,5 @@ def test_refusals_on_sqlite_change_nothing_but_the_audit_log(workspace: Workspac
         assert (refusal.code, refusal.field) == (code, field), kind
     conflict = _ws_refused(ws, "capital_call.issue", entity_id=call_id, base_version=2, payload={})
     assert conflict.details == {"current_version": 1}
-    ws.submit("capital_call.issue", entity_id=call_id, base_version=1, payload={})
+    ws.submit_wire("capital_call.issue", entity_id=call_id, base_version=1, payload={})
     assert ws.verify_audit().ok

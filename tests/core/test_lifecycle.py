@@ -83,7 +83,7 @@ def test_each_allowed_step_is_accepted_for_its_role_and_forbidden_below_it(
         assert (refusal.code, refusal.details["action"]) == ("forbidden", "decide_deal")
     mover = org.user(ALLOWED[source, target])
     version = org.version(deal_id)
-    org.submit("deal.transition", payload, by=mover, entity_id=deal_id)
+    org.submit_wire("deal.transition", payload, by=mover, entity_id=deal_id)
     deal = org.row("deals", deal_id=deal_id)
     assert (deal["stage"], org.version(deal_id)) == (target, version + 1)
     assert deal["stage_version"] == version + 1

@@ -111,7 +111,7 @@ def test_a_0001_store_opens_at_head_and_replays_to_the_same_state(old_store: Pat
 def test_a_0001_store_accepts_new_work(old_store: Path) -> None:
     ws = Workspace.open(old_store)
     before = ws.digest()
-    ws.submit(
+    ws.submit_wire(
         "fund.create",
         entity_id="01936f0e-8c2a-7c1e-9a55-3f1c2b7d4e10",
         payload={"name": "Oldtown Fund II", "currency": "USD"},

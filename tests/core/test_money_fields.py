@@ -126,4 +126,4 @@ def test_an_amount_finer_than_its_currency_is_refused_naming_the_field(
 
     fine = OrgBuilder.in_memory(currency)
     entity_id, payload, _ = _op_with(fine, kind, path, exact)
-    fine.submit(kind, payload, entity_id=entity_id)
+    fine.submit_wire(kind, payload, entity_id=entity_id)

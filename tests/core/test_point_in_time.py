@@ -128,7 +128,7 @@ def test_an_op_signed_before_splits_were_dated_replays_to_its_old_cents(
         "source": "income",
     }
     # Signed by a build before dated splits: the rule then in force.
-    dist = org.submit("distribution.create", old_style, issued_at="2026-11-30T17:00:00.000Z")
+    dist = org.submit_wire("distribution.create", old_style, issued_at="2026-11-30T17:00:00.000Z")
     issued_with = {small: D("200.00"), mid: D("200.00"), large: D("600.00")}
     assert _split(org, dist) == issued_with
     digest = _ws(org).digest()
@@ -138,7 +138,7 @@ def test_an_op_signed_before_splits_were_dated_replays_to_its_old_cents(
     # states the rule or, like a client that never heard of the field, does not.
     dated = org.distribution(fund_id, "1000.00")
     assert _split(org, dated) == {small: D("500.00"), mid: D("500.00")}
-    unstated = org.submit("distribution.create", old_style, issued_at="2026-12-06T00:00:00Z")
+    unstated = org.submit_wire("distribution.create", old_style, issued_at="2026-12-06T00:00:00Z")
     assert _split(org, unstated) == {small: D("500.00"), mid: D("500.00")}
 
 
@@ -175,7 +175,7 @@ def test_a_waterfall_runs_on_the_history_as_of_its_date(ws_org: OrgBuilder) -> N
     splits = []
     for late in (False, True):
         fund_id, lps, call_id = _fund_with_call(org)
-        org.submit("fund.terms.set", WATERFALL_TERMS, entity_id=fund_id)
+        org.submit_wire("fund.terms.set", WATERFALL_TERMS, entity_id=fund_id)
         for lp_id, amount in zip(lps, ("100000.00", "200000.00", "150000.00"), strict=True):
             org.pay(call_id, lp_id, amount, paid_on="2026-03-20")
         if late:
@@ -193,7 +193,7 @@ def test_a_call_is_split_by_the_commitments_on_its_date(ws_org: OrgBuilder) -> N
     org = ws_org
     fund_id, (first, second) = org.fund_with_lps("1000000.00", "3000000.00")
     late = org.lp("Late Close Partners")
-    org.submit(
+    org.submit_wire(
         "commitment.create",
         {
             "fund_id": fund_id,

@@ -40,7 +40,7 @@ def _cedar_row(org: OrgBuilder) -> str:
     org.pay(call_id, bo, "60000.00", paid_on="2026-03-20")
     org.pay(call_id, bo, "40000.00", paid_on="2026-10-15")
     mark = {"valuation_id": new_id(), "as_of": "2026-06-30", "nav": "520000.00", "currency": "USD"}
-    org.submit("fund.nav.record", mark, entity_id=fund_id)
+    org.submit_wire("fund.nav.record", mark, entity_id=fund_id)
     org.issue(org.distribution(fund_id, "26000.00"))
     return fund_id
 

@@ -31,12 +31,12 @@ from core.store.sql_projection import SqlProjection
 
 def _year_at_harbor_point(org: OrgBuilder) -> None:
     sam = org.user("gp_analyst", "lender", name="sam")
-    org.submit("role.revoke", {"role": "lender"}, entity_id=sam.user_id)
-    org.submit("role.grant", {"role": "auditor"}, entity_id=sam.user_id)
+    org.submit_wire("role.revoke", {"role": "lender"}, entity_id=sam.user_id)
+    org.submit_wire("role.grant", {"role": "auditor"}, entity_id=sam.user_id)
     temp = org.user("gp")
-    org.submit("device.revoke", {"reason": "left the firm"}, entity_id=temp.device_id)
+    org.submit_wire("device.revoke", {"reason": "left the firm"}, entity_id=temp.device_id)
     fund_id, (pension, family) = org.fund_with_lps("6000000.00", "4000000.00")
-    org.submit("fund.create", {"name": "No vintage", "currency": "EUR"})
+    org.submit_wire("fund.create", {"name": "No vintage", "currency": "EUR"})
     yen, (tokyo,) = org.fund_with_lps("900000000", currency="JPY")
     contact = {
         "contact_id": new_id(),
@@ -45,8 +45,8 @@ def _year_at_harbor_point(org: OrgBuilder) -> None:
         "phone": "+1 512 555 0100",
         "title": "CIO",
     }
-    org.submit("lp.update", {"contacts": [contact]}, entity_id=pension)
-    org.submit(
+    org.submit_wire("lp.update", {"contacts": [contact]}, entity_id=pension)
+    org.submit_wire(
         "lp.update",
         {
             "name": "State Pension",
@@ -58,12 +58,12 @@ def _year_at_harbor_point(org: OrgBuilder) -> None:
         entity_id=pension,
     )
     deal_id = org.deal(by=sam)
-    doc_id = org.submit("document.add", document_payload(deal_id), by=sam)
-    org.submit(
+    doc_id = org.submit_wire("document.add", document_payload(deal_id), by=sam)
+    org.submit_wire(
         "document.add",
         {**document_payload(deal_id), "deal_id": None, "fund_id": fund_id, "title": None},
     )
-    org.submit(
+    org.submit_wire(
         "deal.update",
         {
             "name": "Riverside Apartments",
@@ -83,7 +83,7 @@ def _year_at_harbor_point(org: OrgBuilder) -> None:
         entity_id=deal_id,
         by=sam,
     )
-    org.submit(
+    org.submit_wire(
         "deal.update",
         {
             "fields": {
@@ -110,7 +110,7 @@ def _year_at_harbor_point(org: OrgBuilder) -> None:
     org.move(deal_id, "closed", fund_id=fund_id)
     investor = org.user("lp")
     grant = org.entitle(investor, "lp", family)
-    org.submit("entitlement.revoke", {"reason": "redeemed"}, entity_id=grant)
+    org.submit_wire("entitlement.revoke", {"reason": "redeemed"}, entity_id=grant)
     org.entitle(investor, "fund", fund_id)
     call_id = org.call(fund_id, "1000000.01", deal_id=deal_id, purpose="Riverside equity")
     org.issue(call_id)
@@ -128,14 +128,14 @@ def _year_at_harbor_point(org: OrgBuilder) -> None:
         "account_number": "00012345678",
         "routing": "021000021",
     }
-    org.submit("fund.update", {"payment_instructions": instructions}, entity_id=fund_id)
+    org.submit_wire("fund.update", {"payment_instructions": instructions}, entity_id=fund_id)
     terms = {
         **EUROPEAN_TERMS,
         "gp_commitment_lp_id": family,
         "gp_commitment_bears_carry": False,
     }
-    org.submit("fund.terms.set", terms, entity_id=fund_id)
-    org.submit(
+    org.submit_wire("fund.terms.set", terms, entity_id=fund_id)
+    org.submit_wire(
         "fund.nav.record",
         {"valuation_id": new_id(), "as_of": "2026-09-30", "nav": "1250000.00", "currency": "USD"},
         entity_id=fund_id,
@@ -187,7 +187,9 @@ def test_the_same_ops_give_the_same_rows_and_digest(tmp_path: Path) -> None:
 def test_a_workspaces_op_log_replays_to_the_same_digest_in_memory(workspace: Workspace) -> None:
     org = OrgBuilder.on_workspace(workspace)
     _year_at_harbor_point(org)
-    workspace.submit("fund.create", entity_id=new_id(), payload={"name": "III", "currency": "USD"})
+    workspace.submit_wire(
+        "fund.create", entity_id=new_id(), payload={"name": "III", "currency": "USD"}
+    )
     with sqlite3.connect(workspace.store.path) as raw:
         logged = [
             Envelope.model_validate(json.loads(env))

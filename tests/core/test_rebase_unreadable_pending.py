@@ -34,7 +34,9 @@ def _older_builds_op(ws: Workspace, change: Callable[[dict[str, Any]], None]) ->
     """A deal.create ``change``d, then signed by this device as an older build would have
     signed it (the current one refuses to)."""
     deal = new_id()
-    ws.submit("deal.create", entity_id=deal, payload={"name": "Placeholder", "currency": "USD"})
+    ws.submit_wire(
+        "deal.create", entity_id=deal, payload={"name": "Placeholder", "currency": "USD"}
+    )
     with ws.store.transaction() as conn:
         op_id, raw = conn.execute(
             select(op_log.c.op_id, op_log.c.envelope).where(op_log.c.entity_id == deal)
@@ -56,7 +58,9 @@ def test_a_rebase_turns_it_into_a_conflict_and_the_rest_replays(
     workspace: Workspace, change: Callable[[dict[str, Any]], None], code: str
 ) -> None:
     kept = new_id()
-    workspace.submit("deal.create", entity_id=kept, payload={"name": "Kept", "currency": "USD"})
+    workspace.submit_wire(
+        "deal.create", entity_id=kept, payload={"name": "Kept", "currency": "USD"}
+    )
     bad = _older_builds_op(workspace, change)
     refused: list[tuple[str, str]] = []
 

@@ -53,8 +53,8 @@ def test_counsel_sees_its_deals_documents_and_approvals_only(org: OrgBuilder) ->
     fund = org.fund()
     mine = org.deal(fund_id=fund)
     other = org.deal()
-    org.submit("document.add", document_payload(mine))
-    org.submit("document.add", document_payload(other))
+    org.submit_wire("document.add", document_payload(mine))
+    org.submit_wire("document.add", document_payload(other))
     counsel = org.user("counsel")
     org.entitle(counsel, "fund", fund)
     seen = _view(org, counsel.user_id, ("counsel",))
@@ -120,9 +120,11 @@ def test_an_lp_sees_its_funds_terms_and_nav_but_not_whose_is_the_gp_commitment(
         **EUROPEAN_TERMS,
         "gp_commitment_lp_id": gp_lp,
     }
-    org.submit("fund.terms.set", terms, entity_id=fund)
-    org.submit("fund.terms.set", {**terms, "gp_commitment_lp_id": stranger}, entity_id=other_fund)
-    org.submit(
+    org.submit_wire("fund.terms.set", terms, entity_id=fund)
+    org.submit_wire(
+        "fund.terms.set", {**terms, "gp_commitment_lp_id": stranger}, entity_id=other_fund
+    )
+    org.submit_wire(
         "fund.nav.record",
         {
             "valuation_id": "01936f0e-8c2a-7c1e-9a55-3f1c2b7d4e10",

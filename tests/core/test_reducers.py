@@ -58,7 +58,7 @@ def test_every_kind_applies_and_bumps_its_entity(org: OrgBuilder) -> None:
         lawyer = org.user("counsel") if case.endswith("legal_signoff") else org.founder
         kind, entity_id, payload = situation(org, lawyer)
         before = org.version(entity_id) if entity_id else 0
-        new = org.submit(kind, payload, by=lawyer, entity_id=entity_id)
+        new = org.submit_wire(kind, payload, by=lawyer, entity_id=entity_id)
         assert org.version(new) == (before or 0) + 1, case
 
 
@@ -106,7 +106,7 @@ def test_checked_kinds_refuse_a_stale_or_future_base_version(org: OrgBuilder, ki
         refusal = org.refused(kind, payload, entity_id=entity_id, base_version=base)
         assert (refusal.code, refusal.field) == ("version_conflict", "base_version")
         assert refusal.details == {"current_version": current}
-    org.submit(kind, payload, entity_id=entity_id, base_version=current)
+    org.submit_wire(kind, payload, entity_id=entity_id, base_version=current)
     assert org.version(entity_id) == current + 1
 
 
@@ -117,13 +117,13 @@ def test_merge_kinds_apply_on_a_stale_base_but_refuse_a_future_one(
     entity_id, payload = _situation(org, kind)
     assert entity_id is not None
     bump = kind if kind in ("lp.update", "fund.update") else "deal.update"
-    org.submit(bump, {"name": "Renamed while offline"}, entity_id=entity_id)
+    org.submit_wire(bump, {"name": "Renamed while offline"}, entity_id=entity_id)
     current = org.version(entity_id)
     assert current is not None
     assert current >= 2
     future = org.refused(kind, payload, entity_id=entity_id, base_version=current + 1)
     assert (future.code, future.details) == ("version_conflict", {"current_version": current})
-    org.submit(kind, payload, entity_id=entity_id, base_version=1)
+    org.submit_wire(kind, payload, entity_id=entity_id, base_version=1)
     assert org.version(entity_id) == current + 1
 
 
@@ -331,7 +331,7 @@ def test_yen_amounts_have_no_decimals(org: OrgBuilder) -> None:
         "capital_call.create", {"fund_id": fund_id, **CALL, "currency": "JPY", "amount": "1000.5"}
     )
     assert (refusal.code, refusal.field) == ("invalid_payload", "payload.amount")
-    org.submit(
+    org.submit_wire(
         "capital_call.create", {"fund_id": fund_id, **CALL, "currency": "JPY", "amount": "1000"}
     )
 

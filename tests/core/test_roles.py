@@ -111,7 +111,7 @@ def _attempt(org: OrgBuilder, case: str, role: str) -> str:
     kind, entity_id, payload = SITUATIONS[case](org, actor)
     before = org.sink.state()
     try:
-        org.submit(kind, payload, by=actor, entity_id=entity_id)
+        org.submit_wire(kind, payload, by=actor, entity_id=entity_id)
     except OpRejected as exc:
         assert org.sink.state() == before
         return exc.code
@@ -168,7 +168,7 @@ def test_the_design_table_names_every_action_and_role() -> None:
 
 def test_a_user_with_no_role_left_may_do_nothing(org: OrgBuilder) -> None:
     analyst = org.user("gp_analyst")
-    org.submit("role.revoke", {"role": "gp_analyst"}, entity_id=analyst.user_id)
+    org.submit_wire("role.revoke", {"role": "gp_analyst"}, entity_id=analyst.user_id)
     refusal = org.refused("deal.create", {"name": "Orphan", "currency": "USD"}, by=analyst)
     assert (refusal.code, refusal.details) == ("forbidden", {"action": "edit_deal"})
 

@@ -28,10 +28,12 @@ from core.store.local import LocalStore
 
 def _fill(ws: Workspace) -> None:
     fund_id, pension, family, call_id, deal_id = (new_id() for _ in range(5))
-    ws.submit("fund.create", entity_id=fund_id, payload={"name": "Fund I", "currency": "USD"})
+    ws.submit_wire("fund.create", entity_id=fund_id, payload={"name": "Fund I", "currency": "USD"})
     for lp_id, name, amount in ((pension, "Pension", "6000000.00"), (family, "FO", "4000000.00")):
-        ws.submit("lp.create", entity_id=lp_id, payload={"name": name, "lp_type": "institution"})
-        ws.submit(
+        ws.submit_wire(
+            "lp.create", entity_id=lp_id, payload={"name": name, "lp_type": "institution"}
+        )
+        ws.submit_wire(
             "commitment.create",
             entity_id=new_id(),
             payload={
@@ -42,7 +44,7 @@ def _fill(ws: Workspace) -> None:
                 "committed_on": "2026-01-15",
             },
         )
-    ws.submit(
+    ws.submit_wire(
         "capital_call.create",
         entity_id=call_id,
         payload={
@@ -54,8 +56,8 @@ def _fill(ws: Workspace) -> None:
             "due_date": "2026-03-31",
         },
     )
-    ws.submit("capital_call.issue", entity_id=call_id, base_version=1, payload={})
-    ws.submit(
+    ws.submit_wire("capital_call.issue", entity_id=call_id, base_version=1, payload={})
+    ws.submit_wire(
         "capital_call.payment",
         entity_id=call_id,
         base_version=2,
@@ -68,9 +70,13 @@ def _fill(ws: Workspace) -> None:
         },
     )
     with pytest.raises(OpRejected):
-        ws.submit("capital_call.issue", entity_id=call_id, base_version=1, payload={})
-    ws.submit("deal.create", entity_id=deal_id, payload={"name": "Riverside", "currency": "USD"})
-    ws.submit("deal.transition", entity_id=deal_id, base_version=1, payload={"to": "screening"})
+        ws.submit_wire("capital_call.issue", entity_id=call_id, base_version=1, payload={})
+    ws.submit_wire(
+        "deal.create", entity_id=deal_id, payload={"name": "Riverside", "currency": "USD"}
+    )
+    ws.submit_wire(
+        "deal.transition", entity_id=deal_id, base_version=1, payload={"to": "screening"}
+    )
 
 
 @pytest.fixture
@@ -103,7 +109,9 @@ def test_the_digest_is_stable_and_rebuild_reproduces_it(busy: Workspace, tmp_pat
     busy.close()
     reopened = Workspace.open(busy.store.data_dir)
     assert reopened.digest() == digest
-    reopened.submit("fund.create", entity_id=new_id(), payload={"name": "II", "currency": "USD"})
+    reopened.submit_wire(
+        "fund.create", entity_id=new_id(), payload={"name": "II", "currency": "USD"}
+    )
     assert reopened.digest() != digest
     assert reopened.rebuild() == reopened.digest()
     reopened.close()
@@ -360,7 +368,7 @@ def test_a_snapshot_read_keeps_no_writer_waiting_and_sees_one_state(busy: Worksp
     before = busy.digest()
     with reading(busy) as conn:
         count = len(conn.exec_driver_sql("SELECT op_id FROM op_log").all())
-        busy.submit(
+        busy.submit_wire(
             "deal.create", entity_id=new_id(), payload={"name": "Meanwhile", "currency": "USD"}
         )
         raw = _db(busy)

@@ -61,12 +61,12 @@ def local_org(data_dir: Path) -> Workspace:
 def add_member(ws: Workspace, *, email: str, name: str, roles: list[str]) -> tuple[str, str]:
     """Invite a user and enroll a device for them whose key is in this machine's keyring."""
     user_id, device_id, key = new_id(), new_id(), DeviceKey.generate()
-    ws.submit(
+    ws.submit_wire(
         "user.invite",
         entity_id=user_id,
         payload={"email": email, "display_name": name, "roles": roles},
     )
-    ws.submit(
+    ws.submit_wire(
         "device.enroll",
         entity_id=device_id,
         payload={"user_id": user_id, "public_key": key.public_key, "name": f"{name}'s laptop"},
@@ -86,19 +86,19 @@ def switch_identity(ws: Workspace, *, user_id: str, device_id: str) -> None:
 def small_fund(ws: Workspace) -> str:
     """Fund I with three LPs committed 1M, 2M and 3M (USD)."""
     fund_id = new_id()
-    ws.submit(
+    ws.submit_wire(
         "fund.create",
         entity_id=fund_id,
         payload={"name": "Pinecrest Fund I", "currency": "USD", "vintage_year": 2025},
     )
     for n, amount in enumerate((Decimal(1_000_000), Decimal(2_000_000), Decimal(3_000_000))):
         lp_id = new_id()
-        ws.submit(
+        ws.submit_wire(
             "lp.create",
             entity_id=lp_id,
             payload={"name": f"LP {'ABC'[n]} Holdings", "lp_type": "institution"},
         )
-        ws.submit(
+        ws.submit_wire(
             "commitment.create",
             entity_id=new_id(),
             payload={

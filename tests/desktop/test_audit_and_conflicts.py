@@ -63,12 +63,12 @@ def test_resolve_conflicts_by_reapplying_and_by_discarding(
 ) -> None:
     ws = local_org(tmp_path / "data")
     deal_id = new_id()
-    ws.submit(
+    ws.submit_wire(
         "deal.create",
         entity_id=deal_id,
         payload={"name": "Cedar Shops", "currency": "USD", "fields": {}},
     )
-    moved = ws.submit(
+    moved = ws.submit_wire(
         "deal.transition", entity_id=deal_id, payload={"to": "screening"}, base_version=1
     )
     refuse_as_server(
@@ -77,7 +77,7 @@ def test_resolve_conflicts_by_reapplying_and_by_discarding(
         code="version_conflict",
         message="the deal is at version 2, the op was written against version 1",
     )
-    renamed = ws.submit(
+    renamed = ws.submit_wire(
         "deal.update",
         entity_id=deal_id,
         payload={"fields": {"sponsor": {"value": "Larkspur Holdings"}}},

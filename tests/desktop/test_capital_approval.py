@@ -22,7 +22,7 @@ def _draft_call(data: Path, keyring_file: Path) -> tuple[str, str, str, str, str
     ws = local_org(data)
     fund_id = small_fund(ws)
     dana = (ws.user_id, ws.device_id)
-    ws.submit(
+    ws.submit_wire(
         "fund.four_eyes.set",
         entity_id=fund_id,
         base_version=1,
@@ -34,7 +34,7 @@ def _draft_call(data: Path, keyring_file: Path) -> tuple[str, str, str, str, str
     ws.close()
     ws = Workspace.open(data)  # now Alex's machine
     call_id = new_id()
-    ws.submit(
+    ws.submit_wire(
         "capital_call.create",
         entity_id=call_id,
         payload={

@@ -136,7 +136,7 @@ def test_waterfall_is_offered_once_the_fund_has_lpa_terms(
         parent=page,
         label="Recording terms…",
         bridge=session.bridge,
-        task=lambda: session.ws.submit(
+        task=lambda: session.ws.submit_wire(
             "fund.terms.set", entity_id=fund_id, payload=TERMS, base_version=version
         ),
     ).run_in_background()

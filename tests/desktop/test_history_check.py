@@ -36,7 +36,7 @@ def test_rounds_report_the_history_unchecked_and_the_check_runs_once(
 
     laptop, _ = enroll("laptop")
     for i in range(5):
-        laptop.submit(
+        laptop.submit_wire(
             "deal.create", entity_id=new_id(), payload={"name": f"Deal {i}", "currency": "USD"}
         )
     assert sync_round(str(tmp_path / "laptop")).state == "synced"

@@ -11,6 +11,7 @@ from scenes import add_member, local_org, small_fund, switch_identity
 
 from core.commands.workspace import Workspace
 from core.ids import new_id
+from core.ops.changes import Area
 from desktop.capital.page import CapitalPage
 from desktop.main_window import MainWindow
 
@@ -18,7 +19,7 @@ from desktop.main_window import MainWindow
 def _two_deals(ws: Workspace) -> tuple[str, str]:
     ids = new_id(), new_id()
     for deal_id, name in zip(ids, ("Cedar Shops", "Beacon Tower"), strict=True):
-        ws.submit(
+        ws.submit_wire(
             "deal.create",
             entity_id=deal_id,
             payload={"name": name, "currency": "USD", "fields": {"sponsor": {"value": "Ironwood"}}},
@@ -71,7 +72,7 @@ def test_counsel_sees_only_entitled_deals(
     user_id, device_id = add_member(
         ws, email="morgan@lee-legal.example", name="Morgan Lee", roles=["counsel"]
     )
-    ws.submit(
+    ws.submit_wire(
         "entitlement.grant",
         entity_id=new_id(),
         payload={"user_id": user_id, "scope_type": "deal", "scope_id": cedar},
@@ -112,12 +113,12 @@ def test_a_role_change_arriving_by_sync_takes_effect_without_reopening(
         version = conn.exec_driver_sql(
             "SELECT version FROM entities WHERE entity_id = ?", (session.ws.user_id,)
         ).scalar_one()
-    session.ws.submit(
+    session.ws.submit_wire(
         "role.revoke",
         entity_id=session.ws.user_id,
         base_version=int(version),
         payload={"role": "gp"},
     )
-    session.bridge.post_changes(OpChanges(kinds=frozenset({"role.revoke"}), source="sync"))
+    session.bridge.post_changes(OpChanges(areas=frozenset({Area.PEOPLE}), source="sync"))
     qtbot.waitUntil(lambda: Role.GP not in session.viewer.roles, timeout=5_000)
     assert Role.ADMIN in session.viewer.roles

@@ -37,7 +37,7 @@ def demo_with_a_conflict(demo_dir: Path) -> Path:
     deal = fetch_deals(
         ws, current_viewer(ws), DealFilter(stages=("draft",)), DealSort(), offset=0, limit=1
     )[0]
-    op = ws.submit(
+    op = ws.submit_wire(
         "deal.update",
         entity_id=deal.deal_id,
         payload={"fields": {"asking_price": {"value": "19500000.00"}}},

@@ -45,7 +45,7 @@ def _version(demo: DemoOrg, entity_id: str) -> int:
 def waterfall(demo: DemoOrg) -> tuple[str, str, str]:
     """(fund id, waterfall distribution id, valuation id) after the GP's four ops."""
     ws, fund_id = demo.ws, fund_ids(demo.ws)[0]
-    ws.submit(
+    ws.submit_wire(
         "fund.terms.set",
         entity_id=fund_id,
         base_version=_version(demo, fund_id),
@@ -60,7 +60,7 @@ def waterfall(demo: DemoOrg) -> tuple[str, str, str]:
         },
     )
     dist_id = new_id()
-    ws.submit(
+    ws.submit_wire(
         "distribution.create",
         entity_id=dist_id,
         payload={
@@ -73,9 +73,9 @@ def waterfall(demo: DemoOrg) -> tuple[str, str, str]:
             "note": "Sale of Oak Hollow Plaza II",
         },
     )
-    ws.submit("distribution.issue", entity_id=dist_id, base_version=1, payload={})
+    ws.submit_wire("distribution.issue", entity_id=dist_id, base_version=1, payload={})
     valuation_id = new_id()
-    ws.submit(
+    ws.submit_wire(
         "fund.nav.record",
         entity_id=fund_id,
         base_version=_version(demo, fund_id),
@@ -86,7 +86,7 @@ def waterfall(demo: DemoOrg) -> tuple[str, str, str]:
             "currency": "USD",
         },
     )
-    ws.submit(
+    ws.submit_wire(
         "fund.update",
         entity_id=fund_id,
         base_version=_version(demo, fund_id),

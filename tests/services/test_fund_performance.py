@@ -71,7 +71,7 @@ def org(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Org]:
         ((fund_ii,),) = found.sql("SELECT fund_id FROM funds WHERE fund_id != ?", fund_i)
         found.fund_i, found.fund_ii = str(fund_i), str(fund_ii)
         ((version,),) = found.sql("SELECT version FROM entities WHERE entity_id = ?", fund_i)
-        ws.submit(
+        ws.submit_wire(
             "fund.nav.record",
             entity_id=found.fund_i,
             base_version=int(str(version)),

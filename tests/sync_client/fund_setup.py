@@ -12,9 +12,9 @@ __all__ = ["drafted_call"]
 def drafted_call(ws: Workspace, *, amount: str = "300000.00") -> tuple[str, str, str]:
     """(fund id, LP id, call id) of a draft call of ``amount`` on a fresh one-LP fund."""
     fund, lp, call = new_id(), new_id(), new_id()
-    ws.submit("fund.create", entity_id=fund, payload={"name": "Fund I", "currency": "USD"})
-    ws.submit("lp.create", entity_id=lp, payload={"name": "Acme", "lp_type": "institution"})
-    ws.submit(
+    ws.submit_wire("fund.create", entity_id=fund, payload={"name": "Fund I", "currency": "USD"})
+    ws.submit_wire("lp.create", entity_id=lp, payload={"name": "Acme", "lp_type": "institution"})
+    ws.submit_wire(
         "commitment.create",
         entity_id=new_id(),
         payload={
@@ -25,7 +25,7 @@ def drafted_call(ws: Workspace, *, amount: str = "300000.00") -> tuple[str, str,
             "committed_on": "2026-01-15",
         },
     )
-    ws.submit(
+    ws.submit_wire(
         "capital_call.create",
         entity_id=call,
         payload={

@@ -48,11 +48,13 @@ def _week_offline(tmp_path: Path, address: str) -> Workspace:
         tmp_path / "laptop", org_name="Acme Capital", email=address, display_name="Maria Founder"
     )
     fund = new_id()
-    ws.submit("fund.create", entity_id=fund, payload={"name": "Acme Fund I", "currency": "USD"})
+    ws.submit_wire(
+        "fund.create", entity_id=fund, payload={"name": "Acme Fund I", "currency": "USD"}
+    )
     for name, amount in (("Harbor Teachers", "2500000.00"), ("Lowell Family", "500000.00")):
         lp = new_id()
-        ws.submit("lp.create", entity_id=lp, payload={"name": name, "lp_type": "institution"})
-        ws.submit(
+        ws.submit_wire("lp.create", entity_id=lp, payload={"name": name, "lp_type": "institution"})
+        ws.submit_wire(
             "commitment.create",
             entity_id=new_id(),
             payload={
@@ -64,8 +66,10 @@ def _week_offline(tmp_path: Path, address: str) -> Workspace:
             },
         )
     deal = new_id()
-    ws.submit("deal.create", entity_id=deal, payload={"name": "Mill Street", "currency": "USD"})
-    ws.submit("deal.transition", entity_id=deal, base_version=1, payload={"to": "screening"})
+    ws.submit_wire(
+        "deal.create", entity_id=deal, payload={"name": "Mill Street", "currency": "USD"}
+    )
+    ws.submit_wire("deal.transition", entity_id=deal, base_version=1, payload={"to": "screening"})
     return ws
 
 

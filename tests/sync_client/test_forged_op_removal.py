@@ -77,13 +77,15 @@ def test_an_operator_removes_a_forged_op_and_replicas_resync(
         device_name="laptop",
     )
     mill, elm = new_id(), new_id()
-    forged = ws.submit(
+    forged = ws.submit_wire(
         "deal.create", entity_id=mill, payload={"name": "Mill St", "currency": "USD"}
     )
-    dependent = ws.submit(
+    dependent = ws.submit_wire(
         "deal.transition", entity_id=mill, base_version=1, payload={"to": "screening"}
     )
-    sound = ws.submit("deal.create", entity_id=elm, payload={"name": "Elm Row", "currency": "USD"})
+    sound = ws.submit_wire(
+        "deal.create", entity_id=elm, payload={"name": "Elm Row", "currency": "USD"}
+    )
     client = SyncClient(live_server.url, token=ws.keys.secret(f"session:{ws.device_id}"))
     SyncEngine(ws, client).run_once()
     client.close()

@@ -43,8 +43,8 @@ def test_the_server_rebuilds_an_org_to_the_same_digest(
     )
     _, lp, call = drafted_call(ws, amount="250000.00")
     deal = new_id()
-    ws.submit("capital_call.issue", entity_id=call, base_version=1, payload={})
-    ws.submit(
+    ws.submit_wire("capital_call.issue", entity_id=call, base_version=1, payload={})
+    ws.submit_wire(
         "capital_call.payment",
         entity_id=call,
         base_version=2,
@@ -56,8 +56,8 @@ def test_the_server_rebuilds_an_org_to_the_same_digest(
             "paid_on": "2026-03-20",
         },
     )
-    ws.submit("deal.create", entity_id=deal, payload={"name": "Mill St", "currency": "USD"})
-    ws.submit("deal.transition", entity_id=deal, base_version=1, payload={"to": "screening"})
+    ws.submit_wire("deal.create", entity_id=deal, payload={"name": "Mill St", "currency": "USD"})
+    ws.submit_wire("deal.transition", entity_id=deal, base_version=1, payload={"to": "screening"})
     token = ws.keys.secret(f"session:{ws.device_id}")
     client = SyncClient(live_server.url, token=token)
     SyncEngine(ws, client).run_once()

@@ -72,17 +72,17 @@ def _history(ws: Workspace, server: LiveServer, deals: int) -> list[str]:
     ids = []
     for i in range(deals):
         deal = new_id()
-        ws.submit(
+        ws.submit_wire(
             "deal.create", entity_id=deal, payload={"name": f"Deal {i:03}", "currency": "USD"}
         )
         ids.append(deal)
-    ws.submit(
+    ws.submit_wire(
         "deal.update",
         entity_id=ids[0],
         base_version=1,
         payload={"fields": {"sponsor": {"value": "Crescent Ridge Partners"}}},
     )
-    ws.submit(
+    ws.submit_wire(
         "lp.create",
         entity_id=new_id(),
         payload={
@@ -123,7 +123,7 @@ def test_a_new_device_loads_the_snapshot_and_its_history_verifies(
     assert history_unverified(desk)
     # The new device works at once: it edits a deal the snapshot brought, and syncs.
     deal = _history_deal(desk)
-    desk.submit(
+    desk.submit_wire(
         "deal.update",
         entity_id=deal,
         base_version=1,
@@ -436,7 +436,9 @@ def test_a_replay_overtaken_by_new_ops_is_not_copied_over_them(
         ops, keys = logged_ops(conn), device_keys(conn, desk.org_id)
         conn.execute(metadata.tables["lps"].update().values(name="Not Acme"))
     with scratch_replay(desk.org_id, ops, keys=keys) as scratch:
-        desk.submit("deal.create", entity_id=new_id(), payload={"name": "Late", "currency": "USD"})
+        desk.submit_wire(
+            "deal.create", entity_id=new_id(), payload={"name": "Late", "currency": "USD"}
+        )
         before = desk.digest()
         assert not scratch.adopt(desk.store)
     assert desk.digest() == before  # neither the late deal nor the wrong row touched
@@ -469,7 +471,7 @@ def test_a_snapshot_taken_while_another_device_pushes_is_consistent(
 
     def keep_pushing() -> None:
         while not done.is_set():
-            laptop.submit(
+            laptop.submit_wire(
                 "deal.create",
                 entity_id=new_id(),
                 payload={"name": f"Busy {len(pushed)}", "currency": "USD"},

@@ -75,21 +75,21 @@ def test_two_devices_write_offline_and_converge(
     desk = _device(server, maria, tmp_path / "desk", "desk")
     _sync(laptop, server)  # learns the desk's enrollment
     deal = new_id()
-    laptop.submit(
+    laptop.submit_wire(
         "deal.create", entity_id=deal, payload={"name": "Riverside Commons", "currency": "USD"}
     )
     _sync(laptop, server)
     _sync(desk, server)
     # Offline, both change the same deal and add their own records.
-    laptop.submit(
+    laptop.submit_wire(
         "deal.update",
         entity_id=deal,
         base_version=1,
         payload={"fields": {"sponsor": {"value": "Crescent Ridge Partners"}}},
     )
     fund = new_id()
-    laptop.submit("fund.create", entity_id=fund, payload={"name": "Fund I", "currency": "USD"})
-    desk.submit(
+    laptop.submit_wire("fund.create", entity_id=fund, payload={"name": "Fund I", "currency": "USD"})
+    desk.submit_wire(
         "deal.update",
         entity_id=deal,
         base_version=1,
@@ -100,7 +100,7 @@ def test_two_devices_write_offline_and_converge(
             }
         },
     )
-    desk.submit(
+    desk.submit_wire(
         "lp.create", entity_id=new_id(), payload={"name": "Acme Pension", "lp_type": "institution"}
     )
     assert laptop.digest() != desk.digest()
@@ -137,12 +137,12 @@ def test_a_stale_payment_lands_in_the_inbox_and_is_reapplied(
     laptop = _device(server, maria, tmp_path / "laptop", "laptop")
     desk = _device(server, maria, tmp_path / "desk", "desk")
     _, lp, call = drafted_call(laptop, amount="300000.00")
-    laptop.submit("capital_call.issue", entity_id=call, base_version=1, payload={})
+    laptop.submit_wire("capital_call.issue", entity_id=call, base_version=1, payload={})
     _sync(laptop, server)
     _sync(desk, server)
 
     def pay(ws: Workspace, amount: str) -> None:
-        ws.submit(
+        ws.submit_wire(
             "capital_call.payment",
             entity_id=call,
             base_version=2,
@@ -195,7 +195,7 @@ def test_a_replayed_push_is_a_duplicate_and_changes_nothing(
     server: LiveServer, maria: str, tmp_path: Path
 ) -> None:
     laptop = _device(server, maria, tmp_path / "laptop", "laptop")
-    laptop.submit("fund.create", entity_id=new_id(), payload={"name": "F", "currency": "USD"})
+    laptop.submit_wire("fund.create", entity_id=new_id(), payload={"name": "F", "currency": "USD"})
     _sync(laptop, server)
     before = _server_digest(laptop, server)
     from sqlalchemy import insert, select, update
@@ -233,7 +233,7 @@ def test_an_lp_replica_holds_only_its_own_signed_view(
 ) -> None:
     gp = _device(server, maria, tmp_path / "gp", "gp laptop")
     fund, call = new_id(), new_id()
-    gp.submit("fund.create", entity_id=fund, payload={"name": "Fund I", "currency": "USD"})
+    gp.submit_wire("fund.create", entity_id=fund, payload={"name": "Fund I", "currency": "USD"})
     lps = {}
     for name, amount in (
         ("Acme Pension", "1000000.00"),
@@ -241,8 +241,8 @@ def test_an_lp_replica_holds_only_its_own_signed_view(
         ("Cobalt Family Office", "6000000.00"),
     ):
         lp = new_id()
-        gp.submit("lp.create", entity_id=lp, payload={"name": name, "lp_type": "institution"})
-        gp.submit(
+        gp.submit_wire("lp.create", entity_id=lp, payload={"name": name, "lp_type": "institution"})
+        gp.submit_wire(
             "commitment.create",
             entity_id=new_id(),
             payload={
@@ -254,7 +254,7 @@ def test_an_lp_replica_holds_only_its_own_signed_view(
             },
         )
         lps[name] = lp
-    gp.submit(
+    gp.submit_wire(
         "capital_call.create",
         entity_id=call,
         payload={
@@ -266,15 +266,15 @@ def test_an_lp_replica_holds_only_its_own_signed_view(
             "due_date": "2026-03-31",
         },
     )
-    gp.submit("capital_call.issue", entity_id=call, base_version=1, payload={})
+    gp.submit_wire("capital_call.issue", entity_id=call, base_version=1, payload={})
     investor = f"ir+{new_id()[-12:]}@acme.example"
     lp_user = new_id()
-    gp.submit(
+    gp.submit_wire(
         "user.invite",
         entity_id=lp_user,
         payload={"email": investor, "display_name": "Acme IR", "roles": ["lp"]},
     )
-    gp.submit(
+    gp.submit_wire(
         "entitlement.grant",
         entity_id=new_id(),
         payload={"user_id": lp_user, "scope_type": "lp", "scope_id": lps["Acme Pension"]},
@@ -325,7 +325,9 @@ def test_an_lp_replica_holds_only_its_own_signed_view(
         assert verify_redacted(kept, key)
     # Read-only: the replica's own key is enrolled nowhere, so it can author nothing.
     with pytest.raises(Exception, match="not enrolled"):
-        reader.submit("fund.create", entity_id=new_id(), payload={"name": "x", "currency": "USD"})
+        reader.submit_wire(
+            "fund.create", entity_id=new_id(), payload={"name": "x", "currency": "USD"}
+        )
 
 
 def test_a_stale_call_issue_lands_in_the_inbox_and_is_discarded_with_a_note(
@@ -336,13 +338,13 @@ def test_a_stale_call_issue_lands_in_the_inbox_and_is_discarded_with_a_note(
     _, lp, call = drafted_call(laptop, amount="300000.00")
     _sync(laptop, server)
     _sync(desk, server)
-    desk.submit(
+    desk.submit_wire(
         "capital_call.issue",
         entity_id=call,
         base_version=1,
         payload={"note": "issued from the office"},
     )
-    desk.submit(
+    desk.submit_wire(
         "capital_call.payment",
         entity_id=call,
         base_version=2,
@@ -354,7 +356,7 @@ def test_a_stale_call_issue_lands_in_the_inbox_and_is_discarded_with_a_note(
             "paid_on": "2026-03-05",
         },
     )
-    laptop.submit(
+    laptop.submit_wire(
         "capital_call.issue",
         entity_id=call,
         base_version=1,

@@ -3,7 +3,7 @@ ops signed with real Ed25519 device keys.
 
     org = await world.new_org("Harbor Point Capital")      # Maria: GP + admin, one device
     analyst = await org.member("gp_analyst")               # invited by op, password, device
-    deal = await org.submit("deal.create", {...}, by=analyst)
+    deal = await org.submit_wire("deal.create", {...}, by=analyst)
 """
 
 from __future__ import annotations
@@ -123,7 +123,7 @@ class Org:
         """Invite a user with ``roles`` (as Maria), give them a password, sign them in."""
         name = name or f"user{next(self._names)}"
         email = f"{name}+{new_id()[-12:]}@harborpoint.example"
-        user_id = await self.submit(
+        user_id = await self.submit_wire(
             "user.invite", {"email": email, "display_name": name.title(), "roles": list(roles)}
         )
         self.set_password(user_id)
@@ -181,7 +181,7 @@ class Org:
                 self.versions[op.entity_id] = self.versions.get(op.entity_id, 0) + 1
         return results
 
-    async def submit(self, kind: str, payload: dict[str, Any], **kw: Any) -> str:
+    async def submit_wire(self, kind: str, payload: dict[str, Any], **kw: Any) -> str:
         """Push one op that must be accepted; returns its entity id."""
         by = kw.get("by")
         envelope = self.op(kind, payload, **kw)
@@ -217,7 +217,7 @@ class Org:
     # -- the fund's world ----------------------------------------------------------------
 
     async def fund(self) -> str:
-        return await self.submit(
+        return await self.submit_wire(
             "fund.create", {"name": f"Harbor Fund {next(self._names)}", "currency": "USD"}
         )
 
@@ -225,7 +225,7 @@ class Org:
         contacts = []
         if email:
             contacts = [{"contact_id": new_id(), "name": name or "Contact", "email": email}]
-        return await self.submit(
+        return await self.submit_wire(
             "lp.create",
             {
                 "name": name or f"LP {next(self._names)}",
@@ -235,7 +235,7 @@ class Org:
         )
 
     async def commit(self, fund_id: str, lp_id: str, amount: str) -> str:
-        return await self.submit(
+        return await self.submit_wire(
             "commitment.create",
             {
                 "fund_id": fund_id,
@@ -247,7 +247,7 @@ class Org:
         )
 
     async def call(self, fund_id: str, amount: str, **extra: Any) -> str:
-        return await self.submit(
+        return await self.submit_wire(
             "capital_call.create",
             {
                 "fund_id": fund_id,

@@ -69,7 +69,7 @@ def settings(base_settings: Settings, own_role: str, tmp_path: Path) -> Settings
 async def _two_orgs(world: ServerWorld) -> tuple[Org, Org]:
     a = await world.new_org("Harbor Point Capital")
     b = await world.new_org("Northwind Partners")
-    await b.submit("deal.create", {"name": "Northwind Deal", "currency": "USD"})
+    await b.submit_wire("deal.create", {"name": "Northwind Deal", "currency": "USD"})
     return a, b
 
 

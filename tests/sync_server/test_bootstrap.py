@@ -34,9 +34,13 @@ def offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
     ws = Workspace.init(
         tmp_path / "acme", org_name="Acme Capital", email="gp@acme.example", display_name="Ada GP"
     )
-    fund = ws.submit("fund.create", entity_id=_id(), payload={"name": "Acme I", "currency": "USD"})
-    ws.submit("deal.create", entity_id=_id(), payload={"name": "Dock 9", "currency": "USD"})
-    ws.submit("lp.create", entity_id=_id(), payload={"name": "Pension", "lp_type": "institution"})
+    fund = ws.submit_wire(
+        "fund.create", entity_id=_id(), payload={"name": "Acme I", "currency": "USD"}
+    )
+    ws.submit_wire("deal.create", entity_id=_id(), payload={"name": "Dock 9", "currency": "USD"})
+    ws.submit_wire(
+        "lp.create", entity_id=_id(), payload={"name": "Pension", "lp_type": "institution"}
+    )
     assert fund.version == 1
     return ws
 
@@ -67,12 +71,12 @@ async def test_an_offline_org_attaches_with_its_ids_and_history(
     assert attached["device_id"] == offline.device_id
     svc = attached["service_account"]
     # Admit the server: two ops signed by the GP's own device, then push everything.
-    offline.submit(
+    offline.submit_wire(
         "user.invite",
         entity_id=svc["user_id"],
         payload={"email": svc["email"], "display_name": svc["display_name"], "roles": svc["roles"]},
     )
-    offline.submit(
+    offline.submit_wire(
         "device.enroll",
         entity_id=svc["device_id"],
         payload={

@@ -102,7 +102,7 @@ async def test_a_gp_cannot_enroll_another_firms_gp_key_into_their_own_org(
     # malformed ones were refused as bad input, before the database.
     assert _refusals(world, attacker_org) == audited_before + 4
     # The victim's key still works for the victim.
-    await victim.submit("deal.create", {"name": "Still mine", "currency": "USD"})
+    await victim.submit_wire("deal.create", {"name": "Still mine", "currency": "USD"})
 
 
 async def test_a_proof_names_its_org_and_its_user(world: ServerWorld) -> None:
@@ -158,7 +158,7 @@ async def test_a_proof_names_its_org_and_its_user(world: ServerWorld) -> None:
     assert (status, answer["error"]["code"]) == (422, "invalid_proof")
     # The device signs for the analyst.
     analyst.key, analyst.device_id = key, device_id
-    await org.submit("deal.create", {"name": "Desk deal", "currency": "USD"}, by=analyst)
+    await org.submit_wire("deal.create", {"name": "Desk deal", "currency": "USD"}, by=analyst)
 
 
 async def test_a_malformed_key_is_invalid_public_key_whatever_the_proof(org: Org) -> None:

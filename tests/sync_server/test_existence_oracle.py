@@ -16,11 +16,13 @@ from sync_server.database import set_org
 
 async def test_counsel_learns_nothing_of_a_deal_it_may_not_see(org: Org) -> None:
     lawyer = await org.member("counsel")
-    hidden = await org.submit("deal.create", {"name": "Quiet Harbor", "currency": "USD"})
+    hidden = await org.submit_wire("deal.create", {"name": "Quiet Harbor", "currency": "USD"})
     for _ in range(4):  # the deal moves on: version 5
-        await org.submit("deal.update", {"fields": {"city": {"value": "Austin"}}}, entity_id=hidden)
-    seen = await org.submit("deal.create", {"name": "Open Door", "currency": "USD"})
-    await org.submit(
+        await org.submit_wire(
+            "deal.update", {"fields": {"city": {"value": "Austin"}}}, entity_id=hidden
+        )
+    seen = await org.submit_wire("deal.create", {"name": "Open Door", "currency": "USD"})
+    await org.submit_wire(
         "entitlement.grant", {"user_id": lawyer.user_id, "scope_type": "deal", "scope_id": seen}
     )
 

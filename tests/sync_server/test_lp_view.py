@@ -48,11 +48,13 @@ async def build(world: ServerWorld, others: int) -> LpWorld:
         secrets += [lp, name, email, amount]
         other_ids.append(lp)
     call = await org.call(fund, "1600000.00")
-    await org.submit("capital_call.issue", {"note": f"{secrets[1]} wired early"}, entity_id=call)
+    await org.submit_wire(
+        "capital_call.issue", {"note": f"{secrets[1]} wired early"}, entity_id=call
+    )
     calls = await _rows(org, "call_allocations", call)
     secrets += [a for lp, a in calls.items() if lp != own]
     for lp, amount in calls.items():
-        await org.submit(
+        await org.submit_wire(
             "capital_call.payment",
             {
                 "payment_id": new_id(),
@@ -65,7 +67,7 @@ async def build(world: ServerWorld, others: int) -> LpWorld:
         )
     # A call that excludes Pension Fund: it never sees it.
     await org.call(fund, "100000.00", excluded_lp_ids=[own])
-    dist = await org.submit(
+    dist = await org.submit_wire(
         "distribution.create",
         {
             "fund_id": fund,
@@ -76,13 +78,13 @@ async def build(world: ServerWorld, others: int) -> LpWorld:
             "source": "income",
         },
     )
-    await org.submit("distribution.issue", {}, entity_id=dist)
+    await org.submit_wire("distribution.issue", {}, entity_id=dist)
     secrets += [
         a for lp, a in (await _rows(org, "distribution_allocations", dist)).items() if lp != own
     ]
     secrets += ["1600000.00", "990000.00"]  # totals reveal the others' sum
     viewer_member = await org.member("lp", enroll=False, name="officer")
-    await org.submit(
+    await org.submit_wire(
         "entitlement.grant", {"user_id": viewer_member.user_id, "scope_type": "lp", "scope_id": own}
     )
     viewer = await _lp_session(org, viewer_member.email)
@@ -157,10 +159,10 @@ async def test_pull_pages_of_an_external_reader_cover_everything_once(world: Ser
 
 
 async def test_counsel_sees_its_deal_and_its_documents_only(org: Org) -> None:
-    mine = await org.submit("deal.create", {"name": "Entitled Deal", "currency": "USD"})
-    other = await org.submit("deal.create", {"name": "Secret Deal", "currency": "USD"})
+    mine = await org.submit_wire("deal.create", {"name": "Entitled Deal", "currency": "USD"})
+    other = await org.submit_wire("deal.create", {"name": "Secret Deal", "currency": "USD"})
     for deal in (mine, other):
-        await org.submit(
+        await org.submit_wire(
             "document.add",
             {
                 "deal_id": deal,
@@ -171,7 +173,7 @@ async def test_counsel_sees_its_deal_and_its_documents_only(org: Org) -> None:
             },
         )
     counsel = await org.member("counsel", enroll=False)
-    await org.submit(
+    await org.submit_wire(
         "entitlement.grant", {"user_id": counsel.user_id, "scope_type": "deal", "scope_id": mine}
     )
     ops = await org.pull_all(counsel)

@@ -15,7 +15,7 @@ from sqlalchemy import text
 async def lp_user(org: Org) -> tuple[Member, str]:
     lp_id = await org.lp("Pension Fund")
     member = await org.member("lp", enroll=False, name="officer")
-    await org.submit(
+    await org.submit_wire(
         "entitlement.grant", {"user_id": member.user_id, "scope_type": "lp", "scope_id": lp_id}
     )
     return member, lp_id

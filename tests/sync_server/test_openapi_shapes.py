@@ -242,7 +242,7 @@ def _errors(validator: Draft202012Validator, value: Any) -> list[str]:
 async def _deals(org: Org, fund: str) -> tuple[Member, Member]:
     """A deal of the fund through IC, with its documents; counsel on the fund, a lender on
     the deal."""
-    deal = await org.submit(
+    deal = await org.submit_wire(
         "deal.create",
         {
             "name": "Dock 9 Logistics",
@@ -255,7 +255,7 @@ async def _deals(org: Org, fund: str) -> tuple[Member, Member]:
             },
         },
     )
-    memo = await org.submit(
+    memo = await org.submit_wire(
         "document.add",
         {
             "deal_id": deal,
@@ -266,7 +266,7 @@ async def _deals(org: Org, fund: str) -> tuple[Member, Member]:
             "sha256": "c" * 64,
         },
     )
-    await org.submit(
+    await org.submit_wire(
         "document.add",
         {
             "fund_id": fund,
@@ -276,7 +276,7 @@ async def _deals(org: Org, fund: str) -> tuple[Member, Member]:
             "sha256": "d" * 64,
         },
     )
-    await org.submit(
+    await org.submit_wire(
         "deal.update",
         {
             "fields": {
@@ -293,18 +293,20 @@ async def _deals(org: Org, fund: str) -> tuple[Member, Member]:
         entity_id=deal,
     )
     for stage in ("screening", "underwriting", "ic_review"):
-        await org.submit("deal.transition", {"to": stage, "note": f"to {stage}"}, entity_id=deal)
-    await org.submit(
+        await org.submit_wire(
+            "deal.transition", {"to": stage, "note": f"to {stage}"}, entity_id=deal
+        )
+    await org.submit_wire(
         "approval.record",
         {"approval_id": new_id(), "approval_type": "ic_vote", "decision": "approve"},
         entity_id=deal,
     )
     counsel = await org.member("counsel", enroll=False)
-    await org.submit(
+    await org.submit_wire(
         "entitlement.grant", {"user_id": counsel.user_id, "scope_type": "fund", "scope_id": fund}
     )
     lender = await org.member("lender", enroll=False)
-    await org.submit(
+    await org.submit_wire(
         "entitlement.grant", {"user_id": lender.user_id, "scope_type": "deal", "scope_id": deal}
     )
     return counsel, lender

@@ -27,7 +27,7 @@ from sync_server.sessions import hash_token, new_token
 async def _lp_officer(org: Org) -> Member:
     lp_id = await org.lp("Pension Fund")
     officer = await org.member("lp", enroll=False, name="officer")
-    await org.submit(
+    await org.submit_wire(
         "entitlement.grant", {"user_id": officer.user_id, "scope_type": "lp", "scope_id": lp_id}
     )
     return officer
@@ -144,7 +144,7 @@ async def test_a_link_never_signs_in_a_user_who_holds_a_staff_role(org: Org) -> 
     # An LP promoted to GP after asking for a link: the link no longer signs them in.
     officer = await _lp_officer(org)
     token = await _mailed_link(org, officer.email)
-    await org.submit("role.grant", {"role": "gp"}, entity_id=officer.user_id)
+    await org.submit_wire("role.grant", {"role": "gp"}, entity_id=officer.user_id)
     promoted = await _consume(world, token)
     assert (promoted.status, await promoted.json()) == (401, wrong_body)
 

@@ -108,7 +108,7 @@ async def test_a_stale_capital_call_issue_is_a_version_conflict_with_the_current
     lp = await org.lp()
     await org.commit(fund, lp, "1000000.00")
     call = await org.call(fund, "250000.00")
-    await org.submit("capital_call.issue", {"note": "first"}, entity_id=call)
+    await org.submit_wire("capital_call.issue", {"note": "first"}, entity_id=call)
     state = await _state(org)
     stale = org.op("capital_call.issue", {"note": "again"}, entity_id=call, base_version=1)
     [result] = await org.push_ok(stale)
@@ -120,7 +120,7 @@ async def test_a_stale_capital_call_issue_is_a_version_conflict_with_the_current
 
 async def test_ops_of_a_revoked_device_are_refused(org: Org) -> None:
     laptop = await org.member("gp_analyst")
-    await org.submit("deal.create", deal(), by=laptop)
+    await org.submit_wire("deal.create", deal(), by=laptop)
     resp = await org.world.client.delete(
         f"/v1/devices/{laptop.device_id}", headers=org.founder.auth
     )

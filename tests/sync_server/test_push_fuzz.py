@@ -132,7 +132,7 @@ async def _more(org: Org, fund: str, deal: str, user: str, call: str) -> list[tu
     ]  # fmt: skip
     templates = []
     for kind, payload, entity_id in plan:
-        templates.append((kind, payload, await org.submit(kind, payload, entity_id=entity_id)))
+        templates.append((kind, payload, await org.submit_wire(kind, payload, entity_id=entity_id)))
     # Refused (the deal is not in IC review), but its payload is checked first.
     templates.append(
         ("approval.record", {"approval_id": new_id(), "approval_type": "ic_vote",
@@ -185,9 +185,9 @@ async def test_hostile_payloads_get_an_answer_per_op_never_a_5xx(org: Org) -> No
 
 async def test_a_document_over_2_gib_is_accepted_and_kept_exactly(org: Org) -> None:
     """Found by this fuzzer: size_bytes was a 4-byte column, so 2 GiB failed in Postgres."""
-    deal = await org.submit("deal.create", {"name": "Dock 9", "currency": "USD"})
+    deal = await org.submit_wire("deal.create", {"name": "Dock 9", "currency": "USD"})
     size = 5 * 2**30 + 7
-    doc = await org.submit(
+    doc = await org.submit_wire(
         "document.add",
         {
             "deal_id": deal,

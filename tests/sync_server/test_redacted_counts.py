@@ -69,7 +69,7 @@ async def allocations(org: Org, table: str, entity: str) -> dict[str, str]:
 
 async def _lp(org: Org, name: str, email: str) -> tuple[str, str]:
     contact = new_id()
-    lp = await org.submit(
+    lp = await org.submit_wire(
         "lp.create",
         {
             "name": name,
@@ -83,7 +83,7 @@ async def _lp(org: Org, name: str, email: str) -> tuple[str, str]:
 async def _pay(org: Org, call: str, lp: str, amount: str) -> str:
     payment = new_id()
     payload = {"payment_id": payment, "lp_id": lp, "amount": amount}
-    await org.submit(
+    await org.submit_wire(
         "capital_call.payment",
         {**payload, "currency": "USD", "paid_on": "2026-03-20"},
         entity_id=call,
@@ -115,9 +115,9 @@ async def build(world: ServerWorld, others: int) -> LpOrg:
     for i in range(others // 2, others):
         await other(i)
     secrets.append(each)
-    await org.submit("lp.update", {"name": "Pension Fund of Harbor County"}, entity_id=own)
+    await org.submit_wire("lp.update", {"name": "Pension Fund of Harbor County"}, entity_id=own)
     # The GP's own commitment is another partner's position: Pension never learns whose.
-    await org.submit(
+    await org.submit_wire(
         "fund.terms.set",
         {
             "style": "european",
@@ -131,12 +131,12 @@ async def build(world: ServerWorld, others: int) -> LpOrg:
         entity_id=fund,
     )
     valuation = new_id()
-    await org.submit(
+    await org.submit_wire(
         "fund.nav.record",
         {"valuation_id": valuation, "as_of": "2026-06-30", "nav": "10500000.00", "currency": "USD"},
         entity_id=fund,
     )
-    await org.submit(
+    await org.submit_wire(
         "fund.update",
         {
             "payment_instructions": {
@@ -149,14 +149,16 @@ async def build(world: ServerWorld, others: int) -> LpOrg:
         entity_id=fund,
     )
     call = await org.call(fund, "2000000.00")
-    await org.submit("capital_call.issue", {"note": "Family Office 0 wired early"}, entity_id=call)
+    await org.submit_wire(
+        "capital_call.issue", {"note": "Family Office 0 wired early"}, entity_id=call
+    )
     called = await allocations(org, "call_allocations", call)
     for lp in other_lps:  # the others pay first: every payment bumps the call's version
         await _pay(org, call, lp, called[lp])
         secrets.append(called[lp])
     payment = await _pay(org, call, own, called[own])
     skipped = await org.call(fund, "100000.00", excluded_lp_ids=[own])
-    dist = await org.submit(
+    dist = await org.submit_wire(
         "distribution.create",
         {
             "fund_id": fund,
@@ -167,12 +169,12 @@ async def build(world: ServerWorld, others: int) -> LpOrg:
             "source": "income",
         },
     )
-    await org.submit("distribution.issue", {}, entity_id=dist)
+    await org.submit_wire("distribution.issue", {}, entity_id=dist)
     distributed = await allocations(org, "distribution_allocations", dist)
     secrets += [a for lp, a in distributed.items() if lp != own]
     secrets += [skipped, "2000000.00", "700000.00", "9000000.00"]  # totals: the others' sum
     officer = await org.member("lp", enroll=False, name="officer")
-    await org.submit(
+    await org.submit_wire(
         "entitlement.grant", {"user_id": officer.user_id, "scope_type": "lp", "scope_id": own}
     )
     viewer = await lp_session(org, officer.email)

@@ -88,11 +88,11 @@ async def test_a_wrong_current_password_changes_nothing(org: Org) -> None:
 
 async def test_a_role_change_ends_the_users_sessions(org: Org) -> None:
     analyst = await org.member("gp_analyst")
-    await org.submit("role.grant", {"role": "gp"}, entity_id=analyst.user_id)
+    await org.submit_wire("role.grant", {"role": "gp"}, entity_id=analyst.user_id)
     assert not await _alive(org, analyst.token)
     again = await org.login(analyst.email)
     assert again.roles == ["gp", "gp_analyst"]
-    await org.submit("role.revoke", {"role": "gp"}, entity_id=analyst.user_id)
+    await org.submit_wire("role.revoke", {"role": "gp"}, entity_id=analyst.user_id)
     assert not await _alive(org, again.token)
     assert await _alive(org, org.founder.token)
 
@@ -101,7 +101,9 @@ async def test_revoking_a_device_through_a_pushed_op_ends_its_sessions(org: Org)
     analyst = await org.member("gp_analyst")
     entity = analyst.device_id
     version = await _version(org, entity)
-    await org.submit("device.revoke", {"reason": "stolen"}, entity_id=entity, base_version=version)
+    await org.submit_wire(
+        "device.revoke", {"reason": "stolen"}, entity_id=entity, base_version=version
+    )
     assert not await _alive(org, analyst.token)
 
 

@@ -21,9 +21,9 @@ async def _history(org: Org) -> None:
     for name in ("Acme Pension", "Birch Family Office"):
         lp = await org.lp(name)
         await org.commit(fund, lp, "1000000.00")
-    await org.submit("deal.create", {"name": "Riverside Commons", "currency": "USD"})
+    await org.submit_wire("deal.create", {"name": "Riverside Commons", "currency": "USD"})
     # Every kind of character JSON escapes or not: the server's text must be JCS exactly.
-    await org.submit(
+    await org.submit_wire(
         "deal.create",
         {
             "name": 'Quote " back\\slash é Zoë 東京 😀 \u2028 \u007f',

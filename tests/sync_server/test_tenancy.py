@@ -48,7 +48,7 @@ async def _victim(world: ServerWorld) -> tuple[Org, dict[str, str]]:
     lp = await org.lp("Northwind Pension", email="pension@northwind.example")
     await org.commit(fund, lp, "500000.00")
     call = await org.call(fund, "100000.00")
-    deal = await org.submit("deal.create", {"name": "Northwind Deal", "currency": "USD"})
+    deal = await org.submit_wire("deal.create", {"name": "Northwind Deal", "currency": "USD"})
     ids = {
         "fund": fund,
         "lp": lp,

@@ -50,13 +50,13 @@ def _investor(server: LiveServer, tmp_path: Path) -> str:
     )
     lp, user = new_id(), new_id()
     investor = f"officer+{new_id()[-12:]}@pension.example"
-    gp.submit("lp.create", entity_id=lp, payload={"name": "Pension", "lp_type": "institution"})
-    gp.submit(
+    gp.submit_wire("lp.create", entity_id=lp, payload={"name": "Pension", "lp_type": "institution"})
+    gp.submit_wire(
         "user.invite",
         entity_id=user,
         payload={"email": investor, "display_name": "Officer", "roles": ["lp"]},
     )
-    gp.submit(
+    gp.submit_wire(
         "entitlement.grant",
         entity_id=new_id(),
         payload={"user_id": user, "scope_type": "lp", "scope_id": lp},

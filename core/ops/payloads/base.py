@@ -1,11 +1,75 @@
-"""The base of every payload model: strict types, no extra fields, immutable."""
+"""The base of every payload model: strict types, no extra fields, immutable.
+
+A payload model is also the command a caller submits (``Workspace.submit``): the class
+names the kind. Built in Python, it takes the domain's own values — :class:`~core.money.Money`
+for an amount (its currency fills the payload's ``currency``, and must agree with it) and
+:class:`datetime.date` for a date — and holds them as the wire's decimal and ISO strings,
+so the op signed is the op the wire format describes. From JSON (a pushed op) only the
+wire's strings arrive, and strict validation applies unchanged.
+"""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+import datetime as dt
+from typing import Any
 
-__all__ = ["Payload"]
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+
+from core.errors import OpRejected
+from core.money import Money
+
+__all__ = ["Payload", "payload_refusal"]
+
+
+def payload_refusal(exc: ValidationError, kind: str) -> OpRejected:
+    """The first problem of a payload as the refusal a person reads: ``unknown_field`` or
+    ``invalid_payload``, naming the field (``payload.due_date``) and the rule."""
+    first = exc.errors()[0]
+    path = ".".join(str(p) for p in ("payload", *first["loc"]))
+    if first["type"] == "extra_forbidden":
+        return OpRejected("unknown_field", f"{path} is not a field of {kind}", field=path)
+    message = first["msg"].removeprefix("Value error, ")
+    return OpRejected("invalid_payload", f"{path}: {message}", field=path)
+
+
+def _wire(value: Any) -> Any:
+    if isinstance(value, Money):
+        return value.wire()
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _wire(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_wire(v) for v in value]
+    return value
+
+
+def _currencies(value: Any) -> set[str]:
+    if isinstance(value, Money):
+        return {value.currency}
+    if isinstance(value, dict):
+        return {c for v in value.values() for c in _currencies(v)}
+    if isinstance(value, list | tuple):
+        return {c for v in value for c in _currencies(v)}
+    return set()
 
 
 class Payload(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _domain_values(cls, data: Any) -> Any:
+        """Money and dates given in Python become the wire's strings; a Money's currency
+        becomes the payload's ``currency`` where it has one and none was given."""
+        if not isinstance(data, dict) or "currency" not in cls.model_fields:
+            return {k: _wire(v) for k, v in data.items()} if isinstance(data, dict) else data
+        found = {c for v in data.values() for c in _currencies(v)}
+        given = data.get("currency")
+        if len(found) > 1 or (found and given is not None and given not in found):
+            named = ", ".join(sorted(found | ({given} if isinstance(given, str) else set())))
+            raise ValueError(f"the amounts are in more than one currency ({named})")
+        converted = {k: _wire(v) for k, v in data.items()}
+        if found and given is None:
+            converted["currency"] = found.pop()
+        return converted
