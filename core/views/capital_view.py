@@ -17,10 +17,10 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, select
 
-from core.allocation import allocate_pro_rata
 from core.commands.reading import reading
 from core.commands.workspace import Workspace
-from core.money import MoneyError, parse_amount
+from core.money import Money, MoneyError, parse_amount
+from core.ops.payloads.capital import CapitalCallCreatePayload
 from core.positions import ledger_book, positions_as_of
 from core.reducers.four_eyes import above_threshold
 from core.store.schema import (
@@ -34,6 +34,7 @@ from core.store.schema import (
     users,
 )
 from core.store.sql_projection import SqlProjection
+from core.views.trial import trial_split
 
 __all__ = [
     "AllocationLine",
@@ -136,8 +137,9 @@ class AllocationLine:
 
 @dataclass(frozen=True, slots=True)
 class PreviewLine:
-    """One LP's share of a call not drafted yet. ``unfunded`` is as of the call date;
-    ``available`` is what the LP may still be called, counting draft calls too."""
+    """One LP's share of a call not drafted yet, as the reducer would allocate it.
+    ``unfunded`` is as of the call date; ``available`` is what the LP may still be called,
+    counting draft calls too."""
 
     lp_id: str
     lp_name: str
@@ -145,10 +147,6 @@ class PreviewLine:
     unfunded: Decimal
     available: Decimal
     share: Decimal
-
-    @property
-    def exceeds_available(self) -> bool:
-        return self.share > self.available
 
 
 @dataclass(frozen=True, slots=True)
@@ -372,10 +370,12 @@ def preview_call(
     amount: str,
     basis: str,
     call_date: dt.date,
+    due_date: dt.date | None = None,
     excluded_lp_ids: tuple[str, ...] = (),
 ) -> CallPreview:
-    """Each LP's share of a call dated ``call_date`` that is not drafted yet, by the rule the
-    reducer applies to a call signed today; the shares sum to ``amount``."""
+    """Each LP's share of a call dated ``call_date`` that is not drafted yet: the draft
+    dry-run through the reducer (:mod:`core.views.trial`), so the shares and any refusal
+    are the op's own; beside each share, the LP's position as of the call date."""
     with reading(ws) as conn:
         currency = conn.execute(
             select(funds.c.currency).where(funds.c.org_id == ws.org_id, funds.c.fund_id == fund_id)
@@ -392,14 +392,20 @@ def preview_call(
         value = parse_amount(amount, currency)
     except MoneyError as exc:
         return CallPreview(currency, None, (), str(exc))
-    if value <= 0:
-        return CallPreview(currency, value, (), "the amount must be positive")
-    weights = positions.weights("commitment" if basis == "commitment" else "unfunded")
-    weights = {lp: w for lp, w in weights.items() if lp not in excluded_lp_ids}
-    try:
-        shares = allocate_pro_rata(value, weights, currency)
-    except MoneyError as exc:
-        return CallPreview(currency, value, (), f"cannot allocate the call: {exc}")
+    split = trial_split(
+        ws,
+        CapitalCallCreatePayload(
+            fund_id=fund_id,
+            amount=Money(value, currency),
+            currency=currency,
+            basis=basis,
+            call_date=call_date,
+            due_date=due_date or call_date,
+            excluded_lp_ids=list(excluded_lp_ids),
+            split_rule="as_of_date",
+        ),
+        call_allocations,
+    )
     lines = tuple(
         sorted(
             (
@@ -411,19 +417,9 @@ def preview_call(
                     everything.of(lp).available_to_call,
                     share,
                 )
-                for lp, share in shares.items()
+                for lp, share in split.shares.items()
             ),
             key=lambda line: (line.lp_name, line.lp_id),
         )
     )
-    over = [line for line in lines if line.exceeds_available]
-    problem = None
-    if over:
-        first = over[0]
-        problem = (
-            f"calls never exceed commitments: {first.lp_name} would be called {first.share} "
-            f"{currency} with {first.available} of its commitment left to call "
-            "(issued and draft calls count)"
-            + (f" (and {len(over) - 1} more)" if len(over) > 1 else "")
-        )
-    return CallPreview(currency, value, lines, problem)
+    return CallPreview(currency, value, lines, split.problem)

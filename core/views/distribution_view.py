@@ -18,10 +18,10 @@ from decimal import Decimal
 
 from sqlalchemy import and_, select
 
-from core.allocation import allocate_pro_rata
 from core.commands.reading import reading
 from core.commands.workspace import Workspace
-from core.money import MoneyError, parse_amount
+from core.money import Money, MoneyError, parse_amount
+from core.ops.payloads.capital import DistributionCreatePayload
 from core.positions import positions_as_of
 from core.store.schema import (
     deals,
@@ -33,6 +33,7 @@ from core.store.schema import (
     lps,
 )
 from core.store.sql_projection import SqlProjection
+from core.views.trial import trial_split
 
 __all__ = [
     "NO_TERMS",
@@ -174,8 +175,9 @@ def fund_deals(ws: Workspace, fund_id: str) -> list[DealChoice]:
 def preview_distribution(
     ws: Workspace, *, fund_id: str, amount: str, basis: str, distribution_date: dt.date
 ) -> DistributionPreview:
-    """Each LP's pro-rata share of a distribution dated ``distribution_date`` not drafted
-    yet, split by the positions as they stand on that date; shares sum to ``amount``."""
+    """Each LP's share of a distribution dated ``distribution_date`` not drafted yet: the
+    draft dry-run through the reducer (:mod:`core.views.trial`), pro rata or through the
+    waterfall, so the shares and any refusal are the op's own."""
     with reading(ws) as conn:
         currency = conn.execute(
             select(funds.c.currency).where(funds.c.org_id == ws.org_id, funds.c.fund_id == fund_id)
@@ -192,19 +194,19 @@ def preview_distribution(
         value = parse_amount(amount, currency)
     except MoneyError as exc:
         return DistributionPreview(currency, None, basis, (), str(exc))
-    if value <= 0:
-        return DistributionPreview(currency, value, basis, (), "the amount must be positive")
-    if basis == "waterfall":
-        terms = fund_terms_of(ws, fund_id)
-        return DistributionPreview(currency, value, basis, (), None if terms else NO_TERMS)
-    weights = positions.weights("paid_in" if basis == "paid_in" else "commitment")
-    try:
-        shares = allocate_pro_rata(value, weights, currency)
-    except MoneyError as exc:
-        what = "paid-in capital" if basis == "paid_in" else "commitments"
-        return DistributionPreview(
-            currency, value, basis, (), f"cannot allocate pro rata to {what}: {exc}"
-        )
+    split = trial_split(
+        ws,
+        DistributionCreatePayload(
+            fund_id=fund_id,
+            amount=Money(value, currency),
+            currency=currency,
+            basis=basis,
+            distribution_date=distribution_date,
+            source="other",
+            split_rule="as_of_date",
+        ),
+        distribution_allocations,
+    )
     lines = tuple(
         sorted(
             (
@@ -215,12 +217,12 @@ def preview_distribution(
                     positions.of(lp).paid_in,
                     share,
                 )
-                for lp, share in shares.items()
+                for lp, share in split.shares.items()
             ),
             key=lambda line: (line.lp_name, line.lp_id),
         )
     )
-    return DistributionPreview(currency, value, basis, lines, None)
+    return DistributionPreview(currency, value, basis, lines, split.problem)
 
 
 def drafted_distribution(ws: Workspace, distribution_id: str) -> DraftedDistribution | None:

@@ -83,7 +83,6 @@ def preview_columns(currency: str) -> list[Column[PreviewLine]]:
             f"Share ({currency})",
             lambda p: figure_text(p.share, currency),
             numeric=True,
-            color=lambda p: "#c0504d" if p.exceeds_available else None,
         ),
     ]
 

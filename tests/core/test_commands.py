@@ -21,6 +21,7 @@ from core.ops.payloads.deals import DealCreatePayload, FundCreatePayload
 from core.ops.payloads.investors import CommitmentCreatePayload, LpCreatePayload
 from core.store.local_schema import audit_log, op_log
 from core.store.schema import call_allocations
+from core.views.capital_view import preview_call
 
 
 def _fund_with_two_lps(ws: Workspace) -> tuple[str, list[str]]:
@@ -143,3 +144,21 @@ def test_changes_say_which_areas_ops_touched(workspace: Workspace) -> None:
     assert not changes.touches(Area.CALLS, Area.DISTRIBUTIONS)
     assert changes.entity_ids == {deal.entity_id, fund.entity_id}
     assert OpChanges.all(source="sync").touches(Area.NAV)
+
+
+def test_the_call_preview_is_the_reducers_own_split_and_refusal(workspace: Workspace) -> None:
+    fund, lps = _fund_with_two_lps(workspace)
+    on = dt.date(2024, 2, 1)
+    preview = preview_call(
+        workspace, fund_id=fund, amount="150000", basis="commitment", call_date=on
+    )
+    assert preview.problem is None
+    shares = {line.lp_id: line.share for line in preview.lines}
+    assert shares == {lps[0]: Decimal("100000.00"), lps[1]: Decimal("50000.00")}
+    too_much = preview_call(
+        workspace, fund_id=fund, amount="1500000.01", basis="commitment", call_date=on
+    )
+    with pytest.raises(OpRejected) as refused:
+        workspace.submit(_call(fund, "1500000.01"))
+    assert too_much.problem == refused.value.message
+    assert too_much.lines == ()

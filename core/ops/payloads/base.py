@@ -54,8 +54,15 @@ def _currencies(value: Any) -> set[str]:
     return set()
 
 
+# Strict, closed, immutable. Named rather than written inline so that the type checker's
+# pydantic plugin types a command's constructor loosely: it takes Money and dates where
+# the model holds their wire strings (see _domain_values), and strict validation at
+# runtime — not the signature — refuses anything else, naming the field.
+_CONFIG = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
 class Payload(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = _CONFIG
 
     @model_validator(mode="before")
     @classmethod
