@@ -61,11 +61,6 @@ class DryRun(Generic[T]):
         return self.refusal is None
 
 
-def _wire_payload(command: Payload) -> dict[str, Any]:
-    """The payload as it is signed: the fields the caller gave, in wire form."""
-    return command.model_dump(mode="json", exclude_unset=True)
-
-
 def _write_identity(store: LocalStore, *, org_id: str, device_id: str, user_id: str) -> None:
     """Which org this store replicates, as which device and user."""
     with store.transaction() as conn:
@@ -189,7 +184,7 @@ class Workspace:
         """
         kind, entity_id = self._target(command, entity_id)
         return self.submit_wire(
-            kind, entity_id=entity_id, payload=_wire_payload(command), base_version=base_version
+            kind, entity_id=entity_id, payload=command.wire(), base_version=base_version
         )
 
     def dry_run(
@@ -208,7 +203,7 @@ class Workspace:
         kind, entity_id = self._target(command, entity_id)
         with self.store.trial() as conn:
             seq = int(LocalLog(conn).meta("device_seq") or "0") + 1
-            op = self._unsigned(kind, entity_id, _wire_payload(command), base_version, seq)
+            op = self._unsigned(kind, entity_id, command.wire(), base_version, seq)
             try:
                 applied = apply_op(SqlProjection(conn, self.org_id), op, verify=False)
             except OpRejected as exc:

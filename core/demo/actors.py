@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from core.commands.workspace import OpResult, Workspace
 from core.ids import new_id
 from core.ops.envelope import UnsignedOp
+from core.ops.kinds import spec_of
+from core.ops.payloads.access import DeviceEnrollPayload, UserInvitePayload
+from core.ops.payloads.base import Payload
 from core.ops.signing import DeviceKey, device_proof
 
 __all__ = ["Actor", "Cast"]
@@ -23,23 +25,19 @@ class Actor:
     key: DeviceKey
     seq: int = 0
 
-    def act(
-        self, kind: str, entity_id: str, payload: dict[str, Any], base_version: int | None = None
-    ) -> OpResult:
+    def act(self, command: Payload, entity_id: str, base_version: int | None = None) -> OpResult:
         if self.device_id == self.ws.device_id:
-            return self.ws.submit_wire(
-                kind, entity_id=entity_id, payload=payload, base_version=base_version
-            )
+            return self.ws.submit(command, entity_id=entity_id, base_version=base_version)
         self.seq += 1
         op = UnsignedOp.new(
             org_id=self.ws.org_id,
             device_id=self.device_id,
             device_seq=self.seq,
             actor_id=self.user_id,
-            kind=kind,
+            kind=spec_of(command).kind,
             entity_id=entity_id,
             base_version=base_version,
-            payload=payload,
+            payload=command.wire(),
         )
         return self.ws.apply_signed([self.key.sign(op)])[0]
 
@@ -54,26 +52,23 @@ class Cast:
     def founder(self) -> Actor:
         return Actor(self.ws, self.ws.user_id, self.ws.device_id, DeviceKey.generate())
 
-    def do(self, actor: Actor, kind: str, entity_id: str, payload: dict[str, Any]) -> OpResult:
+    def do(self, actor: Actor, command: Payload, entity_id: str) -> OpResult:
         base = self.versions.get(entity_id)
-        result = actor.act(kind, entity_id, payload, base)
+        result = actor.act(command, entity_id, base)
         self.versions[entity_id] = result.version
         return result
 
     def hire(self, admin: Actor, *, email: str, name: str, roles: list[str]) -> Actor:
         user_id, device_id, key = new_id(), new_id(), DeviceKey.generate()
-        self.do(
-            admin, "user.invite", user_id, {"email": email, "display_name": name, "roles": roles}
-        )
+        self.do(admin, UserInvitePayload(email=email, display_name=name, roles=roles), user_id)
         self.do(
             admin,
-            "device.enroll",
+            DeviceEnrollPayload(
+                user_id=user_id,
+                public_key=key.public_key,
+                name=f"{name}'s laptop",
+                proof=device_proof(key, self.ws.org_id, user_id),
+            ),
             device_id,
-            {
-                "user_id": user_id,
-                "public_key": key.public_key,
-                "name": f"{name}'s laptop",
-                "proof": device_proof(key, self.ws.org_id, user_id),
-            },
         )
         return Actor(self.ws, user_id, device_id, key)

@@ -9,6 +9,7 @@ ops, the op log and audit chain are complete and ``dealos rebuild`` reproduces i
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import random
 from dataclasses import dataclass
@@ -17,9 +18,29 @@ from pathlib import Path
 
 from core.commands.workspace import Workspace
 from core.demo.actors import Actor, Cast
+from core.domain.deal_fields import Provenance
 from core.domain.lifecycle import STAGE_ORDER, Stage
 from core.ids import new_id
 from core.keys import KeyStore
+from core.money import Money
+from core.ops.payloads.access import EntitlementGrantPayload
+from core.ops.payloads.capital import (
+    CapitalCallCreatePayload,
+    CapitalCallIssuePayload,
+    CapitalCallPaymentPayload,
+    DistributionCreatePayload,
+    DistributionIssuePayload,
+)
+from core.ops.payloads.deals import (
+    ApprovalRecordPayload,
+    DealCreatePayload,
+    DealFieldValue,
+    DealTransitionPayload,
+    DealUpdatePayload,
+    DocumentAddPayload,
+    FundCreatePayload,
+)
+from core.ops.payloads.investors import CommitmentCreatePayload, LpCreatePayload
 from core.views.queries import call_allocation_amounts, count_ops
 
 __all__ = ["DemoSummary", "build_demo"]
@@ -172,15 +193,15 @@ def build_demo(data_dir: Path, *, keys: KeyStore | None = None, seed: int = 7) -
     fund_i, fund_ii = new_id(), new_id()
     cast.do(
         gp,
-        "fund.create",
+        FundCreatePayload(name="Harbor Peak Real Estate Fund I", currency="USD", vintage_year=2024),
         fund_i,
-        {"name": "Harbor Peak Real Estate Fund I", "currency": "USD", "vintage_year": 2024},
     )
     cast.do(
         gp,
-        "fund.create",
+        FundCreatePayload(
+            name="Harbor Peak Real Estate Fund II", currency="USD", vintage_year=2026
+        ),
         fund_ii,
-        {"name": "Harbor Peak Real Estate Fund II", "currency": "USD", "vintage_year": 2026},
     )
     lp_ids = _investors(cast, people, rng, fund_i, fund_ii)
     deals = _pipeline(cast, people, rng, fund_i)
@@ -219,39 +240,34 @@ def _investors(
             }
         ]
         cast.do(
-            people.analyst,
-            "lp.create",
-            lp_id,
-            {"name": name, "lp_type": lp_type, "contacts": contacts},
+            people.analyst, LpCreatePayload(name=name, lp_type=lp_type, contacts=contacts), lp_id
         )
         lp_ids.append(lp_id)
         if i < 110:
             amount = Decimal(rng.choice([250, 500, 750, 1000, 2000, 2500, 5000, 10000])) * 1000
             cast.do(
                 gp,
-                "commitment.create",
+                CommitmentCreatePayload(
+                    fund_id=fund_i,
+                    lp_id=lp_id,
+                    amount=Money(amount, "USD"),
+                    currency="USD",
+                    committed_on=dt.date(2024, 1, 15),
+                ),
                 new_id(),
-                {
-                    "fund_id": fund_i,
-                    "lp_id": lp_id,
-                    "amount": _money(amount),
-                    "currency": "USD",
-                    "committed_on": "2024-01-15",
-                },
             )
         if i >= 80:
             amount = Decimal(rng.choice([500, 1000, 3000])) * 1000
             cast.do(
                 gp,
-                "commitment.create",
+                CommitmentCreatePayload(
+                    fund_id=fund_ii,
+                    lp_id=lp_id,
+                    amount=Money(amount, "USD"),
+                    currency="USD",
+                    committed_on=dt.date(2026, 2, 1),
+                ),
                 new_id(),
-                {
-                    "fund_id": fund_ii,
-                    "lp_id": lp_id,
-                    "amount": _money(amount),
-                    "currency": "USD",
-                    "committed_on": "2026-02-01",
-                },
             )
     for n, lp_id in enumerate(lp_ids[1:4]):
         user = cast.hire(
@@ -259,9 +275,8 @@ def _investors(
         )
         cast.do(
             gp,
-            "entitlement.grant",
+            EntitlementGrantPayload(user_id=user.user_id, scope_type="lp", scope_id=lp_id),
             new_id(),
-            {"user_id": user.user_id, "scope_type": "lp", "scope_id": lp_id},
         )
         people.lp_users.append(user)
     return lp_ids
@@ -287,51 +302,49 @@ def _deal(cast: Cast, people: _People, rng: random.Random, n: int) -> str:
         fields["units"] = {"value": str(rng.randrange(80, 420))}
     else:
         fields["square_feet"] = {"value": str(rng.randrange(40, 600) * 1000)}
-    cast.do(analyst, "deal.create", deal_id, {"name": name, "currency": "USD", "fields": fields})
+    cast.do(analyst, DealCreatePayload(name=name, currency="USD", fields=fields), deal_id)
     content = f"Offering memorandum: {name}".encode()
     doc_id = new_id()
     cast.do(
         analyst,
-        "document.add",
+        DocumentAddPayload(
+            deal_id=deal_id,
+            filename=f"{name.replace(' ', '_')}_OM.pdf",
+            title=f"{name} — Offering Memorandum",
+            media_type="application/pdf",
+            size_bytes=1_000_000 + rng.randrange(4_000_000),
+            sha256=hashlib.sha256(content).hexdigest(),
+        ),
         doc_id,
-        {
-            "deal_id": deal_id,
-            "filename": f"{name.replace(' ', '_')}_OM.pdf",
-            "title": f"{name} — Offering Memorandum",
-            "media_type": "application/pdf",
-            "size_bytes": 1_000_000 + rng.randrange(4_000_000),
-            "sha256": hashlib.sha256(content).hexdigest(),
-        },
     )
     cap_rate = Decimal(rng.randrange(450, 725)) / 100
     noi = (price * cap_rate / 100).quantize(Decimal("0.01"))
-    confirmed = "confirmed" if n % 2 else "extracted"
+    confirmed = Provenance.CONFIRMED if n % 2 else Provenance.EXTRACTED
     cast.do(
         analyst,
-        "deal.update",
-        deal_id,
-        {
-            "fields": {
-                "noi": {
-                    "value": _money(noi),
-                    "provenance": confirmed,
-                    "source_document_id": doc_id,
-                    "source_page": rng.randrange(3, 40),
-                },
-                "cap_rate": {
-                    "value": str(cap_rate),
-                    "provenance": confirmed,
-                    "source_document_id": doc_id,
-                    "source_page": rng.randrange(3, 40),
-                },
-                "occupancy": {
-                    "value": str(Decimal(rng.randrange(820, 990)) / 10),
-                    "provenance": "extracted",
-                    "source_document_id": doc_id,
-                    "source_page": rng.randrange(3, 40),
-                },
+        DealUpdatePayload(
+            fields={
+                "noi": DealFieldValue(
+                    value=_money(noi),
+                    provenance=confirmed,
+                    source_document_id=doc_id,
+                    source_page=rng.randrange(3, 40),
+                ),
+                "cap_rate": DealFieldValue(
+                    value=str(cap_rate),
+                    provenance=confirmed,
+                    source_document_id=doc_id,
+                    source_page=rng.randrange(3, 40),
+                ),
+                "occupancy": DealFieldValue(
+                    value=str(Decimal(rng.randrange(820, 990)) / 10),
+                    provenance=Provenance.EXTRACTED,
+                    source_document_id=doc_id,
+                    source_page=rng.randrange(3, 40),
+                ),
             }
-        },
+        ),
+        deal_id,
     )
     return deal_id
 
@@ -343,38 +356,35 @@ def _move(cast: Cast, people: _People, deal_id: str, target: Stage, fund_id: str
         if stage is Stage.APPROVED:
             cast.do(
                 gp,
-                "approval.record",
+                ApprovalRecordPayload(
+                    approval_id=new_id(),
+                    approval_type="ic_vote",
+                    decision="approve",
+                    note="Approved at IC subject to final diligence",
+                ),
                 deal_id,
-                {
-                    "approval_id": new_id(),
-                    "approval_type": "ic_vote",
-                    "decision": "approve",
-                    "note": "Approved at IC subject to final diligence",
-                },
             )
         if stage is Stage.CLOSING:
             cast.do(
                 gp,
-                "entitlement.grant",
+                EntitlementGrantPayload(
+                    user_id=people.counsel.user_id, scope_type="deal", scope_id=deal_id
+                ),
                 new_id(),
-                {"user_id": people.counsel.user_id, "scope_type": "deal", "scope_id": deal_id},
             )
             cast.do(
                 people.counsel,
-                "approval.record",
+                ApprovalRecordPayload(
+                    approval_id=new_id(),
+                    approval_type="legal_signoff",
+                    decision="approve",
+                    note="PSA, title and loan documents reviewed",
+                ),
                 deal_id,
-                {
-                    "approval_id": new_id(),
-                    "approval_type": "legal_signoff",
-                    "decision": "approve",
-                    "note": "PSA, title and loan documents reviewed",
-                },
             )
         actor = analyst if stage in (Stage.SCREENING, Stage.UNDERWRITING, Stage.IC_REVIEW) else gp
-        payload: dict[str, str] = {"to": stage.value}
-        if stage is Stage.CLOSED:
-            payload["fund_id"] = fund_id
-        cast.do(actor, "deal.transition", deal_id, payload)
+        into_fund = {"fund_id": fund_id} if stage is Stage.CLOSED else {}
+        cast.do(actor, DealTransitionPayload(to=stage, **into_fund), deal_id)
 
 
 def _pipeline(cast: Cast, people: _People, rng: random.Random, fund_i: str) -> dict[str, Stage]:
@@ -394,9 +404,10 @@ def _pipeline(cast: Cast, people: _People, rng: random.Random, fund_i: str) -> d
                 )
                 cast.do(
                     people.gp,
-                    "deal.transition",
+                    DealTransitionPayload(
+                        to=Stage.DEAD, note="Passed: pricing above our underwriting"
+                    ),
                     deal_id,
-                    {"to": "dead", "note": "Passed: pricing above our underwriting"},
                 )
             else:
                 _move(cast, people, deal_id, target, fund_i)
@@ -405,9 +416,10 @@ def _pipeline(cast: Cast, people: _People, rng: random.Random, fund_i: str) -> d
     for deal_id in closed[:3]:
         cast.do(
             people.gp,
-            "entitlement.grant",
+            EntitlementGrantPayload(
+                user_id=people.lender.user_id, scope_type="deal", scope_id=deal_id
+            ),
             new_id(),
-            {"user_id": people.lender.user_id, "scope_type": "deal", "scope_id": deal_id},
         )
     return deals
 
@@ -440,23 +452,22 @@ def _capital(
         due = f"{date[:8]}{int(date[8:]) + 14:02d}"
         cast.do(
             people.analyst,
-            "capital_call.create",
+            CapitalCallCreatePayload(
+                fund_id=fund_i,
+                deal_id=closed[i % len(closed)],
+                amount=amount,
+                currency="USD",
+                basis="commitment",
+                call_date=date,
+                due_date=due,
+                purpose=f"Acquisition equity, call {i + 1}",
+                split_rule="as_of_date",
+            ),
             call_id,
-            {
-                "fund_id": fund_i,
-                "deal_id": closed[i % len(closed)],
-                "amount": amount,
-                "currency": "USD",
-                "basis": "commitment",
-                "call_date": date,
-                "due_date": due,
-                "purpose": f"Acquisition equity, call {i + 1}",
-                "split_rule": "as_of_date",
-            },
         )
         if i == len(dates) - 1:
             break  # the last call stays a draft
-        cast.do(gp, "capital_call.issue", call_id, {})
+        cast.do(gp, CapitalCallIssuePayload(), call_id)
         share_paid = Decimal(1) if i < 4 else Decimal("0.8") if i == 4 else Decimal("0.5")
         _payments(cast, gp, rng, call_id, due, share_paid)
     for j, (date, amount, source) in enumerate(
@@ -469,21 +480,20 @@ def _capital(
         dist_id = new_id()
         cast.do(
             people.analyst,
-            "distribution.create",
+            DistributionCreatePayload(
+                fund_id=fund_i,
+                deal_id=closed[j],
+                amount=amount,
+                currency="USD",
+                basis="paid_in",
+                distribution_date=date,
+                source=source,
+                note="Quarterly operating income" if source == "income" else "Sale proceeds",
+                split_rule="as_of_date",
+            ),
             dist_id,
-            {
-                "fund_id": fund_i,
-                "deal_id": closed[j],
-                "amount": amount,
-                "currency": "USD",
-                "basis": "paid_in",
-                "distribution_date": date,
-                "source": source,
-                "note": "Quarterly operating income" if source == "income" else "Sale proceeds",
-                "split_rule": "as_of_date",
-            },
         )
-        cast.do(gp, "distribution.issue", dist_id, {})
+        cast.do(gp, DistributionIssuePayload(), dist_id)
     return len(dates)
 
 
@@ -500,13 +510,12 @@ def _payments(
             continue
         cast.do(
             gp,
-            "capital_call.payment",
+            CapitalCallPaymentPayload(
+                payment_id=new_id(),
+                lp_id=lp_id,
+                amount=Money(pay, "USD"),
+                currency="USD",
+                paid_on=due,
+            ),
             call_id,
-            {
-                "payment_id": new_id(),
-                "lp_id": lp_id,
-                "amount": _money(pay),
-                "currency": "USD",
-                "paid_on": due,
-            },
         )

@@ -80,3 +80,7 @@ class Payload(BaseModel):
         if found and given is None:
             converted["currency"] = found.pop()
         return converted
+
+    def wire(self) -> dict[str, Any]:
+        """The payload as it is signed: the fields the caller gave, in JSON form."""
+        return self.model_dump(mode="json", exclude_unset=True)
