@@ -8,9 +8,11 @@ unfunded from here, so a term means one thing everywhere (DESIGN §9):
 * **called** — the LP's share of *issued* calls dated on or before it; a draft is the GP's
   working copy and never counts;
 * **paid-in** — payments received (``paid_on``) on or before it, not amounts called;
-* **called not paid** — called less paid-in; **overdue** is the part of it whose call was
-  due before the date, kept call by call (:attr:`Position.overdue_calls`) so a notice
-  lists each late call with the same figures it totals;
+* **called not paid** — called less paid-in, also kept call by call
+  (:attr:`Position.calls`: each issued call's share, paid and outstanding); **overdue** is
+  the part of it whose call was due before the date, kept call by call
+  (:attr:`Position.overdue_calls`) so a notice lists each late call with the same figures
+  it totals;
 * **distributed** — the LP's amount of *issued* distributions dated on or before it;
 * **unfunded** — commitment less called, plus **recallable** distributions: the LP's
   amount of issued distributions dated on or before the date that the GP may call again
@@ -41,6 +43,7 @@ from core.allocation import allocate_pro_rata
 from core.store.projection import Projection
 
 __all__ = [
+    "CallShare",
     "Entry",
     "FundPositions",
     "LedgerBook",
@@ -85,6 +88,22 @@ class Entry:
 
 
 @dataclass(frozen=True, slots=True)
+class CallShare:
+    """The LP's share of one issued call (``ref``, the :attr:`Entry.ref` of its share) and
+    the payments against it received by the date."""
+
+    ref: str
+    due: dt.date | None
+    called: Decimal
+    paid: Decimal
+
+    @property
+    def outstanding(self) -> Decimal:
+        """Called not paid on this call."""
+        return self.called - self.paid
+
+
+@dataclass(frozen=True, slots=True)
 class OverdueCall:
     """What is still unpaid on one issued call whose due date has passed.
 
@@ -115,6 +134,12 @@ class Position:
     overdue_calls: tuple[OverdueCall, ...] = ()
     # Issued recallable distributions dated by then: they add back to unfunded (DESIGN §9).
     recallable: Decimal = _ZERO
+    # Each issued call dated by then, by date: ``called`` and ``paid_in`` call by call.
+    calls: tuple[CallShare, ...] = ()
+
+    def call(self, ref: str) -> CallShare | None:
+        """The LP's share of the issued call ``ref``; None if it counts no such call."""
+        return next((c for c in self.calls if c.ref == ref), None)
 
     @property
     def unfunded(self) -> Decimal:
@@ -155,14 +180,18 @@ def tally(
     paid_by_call: dict[str, Decimal] = defaultdict(Decimal)
     for p in paid:
         paid_by_call[p.ref] += p.amount
-    late: list[OverdueCall] = []
-    if as_of is not None:
-        for c in issued:
-            if c.due is not None and c.due < as_of:
-                unpaid = c.amount - paid_by_call.get(c.ref, _ZERO)
-                if unpaid > 0:
-                    late.append(OverdueCall(c.ref, c.due, unpaid, (as_of - c.due).days))
-    late.sort(key=lambda o: (o.due, o.ref))
+    shares = tuple(
+        CallShare(c.ref, c.due, c.amount, paid_by_call.get(c.ref, _ZERO))
+        for c in sorted(issued, key=lambda c: (c.on, c.ref))
+    )
+    late = sorted(
+        (
+            OverdueCall(s.ref, s.due, s.outstanding, (as_of - s.due).days)
+            for s in shares
+            if as_of is not None and s.due is not None and s.due < as_of and s.outstanding > 0
+        ),
+        key=lambda o: (o.due, o.ref),
+    )
     return Position(
         lp_id=lp_id,
         as_of=as_of,
@@ -175,6 +204,7 @@ def tally(
         nav_share=nav_share,
         overdue_calls=tuple(late),
         recallable=sum((d.amount for d in distributed if d.recallable), _ZERO),
+        calls=shares,
     )
 
 

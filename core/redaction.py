@@ -1,15 +1,16 @@
-"""What an external reader (counsel, lender, LP) may see of an op: the one rule, shared by
-the sync server that serves redacted ops and any client that checks what it received.
+"""What an external reader (counsel, lender, LP) may see of an op, shared by the sync
+server that serves redacted ops and any client that checks what it received.
 
 Staff who may read the whole organization see every op as it was signed. External roles
-see only ops about what they are entitled to (DESIGN §3 rule 5, §4):
+see only ops about what :mod:`core.visibility` lets them see (DESIGN §3 rule 5, §4) —
+the one definition the read models filter with too. Which kinds of op show it:
 
-- counsel and lenders: the deals they are entitled to (directly, or through a fund they
-  are entitled to), those deals' documents and approvals, and those funds;
-- an LP: its own LP record and contacts, its own commitments, the funds it is committed
-  to, the capital calls and distributions in which it has an allocation — carrying only
-  its own allocation, never the total, another LP's id, allocation, payment or the list
-  of excluded LPs — and its own payments.
+- counsel and lenders: the ops of the deals they see (the deal, its approvals), the
+  documents they see, and the creation of each fund granted to them;
+- an LP: its own LP record and contacts, its own commitments, the ops of the funds it is
+  committed to (the fund, its LPA terms, NAV marks), the capital calls and distributions
+  in which it has an allocation — carrying only its own allocation, never the total,
+  another LP's id, allocation, payment or the list of excluded LPs — and its own payments.
 
 Whether an LP is shown an op depends only on its own positions, so the number of ops it
 receives does not change with the number of other LPs; nor does anything in them. A
@@ -26,10 +27,8 @@ The server re-signs every op it redacts with its own key (``GET /v1/server-key``
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Final
 
-from core.domain.roles import Action, Role, allowed
 from core.ops.envelope import canonical_bytes
 from core.ops.payloads.base import Payload
 from core.ops.payloads.capital import (
@@ -38,7 +37,10 @@ from core.ops.payloads.capital import (
 )
 from core.ops.signing import DeviceKey, verify_signature
 from core.store.projection import Projection
+from core.visibility import Entitlements, Scope, Viewer, entitlements_of
 
+# Viewer, Entitlements and entitlements_of are core.visibility's, named here too for the
+# callers that redact.
 __all__ = [
     "Entitlements",
     "Viewer",
@@ -69,42 +71,6 @@ COUNTERS: Final = ("device_seq", "base_version")
 Op = dict[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
-class Viewer:
-    user_id: str
-    roles: frozenset[Role]
-
-    @property
-    def reads_everything(self) -> bool:
-        return allowed(self.roles, Action.READ_ORG)
-
-    @property
-    def reads_deals(self) -> bool:
-        return bool(self.roles & {Role.COUNSEL, Role.LENDER})
-
-    @property
-    def is_lp(self) -> bool:
-        return Role.LP in self.roles
-
-
-@dataclass(frozen=True, slots=True)
-class Entitlements:
-    """An external viewer's active grants, as ids."""
-
-    deals: frozenset[str]
-    funds: frozenset[str]
-    lps: frozenset[str]
-
-
-def entitlements_of(store: Projection, user_id: str) -> Entitlements:
-    grants = store.rows("entitlements", {"user_id": user_id, "active": True})
-
-    def scoped(kind: str) -> frozenset[str]:
-        return frozenset(g["scope_id"] for g in grants if g["scope_type"] == kind)
-
-    return Entitlements(scoped("deal"), scoped("fund"), scoped("lp"))
-
-
 def redact(store: Projection, viewer: Viewer, ents: Entitlements, op: Op) -> Op | None:
     """``op`` (wire form) as ``viewer`` may see it, or None when it is hidden entirely.
 
@@ -114,11 +80,10 @@ def redact(store: Projection, viewer: Viewer, ents: Entitlements, op: Op) -> Op 
     """
     if viewer.reads_everything:
         return op
-    payload: dict[str, Any] | None = None
-    if viewer.is_lp:
-        payload = _lp_payload(store, ents, op)
-    if payload is None and viewer.reads_deals:
-        payload = _deal_payload(store, ents, op)
+    scope = viewer.scope(ents)
+    payload = _lp_payload(store, scope, op)
+    if payload is None:
+        payload = _deal_payload(store, scope, op)
     if payload is None:
         return None
     shown = {k: v for k, v in op.items() if k != "signature"}
@@ -127,24 +92,16 @@ def redact(store: Projection, viewer: Viewer, ents: Entitlements, op: Op) -> Op 
     return shown
 
 
-def _deal_payload(store: Projection, ents: Entitlements, op: Op) -> dict[str, Any] | None:
+def _deal_payload(store: Projection, scope: Scope, op: Op) -> dict[str, Any] | None:
     kind, payload = op["kind"], op["payload"]
-
-    def entitled_deal(deal_id: Any) -> bool:
-        if not isinstance(deal_id, str):
-            return False
-        if deal_id in ents.deals:
-            return True
-        deal = store.get("deals", {"deal_id": deal_id})
-        return deal is not None and deal["fund_id"] in ents.funds
-
-    if kind in DEAL_KINDS and entitled_deal(op["entity_id"]):
+    if kind in DEAL_KINDS and scope.sees_deal(store, op["entity_id"]):
         return dict(payload)
-    if kind == "document.add" and (
-        entitled_deal(payload.get("deal_id")) or payload.get("fund_id") in ents.funds
+    if kind == "document.add" and scope.sees_document(
+        store, payload.get("deal_id"), payload.get("fund_id")
     ):
         return dict(payload)
-    if kind == "fund.create" and op["entity_id"] in ents.funds:
+    # A deal reader is shown a granted fund's creation, never its terms or NAV marks.
+    if kind == "fund.create" and op["entity_id"] in scope.funds:
         return dict(payload)
     return None
 
@@ -160,24 +117,21 @@ def _own_allocations(
     return found
 
 
-def _lp_payload(store: Projection, ents: Entitlements, op: Op) -> dict[str, Any] | None:
+def _lp_payload(store: Projection, scope: Scope, op: Op) -> dict[str, Any] | None:
     kind, payload, entity_id = op["kind"], op["payload"], op["entity_id"]
-    lps = ents.lps
-    if not lps:
+    if not scope.lps:
         return None
     if kind in ("lp.create", "lp.update"):
-        return dict(payload) if entity_id in lps else None
+        return dict(payload) if scope.sees_lp(entity_id) else None
     if kind in ("commitment.create", "capital_call.payment"):
-        return dict(payload) if payload.get("lp_id") in lps else None
+        return dict(payload) if scope.sees_lp(payload.get("lp_id")) else None
     if kind in FUND_KINDS:
-        committed = any(
-            store.rows("commitments", {"fund_id": entity_id, "lp_id": lp_id}) for lp_id in lps
-        )
-        if not committed:
+        if not scope.invests_in(store, entity_id):
             return None
         shown = dict(payload)
         # The GP commitment is another partner's position: name it only to that partner.
-        if shown.get("gp_commitment_lp_id") not in (None, *lps):
+        gp_lp = shown.get("gp_commitment_lp_id")
+        if gp_lp is not None and not scope.sees_lp(gp_lp):
             shown.pop("gp_commitment_lp_id")
         return shown
     shaped: dict[str, tuple[str, str, tuple[str, ...] | None]] = {
@@ -189,7 +143,8 @@ def _lp_payload(store: Projection, ents: Entitlements, op: Op) -> dict[str, Any]
     if kind not in shaped:
         return None
     table, key, fields = shaped[kind]
-    own = _own_allocations(store, table, key, entity_id, lps)
+    # The op's own split as stored, read back for the viewer's LPs alone.
+    own = _own_allocations(store, table, key, entity_id, scope.lps)
     if not own:
         return None
     if fields is None:

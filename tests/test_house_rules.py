@@ -34,6 +34,7 @@ CORE_LAYERS: tuple[tuple[str, ...], ...] = (
     ("distribution_classes", "fund_math"),
     ("ops",),
     ("keys", "store"),
+    ("visibility",),
     ("positions", "redaction"),
     ("reducers",),
     ("verification",),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -197,41 +198,48 @@ class _FundReader:
         for c in committed:  # ordered by commitment date, then commitment id
             numbers.setdefault(c["lp_id"], len(numbers) + 1)
         return tuple(
-            LpLedger(
-                fund=fund,
-                investor=investors[lp_id],
-                lp_number=numbers[lp_id],
-                commitments=tuple(
-                    CommitmentEntry(
-                        c["commitment_id"],
-                        Decimal(c["amount"]),
-                        _day(c["committed_on"]),
-                        trail.created_by("commitment.create", c["commitment_id"]),
-                    )
-                    for c in committed
-                    if c["lp_id"] == lp_id
-                ),
-                calls=tuple(
-                    sorted(
-                        (_call(calls[a["call_id"]], a, call_no, trail) for a in allocated[lp_id]),
-                        key=lambda e: (e.call_date, trail.position(e.op_id)),
-                    )
-                ),
-                payments=tuple(
-                    sorted(
-                        (_payment(p, trail, offsetting) for p in paid[lp_id]),
-                        key=lambda e: (e.paid_on, e.op_id),
-                    )
-                ),
-                distributions=tuple(
-                    sorted(
-                        (
-                            _distribution(dists[a["distribution_id"]], a, dist_no, trail, extras)
-                            for a in shares[lp_id]
-                        ),
-                        key=lambda e: (e.distribution_date, trail.position(e.op_id)),
-                    )
-                ),
+            _with_payments(
+                LpLedger(
+                    fund=fund,
+                    investor=investors[lp_id],
+                    lp_number=numbers[lp_id],
+                    commitments=tuple(
+                        CommitmentEntry(
+                            c["commitment_id"],
+                            Decimal(c["amount"]),
+                            _day(c["committed_on"]),
+                            trail.created_by("commitment.create", c["commitment_id"]),
+                        )
+                        for c in committed
+                        if c["lp_id"] == lp_id
+                    ),
+                    calls=tuple(
+                        sorted(
+                            (
+                                _call(calls[a["call_id"]], a, call_no, trail)
+                                for a in allocated[lp_id]
+                            ),
+                            key=lambda e: (e.call_date, trail.position(e.op_id)),
+                        )
+                    ),
+                    payments=tuple(
+                        sorted(
+                            (_payment(p, trail, offsetting) for p in paid[lp_id]),
+                            key=lambda e: (e.paid_on, e.op_id),
+                        )
+                    ),
+                    distributions=tuple(
+                        sorted(
+                            (
+                                _distribution(
+                                    dists[a["distribution_id"]], a, dist_no, trail, extras
+                                )
+                                for a in shares[lp_id]
+                            ),
+                            key=lambda e: (e.distribution_date, trail.position(e.op_id)),
+                        )
+                    ),
+                )
             )
             for lp_id in wanted
         )
@@ -256,6 +264,17 @@ class _DistributionExtras:
         return lines_for_lp(self.explained.get(distribution_id, ()), others)
 
 
+def _with_payments(ledger: LpLedger) -> LpLedger:
+    """``ledger`` with each call's ``paid`` as the LP's position counts it: every payment
+    against the call, the same figure its called not paid and overdue are made of."""
+    standing = ledger.position()
+    calls = []
+    for call in ledger.calls:
+        share = standing.call(call.call_id)
+        calls.append(replace(call, paid=Decimal(0) if share is None else share.paid))
+    return replace(ledger, calls=tuple(calls))
+
+
 def _numbers(rows: dict[str, Row], date: str, kind: str, trail: OpTrail) -> dict[str, int]:
     """Issued calls (or distributions) numbered 1, 2, … in date order, fund-wide."""
     issued = sorted(
@@ -276,7 +295,7 @@ def _call(call: Row, allocation: Row, numbers: dict[str, int], trail: OpTrail) -
         deal_name=call["deal_name"],
         fund_amount=Decimal(call["amount"]),
         amount=Decimal(allocation["amount"]),
-        paid=Decimal(allocation["paid"]),
+        paid=Decimal(0),  # set from the LP's position by _with_payments
         op_id=trail.created_by("capital_call.create", call["call_id"]),
         issue_op_id=trail.optional("capital_call.issue", call["call_id"]),
     )

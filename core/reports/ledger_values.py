@@ -91,7 +91,7 @@ class CallEntry:
     deal_name: str | None
     fund_amount: Decimal
     amount: Decimal
-    paid: Decimal
+    paid: Decimal  # every payment against it: the call's CallShare in the LP's position
     op_id: str
     issue_op_id: str | None
 
@@ -101,6 +101,7 @@ class CallEntry:
 
     @property
     def outstanding(self) -> Decimal:
+        """Called not paid on this call (:attr:`core.positions.CallShare.outstanding`)."""
         return self.amount - self.paid
 
     @property
@@ -255,12 +256,11 @@ class LpLedger:
         )
 
     def unpaid_on(self, call: CallEntry, through: dt.date | None = None) -> Decimal:
-        """What is still unpaid on ``call`` at the end of ``through`` (payments by then)."""
-        paid = sum(
-            (p.amount for p in self.payments_between(None, through) if p.call_id == call.call_id),
-            _ZERO,
-        )
-        return call.amount - paid
+        """What is still unpaid on the issued ``call`` at the end of ``through`` (payments
+        by then): its called not paid in the LP's position."""
+        share = self.position(through).call(call.call_id)
+        # A call the position does not count yet (a draft, or dated later) is owed whole.
+        return call.amount if share is None else share.outstanding
 
     def payments_between(
         self, start: dt.date | None = None, through: dt.date | None = None

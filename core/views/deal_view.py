@@ -30,6 +30,7 @@ from core.store.schema import (
     funds,
     users,
 )
+from core.store.sql_projection import SqlProjection
 from core.views.viewer import Viewer
 
 __all__ = [
@@ -179,13 +180,7 @@ def deal_detail(ws: Workspace, viewer: Viewer, deal_id: str) -> DealDetail:
             .mappings()
             .first()
         )
-        visible = viewer.entitled_deals is None or (
-            deal is not None
-            and (
-                deal_id in viewer.entitled_deals or deal["fund_id"] in (viewer.entitled_funds or ())
-            )
-        )
-        if deal is None or not visible:
+        if deal is None or not viewer.scope.admits_deal(deal_id, deal["fund_id"]):
             raise DealOSError(
                 f"no deal {deal_id} (it may have been removed, or is not shared with you)"
             )
@@ -238,6 +233,7 @@ def deal_detail(ws: Workspace, viewer: Viewer, deal_id: str) -> DealDetail:
                 )
             ).scalar()
             if deal["fund_id"]
+            and viewer.scope.sees_fund(SqlProjection(conn, ws.org_id), deal["fund_id"])
             else None
         )
         ops = (

@@ -112,10 +112,6 @@ class LpDetail:
     accounts: tuple[CapitalAccount, ...]
 
 
-def _visible_lps(viewer: Viewer) -> frozenset[str] | None:
-    return viewer.entitled_lps
-
-
 def _positions(conn: Connection, ws: Workspace) -> list[tuple[str, str, str, FundPositions]]:
     projection = SqlProjection(conn, ws.org_id)
     rows = conn.execute(
@@ -127,13 +123,12 @@ def _positions(conn: Connection, ws: Workspace) -> list[tuple[str, str, str, Fun
 
 
 def list_investors(ws: Workspace, viewer: Viewer, *, text: str = "") -> list[LpLine]:
-    visible = _visible_lps(viewer)
+    stmt = select(lps.c.lp_id, lps.c.name, lps.c.lp_type).where(lps.c.org_id == ws.org_id)
+    visible = viewer.scope.lp_clause(lps.c.lp_id)
+    if visible is not None:
+        stmt = stmt.where(visible)
     with reading(ws) as conn:
-        rows = conn.execute(
-            select(lps.c.lp_id, lps.c.name, lps.c.lp_type)
-            .where(lps.c.org_id == ws.org_id)
-            .order_by(lps.c.name, lps.c.lp_id)
-        ).all()
+        rows = conn.execute(stmt.order_by(lps.c.name, lps.c.lp_id)).all()
         positions = _positions(conn, ws)
     sums: dict[str, dict[str, Totals]] = defaultdict(
         lambda: defaultdict(lambda: defaultdict(Decimal))
@@ -151,8 +146,6 @@ def list_investors(ws: Workspace, viewer: Viewer, *, text: str = "") -> list[LpL
     needle = text.strip().casefold()
     out = []
     for lp_id, name, lp_type in rows:
-        if visible is not None and lp_id not in visible:
-            continue
         if needle and needle not in name.casefold():
             continue
         lp = sums.get(lp_id, {})
@@ -172,12 +165,11 @@ def list_investors(ws: Workspace, viewer: Viewer, *, text: str = "") -> list[LpL
 
 
 def lp_detail(ws: Workspace, viewer: Viewer, lp_id: str) -> LpDetail:
-    visible = _visible_lps(viewer)
     with reading(ws) as conn:
         lp = conn.execute(
             select(lps.c.name, lps.c.lp_type).where(lps.c.org_id == ws.org_id, lps.c.lp_id == lp_id)
         ).first()
-        if lp is None or (visible is not None and lp_id not in visible):
+        if lp is None or not viewer.scope.sees_lp(lp_id):
             raise DealOSError(f"no investor {lp_id} (or it is not shared with you)")
         contacts = (
             conn.execute(

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, case, false, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, and_, case, func, or_, select
 
 from core.commands.reading import reading
 from core.commands.workspace import Workspace
@@ -152,14 +152,7 @@ def _needed(flt: DealFilter, sort: DealSort | None = None) -> set[str]:
 
 
 def _visible(viewer: Viewer) -> ColumnElement[bool] | None:
-    if viewer.entitled_deals is None:
-        return None
-    clauses: list[ColumnElement[bool]] = []
-    if viewer.entitled_deals:
-        clauses.append(deals.c.deal_id.in_(sorted(viewer.entitled_deals)))
-    if viewer.entitled_funds:
-        clauses.append(deals.c.fund_id.in_(sorted(viewer.entitled_funds)))
-    return or_(*clauses) if clauses else false()
+    return viewer.scope.deal_clause(deals.c.deal_id, deals.c.fund_id)
 
 
 def _like(text: str) -> str:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import func, select
 
 from core.commands.workspace import Workspace
+from core.positions import positions_as_of
 from core.store.local_schema import op_log
-from core.store.schema import call_allocations, commitments, deal_fields, deals, lps
+from core.store.schema import call_allocations, deal_fields, deals, funds, lps
+from core.store.sql_projection import SqlProjection
 
 __all__ = [
     "DealSummary",
@@ -90,6 +93,7 @@ def list_deals(ws: Workspace, *, stage: str | None = None) -> list[DealSummary]:
 
 
 def list_lps(ws: Workspace) -> list[LpSummary]:
+    """Every LP with its commitments by currency, as :mod:`core.positions` counts them."""
     with ws.store.transaction() as conn:
         rows = (
             conn.execute(
@@ -98,16 +102,18 @@ def list_lps(ws: Workspace) -> list[LpSummary]:
             .mappings()
             .all()
         )
-        committed: dict[str, dict[str, Decimal]] = {}
-        for c in conn.execute(
-            select(commitments.c.lp_id, commitments.c.amount, commitments.c.currency).where(
-                commitments.c.org_id == ws.org_id
-            )
-        ):
-            by_currency = committed.setdefault(c.lp_id, {})
-            by_currency[c.currency] = by_currency.get(c.currency, Decimal(0)) + Decimal(c.amount)
+        projection = SqlProjection(conn, ws.org_id)
+        committed: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+        held = conn.execute(
+            select(funds.c.fund_id, funds.c.currency).where(funds.c.org_id == ws.org_id)
+        ).all()
+        for fund_id, currency in held:
+            book = positions_as_of(projection, fund_id, None, with_nav=False)
+            for lp_id, position in book.positions.items():
+                committed[lp_id][currency] += position.commitment
     return [
-        LpSummary(r["lp_id"], r["name"], r["lp_type"], committed.get(r["lp_id"], {})) for r in rows
+        LpSummary(r["lp_id"], r["name"], r["lp_type"], dict(committed.get(r["lp_id"], {})))
+        for r in rows
     ]
 
 
@@ -137,7 +143,8 @@ def list_ops(ws: Workspace, *, kind: str | None = None, limit: int = 50) -> list
 
 
 def call_allocation_amounts(ws: Workspace, call_id: str) -> list[tuple[str, Decimal]]:
-    """Each called LP and the amount called from it, by LP id."""
+    """Each called LP and the amount called from it, by LP id: the call's split as stored,
+    draft or issued (the demo script pays from it)."""
     with ws.store.transaction() as conn:
         rows = conn.execute(
             select(call_allocations.c.lp_id, call_allocations.c.amount)

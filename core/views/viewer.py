@@ -1,8 +1,9 @@
 """Who is looking: the user of this workspace, their roles, and what they may see and do.
 
 The desktop greys out what a role may not do and hides what it may not see; the reducers
-still decide every change. External roles (counsel, lender, LP) read only what their
-entitlements name (DESIGN §4); everyone else reads the whole organization.
+still decide every change. What a viewer may see is its :class:`core.visibility.Scope`:
+external roles (counsel, lender, LP) read only what their entitlements name (DESIGN §4),
+staff the whole organization — the same definition that redacts what the server sends.
 """
 
 from __future__ import annotations
@@ -14,10 +15,22 @@ from sqlalchemy import select
 
 from core.commands.reading import reading
 from core.commands.workspace import Workspace
-from core.domain.roles import EXTERNAL_ROLES, PERMISSIONS, Action, Role, allowed
-from core.store.schema import devices, entitlements, memberships, organizations, users
+from core.domain.roles import PERMISSIONS, Action, Role, allowed
+from core.store.schema import devices, funds, memberships, organizations, users
+from core.store.sql_projection import SqlProjection
+from core.visibility import Scope, entitlements_of, scope_of
 
-__all__ = ["MUTATING_ACTIONS", "ROLE_LABELS", "Person", "Viewer", "current_viewer", "list_people"]
+__all__ = [
+    "MUTATING_ACTIONS",
+    "ROLE_LABELS",
+    "FundRef",
+    "Person",
+    "Viewer",
+    "current_viewer",
+    "list_people",
+    "viewer_of",
+    "visible_funds",
+]
 
 MUTATING_ACTIONS: Final = frozenset(
     {
@@ -54,10 +67,7 @@ class Viewer:
     base_currency: str
     device_id: str
     device_name: str
-    # None: the whole organization. Otherwise only these (external roles).
-    entitled_deals: frozenset[str] | None
-    entitled_funds: frozenset[str] | None
-    entitled_lps: frozenset[str] | None
+    scope: Scope  # what the viewer may see
 
     def can(self, action: Action) -> bool:
         return allowed(self.roles, action)
@@ -68,7 +78,13 @@ class Viewer:
 
     @property
     def external(self) -> bool:
-        return self.entitled_deals is not None
+        """True when the viewer sees only what its entitlements name."""
+        return not self.scope.whole_org
+
+    @property
+    def entitled_lps(self) -> frozenset[str] | None:
+        """The LP positions the viewer sees; None: every one."""
+        return None if self.scope.whole_org else self.scope.lps
 
     @property
     def role_names(self) -> str:
@@ -85,6 +101,13 @@ class Viewer:
 
 
 def current_viewer(ws: Workspace) -> Viewer:
+    """The user this workspace is signed in as."""
+    return viewer_of(ws, ws.user_id)
+
+
+def viewer_of(ws: Workspace, user_id: str) -> Viewer:
+    """``user_id`` as this workspace's device would show them the organization, from the
+    roles and entitlements it holds (what :func:`current_viewer` is once they sign in)."""
     with reading(ws) as conn:
         org = conn.execute(
             select(organizations.c.name, organizations.c.base_currency).where(
@@ -93,14 +116,14 @@ def current_viewer(ws: Workspace) -> Viewer:
         ).first()
         user = conn.execute(
             select(users.c.display_name, users.c.email).where(
-                users.c.org_id == ws.org_id, users.c.user_id == ws.user_id
+                users.c.org_id == ws.org_id, users.c.user_id == user_id
             )
         ).first()
         roles = frozenset(
             Role(r)
             for (r,) in conn.execute(
                 select(memberships.c.role).where(
-                    memberships.c.org_id == ws.org_id, memberships.c.user_id == ws.user_id
+                    memberships.c.org_id == ws.org_id, memberships.c.user_id == user_id
                 )
             )
         )
@@ -109,20 +132,9 @@ def current_viewer(ws: Workspace) -> Viewer:
                 devices.c.org_id == ws.org_id, devices.c.device_id == ws.device_id
             )
         ).scalar()
-        grants = conn.execute(
-            select(entitlements.c.scope_type, entitlements.c.scope_id).where(
-                entitlements.c.org_id == ws.org_id,
-                entitlements.c.user_id == ws.user_id,
-                entitlements.c.active.is_(True),
-            )
-        ).all()
-    external = bool(roles) and not allowed(roles, Action.READ_ORG) and bool(roles & EXTERNAL_ROLES)
-
-    def scoped(kind: str) -> frozenset[str] | None:
-        return frozenset(s for t, s in grants if t == kind) if external else None
-
+        ents = entitlements_of(SqlProjection(conn, ws.org_id), user_id)
     return Viewer(
-        user_id=ws.user_id,
+        user_id=user_id,
         display_name=user.display_name if user else "(not yet synced)",
         email=user.email if user else "",
         roles=roles,
@@ -131,9 +143,7 @@ def current_viewer(ws: Workspace) -> Viewer:
         base_currency=org.base_currency if org else "USD",
         device_id=ws.device_id,
         device_name=device or "this device",
-        entitled_deals=scoped("deal"),
-        entitled_funds=scoped("fund"),
-        entitled_lps=scoped("lp"),
+        scope=scope_of(roles, ents),
     )
 
 
@@ -161,3 +171,24 @@ def list_people(ws: Workspace) -> list[Person]:
         ):
             held.setdefault(user_id, set()).add(Role(role))
     return [Person(u, n, e, frozenset(held.get(u, set()))) for u, n, e in people]
+
+
+@dataclass(frozen=True, slots=True)
+class FundRef:
+    fund_id: str
+    name: str
+    currency: str
+
+
+def visible_funds(ws: Workspace, viewer: Viewer) -> list[FundRef]:
+    """The funds ``viewer`` may see, by name: every fund for staff; the granted funds for
+    counsel and lenders; the funds its own LPs are committed to for an LP user."""
+    stmt = select(funds.c.fund_id, funds.c.name, funds.c.currency).where(
+        funds.c.org_id == ws.org_id
+    )
+    with reading(ws) as conn:
+        ids = viewer.scope.fund_ids(SqlProjection(conn, ws.org_id))
+        if ids is not None:
+            stmt = stmt.where(funds.c.fund_id.in_(sorted(ids)))
+        rows = conn.execute(stmt.order_by(funds.c.name, funds.c.fund_id)).all()
+    return [FundRef(f, n, c) for f, n, c in rows]
