@@ -14,7 +14,7 @@ with ``Workspace.apply_signed`` as a pull would) and cached in the temp folder. 
   the desktop's sync job runs), each with the UI idle and with a person filtering;
   baseline: the heartbeat alone.
 
-    .venv/bin/python bench/desktop_startup.py [--deals 10000] [--apply 5000]
+    .venv/bin/python bench/desktop_startup.py [--deals 10000] [--apply 5000] [--runs 5]
 """
 
 from __future__ import annotations

@@ -7,9 +7,10 @@ turned into the bytes its signature covers, and checked with Ed25519 (PROTOCOL.m
 least what ``COPY`` of those rows costs it. This times the four protocol steps op by op in
 this process, with nothing else running, and reads the CPU time Postgres's backend spent
 on the baseline ``COPY`` (from ``/proc``, on a local server). Spread perfectly over every
-core, that is the fastest any implementation of the contract could push here; what is
-left up to 3× ``COPY`` is the whole budget for HTTP, the reducers, the audit chain and the
-difference between inserting and copying.
+core, that is the fastest any implementation of the contract could push here. DESIGN §7
+states the push target against this floor; the gap between the floor and a push is the
+whole budget for HTTP, the reducers, the audit chain and the difference between inserting
+and copying (printed as what 3× ``COPY`` would leave of it).
 """
 
 from __future__ import annotations

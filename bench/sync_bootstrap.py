@@ -1,11 +1,14 @@
-"""Bootstrap: a new device of a 100,000-op organization pulls the whole log over HTTP.
+"""Bootstrap: a new device reaching a 100,000-op organization, and the plain pull beside it.
 
 The organization's ops are generated through the server's own push path in-process (the
 same code the HTTP push runs, without the HTTP), then a fresh client signs in and pulls
 everything with ``GET /v1/sync/pull?limit=1000`` from the server in its own process,
 decoding every page as a client does. Then a new device enrolls and syncs through the
-real client (``dealos enroll``: sign in, register a key, pull, verify every signature,
-apply, log, audit): what "reaching" the organization costs a desktop end to end.
+real client (``dealos enroll``: sign in, register a key, load the server-signed snapshot
+of every projection row with the op log kept beside it): what "reaching" the organization
+costs a desktop end to end. ``--verify`` also times the history check that replays that
+log afterwards (every signature, then both digests compared); ``--replay`` times a second
+new device that takes no snapshot and pulls, verifies, applies and audits every op.
 ``--apply`` also replays the pulled ops into a fresh SQLite replica with
 ``Workspace.apply_signed`` (verify + reduce + log, no HTTP), for comparison.
 ``--mismatch`` then makes one table of the new device's state wrong, as a lying snapshot

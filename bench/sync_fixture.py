@@ -160,7 +160,7 @@ def bench_org(db: BenchDb) -> BenchOrg:
 
 
 def signed_ops(org: BenchOrg, n: int, *, start_seq: int = 1) -> list[Envelope]:
-    """The op mix of bench/local_apply.py: deals with fields, documents, LPs, updates."""
+    """The op mix of bench/op_mix.py: deals with fields, documents, LPs, updates."""
     assert org.key is not None
     return signed_mix(
         n,

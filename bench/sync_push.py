@@ -2,7 +2,7 @@
 against raw ``COPY`` of the very rows that push wrote, in the same run.
 
 The server runs in its own process (``python -m sync_server serve``) on Postgres; one
-client pushes N pre-signed ops (the op mix of bench/local_apply.py) in pushes of 500,
+client pushes N pre-signed ops (the op mix of bench/op_mix.py) in pushes of 500,
 one after another, as a device catching up would, after one untimed push of 500 that
 warms the server up (its signature helper process starts on the first large push;
 ``DEALOS_VERIFY_PROCESSES=0`` runs without one). The baseline copies the rows the
@@ -13,7 +13,8 @@ median latency); ``--profile`` runs the former under cProfile and prints where t
 goes. After the ratio it prints the floor under it (bench/push_floor.py): what the
 protocol alone asks of each op, spread over every core, against the same ``COPY``. Run:
 
-    .venv/bin/python bench/sync_push.py [--ops 20000] [--orgs 1] [--in-process] [--profile]
+    .venv/bin/python bench/sync_push.py [--ops 20000] [--orgs 1] [--devices 1] [--in-process]
+        [--profile]
 
 ``--orgs N`` has N organizations push at once, each to a server process of its own (as
 behind a load balancer; DESIGN §8), and reports their combined rate. ``--devices N`` has
