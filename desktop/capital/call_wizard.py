@@ -22,9 +22,17 @@ from PySide6.QtWidgets import (
 from core.commands import OpResult
 from core.domain.roles import Action
 from core.money import Money
-from core.views.capital_view import CallPreview, PreviewLine, list_funds, preview_call
+from core.views.capital_view import (
+    CallPreview,
+    PreviewLine,
+    list_calls,
+    list_funds,
+    preview_call,
+)
 from desktop.capital.columns import preview_columns
 from desktop.capital.draft_preview import DraftPreviewPage, muted_label
+from desktop.capital.summaries import call_summary
+from desktop.confirmation import Confirmation, confirm
 from desktop.operations.capital import draft_call, issue_call
 from desktop.records_model import RecordsModel
 from desktop.session import DesktopSession
@@ -136,6 +144,7 @@ class CallWizard(QWizard):
             self.addPage(page)
         self.call: OpResult | None = None
         self.issued: OpResult | None = None
+        self.confirmation: Confirmation | None = None
 
     def fill_example(self) -> None:
         """Sensible values for the screenshot and a first look."""
@@ -175,15 +184,32 @@ class CallWizard(QWizard):
         self.call = result
         self.preview_page.draft_saved(result)
 
-    def issue(self) -> None:
-        if self.call is None:
-            return
+    def issue(self) -> Confirmation | None:
+        """Ask first, in one sentence, then issue the call just drafted."""
+        drafted = self.call
+        if drafted is None:
+            return None
+        line = next(
+            (c for c in list_calls(self.session.ws) if c.call_id == drafted.entity_id), None
+        )
+        what = call_summary(line) if line is not None else "the capital call just drafted"
+        self.confirmation = confirm(
+            self,
+            title="Issue the capital call",
+            text=f"Issue {what}?",
+            detail="Each LP's notice states its share; an issued call cannot be withdrawn.",
+            action="Issue call",
+            on_confirm=lambda: self._issue(drafted),
+        )
+        return self.confirmation
+
+    def _issue(self, drafted: OpResult) -> None:
         self.done_page.issue_button.setEnabled(False)
         issue_call(
             parent=self,
             session=self.session,
-            call_id=self.call.entity_id,
-            base_version=self.call.version,
+            call_id=drafted.entity_id,
+            base_version=drafted.version,
         ).success(self._issued).failure(self._issue_failed).run_in_background()
 
     def _issued(self, result: OpResult) -> None:

@@ -19,6 +19,7 @@ from core.commands import OpResult
 from core.domain.roles import Action
 from core.money import Money
 from core.ops.changes import Area
+from core.views.capital_view import list_distributions
 from core.views.distribution_view import (
     DistributionPreview,
     DistributionPreviewLine,
@@ -31,6 +32,8 @@ from desktop.bridge import OpChanges
 from desktop.capital.columns import distribution_preview_columns, distribution_share_columns
 from desktop.capital.distribution_terms import DistributionTermsPage
 from desktop.capital.draft_preview import DraftPreviewPage, muted_label, preview_table
+from desktop.capital.summaries import distribution_summary
+from desktop.confirmation import Confirmation, confirm
 from desktop.display import format_money
 from desktop.error_dialogs import show_error
 from desktop.operations.capital import draft_distribution, issue_distribution
@@ -147,6 +150,7 @@ class DistributionWizard(QWizard):
         self.distribution: OpResult | None = None
         self.drafted: DraftedDistribution | None = None
         self.issued: OpResult | None = None
+        self.confirmation: Confirmation | None = None
         session.bridge.operation_did_execute.connect(self.on_changes)
 
     def fill_example(self) -> None:
@@ -186,15 +190,41 @@ class DistributionWizard(QWizard):
         self.drafted = drafted_distribution(self.session.ws, result.entity_id)
         self.preview_page.draft_saved(result)
 
-    def issue(self) -> None:
-        if self.distribution is None:
-            return
+    def issue(self) -> Confirmation | None:
+        """Ask first, in one sentence, then issue the distribution just drafted."""
+        drafted = self.distribution
+        if drafted is None:
+            return None
+        line = next(
+            (
+                d
+                for d in list_distributions(self.session.ws)
+                if d.distribution_id == drafted.entity_id
+            ),
+            None,
+        )
+        what = (
+            distribution_summary(self.session.ws, line)
+            if line is not None
+            else "the distribution just drafted"
+        )
+        self.confirmation = confirm(
+            self,
+            title="Issue the distribution",
+            text=f"Issue {what}?",
+            detail="Each LP's notice states its amount; an issued distribution stands.",
+            action="Issue distribution",
+            on_confirm=lambda: self._issue(drafted),
+        )
+        return self.confirmation
+
+    def _issue(self, drafted: OpResult) -> None:
         self.done_page.issue_button.setEnabled(False)
         issue_distribution(
             parent=self,
             session=self.session,
-            distribution_id=self.distribution.entity_id,
-            base_version=self.distribution.version,
+            distribution_id=drafted.entity_id,
+            base_version=drafted.version,
         ).success(self._issued).failure(self._issue_failed).run_in_background()
 
     def _issued(self, result: OpResult) -> None:

@@ -36,6 +36,8 @@ from desktop.capital.call_wizard import CallWizard
 from desktop.capital.columns import ALLOCATION_COLUMNS, CALL_COLUMNS, DISTRIBUTION_COLUMNS
 from desktop.capital.distribution_wizard import DistributionWizard
 from desktop.capital.payment_dialog import PaymentDialog
+from desktop.capital.summaries import call_summary, distribution_summary
+from desktop.confirmation import Confirmation, confirm
 from desktop.display import format_money
 from desktop.operations.capital import (
     approve_call,
@@ -73,6 +75,7 @@ class CapitalPage(QWidget):
         self.wizard: CallWizard | None = None
         self.distribution_wizard: DistributionWizard | None = None
         self.payment_dialog: PaymentDialog | None = None
+        self.confirmation: Confirmation | None = None
         self.fund = QComboBox()
         self.fund.setObjectName("capitalFund")
         self.new_call_button = QPushButton("New capital call…")
@@ -117,15 +120,24 @@ class CapitalPage(QWidget):
         bar.addWidget(QLabel("Fund"))
         bar.addWidget(self.fund, 1)
         bar.addStretch(2)
+        # Each tab carries the buttons that act on its own table: a button never acts on
+        # a selection the GP cannot see.
+        calls_bar = QHBoxLayout()
+        calls_bar.addStretch(1)
         for b in (
             self.new_call_button,
             self.approve_button,
             self.issue_button,
             self.payment_button,
         ):
-            bar.addWidget(b)
+            calls_bar.addWidget(b)
         calls_tab = QSplitter(Qt.Orientation.Vertical)
-        calls_tab.addWidget(self.calls_view)
+        calls_top = QWidget()
+        calls_box = QVBoxLayout(calls_top)
+        calls_box.setContentsMargins(0, 0, 0, 0)
+        calls_box.addLayout(calls_bar)
+        calls_box.addWidget(self.calls_view)
+        calls_tab.addWidget(calls_top)
         allocations_box = QWidget()
         box = QVBoxLayout(allocations_box)
         box.setContentsMargins(0, 0, 0, 0)
@@ -300,32 +312,56 @@ class CapitalPage(QWidget):
         self.distribution_wizard.open()
         return self.distribution_wizard
 
-    def issue_selected(self) -> None:
+    def issue_selected(self) -> Confirmation | None:
         call = self.selected_call()
         if call is None or not self.issue_button.isEnabled():
-            return
-        issue_call(
-            parent=self, session=self.session, call_id=call.call_id, base_version=call.version
-        ).run_in_background()
+            return None
+        self.confirmation = confirm(
+            self,
+            title="Issue the capital call",
+            text=f"Issue {call_summary(call)}?",
+            detail="Each LP's notice states its share; an issued call cannot be withdrawn.",
+            action="Issue call",
+            on_confirm=lambda: issue_call(
+                parent=self, session=self.session, call_id=call.call_id, base_version=call.version
+            ).run_in_background(),
+        )
+        return self.confirmation
 
-    def approve_selected(self) -> None:
+    def approve_selected(self) -> Confirmation | None:
         call = self.selected_call()
         if call is None or not self.approve_button.isEnabled():
-            return
-        approve_call(
-            parent=self, session=self.session, call_id=call.call_id, base_version=call.version
-        ).run_in_background()
+            return None
+        self.confirmation = confirm(
+            self,
+            title="Approve the capital call",
+            text=f"Approve {call_summary(call)}, as the second GP?",
+            detail=f"Drafted by {call.approval.drafted_by or 'another GP'}.",
+            action="Approve call",
+            on_confirm=lambda: approve_call(
+                parent=self, session=self.session, call_id=call.call_id, base_version=call.version
+            ).run_in_background(),
+        )
+        return self.confirmation
 
-    def approve_selected_distribution(self) -> None:
+    def approve_selected_distribution(self) -> Confirmation | None:
         dist = self.selected_distribution()
         if dist is None or not self.approve_distribution_button.isEnabled():
-            return
-        approve_distribution(
-            parent=self,
-            session=self.session,
-            distribution_id=dist.distribution_id,
-            base_version=dist.version,
-        ).run_in_background()
+            return None
+        self.confirmation = confirm(
+            self,
+            title="Approve the distribution",
+            text=f"Approve {distribution_summary(self.session.ws, dist)}, as the second GP?",
+            detail=f"Drafted by {dist.approval.drafted_by or 'another GP'}.",
+            action="Approve distribution",
+            on_confirm=lambda: approve_distribution(
+                parent=self,
+                session=self.session,
+                distribution_id=dist.distribution_id,
+                base_version=dist.version,
+            ).run_in_background(),
+        )
+        return self.confirmation
 
     def record_payment(self) -> PaymentDialog | None:
         call = self.selected_call()
@@ -335,16 +371,24 @@ class CapitalPage(QWidget):
         self.payment_dialog.open()
         return self.payment_dialog
 
-    def issue_selected_distribution(self) -> None:
+    def issue_selected_distribution(self) -> Confirmation | None:
         dist = self.selected_distribution()
         if dist is None or not self.issue_distribution_button.isEnabled():
-            return
-        issue_distribution(
-            parent=self,
-            session=self.session,
-            distribution_id=dist.distribution_id,
-            base_version=dist.version,
-        ).run_in_background()
+            return None
+        self.confirmation = confirm(
+            self,
+            title="Issue the distribution",
+            text=f"Issue {distribution_summary(self.session.ws, dist)}?",
+            detail="Each LP's notice states its amount; an issued distribution stands.",
+            action="Issue distribution",
+            on_confirm=lambda: issue_distribution(
+                parent=self,
+                session=self.session,
+                distribution_id=dist.distribution_id,
+                base_version=dist.version,
+            ).run_in_background(),
+        )
+        return self.confirmation
 
     def on_changes(self, changes: OpChanges) -> None:
         if changes.touches(

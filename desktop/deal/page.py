@@ -25,6 +25,7 @@ from core.errors import DealOSError
 from core.ops.changes import Area
 from core.views.deal_view import DealDetail, FieldLine, deal_detail
 from desktop.bridge import OpChanges
+from desktop.confirmation import Confirmation, confirm
 from desktop.deal.columns import (
     APPROVAL_COLUMNS,
     DOCUMENT_COLUMNS,
@@ -67,6 +68,7 @@ class DealPage(QWidget):
         self.setObjectName("dealPage")
         self.session = session
         self.detail: DealDetail | None = None
+        self.confirmation: Confirmation | None = None
         self.mover = StageMover(session, self)
         self.back = QToolButton()
         self.back.setObjectName("backToPipeline")
@@ -257,18 +259,34 @@ class DealPage(QWidget):
             action = menu.addAction(decision.capitalize())
             action.setObjectName(f"decision_{decision}")
             action.triggered.connect(
-                lambda _=False, dec=decision: record_approval(
-                    parent=self,
-                    session=self.session,
-                    deal_id=d.deal_id,
-                    base_version=d.version,
-                    approval_type=approval_type,
-                    decision=dec,
-                ).run_in_background()
+                lambda _=False, dec=decision: self.confirm_vote(approval_type, dec)
             )
         button = self.vote_button if approval_type == "ic_vote" else self.signoff_button
         menu.popup(button.mapToGlobal(button.rect().bottomLeft()))
         return menu
+
+    def confirm_vote(self, approval_type: str, decision: str) -> Confirmation | None:
+        """Ask before a vote or a sign-off is recorded: it is signed and cannot be undone."""
+        d = self.detail
+        if d is None:
+            return None
+        what = "IC vote" if approval_type == "ic_vote" else "legal sign-off"
+        self.confirmation = confirm(
+            self,
+            title=f"Record your {what}",
+            text=f"Record your {what} on {d.name}: {decision}?",
+            detail="The vote is signed with your name and kept in the deal's history.",
+            action=f"Record {decision}",
+            on_confirm=lambda: record_approval(
+                parent=self,
+                session=self.session,
+                deal_id=d.deal_id,
+                base_version=d.version,
+                approval_type=approval_type,
+                decision=decision,
+            ).run_in_background(),
+        )
+        return self.confirmation
 
     def on_changes(self, changes: OpChanges) -> None:
         d = self.detail

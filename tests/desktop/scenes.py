@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
@@ -13,6 +14,7 @@ from core.ids import new_id
 from core.keys import KeyStore
 from core.ops.signing import DeviceKey
 from desktop.background import BackgroundOp
+from desktop.confirmation import Confirmation
 
 __all__ = [
     "add_member",
@@ -20,6 +22,7 @@ __all__ = [
     "entity_version",
     "local_org",
     "notices",
+    "proceed",
     "refuse_as_server",
     "small_fund",
     "switch_identity",
@@ -40,6 +43,15 @@ def notices() -> list[QMessageBox]:
     return [
         w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()
     ]
+
+
+def proceed(qtbot: QtBot, box: Confirmation | None, text: str) -> None:
+    """The confirmation asks exactly ``text``; Cancel is its default; go ahead."""
+    assert box is not None
+    assert box.isVisible()
+    assert box.text() == text, box.text()
+    assert box.defaultButton() is not box.proceed
+    qtbot.mouseClick(box.proceed, Qt.MouseButton.LeftButton)
 
 
 def close_notices() -> None:
@@ -115,10 +127,12 @@ def small_fund(ws: Workspace) -> str:
 def refuse_as_server(ws: Workspace, op_id: str, *, code: str, message: str) -> None:
     """What a sync round does when the server rejects one of our ops: out of the replay,
     into the inbox, projection rebuilt without it."""
+    from core.sync.messages import ErrorDetail
     from core.sync.replica import Replica
 
+    error = ErrorDetail(code=code, message=message, field=None, details={})
     with ws.store.transaction() as conn:
-        Replica(ws).reject(conn, op_id, {"code": code, "message": message, "details": {}})
+        Replica(ws).reject(conn, op_id, error)
     ws.rebuild()
 
 

@@ -10,7 +10,15 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
-from scenes import add_member, local_org, notices, small_fund, switch_identity, wait_ops
+from scenes import (
+    add_member,
+    local_org,
+    notices,
+    proceed,
+    small_fund,
+    switch_identity,
+    wait_ops,
+)
 
 from core.commands.workspace import Workspace
 from core.ids import new_id
@@ -86,6 +94,12 @@ def test_a_call_above_the_threshold_needs_a_second_gp(
     window, page = _page_as(open_window, data, sam, sam_device)
     page.select_call(call_id)
     qtbot.mouseClick(page.approve_button, Qt.MouseButton.LeftButton)
+    proceed(
+        qtbot,
+        page.confirmation,
+        "Approve the capital call of 2026-03-01 for Pinecrest Fund I: USD 600,000.00 from "
+        "3 LPs, due 2026-03-31, as the second GP?",
+    )
     wait_ops(qtbot)
     assert not notices()
     page.select_call(call_id)
@@ -101,6 +115,12 @@ def test_a_call_above_the_threshold_needs_a_second_gp(
     assert page.issue_button.isEnabled()
     assert not page.approve_button.isEnabled()
     qtbot.mouseClick(page.issue_button, Qt.MouseButton.LeftButton)
+    proceed(
+        qtbot,
+        page.confirmation,
+        "Issue the capital call of 2026-03-01 for Pinecrest Fund I: USD 600,000.00 from "
+        "3 LPs, due 2026-03-31?",
+    )
     wait_ops(qtbot)
     assert not notices()
     page.select_call(call_id)

@@ -12,7 +12,15 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWizard
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
-from scenes import add_member, local_org, notices, small_fund, switch_identity, wait_ops
+from scenes import (
+    add_member,
+    local_org,
+    notices,
+    proceed,
+    small_fund,
+    switch_identity,
+    wait_ops,
+)
 
 from core.views.capital_view import call_allocations_of
 from desktop.capital.page import CapitalPage
@@ -60,6 +68,14 @@ def test_gp_drafts_previews_issues_and_records_a_payment(
     issue = wizard.done_page.issue_button
     assert issue.isEnabled()
     qtbot.mouseClick(issue, Qt.MouseButton.LeftButton)
+    on = wizard.terms.call_date.date().toString("yyyy-MM-dd")
+    due = wizard.terms.due_date.date().toString("yyyy-MM-dd")
+    proceed(
+        qtbot,
+        wizard.confirmation,
+        f"Issue the capital call of {on} for Harbor Peak Real Estate Fund I: "
+        f"USD 1,234,567.89 from 110 LPs, due {due}?",
+    )
     wait_ops(qtbot)
     assert wizard.issued is not None
     assert not notices()

@@ -18,6 +18,7 @@ from scenes import (
     entity_version,
     local_org,
     notices,
+    proceed,
     small_fund,
     switch_identity,
     wait_ops,
@@ -99,6 +100,13 @@ def test_gp_drafts_and_issues_a_distribution_that_matches_its_preview(
     assert drafted.total == Decimal("1234567.89")
     assert wizard.done_page.issue_button.isEnabled()
     qtbot.mouseClick(wizard.done_page.issue_button, Qt.MouseButton.LeftButton)
+    on = wizard.terms.date.date().toString("yyyy-MM-dd")
+    proceed(
+        qtbot,
+        wizard.confirmation,
+        f"Issue the income distribution of {on} for Harbor Peak Real Estate Fund I: "
+        f"USD 1,234,567.89 to {len(drafted.shares)} LPs?",
+    )
     wait_ops(qtbot)
     assert wizard.issued is not None
     assert not notices()

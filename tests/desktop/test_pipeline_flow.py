@@ -13,7 +13,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMenu
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
-from scenes import close_notices, local_org, notices, wait_ops
+from scenes import close_notices, local_org, notices, proceed, wait_ops
 
 from core.views.pipeline import DealFilter
 from desktop.deal.page import DealPage
@@ -88,6 +88,7 @@ def test_create_move_and_a_refused_gate(
     assert page.vote_button.isEnabled()
     menu = page._approval_menu("ic_vote")
     _trigger(menu, "decision_approve")
+    proceed(qtbot, page.confirmation, f"Record your IC vote on {page.detail.name}: approve?")
     wait_ops(qtbot)
     assert [a.decision for a in page.detail.approvals] == ["approve"]
     _trigger(page.open_move_menu(), "moveTo_approved")

@@ -32,6 +32,20 @@ def payload_refusal(exc: ValidationError, kind: str) -> OpRejected:
     return OpRejected("invalid_payload", f"{path}: {message}", field=path)
 
 
+_DOMAIN = (Money, dt.date)
+
+
+def _domain(value: Any) -> bool:
+    """True for a Money or a date, or a map or list holding one (a call's overrides)."""
+    if isinstance(value, _DOMAIN):
+        return True
+    if isinstance(value, dict):
+        return any(isinstance(v, _DOMAIN) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(isinstance(v, _DOMAIN) for v in value)
+    return False
+
+
 def _wire(value: Any) -> Any:
     if isinstance(value, Money):
         return value.wire()
@@ -44,13 +58,13 @@ def _wire(value: Any) -> Any:
     return value
 
 
-def _currencies(value: Any) -> set[str]:
+def _currency(value: Any) -> set[str]:
     if isinstance(value, Money):
         return {value.currency}
     if isinstance(value, dict):
-        return {c for v in value.values() for c in _currencies(v)}
+        return {v.currency for v in value.values() if isinstance(v, Money)}
     if isinstance(value, list | tuple):
-        return {c for v in value for c in _currencies(v)}
+        return {v.currency for v in value if isinstance(v, Money)}
     return set()
 
 
@@ -68,16 +82,22 @@ class Payload(BaseModel):
     @classmethod
     def _domain_values(cls, data: Any) -> Any:
         """Money and dates given in Python become the wire's strings; a Money's currency
-        becomes the payload's ``currency`` where it has one and none was given."""
-        if not isinstance(data, dict) or "currency" not in cls.model_fields:
-            return {k: _wire(v) for k, v in data.items()} if isinstance(data, dict) else data
-        found = {c for v in data.values() for c in _currencies(v)}
-        given = data.get("currency")
-        if len(found) > 1 or (found and given is not None and given not in found):
-            named = ", ".join(sorted(found | ({given} if isinstance(given, str) else set())))
+        becomes the payload's ``currency`` where it has one and none was given. Wire
+        input (strings from JSON) passes through untouched."""
+        if not isinstance(data, dict):
+            return data
+        given = {k: v for k, v in data.items() if _domain(v)}
+        if not given:
+            return data
+        converted = {**data, **{k: _wire(v) for k, v in given.items()}}
+        if "currency" not in cls.model_fields:
+            return converted
+        found = {c for v in given.values() for c in _currency(v)}
+        currency = data.get("currency")
+        if len(found) > 1 or (found and currency is not None and currency not in found):
+            named = ", ".join(sorted(found | ({currency} if isinstance(currency, str) else set())))
             raise ValueError(f"the amounts are in more than one currency ({named})")
-        converted = {k: _wire(v) for k, v in data.items()}
-        if found and given is None:
+        if found and currency is None:
             converted["currency"] = found.pop()
         return converted
 

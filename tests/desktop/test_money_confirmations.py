@@ -1,0 +1,83 @@
+"""Money actions ask first and act only on what the GP can see. Pinecrest's founder drafted
+a $600,000.00 call: the buttons that act on calls live on the calls tab, so the
+Distributions tab offers none of them; issuing asks in one sentence with Cancel as the
+default, Cancel leaves the draft a draft, and only the deliberate click issues it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+from pytestqt.qtbot import QtBot
+from scenes import local_org, notices, proceed, small_fund, wait_ops
+
+from core.money import Money
+from core.ops.payloads.capital import CapitalCallCreatePayload
+from desktop.capital.page import CapitalPage
+from desktop.main_window import MainWindow
+
+ASKED = (
+    "Issue the capital call of 2026-03-01 for Pinecrest Fund I: USD 600,000.00 from 3 LPs, "
+    "due 2026-03-31?"
+)
+
+
+def _page(open_window: Callable[[Path], MainWindow], data: Path) -> CapitalPage:
+    ws = local_org(data)
+    fund = small_fund(ws)
+    ws.submit(
+        CapitalCallCreatePayload(
+            fund_id=fund,
+            amount=Money(Decimal(600_000), "USD"),
+            currency="USD",
+            basis="commitment",
+            call_date=dt.date(2026, 3, 1),
+            due_date=dt.date(2026, 3, 31),
+            split_rule="as_of_date",
+        )
+    )
+    ws.close()
+    page = open_window(data).show_page("capital")
+    assert isinstance(page, CapitalPage)
+    page.select_call(page.calls.records[0].call_id)
+    return page
+
+
+def test_call_buttons_are_not_on_the_distributions_tab(
+    qtbot: QtBot, tmp_path: Path, keyring_file: Path, open_window: Callable[[Path], MainWindow]
+) -> None:
+    page = _page(open_window, tmp_path / "data")
+    assert page.issue_button.isVisible()
+    page.tabs.setCurrentIndex(1)  # Distributions
+    for button in (page.issue_button, page.approve_button, page.payment_button):
+        assert not button.isVisible()
+    assert page.issue_distribution_button.isVisible()
+
+
+def test_cancel_leaves_the_draft_and_only_the_deliberate_click_issues(
+    qtbot: QtBot, tmp_path: Path, keyring_file: Path, open_window: Callable[[Path], MainWindow]
+) -> None:
+    page = _page(open_window, tmp_path / "data")
+    box = page.issue_selected()
+    assert box is not None
+    assert box.text() == ASKED
+    assert box.informativeText() == (
+        "Each LP's notice states its share; an issued call cannot be withdrawn."
+    )
+    cancel = box.button(QMessageBox.StandardButton.Cancel)
+    assert box.defaultButton() is cancel
+    qtbot.mouseClick(cancel, Qt.MouseButton.LeftButton)
+    wait_ops(qtbot)
+    assert page.selected_call() is not None
+    assert page.selected_call().status == "draft"  # type: ignore[union-attr]
+
+    qtbot.mouseClick(page.issue_button, Qt.MouseButton.LeftButton)
+    proceed(qtbot, page.confirmation, ASKED)
+    wait_ops(qtbot)
+    assert not notices()
+    page.select_call(page.calls.records[0].call_id)
+    assert page.selected_call().status == "issued"  # type: ignore[union-attr]
