@@ -157,7 +157,7 @@ def main() -> None:
             f"  raw sqlite3, {label + ':':<20} {args.ops / raw:>9,.0f} ops/s  "
             f"ratio {ours / raw:.1f}×"
         )
-    print("  target (DESIGN §7): within 3× of raw inserts of the same projection rows")
+    print("  target (DESIGN §7): within 2x of the protocol floor (signature checks dominate)")
 
 
 if __name__ == "__main__":

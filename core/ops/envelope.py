@@ -8,7 +8,7 @@ against its kind's model before any reducer sees it.
 An external reader (LP, counsel, lender) receives ops as :class:`RedactedEnvelope`: signed
 by the server, with ``device_seq`` and ``base_version`` null, since both would count what
 the reader may not see. Only a device's op is an :class:`Envelope`, so a pushed op without
-a ``device_seq`` is refused as before.
+a ``device_seq`` is refused.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ and writes back one byte per op as it goes (1: verified with that key), so the l
 use the first answers while later ones are computed.
 
 Nothing depends on a helper: when every helper is busy, has died or stalls past
-:data:`STALL_SECONDS`, the ops are checked in line as before (a stalled helper is
+:data:`STALL_SECONDS`, the ops are checked in this process instead (a stalled helper is
 killed); on a system without ``poll`` (Windows) no helper is started at all; after
 :data:`MAX_FAILED_STARTS` helpers died before they were ready (the module cannot be
 imported there, say), none is started again. A 0 is never a refusal by itself; the op

@@ -134,7 +134,8 @@ def capital_call_create(ctx: OpContext, payload: p.CapitalCallCreatePayload) -> 
     elif rule == "as_of_date":
         base = positions.weights("unfunded")
     else:
-        base = everything.weights("available_to_call")  # the old rule: drafts reserve
+        # The running-totals rule of ops signed before dated splits: drafts reserve.
+        base = everything.weights("available_to_call")
     weights = _weights(ctx, base, payload.excluded_lp_ids, positions)
     fixed = _overrides(ctx, payload, positions)
     rest = amount - sum(fixed.values(), Decimal(0))

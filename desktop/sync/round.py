@@ -10,7 +10,8 @@ workspace (and the sync engine) open between jobs. The window's process imports 
 engine — is imported only where a round runs.
 
 After a new device loads the server's snapshot, its history is replayed to check it
-(:func:`history_check`): 13–15 s at 100,000 ops. That runs in a second process, so the
+(:func:`history_check`): about 13 s at 100,000 ops
+(docs/PERFORMANCE.md). That runs in a second process, so the
 sync rounds go on meanwhile — a GP who starts working at once sees the work pushed.
 """
 
