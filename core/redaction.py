@@ -136,8 +136,14 @@ def _lp_payload(store: Projection, scope: Scope, op: Op) -> dict[str, Any] | Non
         return shown
     shaped: dict[str, tuple[str, str, tuple[str, ...] | None]] = {
         "capital_call.create": ("call_allocations", "call_id", CALL_FIELDS),
+        "capital_call.revise": ("call_allocations", "call_id", CALL_FIELDS),
         "capital_call.issue": ("call_allocations", "call_id", None),
         "distribution.create": ("distribution_allocations", "distribution_id", DISTRIBUTION_FIELDS),
+        "distribution.revise": (
+            "distribution_allocations",
+            "distribution_id",
+            DISTRIBUTION_FIELDS,
+        ),
         "distribution.issue": ("distribution_allocations", "distribution_id", None),
     }
     if kind not in shaped:

@@ -26,6 +26,7 @@ from core.reducers import (  # noqa: F401  (registration)
     access,
     capital,
     deals,
+    drafts,
     four_eyes,
     funds,
     investors,

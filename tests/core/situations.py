@@ -234,6 +234,46 @@ def _distribution_issue(org: OrgBuilder, actor: Actor) -> Op:
     return "distribution.issue", org.distribution(fund_id, "1000.00"), {}
 
 
+def _call_revise(org: OrgBuilder, actor: Actor) -> Op:
+    fund_id, _ = org.fund_with_lps("6000000.00", "4000000.00")
+    return (
+        "capital_call.revise",
+        org.call(fund_id, "600000.00"),
+        {
+            "amount": "900000.00",
+            "currency": "USD",
+            "basis": "commitment",
+            "call_date": "2026-03-01",
+            "due_date": "2026-04-15",
+        },
+    )
+
+
+def _call_delete(org: OrgBuilder, actor: Actor) -> Op:
+    fund_id, _ = org.fund_with_lps("6000000.00")
+    return "capital_call.delete", org.call(fund_id, "600000.00"), {"reason": "drafted twice"}
+
+
+def _distribution_revise(org: OrgBuilder, actor: Actor) -> Op:
+    fund_id, _ = org.paid_in_fund("6000000.00", "4000000.00")
+    return (
+        "distribution.revise",
+        org.distribution(fund_id, "1000.00"),
+        {
+            "amount": "2500.00",
+            "currency": "USD",
+            "basis": "paid_in",
+            "distribution_date": "2026-09-30",
+            "source": "income",
+        },
+    )
+
+
+def _distribution_delete(org: OrgBuilder, actor: Actor) -> Op:
+    fund_id, _ = org.paid_in_fund("6000000.00")
+    return "distribution.delete", org.distribution(fund_id, "1000.00"), {}
+
+
 SITUATIONS: dict[str, Callable[[OrgBuilder, Actor], Op]] = {
     "user.invite": _user_invite,
     "role.grant": _role_grant,
@@ -261,7 +301,11 @@ SITUATIONS: dict[str, Callable[[OrgBuilder, Actor], Op]] = {
     "capital_call.approve": _call_approve,
     "capital_call.issue": _call_issue,
     "capital_call.payment": _call_payment,
+    "capital_call.revise": _call_revise,
+    "capital_call.delete": _call_delete,
     "distribution.create": _distribution_create,
     "distribution.approve": _distribution_approve,
     "distribution.issue": _distribution_issue,
+    "distribution.revise": _distribution_revise,
+    "distribution.delete": _distribution_delete,
 }

@@ -99,7 +99,11 @@ def _op_with(
     for i, step in enumerate(path):
         last = i == len(path) - 1
         if step == ANY_KEY:  # a map keyed by LP: an LP committed to the op's fund
-            committed = org.rows("commitments", fund_id=payload.get("fund_id"))
+            fund_id = payload.get("fund_id")
+            if fund_id is None and entity_id is not None:  # a revision names no fund
+                drafted = org.rows("capital_calls", call_id=entity_id)
+                fund_id = drafted[0]["fund_id"] if drafted else None
+            committed = org.rows("commitments", fund_id=fund_id)
             step = committed[0]["lp_id"] if committed else new_id()
         named.append(step)
         if last:

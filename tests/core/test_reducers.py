@@ -37,12 +37,16 @@ def _situation(org: OrgBuilder, kind: str) -> tuple[str | None, dict[str, Any]]:
 def test_the_kind_catalogue_splits_as_designed() -> None:
     assert CHECKED == [
         "capital_call.approve",
+        "capital_call.delete",
         "capital_call.issue",
         "capital_call.payment",
+        "capital_call.revise",
         "deal.transition",
         "device.revoke",
         "distribution.approve",
+        "distribution.delete",
         "distribution.issue",
+        "distribution.revise",
         "entitlement.revoke",
         "fund.four_eyes.set",
         "fund.nav.record",

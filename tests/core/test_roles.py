@@ -66,9 +66,13 @@ capital_call.create                Y   Y   .   .   .   .   .   .
 capital_call.approve               Y   .   .   .   .   .   .   .
 capital_call.issue                 Y   .   .   .   .   .   .   .
 capital_call.payment               Y   .   .   .   .   .   .   .
+capital_call.revise                Y   Y   .   .   .   .   .   .
+capital_call.delete                Y   Y   .   .   .   .   .   .
 distribution.create                Y   Y   .   .   .   .   .   .
 distribution.approve               Y   .   .   .   .   .   .   .
 distribution.issue                 Y   .   .   .   .   .   .   .
+distribution.revise                Y   Y   .   .   .   .   .   .
+distribution.delete                Y   Y   .   .   .   .   .   .
 """
 
 

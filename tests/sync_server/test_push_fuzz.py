@@ -141,6 +141,16 @@ async def _more(org: Org, fund: str, deal: str, user: str, call: str) -> list[tu
     # Refused (issued already), but their payloads are checked first.
     templates.append(("distribution.approve", {"note": "checked"}, dist))
     templates.append(("capital_call.approve", {"note": "checked"}, call))
+    templates.append(("capital_call.delete", {"reason": "checked"}, call))
+    templates.append(("distribution.delete", {"reason": "checked"}, dist))
+    templates.append(
+        ("capital_call.revise", {"amount": "1000.00", "currency": "USD", "basis": "commitment",
+                                 "call_date": "2026-10-01", "due_date": "2026-10-15"}, call)
+    )  # fmt: skip
+    templates.append(
+        ("distribution.revise", {"amount": "1000.00", "currency": "USD", "basis": "commitment",
+                                 "distribution_date": "2026-10-01", "source": "income"}, dist)
+    )  # fmt: skip
     return templates
 
 

@@ -13,12 +13,18 @@ __all__ = [
     "CapitalCallApprovePayload",
     "CapitalCallCreatePayload",
     "CapitalCallCreateRedactedPayload",
+    "CapitalCallDeletePayload",
     "CapitalCallIssuePayload",
     "CapitalCallPaymentPayload",
+    "CapitalCallRevisePayload",
+    "CapitalCallReviseRedactedPayload",
     "DistributionApprovePayload",
     "DistributionCreatePayload",
     "DistributionCreateRedactedPayload",
+    "DistributionDeletePayload",
     "DistributionIssuePayload",
+    "DistributionRevisePayload",
+    "DistributionReviseRedactedPayload",
     "SplitRule",
 ]
 
@@ -145,3 +151,77 @@ class DistributionApprovePayload(Payload):
 
 class DistributionIssuePayload(Payload):
     note: LongText = ""
+
+
+class CapitalCallRevisePayload(Payload):
+    """New terms for a drafted call, re-allocated as a new draft would be; the fund stays.
+    Any approval of the old terms is withdrawn: a second GP approves what is issued."""
+
+    deal_id: Uuid | None = None
+    amount: AmountStr
+    currency: CurrencyCode
+    basis: Literal["commitment", "unfunded"]
+    call_date: IsoDate
+    due_date: IsoDate
+    purpose: LongText = ""
+    excluded_lp_ids: LpIds = Field(default_factory=list)
+    overrides: Annotated[dict[Uuid, AmountStr], Field(max_length=10_000)] = Field(
+        default_factory=dict
+    )
+    split_rule: SplitRule | None = None
+
+    _excluded = field_validator("excluded_lp_ids")(_distinct)
+
+
+class CapitalCallReviseRedactedPayload(Payload):
+    """``capital_call.revise`` as an LP pulls it: the new terms and its own allocation."""
+
+    deal_id: Uuid | None = None
+    currency: CurrencyCode
+    basis: Literal["commitment", "unfunded"]
+    call_date: IsoDate
+    due_date: IsoDate
+    purpose: LongText = ""
+    allocations: OwnAllocations
+
+
+class CapitalCallDeletePayload(Payload):
+    """A drafted call withdrawn before it was issued; its allocations go with it."""
+
+    reason: LongText = ""
+
+
+class DistributionRevisePayload(Payload):
+    """New terms for a drafted distribution, re-allocated as a new draft would be; the fund
+    stays and any approval of the old terms is withdrawn."""
+
+    deal_id: Uuid | None = None
+    amount: AmountStr
+    currency: CurrencyCode
+    basis: Literal["paid_in", "commitment", "waterfall"]
+    distribution_date: IsoDate
+    source: Literal["income", "exit", "return_of_capital", "other"]
+    note: LongText = ""
+    excluded_lp_ids: LpIds = Field(default_factory=list)
+    split_rule: SplitRule | None = None
+    recallable: bool | None = None
+    offset_unpaid_calls: bool | None = None
+
+    _excluded = field_validator("excluded_lp_ids")(_distinct)
+
+
+class DistributionReviseRedactedPayload(Payload):
+    """``distribution.revise`` as an LP pulls it: the new terms and its own allocation."""
+
+    deal_id: Uuid | None = None
+    currency: CurrencyCode
+    basis: Literal["paid_in", "commitment", "waterfall"]
+    distribution_date: IsoDate
+    source: Literal["income", "exit", "return_of_capital", "other"]
+    allocations: OwnAllocations
+
+
+class DistributionDeletePayload(Payload):
+    """A drafted distribution withdrawn before it was issued."""
+
+    reason: LongText = ""
