@@ -12,7 +12,7 @@ wizard previews a call through it, so the preview and the op can never disagree.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -37,7 +37,7 @@ from core.store.sql_projection import SqlProjection
 from core.verification.audit_trail import append_audit, sign_audit_head, verify_local_audit
 from core.verification.replay import RefusedPending, device_keys, logged_ops, replay_ops
 
-__all__ = ["DryRun", "OpResult", "RefusedPending", "Workspace"]
+__all__ = ["BatchTrial", "DryRun", "OpResult", "RefusedPending", "Step", "Workspace"]
 
 
 # What one accepted op changed (the redraw signal for the desktop): the reducers' own
@@ -55,6 +55,31 @@ class DryRun(Generic[T]):
     result: OpResult | None
     refusal: OpRejected | None
     seen: T | None
+
+    @property
+    def accepted(self) -> bool:
+        return self.refusal is None
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One command of a batch (:meth:`Workspace.submit_all`): the entity it makes or
+    changes (a create's id chosen beforehand, so a later step can name it) and the version
+    it was written against."""
+
+    command: Payload
+    entity_id: str | None = None
+    base_version: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BatchTrial:
+    """What a batch would do on the current state, rolled back: the result of each step
+    accepted in order, and the first refusal with the index of the step it refused."""
+
+    results: tuple[OpResult, ...]
+    refusal: OpRejected | None
+    refused_step: int | None
 
     @property
     def accepted(self) -> bool:
@@ -210,6 +235,70 @@ class Workspace:
                 return DryRun(None, exc, None)
             seen = inspect(conn, applied) if inspect is not None else None
             return DryRun(applied, None, seen)
+
+    def dry_run_all(self, steps: Sequence[Step]) -> BatchTrial:
+        """What :meth:`submit_all` would do now: each step through the reducers, in order,
+        on the state the steps before it left, all rolled back. Nothing is signed or
+        logged; the first refusal stops the trial."""
+        results: list[OpResult] = []
+        with self.store.trial() as conn:
+            projection = SqlProjection(conn, self.org_id)
+            seq = int(LocalLog(conn).meta("device_seq") or "0")
+            for index, step in enumerate(steps):
+                kind, entity_id = self._target(step.command, step.entity_id)
+                wire = step.command.wire()
+                op = self._unsigned(kind, entity_id, wire, step.base_version, seq + index + 1)
+                try:
+                    results.append(apply_op(projection, op, verify=False))
+                except OpRejected as exc:
+                    return BatchTrial(tuple(results), exc, index)
+        return BatchTrial(tuple(results), None, None)
+
+    def submit_all(self, steps: Sequence[Step]) -> list[OpResult]:
+        """Sign and apply every step, in order, in one transaction: all of them are
+        recorded or none is (an import of a spreadsheet is never half done).
+
+        A refusal rolls the batch back, is audited, and is raised with
+        ``details["step"]``, the index of the step it refused.
+        """
+        if not steps:
+            return []
+        results: list[OpResult] = []
+        kind, entity_id = "", ""
+        try:
+            with self.store.transaction() as conn:
+                log = LocalLog(conn)
+                projection = SqlProjection(conn, self.org_id)
+                seq = int(log.meta("device_seq") or "0")
+                for step in steps:
+                    kind, entity_id = self._target(step.command, step.entity_id)
+                    seq += 1
+                    op = self._unsigned(
+                        kind, entity_id, step.command.wire(), step.base_version, seq
+                    )
+                    envelope = self._key.sign(op)
+                    applied = apply_op(projection, envelope, verify=False)
+                    self._record(conn, envelope, applied, status="pending", sign_head=False)
+                    results.append(applied)
+                log.set_meta("device_seq", str(seq))
+                sign_audit_head(conn, self._key)
+        except OpRejected as exc:
+            with self.store.transaction() as conn:
+                append_audit(
+                    conn,
+                    self._key,
+                    event="op.refused",
+                    kind=kind,
+                    entity_id=entity_id,
+                    actor_id=self.user_id,
+                    device_id=self.device_id,
+                    code=exc.code,
+                    detail=exc.message,
+                )
+            # The steps before it were accepted (then rolled back): their count is its index.
+            details = {**exc.details, "step": len(results)}
+            raise OpRejected(exc.code, exc.message, field=exc.field, details=details) from exc
+        return results
 
     def _target(self, command: Payload, entity_id: str | None) -> tuple[str, str]:
         spec = spec_of(command)
