@@ -20,7 +20,7 @@ from sqlalchemy import Connection, and_, func, select
 from core.commands.reading import reading
 from core.commands.workspace import Workspace
 from core.money import Money, MoneyError, parse_amount
-from core.ops.payloads.capital import CapitalCallCreatePayload
+from core.ops.payloads.capital import CapitalCallCreatePayload, CapitalCallRevisePayload
 from core.positions import ledger_book, positions_as_of
 from core.reducers.four_eyes import above_threshold
 from core.store.schema import (
@@ -372,10 +372,12 @@ def preview_call(
     call_date: dt.date,
     due_date: dt.date | None = None,
     excluded_lp_ids: tuple[str, ...] = (),
+    revising: tuple[str, int] | None = None,
 ) -> CallPreview:
-    """Each LP's share of a call dated ``call_date`` that is not drafted yet: the draft
-    dry-run through the reducer (:mod:`core.views.trial`), so the shares and any refusal
-    are the op's own; beside each share, the LP's position as of the call date."""
+    """Each LP's share of a call dated ``call_date`` that is not drafted yet — or of the
+    draft ``revising`` (its id and version) with these terms: the op dry-run through the
+    reducer (:mod:`core.views.trial`), so the shares and any refusal are the op's own;
+    beside each share, the LP's position as of the call date."""
     with reading(ws) as conn:
         currency = conn.execute(
             select(funds.c.currency).where(funds.c.org_id == ws.org_id, funds.c.fund_id == fund_id)
@@ -392,20 +394,27 @@ def preview_call(
         value = parse_amount(amount, currency)
     except MoneyError as exc:
         return CallPreview(currency, None, (), str(exc))
-    split = trial_split(
-        ws,
-        CapitalCallCreatePayload(
-            fund_id=fund_id,
-            amount=Money(value, currency),
-            currency=currency,
-            basis=basis,
-            call_date=call_date,
-            due_date=due_date or call_date,
-            excluded_lp_ids=list(excluded_lp_ids),
-            split_rule="as_of_date",
-        ),
-        call_allocations,
-    )
+    terms = {
+        "amount": Money(value, currency),
+        "currency": currency,
+        "basis": basis,
+        "call_date": call_date,
+        "due_date": due_date or call_date,
+        "excluded_lp_ids": list(excluded_lp_ids),
+        "split_rule": "as_of_date",
+    }
+    if revising is None:
+        split = trial_split(
+            ws, CapitalCallCreatePayload(fund_id=fund_id, **terms), call_allocations
+        )
+    else:
+        split = trial_split(
+            ws,
+            CapitalCallRevisePayload(**terms),
+            call_allocations,
+            entity_id=revising[0],
+            base_version=revising[1],
+        )
     lines = tuple(
         sorted(
             (

@@ -27,8 +27,16 @@ class TrialSplit:
     problem: str | None
 
 
-def trial_split(ws: Workspace, command: Payload, allocations: Table) -> TrialSplit:
-    """Dry-run ``command`` and read the allocation rows it wrote to ``allocations``."""
+def trial_split(
+    ws: Workspace,
+    command: Payload,
+    allocations: Table,
+    *,
+    entity_id: str | None = None,
+    base_version: int | None = None,
+) -> TrialSplit:
+    """Dry-run ``command`` (a new draft, or a revision of ``entity_id`` at
+    ``base_version``) and read the allocation rows it wrote to ``allocations``."""
 
     def shares(conn: Connection, result: OpResult) -> dict[str, Decimal]:
         parent = "call_id" if "call_id" in allocations.c else "distribution_id"
@@ -39,7 +47,7 @@ def trial_split(ws: Workspace, command: Payload, allocations: Table) -> TrialSpl
         )
         return {lp: Decimal(amount) for lp, amount in rows}
 
-    trial = ws.dry_run(command, inspect=shares)
+    trial = ws.dry_run(command, entity_id=entity_id, base_version=base_version, inspect=shares)
     if trial.refusal is not None:
         return TrialSplit({}, trial.refusal.message)
     return TrialSplit(trial.seen or {}, None)

@@ -23,6 +23,7 @@ from core.commands import OpResult
 from core.domain.roles import Action
 from core.money import Money
 from core.views.capital_view import (
+    CallLine,
     CallPreview,
     PreviewLine,
     list_calls,
@@ -33,7 +34,7 @@ from desktop.capital.columns import preview_columns
 from desktop.capital.draft_preview import DraftPreviewPage, muted_label
 from desktop.capital.summaries import call_summary
 from desktop.confirmation import Confirmation, confirm
-from desktop.operations.capital import draft_call, issue_call
+from desktop.operations.capital import draft_call, issue_call, revise_call
 from desktop.records_model import RecordsModel
 from desktop.session import DesktopSession
 
@@ -130,11 +131,17 @@ class _DonePage(QWizardPage):
 
 
 class CallWizard(QWizard):
-    def __init__(self, session: DesktopSession, parent: QWidget) -> None:
+    """A new call, or — given ``draft`` — the same wizard on a drafted call's terms, whose
+    save revises the draft (its fund stays; it is allocated again)."""
+
+    def __init__(
+        self, session: DesktopSession, parent: QWidget, *, draft: CallLine | None = None
+    ) -> None:
         super().__init__(parent)
         self.session = session
+        self.draft = draft
         self.setObjectName("callWizard")
-        self.setWindowTitle("New capital call")
+        self.setWindowTitle("New capital call" if draft is None else "Change the draft call")
         self.setMinimumSize(760, 560)
         self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
         self.terms = _TermsPage(session)
@@ -145,6 +152,19 @@ class CallWizard(QWizard):
         self.call: OpResult | None = None
         self.issued: OpResult | None = None
         self.confirmation: Confirmation | None = None
+        if draft is not None:
+            self._prefill(draft)
+
+    def _prefill(self, draft: CallLine) -> None:
+        t = self.terms
+        index = t.fund.findData((draft.fund_id, draft.currency))
+        t.fund.setCurrentIndex(max(index, 0))
+        t.fund.setEnabled(False)  # a revision keeps its fund
+        t.amount.setText(format(draft.amount, "f"))
+        t.basis.setCurrentIndex(max(t.basis.findData(draft.basis), 0))
+        t.call_date.setDate(QDate.fromString(draft.call_date, "yyyy-MM-dd"))
+        t.due_date.setDate(QDate.fromString(draft.due_date, "yyyy-MM-dd"))
+        t.purpose.setText(draft.purpose)
 
     def fill_example(self) -> None:
         """Sensible values for the screenshot and a first look."""
@@ -163,22 +183,43 @@ class CallWizard(QWizard):
             amount=self.terms.amount.text().strip().replace(",", ""),
             basis=str(self.terms.basis.currentData()),
             call_date=self.terms.call_date.date().toPython(),
+            due_date=self.terms.due_date.date().toPython(),
+            revising=None if self.draft is None else (self.draft.call_id, self.draft.version),
         )
 
     def save_draft(self) -> None:
         fund_id, currency = self.fund()
         preview = self.preview_page.preview
         amount = preview.amount if preview and preview.amount is not None else Decimal(0)
-        draft_call(
-            parent=self,
-            session=self.session,
-            fund_id=fund_id,
-            amount=Money(amount, currency),
-            basis=str(self.terms.basis.currentData()),
-            call_date=self.terms.call_date.date().toPython(),
-            due_date=self.terms.due_date.date().toPython(),
-            purpose=self.terms.purpose.text().strip(),
-        ).success(self._saved).failure(self.preview_page.draft_failed).run_in_background()
+        money = Money(amount, currency)
+        basis = str(self.terms.basis.currentData())
+        on = self.terms.call_date.date().toPython()
+        due = self.terms.due_date.date().toPython()
+        purpose = self.terms.purpose.text().strip()
+        if self.draft is None:
+            op = draft_call(
+                parent=self,
+                session=self.session,
+                fund_id=fund_id,
+                amount=money,
+                basis=basis,
+                call_date=on,
+                due_date=due,
+                purpose=purpose,
+            )
+        else:
+            op = revise_call(
+                parent=self,
+                session=self.session,
+                call_id=self.draft.call_id,
+                base_version=self.draft.version,
+                amount=money,
+                basis=basis,
+                call_date=on,
+                due_date=due,
+                purpose=purpose,
+            )
+        op.success(self._saved).failure(self.preview_page.draft_failed).run_in_background()
 
     def _saved(self, result: OpResult) -> None:
         self.call = result

@@ -42,6 +42,8 @@ from desktop.display import format_money
 from desktop.operations.capital import (
     approve_call,
     approve_distribution,
+    delete_call,
+    delete_distribution,
     issue_call,
     issue_distribution,
 )
@@ -88,6 +90,12 @@ class CapitalPage(QWidget):
         self.approve_distribution_button.setObjectName("approveDistributionButton")
         self.payment_button = QPushButton("Record payment…")
         self.payment_button.setObjectName("recordPaymentButton")
+        self.edit_call_button = QPushButton("Change draft…")
+        self.edit_call_button.setObjectName("editCallButton")
+        self.delete_call_button = QPushButton("Delete draft")
+        self.delete_call_button.setObjectName("deleteCallButton")
+        self.delete_distribution_button = QPushButton("Delete draft")
+        self.delete_distribution_button.setObjectName("deleteDistributionButton")
         self.reason = QLabel()
         self.reason.setObjectName("capitalReason")
         self.reason.setStyleSheet("color: #6b7785;")
@@ -126,6 +134,8 @@ class CapitalPage(QWidget):
         calls_bar.addStretch(1)
         for b in (
             self.new_call_button,
+            self.edit_call_button,
+            self.delete_call_button,
             self.approve_button,
             self.issue_button,
             self.payment_button,
@@ -152,6 +162,7 @@ class CapitalPage(QWidget):
         dist_bar = QHBoxLayout()
         dist_bar.addStretch(1)
         dist_bar.addWidget(self.new_distribution_button)
+        dist_bar.addWidget(self.delete_distribution_button)
         dist_bar.addWidget(self.approve_distribution_button)
         dist_bar.addWidget(self.issue_distribution_button)
         dist_layout.addLayout(dist_bar)
@@ -174,6 +185,9 @@ class CapitalPage(QWidget):
         self.payment_button.clicked.connect(self.record_payment)
         self.issue_distribution_button.clicked.connect(self.issue_selected_distribution)
         self.new_distribution_button.clicked.connect(self.new_distribution)
+        self.edit_call_button.clicked.connect(self.edit_selected)
+        self.delete_call_button.clicked.connect(self.delete_selected)
+        self.delete_distribution_button.clicked.connect(self.delete_selected_distribution)
         session.bridge.operation_did_execute.connect(self.on_changes)
         self._fill_funds()
         self.reload()
@@ -259,6 +273,17 @@ class CapitalPage(QWidget):
             approve_reason = self._approve_blocked(call.approval, "call")
         self.approve_button.setEnabled(approve_reason is None)
         self.approve_button.setToolTip(approve_reason or "Approve this draft as the second GP")
+        draft_reason = viewer.why_not(Action.DRAFT_FINANCIAL, "change drafted calls") or (
+            "Select a drafted call; an issued call stands."
+            if call is None or call.status != "draft"
+            else None
+        )
+        for button, tip in (
+            (self.edit_call_button, "Change this draft's amount, basis or dates"),
+            (self.delete_call_button, "Delete this draft before it is issued"),
+        ):
+            button.setEnabled(draft_reason is None)
+            button.setToolTip(draft_reason or tip)
         dist = self.selected_distribution()
         dist_reason = viewer.why_not(Action.ISSUE_FINANCIAL, "issue distributions") or (
             "Select a drafted distribution." if dist is None or dist.status != "draft" else None
@@ -273,6 +298,15 @@ class CapitalPage(QWidget):
         )
         self.issue_distribution_button.setEnabled(dist_reason is None)
         self.issue_distribution_button.setToolTip(dist_reason or "")
+        delete_dist = viewer.why_not(Action.DRAFT_FINANCIAL, "change drafted distributions") or (
+            "Select a drafted distribution; an issued distribution stands."
+            if dist is None or dist.status != "draft"
+            else None
+        )
+        self.delete_distribution_button.setEnabled(delete_dist is None)
+        self.delete_distribution_button.setToolTip(
+            delete_dist or "Delete this draft before it is issued"
+        )
 
     def _issue_blocked(self, approval: Approval, what: str) -> str | None:
         """Why the four-eyes control stops this user issuing the draft, if it does."""
@@ -311,6 +345,49 @@ class CapitalPage(QWidget):
         self.distribution_wizard = DistributionWizard(self.session, self)
         self.distribution_wizard.open()
         return self.distribution_wizard
+
+    def edit_selected(self) -> CallWizard | None:
+        call = self.selected_call()
+        if call is None or not self.edit_call_button.isEnabled():
+            return None
+        self.wizard = CallWizard(self.session, self, draft=call)
+        self.wizard.open()
+        return self.wizard
+
+    def delete_selected(self) -> Confirmation | None:
+        call = self.selected_call()
+        if call is None or not self.delete_call_button.isEnabled():
+            return None
+        self.confirmation = confirm(
+            self,
+            title="Delete the draft call",
+            text=f"Delete the draft of {call_summary(call)}?",
+            detail="Its allocations are released; the op log keeps the draft and its deletion.",
+            action="Delete draft",
+            on_confirm=lambda: delete_call(
+                parent=self, session=self.session, call_id=call.call_id, base_version=call.version
+            ).run_in_background(),
+        )
+        return self.confirmation
+
+    def delete_selected_distribution(self) -> Confirmation | None:
+        dist = self.selected_distribution()
+        if dist is None or not self.delete_distribution_button.isEnabled():
+            return None
+        self.confirmation = confirm(
+            self,
+            title="Delete the draft distribution",
+            text=f"Delete the draft of {distribution_summary(self.session.ws, dist)}?",
+            detail="The op log keeps the draft and its deletion.",
+            action="Delete draft",
+            on_confirm=lambda: delete_distribution(
+                parent=self,
+                session=self.session,
+                distribution_id=dist.distribution_id,
+                base_version=dist.version,
+            ).run_in_background(),
+        )
+        return self.confirmation
 
     def issue_selected(self) -> Confirmation | None:
         call = self.selected_call()

@@ -14,10 +14,13 @@ from core.money import Money
 from core.ops.payloads.capital import (
     CapitalCallApprovePayload,
     CapitalCallCreatePayload,
+    CapitalCallDeletePayload,
     CapitalCallIssuePayload,
     CapitalCallPaymentPayload,
+    CapitalCallRevisePayload,
     DistributionApprovePayload,
     DistributionCreatePayload,
+    DistributionDeletePayload,
     DistributionIssuePayload,
 )
 from desktop.background import BackgroundOp
@@ -27,11 +30,14 @@ from desktop.session import DesktopSession
 __all__ = [
     "approve_call",
     "approve_distribution",
+    "delete_call",
+    "delete_distribution",
     "draft_call",
     "draft_distribution",
     "issue_call",
     "issue_distribution",
     "record_payment",
+    "revise_call",
 ]
 
 
@@ -174,4 +180,60 @@ def draft_distribution(
             offset_unpaid_calls=offset_unpaid_calls,
             **({"deal_id": deal_id} if deal_id else {}),
         ),
+    )
+
+
+def revise_call(
+    *,
+    parent: QWidget,
+    session: DesktopSession,
+    call_id: str,
+    base_version: int,
+    amount: Money,
+    basis: str,
+    call_date: dt.date,
+    due_date: dt.date,
+    purpose: str = "",
+) -> BackgroundOp[OpResult]:
+    return submit_in_background(
+        parent=parent,
+        session=session,
+        label="Saving the changed draft…",
+        command=lambda: CapitalCallRevisePayload(
+            amount=amount,
+            currency=amount.currency,
+            basis=basis,
+            call_date=call_date,
+            due_date=due_date,
+            purpose=purpose,
+            split_rule="as_of_date",
+        ),
+        entity_id=call_id,
+        base_version=base_version,
+    )
+
+
+def delete_call(
+    *, parent: QWidget, session: DesktopSession, call_id: str, base_version: int
+) -> BackgroundOp[OpResult]:
+    return submit_in_background(
+        parent=parent,
+        session=session,
+        label="Deleting the draft call…",
+        command=CapitalCallDeletePayload,
+        entity_id=call_id,
+        base_version=base_version,
+    )
+
+
+def delete_distribution(
+    *, parent: QWidget, session: DesktopSession, distribution_id: str, base_version: int
+) -> BackgroundOp[OpResult]:
+    return submit_in_background(
+        parent=parent,
+        session=session,
+        label="Deleting the draft distribution…",
+        command=DistributionDeletePayload,
+        entity_id=distribution_id,
+        base_version=base_version,
     )

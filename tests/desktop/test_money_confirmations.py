@@ -81,3 +81,39 @@ def test_cancel_leaves_the_draft_and_only_the_deliberate_click_issues(
     assert not notices()
     page.select_call(page.calls.records[0].call_id)
     assert page.selected_call().status == "issued"  # type: ignore[union-attr]
+
+
+def test_a_draft_is_changed_in_the_wizard_and_deleted_after_asking(
+    qtbot: QtBot, tmp_path: Path, keyring_file: Path, open_window: Callable[[Path], MainWindow]
+) -> None:
+    page = _page(open_window, tmp_path / "data")
+    wizard = page.edit_selected()
+    assert wizard is not None
+    assert wizard.windowTitle() == "Change the draft call"
+    assert wizard.terms.amount.text() == "600000.00"
+    assert not wizard.terms.fund.isEnabled()
+    wizard.terms.amount.setText("900000.00")
+    wizard.next()
+    preview = wizard.preview_page.preview
+    assert preview is not None
+    assert preview.problem is None
+    assert preview.total == Decimal("900000.00")
+    wizard.next()
+    wait_ops(qtbot)
+    qtbot.waitUntil(lambda: wizard.currentPage() is wizard.done_page)
+    wizard.accept()
+    wait_ops(qtbot)
+    [call] = page.calls.records
+    assert (call.amount, call.status, call.version) == (Decimal("900000.00"), "draft", 2)
+
+    page.select_call(call.call_id)
+    qtbot.mouseClick(page.delete_call_button, Qt.MouseButton.LeftButton)
+    proceed(
+        qtbot,
+        page.confirmation,
+        "Delete the draft of the capital call of 2026-03-01 for Pinecrest Fund I: "
+        "USD 900,000.00 from 3 LPs, due 2026-03-31?",
+    )
+    wait_ops(qtbot)
+    assert page.calls.records == []
+    assert not notices()
