@@ -111,7 +111,7 @@ def enroll_device(
             key=key,
             keys=keys,
         )
-        keys.save_secret(session_secret_name(device_id), session.token)
+        keys.save_secret(session_secret_name(device_id), session.session_token)
         with ws.store.transaction() as conn:
             ws.store.set_meta(conn, SERVER_URL_META, client.base_url)
         report = SyncEngine(ws, client, snapshots=snapshots).run_once()
@@ -151,7 +151,7 @@ def join_as_reader(
             key=DeviceKey.generate(),
             keys=keys,
         )
-        keys.save_secret(session_secret_name(device_id), session.token)
+        keys.save_secret(session_secret_name(device_id), session.session_token)
         with ws.store.transaction() as conn:
             ws.store.set_meta(conn, SERVER_URL_META, client.base_url)
             ws.store.set_meta(conn, READER_META, ",".join(session.roles))
@@ -185,29 +185,29 @@ def attach_to_server(ws: Workspace, *, server: str, code: str, password: str) ->
     genesis = json.loads(first[2])
     client = SyncClient(server)
     try:
-        body = client.attach_org(code.strip(), genesis, password)
-        account = body["service_account"]
+        attached = client.attach_org(code.strip(), genesis, password)
+        account = attached.service_account
         with ws.store.transaction() as conn:
-            Replica(ws).confirm(conn, genesis["op_id"], int(body["server_seq"]))
-            Replica(ws).set_applied_through(conn, int(body["server_seq"]))
+            Replica(ws).confirm(conn, genesis["op_id"], attached.server_seq)
+            Replica(ws).set_applied_through(conn, attached.server_seq)
             ws.store.set_meta(conn, SERVER_URL_META, client.base_url)
-        ws.keys.save_secret(session_secret_name(ws.device_id), str(body["session_token"]))
+        ws.keys.save_secret(session_secret_name(ws.device_id), attached.session_token)
         ws.submit_wire(
             "user.invite",
-            entity_id=account["user_id"],
+            entity_id=account.user_id,
             payload={
-                "email": account["email"],
-                "display_name": account["display_name"],
-                "roles": account["roles"],
+                "email": account.email,
+                "display_name": account.display_name,
+                "roles": [role.value for role in account.roles],
             },
         )
         ws.submit_wire(
             "device.enroll",
-            entity_id=account["device_id"],
+            entity_id=account.device_id,
             payload={
-                "user_id": account["user_id"],
-                "public_key": account["public_key"],
-                "name": account["device_name"],
+                "user_id": account.user_id,
+                "public_key": account.public_key,
+                "name": account.device_name,
             },
         )
         return SyncEngine(ws, client).run_once()

@@ -6,7 +6,8 @@
     ├── raised by handlers   (401 unauthorized, 404 unknown_device, 422 invalid_request…)
     └── made from OpRejected where a REST call turns into an op (devices)
 
-Every 4xx/5xx body is ``{"error": {"code", "message", "field", "details"}}``.
+Every 4xx/5xx body is ``{"error": {"code", "message", "field", "details"}}``:
+:class:`core.sync.messages.ErrorBody`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ from typing import Any
 
 from aiohttp import web
 from pydantic import ValidationError
+
+from core.sync.messages import ErrorBody, ErrorDetail
+from sync_server.replies import reply
 
 __all__ = ["ApiError", "error_body", "error_response", "from_validation"]
 
@@ -51,8 +55,10 @@ class ApiError(Exception):
 
 def error_body(
     code: str, message: str, *, field: str | None = None, details: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    return {"error": {"code": code, "message": message, "field": field, "details": details or {}}}
+) -> ErrorBody:
+    return ErrorBody(
+        error=ErrorDetail(code=code, message=message, field=field, details=details or {})
+    )
 
 
 def error_response(
@@ -64,7 +70,7 @@ def error_response(
     details: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
 ) -> web.Response:
-    return web.json_response(
+    return reply(
         error_body(code, message, field=field, details=details), status=status, headers=headers
     )
 

@@ -45,6 +45,7 @@ from core.ops.envelope import Envelope, parse_envelope
 from core.ops.signing import DeviceKey, device_proof
 from core.reducers.apply import apply_op
 from core.store.sql_projection import SqlProjection
+from core.sync.messages import ServiceAccountInfo
 from sync_server.api_errors import ApiError
 from sync_server.credentials import set_password
 from sync_server.database import set_org
@@ -80,7 +81,7 @@ class AttachedOrg:
     device_id: str
     session: IssuedSession
     roles: list[str]
-    service_account: dict[str, Any]
+    service_account: ServiceAccountInfo
 
 
 def _cur(conn: Connection) -> Any:

@@ -8,10 +8,13 @@ field has its real shape (ids ``format: uuid``, dates ``format: date``, money a 
 ``pattern``, currencies an ``enum``), carried by the field types of
 :mod:`core.ops.fields`.
 
-What external readers pull is described too: a pulled op is an ``Envelope`` or, redacted,
-a ``RedactedEnvelope`` (``device_seq`` and ``base_version`` null), and where a kind's
-redacted payload is not a valid payload of the kind it has a ``<Kind>RedactedPayload``
-schema, named in ``x-op-kinds`` as ``redacted_payload``.
+Every JSON answer is its model of :mod:`core.sync.messages` too, the one the server builds
+it from and the client reads it with: ``SessionGranted``, ``PushResults``, ``PullPage``,
+``SyncState``, ``SnapshotBody``, ``ErrorBody`` for every 4xx/5xx (also published as
+``Error``), and so on. A pulled op is a ``PulledOp`` holding an ``Envelope`` or, redacted,
+a ``RedactedPulledOp`` holding a ``RedactedEnvelope`` (``device_seq`` and ``base_version``
+null), and where a kind's redacted payload is not a valid payload of the kind it has a
+``<Kind>RedactedPayload`` schema, named in ``x-op-kinds`` as ``redacted_payload``.
 """
 
 from __future__ import annotations
@@ -22,10 +25,24 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from core.domain.roles import Role
 from core.ops.envelope import Envelope, RedactedEnvelope
 from core.ops.fields import UUID_PATTERN
 from core.ops.kinds import KINDS, KindSpec
+from core.sync.messages import (
+    RESPONSE_MODELS,
+    AttachResult,
+    DeviceEnrolled,
+    ErrorBody,
+    Health,
+    MagicLinkSent,
+    PullPage,
+    PushResults,
+    Readiness,
+    ServerKey,
+    SessionGranted,
+    SnapshotBody,
+    SyncState,
+)
 from sync_server.request_bodies import (
     AttachBody,
     ConsumeBody,
@@ -50,23 +67,29 @@ def _json(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def _error_codes(*codes: str) -> dict[str, Any]:
-    return {"description": "error codes: " + ", ".join(codes), "content": _json(_ref("Error"))}
+    return {
+        "description": "error codes: " + ", ".join(codes),
+        "content": _json(_ref(ErrorBody.__name__)),
+    }
 
 
 def _op(
     summary: str,
     *,
     body: str | None = None,
-    ok: tuple[str, dict[str, Any] | None] = ("200", None),
+    ok: tuple[str, type[BaseModel] | None] = ("200", None),
     auth: bool = True,
     errors: dict[str, tuple[str, ...]] | None = None,
     params: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    status, schema = ok
+    status, model = ok
     op: dict[str, Any] = {
         "summary": summary,
         "responses": {
-            status: {"description": "success", **({"content": _json(schema)} if schema else {})}
+            status: {
+                "description": "success",
+                **({"content": _json(_ref(model.__name__))} if model else {}),
+            }
         },
     }
     if body:
@@ -85,23 +108,8 @@ def _op(
     return op
 
 
-def _obj(**props: Any) -> dict[str, Any]:
-    return {"type": "object", "properties": props, "required": list(props)}
-
-
-STR, INT, BOOL = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
+INT = {"type": "integer"}
 UUID = {"type": "string", "format": "uuid", "pattern": UUID_PATTERN}
-TIME = {"type": "string", "format": "date-time"}
-TOKEN = {"type": "string", "pattern": "^[A-Za-z0-9_-]{20,200}$"}
-ROLES = {"type": "array", "items": {"enum": [r.value for r in Role]}}
-HEX64 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
-SESSION = _obj(
-    session_token=TOKEN,
-    user_id=UUID,
-    org_id=UUID,
-    roles=ROLES,
-    expires_at=TIME,
-)
 
 
 def _paths() -> dict[str, Any]:
@@ -119,7 +127,7 @@ def _paths() -> dict[str, Any]:
             "post": _op(
                 "Staff sign-in",
                 body="LoginBody",
-                ok=("200", SESSION),
+                ok=("200", SessionGranted),
                 auth=False,
                 errors={
                     "401": ("invalid_credentials",),
@@ -135,7 +143,7 @@ def _paths() -> dict[str, Any]:
             "post": _op(
                 "Change one's password; all sessions end, a new one is returned",
                 body="PasswordBody",
-                ok=("200", SESSION),
+                ok=("200", SessionGranted),
                 errors={"401": ("invalid_credentials",), "422": bad, "429": ("rate_limited",)},
             )
         },
@@ -143,7 +151,7 @@ def _paths() -> dict[str, Any]:
             "post": _op(
                 "Mail an LP a sign-in link (always 202)",
                 body="MagicLinkBody",
-                ok=("202", _obj(status=STR)),
+                ok=("202", MagicLinkSent),
                 auth=False,
                 errors={"422": bad, "429": ("rate_limited",)},
             )
@@ -152,7 +160,7 @@ def _paths() -> dict[str, Any]:
             "post": _op(
                 "Redeem a magic link",
                 body="ConsumeBody",
-                ok=("200", SESSION),
+                ok=("200", SessionGranted),
                 auth=False,
                 errors={
                     "401": ("invalid_or_expired_token",),
@@ -166,7 +174,7 @@ def _paths() -> dict[str, Any]:
                 "Enroll a device key for the signed-in user, with the key's proof of "
                 "possession (becomes a device.enroll op)",
                 body="DeviceBody",
-                ok=("201", _obj(device_id=STR)),
+                ok=("201", DeviceEnrolled),
                 errors={
                     "409": ("public_key_in_use", "service_account_pending"),
                     "422": ("invalid_public_key", "invalid_proof", *bad),
@@ -178,14 +186,14 @@ def _paths() -> dict[str, Any]:
                 "Revoke a device (owner or admin; becomes a device.revoke op)",
                 ok=("204", None),
                 errors={"404": ("not_found",)},
-                params=[{"name": "device_id", "in": "path", "required": True, "schema": STR}],
+                params=[{"name": "device_id", "in": "path", "required": True, "schema": UUID}],
             )
         },
         "/v1/sync/push": {
             "post": _op(
                 "Push signed ops; one result per op, in order",
                 body="PushBody",
-                ok=("200", _obj(results={"type": "array", "items": _ref("PushResult")})),
+                ok=("200", PushResults),
                 errors={
                     "403": ("device_revoked",),
                     "404": ("unknown_device",),
@@ -196,14 +204,7 @@ def _paths() -> dict[str, Any]:
         "/v1/sync/pull": {
             "get": _op(
                 "Ops after a server_seq, in order, as the caller may see them",
-                ok=(
-                    "200",
-                    _obj(
-                        ops={"type": "array", "items": _ref("PulledOp")},
-                        next_after=INT,
-                        has_more=BOOL,
-                    ),
-                ),
+                ok=("200", PullPage),
                 errors={"422": ("invalid_request",)},
                 params=query,
             )
@@ -211,32 +212,14 @@ def _paths() -> dict[str, Any]:
         "/v1/sync/state": {
             "get": _op(
                 "The caller's view: last server_seq and digest",
-                ok=("200", _obj(org_id=UUID, last_seq=INT, digest=HEX64)),
+                ok=("200", SyncState),
             )
         },
         "/v1/sync/snapshot": {
             "get": _op(
                 "Every projection row of the organization at one server_seq, signed by the "
                 "server key (format dealos-snapshot-v1); for roles that read everything",
-                ok=(
-                    "200",
-                    _obj(
-                        signature=STR,
-                        snapshot=_obj(
-                            format=STR,
-                            org_id=STR,
-                            server_seq=INT,
-                            tables={
-                                "type": "array",
-                                "items": _obj(
-                                    name=STR,
-                                    columns={"type": "array", "items": STR},
-                                    rows={"type": "array", "items": {"type": "array"}},
-                                ),
-                            },
-                        ),
-                    ),
-                ),
+                ok=("200", SnapshotBody),
                 errors={
                     "403": ("snapshot_unavailable",),
                     "422": ("invalid_request",),
@@ -248,7 +231,7 @@ def _paths() -> dict[str, Any]:
             "post": _op(
                 "Attach an organization started offline, from its genesis op",
                 body="AttachBody",
-                ok=("201", _ref("AttachResult")),
+                ok=("201", AttachResult),
                 auth=False,
                 errors={
                     "401": ("invalid_or_expired_token",),
@@ -262,64 +245,36 @@ def _paths() -> dict[str, Any]:
         "/v1/server-key": {
             "get": _op(
                 "The Ed25519 key that signs redacted ops and snapshots",
-                ok=("200", _obj(public_key=STR)),
+                ok=("200", ServerKey),
                 auth=False,
             )
         },
         "/v1/openapi.json": {"get": _op("This document", auth=False)},
-        "/healthz": {"get": _op("The process is up", auth=False)},
+        "/healthz": {"get": _op("The process is up", ok=("200", Health), auth=False)},
         "/readyz": {
             "get": _op(
-                "The database is reachable and migrated", auth=False, errors={"503": ("not_ready",)}
+                "The database is reachable and migrated",
+                ok=("200", Readiness),
+                auth=False,
+                errors={"503": ("not_ready",)},
             )
         },
         "/metrics": {"get": _op("Prometheus metrics (text)", auth=False)},
     }
 
 
-def _extra_schemas() -> dict[str, Any]:
-    error = _obj(
-        code=STR, message=STR, field={"type": ["string", "null"]}, details={"type": "object"}
-    )
-    return {
-        "Error": _obj(error=error),
-        "PushResult": {
-            "type": "object",
-            "properties": {
-                "op_id": {"type": ["string", "null"]},
-                "status": {"enum": ["accepted", "duplicate", "rejected"]},
-                "server_seq": INT,
-                "error": error,
-            },
-            "required": ["op_id", "status"],
-        },
-        "PulledOp": {
-            "type": "object",
-            "description": "An op as signed by its device or, for external readers "
-            '("redacted": true), as redacted and signed by the server key.',
-            "properties": {
-                "server_seq": INT,
-                "op": {"oneOf": [_ref("Envelope"), _ref("RedactedEnvelope")]},
-                "redacted": BOOL,
-            },
-            "required": ["server_seq", "op"],
-        },
-        "AttachResult": {
-            "type": "object",
-            "description": "Then push user.invite and device.enroll for service_account, "
-            "signed by your device, with the rest of your history.",
-            "properties": {
-                "org_id": UUID,
-                "user_id": UUID,
-                "device_id": UUID,
-                "session_token": TOKEN,
-                "roles": ROLES,
-                "expires_at": TIME,
-                "server_seq": INT,
-                "service_account": {"type": "object"},
-            },
-        },
-    }
+def _unions(schemas: dict[str, Any]) -> dict[str, Any]:
+    """The item unions of a push's results and of a pull's ops, as components of their
+    own (``PushResult``, ``PulledItem``) that the lists refer to."""
+    found = {}
+    for name, model, field in (
+        ("PushResult", PushResults, "results"),
+        ("PulledItem", PullPage, "ops"),
+    ):
+        listed = schemas[model.__name__]["properties"][field]
+        found[name] = listed["items"]
+        listed["items"] = _ref(name)
+    return found
 
 
 def _kind(spec: KindSpec) -> dict[str, Any]:
@@ -336,8 +291,11 @@ def openapi_document() -> dict[str, Any]:
     models += [Envelope, RedactedEnvelope]
     models += [LoginBody, MagicLinkBody, ConsumeBody, PasswordBody, DeviceBody]
     models += [PushBody, AttachBody]
+    models += RESPONSE_MODELS
     _, top = models_json_schema([(m, "validation") for m in models], ref_template=REF)
-    schemas = {**top["$defs"], **_extra_schemas()}
+    schemas = top["$defs"]
+    schemas.update(_unions(schemas))
+    schemas["Error"] = _ref(ErrorBody.__name__)  # its name before the models named it
     return {
         "openapi": "3.1.0",
         "info": {

@@ -5,7 +5,8 @@ Staff who read the whole organization get the stored envelope bytes verbatim (no
 no re-serialization: a new device bootstraps at the speed of a table scan). External
 readers get each op through :func:`core.redaction.redact`, re-signed by the server; the
 scan for them is bounded per request, and ``next_after`` moves past hidden ops so the
-client's cursor always advances.
+client's cursor always advances. Either page is a :class:`core.sync.messages.PullPage`,
+written as bytes with the model's key names.
 """
 
 from __future__ import annotations
@@ -22,19 +23,25 @@ from core.domain.roles import Role
 from core.redaction import Entitlements, Viewer, entitlements_of, redact, sign_redacted
 from core.store.digest import sql_state_digest
 from core.store.sql_projection import SqlProjection
+from core.sync.messages import PulledOp, PullPage, RedactedPulledOp, SyncState
 from sync_server.database import tenant_tx
+from sync_server.replies import object_template
 from sync_server.server_keys import ServerKeys
 from sync_server.sessions import Caller, roles_of
 
-__all__ = ["PullPage", "pull", "state"]
+__all__ = ["PageBytes", "pull", "state"]
 
 SCAN_LIMIT: Final = 5000  # ops an external reader's request may scan past
 _BATCH: Final = 1000
+# The page's JSON from the models' own field names (core.sync.messages).
+_SIGNED: Final = object_template(PulledOp, server_seq=b"%d", op=b"%s")
+_REDACTED: Final = object_template(RedactedPulledOp, server_seq=b"%d", op=b"%s")
+_PAGE: Final = object_template(PullPage, ops=b"[%s]", next_after=b"%d", has_more=b"%s")
 
 
 @dataclass(frozen=True, slots=True)
-class PullPage:
-    body: bytes  # the JSON response, assembled from stored bytes
+class PageBytes:
+    body: bytes  # a PullPage's JSON, assembled from stored bytes
 
 
 def _cur(conn: Connection) -> Any:
@@ -56,16 +63,16 @@ def _page(conn: Connection, org_id: str, after: int, limit: int) -> list[tuple[i
     return [(int(seq), bytes(raw)) for seq, raw in cur.fetchall()]
 
 
-def pull(engine: Engine, keys: ServerKeys, caller: Caller, after: int, limit: int) -> PullPage:
+def pull(engine: Engine, keys: ServerKeys, caller: Caller, after: int, limit: int) -> PageBytes:
     with tenant_tx(engine, caller.org_id) as conn:
         viewer = _viewer(conn, caller)
         if viewer.reads_everything:
             rows = _page(conn, caller.org_id, after, limit + 1)
             has_more = len(rows) > limit
             rows = rows[:limit]
-            parts = [b'{"server_seq":%d,"op":%s}' % (seq, raw) for seq, raw in rows]
+            parts = [_SIGNED % (seq, raw) for seq, raw in rows]
             next_after = rows[-1][0] if rows else after
-            return PullPage(_body(parts, next_after, has_more))
+            return PageBytes(_body(parts, next_after, has_more))
         store = SqlProjection(conn, caller.org_id)
         ents = entitlements_of(store, caller.user_id)
         parts, cursor, has_more = [], after, False
@@ -79,12 +86,12 @@ def pull(engine: Engine, keys: ServerKeys, caller: Caller, after: int, limit: in
                 cursor = seq
                 shown = _shown(store, keys, viewer, ents, raw)
                 if shown is not None:
-                    parts.append(b'{"server_seq":%d,"op":%s,"redacted":true}' % (seq, shown))
+                    parts.append(_REDACTED % (seq, shown))
                     if len(parts) == limit:
                         break
         if len(parts) == limit or scanned >= SCAN_LIMIT:
             has_more = bool(_page(conn, caller.org_id, cursor, 1))
-        return PullPage(_body(parts, cursor, has_more))
+        return PageBytes(_body(parts, cursor, has_more))
 
 
 def _shown(
@@ -95,11 +102,11 @@ def _shown(
 
 
 def _body(parts: list[bytes], next_after: int, has_more: bool) -> bytes:
-    tail = b'],"next_after":%d,"has_more":%s}' % (next_after, b"true" if has_more else b"false")
-    return b'{"ops":[' + b",".join(parts) + tail
+    body: bytes = _PAGE % (b",".join(parts), next_after, b"true" if has_more else b"false")
+    return body
 
 
-def state(engine: Engine, keys: ServerKeys, caller: Caller) -> dict[str, Any]:
+def state(engine: Engine, keys: ServerKeys, caller: Caller) -> SyncState:
     """The caller's view: staff get the projection's state digest; external readers a
     SHA-256 chained over the redacted ops they can pull, in order."""
     with tenant_tx(engine, caller.org_id) as conn:
@@ -109,11 +116,9 @@ def state(engine: Engine, keys: ServerKeys, caller: Caller) -> dict[str, Any]:
             cur.execute("SELECT last_seq FROM org_heads WHERE org_id = %s", (caller.org_id,))
             row = cur.fetchone()
             digest = sql_state_digest(conn, caller.org_id)
-            return {
-                "org_id": caller.org_id,
-                "last_seq": int(row[0]) if row else 0,
-                "digest": digest,
-            }
+            return SyncState(
+                org_id=caller.org_id, last_seq=int(row[0]) if row else 0, digest=digest
+            )
         store = SqlProjection(conn, caller.org_id)
         ents = entitlements_of(store, caller.user_id)
         h = hashlib.sha256()
@@ -125,4 +130,4 @@ def state(engine: Engine, keys: ServerKeys, caller: Caller) -> dict[str, Any]:
                 if shown is not None:
                     last = seq
                     h.update(b"%d:" % seq + shown + b"\n")
-        return {"org_id": caller.org_id, "last_seq": last, "digest": h.hexdigest()}
+        return SyncState(org_id=caller.org_id, last_seq=last, digest=h.hexdigest())

@@ -37,6 +37,7 @@ from core.ops.batch_verify import Prechecked, precheck_signatures
 from core.ops.envelope import Envelope, parse_envelope
 from core.ops.verify_process import Verifiers
 from core.reducers.apply import apply_op
+from core.sync.messages import AcceptedOp, ErrorDetail, PushResult, RejectedOp
 from sync_server.api_errors import ApiError
 from sync_server.database import tenant_tx
 from sync_server.org_log import OrgLog
@@ -51,7 +52,6 @@ from sync_server.staged_projection import StagedProjection
 
 __all__ = ["PushOutcome", "apply_accepted", "push"]
 
-Result = dict[str, Any]
 # Rows are sent every this many ops, pipelined: Postgres writes them while the next ops
 # are judged instead of all at the end (50 measured a few per cent slower; 100 to 250 alike
 # within the noise, docs/PERFORMANCE.md).
@@ -62,7 +62,7 @@ _Parsed = Envelope | tuple[OpRejected, str | None]
 
 @dataclass
 class PushOutcome:
-    results: list[Result] = field(default_factory=list)
+    results: list[PushResult] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)  # status or rejection code
 
 
@@ -141,8 +141,7 @@ def push(
                 for i, item in enumerate(parsed, 1):
                     result = judge.judge(item, prechecked)
                     outcome.results.append(result)
-                    status = result["status"]
-                    code = status if status != "rejected" else result["error"]["code"]
+                    code = result.error.code if isinstance(result, RejectedOp) else result.status
                     outcome.counts[code] += 1
                     if i % WRITE_EVERY == 0:
                         projection.write()
@@ -247,7 +246,7 @@ class _Judge:
         self._log = log
         self._caller = caller
 
-    def judge(self, item: _Parsed, prechecked: Prechecked) -> Result:
+    def judge(self, item: _Parsed, prechecked: Prechecked) -> PushResult:
         if not isinstance(item, Envelope):
             exc, op_id = item
             return self._refused(exc, op_id=op_id)
@@ -256,7 +255,7 @@ class _Judge:
         except OpRejected as exc:
             return self._refused(exc, envelope=item)
 
-    def _judge(self, env: Envelope, prechecked: Prechecked) -> Result:
+    def _judge(self, env: Envelope, prechecked: Prechecked) -> AcceptedOp:
         caller, log = self._caller, self._log
         if env.actor_id != caller.user_id:
             raise OpRejected(
@@ -282,7 +281,7 @@ class _Judge:
         logged = log.find_op(env.op_id)
         if logged is not None:
             if logged.envelope == canonical:
-                return {"op_id": env.op_id, "status": "duplicate", "server_seq": logged.server_seq}
+                return AcceptedOp(op_id=env.op_id, status="duplicate", server_seq=logged.server_seq)
             raise OpRejected(
                 "idempotency_conflict",
                 "this op_id was already accepted with different contents",
@@ -318,7 +317,7 @@ class _Judge:
             device_id=env.device_id,
         )
         apply_accepted(self._conn, env)
-        return {"op_id": env.op_id, "status": "accepted", "server_seq": seq}
+        return AcceptedOp(op_id=env.op_id, status="accepted", server_seq=seq)
 
     def _require_proof(self, env: Envelope) -> None:
         """A device.enroll pushed now must prove its key is held (the reducer checks the
@@ -335,7 +334,7 @@ class _Judge:
 
     def _refused(
         self, exc: OpRejected, *, op_id: str | None = None, envelope: Envelope | None = None
-    ) -> Result:
+    ) -> RejectedOp:
         if exc.code != "org_mismatch":  # that one is audited as cross_org already
             e = envelope
             self._log.audit(
@@ -348,8 +347,8 @@ class _Judge:
                 device_id=e.device_id if e else None,
                 code=exc.code,
             )
-        return {
-            "op_id": envelope.op_id if envelope else op_id,
-            "status": "rejected",
-            "error": exc.as_error(),
-        }
+        return RejectedOp(
+            op_id=envelope.op_id if envelope else op_id,
+            status="rejected",
+            error=ErrorDetail.of(exc),
+        )

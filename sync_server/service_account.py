@@ -17,11 +17,13 @@ from typing import Any
 from sqlalchemy import Connection
 
 from core.canonical_json import jcs
+from core.domain.roles import Role
 from core.ids import new_id
 from core.ops.envelope import Envelope, UnsignedOp, utc_now_rfc3339
 from core.ops.signing import DeviceKey
 from core.reducers.apply import AppliedOp, apply_op
 from core.store.projection import Projection
+from core.sync.messages import ServiceAccountInfo
 from sync_server.org_log import OrgLog
 from sync_server.server_keys import ServerKeys
 
@@ -49,17 +51,17 @@ class ServiceAccount:
     device_id: str
     key: DeviceKey
 
-    def describe(self) -> dict[str, Any]:
+    def describe(self) -> ServiceAccountInfo:
         """What an attaching client signs to admit the server (see bootstrap.attach_org)."""
-        return {
-            "user_id": self.user_id,
-            "device_id": self.device_id,
-            "email": service_email(self.org_id),
-            "display_name": SERVICE_DISPLAY_NAME,
-            "roles": ["admin"],
-            "public_key": self.key.public_key,
-            "device_name": SERVICE_DEVICE_NAME,
-        }
+        return ServiceAccountInfo(
+            user_id=self.user_id,
+            device_id=self.device_id,
+            email=service_email(self.org_id),
+            display_name=SERVICE_DISPLAY_NAME,
+            roles=[Role.ADMIN],
+            public_key=self.key.public_key,
+            device_name=SERVICE_DEVICE_NAME,
+        )
 
 
 def _cur(conn: Connection) -> Any:

@@ -6,7 +6,8 @@ projection table, so the rows are exactly the state after ``server_seq`` even wh
 commit (a push holds the head's row lock and writes everything in its own transaction).
 Only callers who read the whole organization get a snapshot; external readers (LP,
 lender, counsel) see redacted ops, which have no projection to send, and are told to pull.
-The format and the signed bytes are in :mod:`core.store.state_snapshot`.
+The format and the signed bytes are in :mod:`core.store.state_snapshot`; the body is a
+:class:`core.sync.messages.SnapshotBody`, written as bytes with the model's key names.
 """
 
 from __future__ import annotations
@@ -19,9 +20,11 @@ from core.canonical_json import jcs_of_plain
 from core.domain.roles import Role
 from core.redaction import Viewer
 from core.store.schema import metadata
-from core.store.state_snapshot import SNAPSHOT_FORMAT, SNAPSHOT_TABLES, sign_snapshot
+from core.store.state_snapshot import SNAPSHOT_TABLES, sign_snapshot
+from core.sync.messages import SnapshotBody, SnapshotDocument, SnapshotTableRows
 from sync_server.api_errors import ApiError
 from sync_server.database import set_org
+from sync_server.replies import object_template
 from sync_server.server_keys import ServerKeys
 from sync_server.sessions import Caller, roles_of
 
@@ -69,6 +72,15 @@ def _rows_sql(table: str, columns: tuple[str, ...]) -> str:
 
 
 _ROWS_SQL: Final = {name: _rows_sql(name, columns) for name, columns in SNAPSHOT_TABLES.items()}
+# RFC 8785 bytes (keys sorted) from the models' field names; the body's layout, signature
+# first, is what lets a client check the document's bytes before parsing them.
+_TABLE: Final = object_template(
+    SnapshotTableRows, canonical=True, columns=b"%s", name=b"%s", rows=b"[%s]"
+)
+_DOCUMENT: Final = object_template(
+    SnapshotDocument, canonical=True, org_id=b"%s", server_seq=b"%d", tables=b"[%s]"
+)
+_BODY: Final = object_template(SnapshotBody, canonical=True, signature=b'"%s"', snapshot=b"%s")
 
 
 def snapshot(engine: Engine, keys: ServerKeys, caller: Caller) -> bytes:
@@ -91,21 +103,11 @@ def snapshot(engine: Engine, keys: ServerKeys, caller: Caller) -> bytes:
         for name, columns in SNAPSHOT_TABLES.items():
             cur.execute(_ROWS_SQL[name], (caller.org_id,))
             rows = cur.fetchone()[0].encode("utf-8")
-            # Keys in JCS order: columns, name, rows.
-            tables.append(
-                b'{"columns":'
-                + jcs_of_plain(list(columns))
-                + b',"name":'
-                + jcs_of_plain(name)
-                + b',"rows":['
-                + rows
-                + b"]}"
-            )
-    canonical = (
-        b'{"format":' + jcs_of_plain(SNAPSHOT_FORMAT)
-        + b',"org_id":' + jcs_of_plain(caller.org_id)
-        + b',"server_seq":%d' % (int(head[0]) if head else 0)
-        + b',"tables":[' + b",".join(tables) + b"]}"
-    )  # fmt: skip
+            tables.append(_TABLE % (jcs_of_plain(list(columns)), jcs_of_plain(name), rows))
+    canonical = _DOCUMENT % (
+        jcs_of_plain(caller.org_id),
+        int(head[0]) if head else 0,
+        b",".join(tables),
+    )
     signature = sign_snapshot(canonical, keys.redaction)
-    return b'{"signature":"' + signature.encode("ascii") + b'","snapshot":' + canonical + b"}"
+    return _BODY % (signature.encode("ascii"), canonical)

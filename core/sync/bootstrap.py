@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 import orjson
+from pydantic import ValidationError
 from sqlalchemy import Connection, func, select
 from sqlalchemy.exc import DBAPIError
 
@@ -41,6 +42,7 @@ from core.store.state_snapshot import (
     verified_snapshot,
 )
 from core.sync.client import SyncClient, SyncError
+from core.sync.messages import HistoryItem, SnapshotDocument, first_error
 from core.sync.replica import APPLIED_THROUGH, CURSOR
 from core.verification.replay import Scratch, device_keys, logged_ops, scratch_replay
 
@@ -94,11 +96,12 @@ def _is_empty(ws: Workspace, conn: Connection) -> bool:
     return held == 0 and (ws.store.meta(conn, CURSOR) or "0") == "0"
 
 
-def _log_row(item: Any) -> tuple[Any, ...]:
-    """An op-log row for one pulled item, or :class:`SnapshotError` saying what is wrong."""
-    if not isinstance(item, dict) or item.get("redacted") or not isinstance(item.get("op"), dict):
-        raise SnapshotError(f"a pulled history item is not a whole op: {item!r:.200}")
-    op, seq = item["op"], item.get("server_seq")
+def _log_row(item: HistoryItem) -> tuple[Any, ...]:
+    """An op-log row for one pulled op, or :class:`SnapshotError` saying what is wrong.
+
+    The page's shape is the model's (:class:`HistoryPage`); of each op, only the fields
+    the log's columns hold are checked here — the history's replay checks the rest."""
+    op, seq = item["op"], item["server_seq"]
     values = []
     for name, kind in _OP_FIELDS:
         value = op.get(name)
@@ -131,18 +134,17 @@ class _History:
         while not self._stop.is_set() and self.after < min(
             through or _NO_END, self.target or _NO_END
         ):
-            page = self._client.pull(self.after, _PAGE)
-            items = page.get("ops") or []
-            for item in items:
-                seq = item.get("server_seq") if isinstance(item, dict) else None
-                if type(seq) is not int or seq <= self.after:
+            page = self._client.pull_history(self.after, _PAGE)
+            for item in page.ops:
+                seq = item["server_seq"]
+                if seq <= self.after:
                     raise SnapshotError(
                         f"the history goes back from server_seq {self.after} to {seq}; "
                         "a snapshot needs the log in order"
                     )
                 self.rows.append(_log_row(item))
                 self.after = seq
-            if not items or not page.get("has_more"):
+            if not page.ops or not page.has_more:
                 self.ended = True
                 break
 
@@ -182,6 +184,12 @@ def _snapshot(client: SyncClient, pinned: str | None) -> tuple[str, dict[str, An
     document = verified_snapshot(body, key)
     if document is None:
         raise SnapshotError("the snapshot does not carry the server's signature")
+    # The protocol's shape (the model); checked_tables then fits it to this build's schema.
+    try:
+        SnapshotDocument.model_validate(document)
+    except ValidationError as exc:
+        field, why = first_error(exc)
+        raise SnapshotError(f"the snapshot is not what the protocol says: {field}: {why}") from None
     return key, document
 
 

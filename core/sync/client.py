@@ -5,17 +5,20 @@ backoff and jitter (tenacity). A circuit breaker (pybreaker) opens after repeate
 failures, so while the server is unreachable each sync attempt fails at once and the app
 keeps working offline. Protocol errors (4xx) are never retried: they come back as
 :class:`SyncError` carrying the server's code, message and field.
+
+Every answer is read through its model (:mod:`core.sync.messages`); one that is not what
+the protocol says is a :class:`MalformedResponse` naming the field, never a ``KeyError``.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import orjson
 import pybreaker
+from pydantic import BaseModel, ValidationError
 from tenacity import (
     Retrying,
     retry_if_exception,
@@ -24,18 +27,25 @@ from tenacity import (
 )
 
 from core.ops.signing import DeviceKey, device_proof
-from core.sync.errors import ServerUnavailable, SyncError
+from core.sync.errors import MalformedResponse, ServerUnavailable, SyncError
+from core.sync.messages import (
+    AttachResult,
+    DeviceEnrolled,
+    ErrorBody,
+    HistoryPage,
+    MagicLinkSent,
+    PullPage,
+    PushResult,
+    PushResults,
+    ServerKey,
+    SessionGranted,
+    SyncState,
+    first_error,
+)
 
-__all__ = ["ServerUnavailable", "Session", "SyncClient", "SyncError"]
+__all__ = ["MalformedResponse", "ServerUnavailable", "SyncClient", "SyncError"]
 
-
-@dataclass(frozen=True, slots=True)
-class Session:
-    token: str
-    user_id: str
-    org_id: str
-    roles: tuple[str, ...]
-    expires_at: str
+M = TypeVar("M", bound=BaseModel)
 
 
 def _transient(exc: BaseException) -> bool:
@@ -77,51 +87,52 @@ class SyncClient:
 
     # -- the protocol --------------------------------------------------------------------
 
-    def login(self, email: str, password: str) -> Session:
-        body = self._call(
-            "POST", "/v1/auth/login", json={"email": email, "password": password}, auth=False
+    def login(self, email: str, password: str) -> SessionGranted:
+        session = self._call(
+            SessionGranted,
+            "POST",
+            "/v1/auth/login",
+            json={"email": email, "password": password},
+            auth=False,
         )
-        return self._session(body)
-
-    def _session(self, body: dict[str, Any]) -> Session:
-        session = Session(
-            body["session_token"],
-            body["user_id"],
-            body["org_id"],
-            tuple(body.get("roles", ())),
-            body.get("expires_at", ""),
-        )
-        self.token = session.token
+        self.token = session.session_token
         return session
 
     def request_magic_link(self, email: str) -> None:
         """Ask the server to mail an LP a one-time sign-in link (202 whether or not known)."""
-        self._call("POST", "/v1/auth/magic-link", json={"email": email}, auth=False)
+        self._call(MagicLinkSent, "POST", "/v1/auth/magic-link", json={"email": email}, auth=False)
 
-    def consume_magic_link(self, token: str) -> Session:
-        body = self._call("POST", "/v1/auth/magic-link/consume", json={"token": token}, auth=False)
-        return self._session(body)
+    def consume_magic_link(self, token: str) -> SessionGranted:
+        session = self._call(
+            SessionGranted,
+            "POST",
+            "/v1/auth/magic-link/consume",
+            json={"token": token},
+            auth=False,
+        )
+        self.token = session.session_token
+        return session
 
-    def attach_org(
-        self, attach_code: str, genesis: dict[str, Any], password: str
-    ) -> dict[str, Any]:
+    def attach_org(self, attach_code: str, genesis: dict[str, Any], password: str) -> AttachResult:
         """Bring an org started offline onto the server (``POST /v1/orgs/attach``)."""
-        body: dict[str, Any] = self._call(
+        attached = self._call(
+            AttachResult,
             "POST",
             "/v1/orgs/attach",
             auth=False,
             json={"attach_code": attach_code, "genesis": genesis, "password": password},
         )
-        self.token = str(body["session_token"])
-        return body
+        self.token = attached.session_token
+        return attached
 
     def logout(self) -> None:
-        self._call("POST", "/v1/auth/logout")
+        self._request("POST", "/v1/auth/logout")
 
     def register_device(self, key: DeviceKey, name: str, *, org_id: str, user_id: str) -> str:
         """Enroll ``key`` as a device of the signed-in user (``org_id`` and ``user_id`` are
         the session's), with the key's proof that this machine holds it."""
-        body = self._call(
+        enrolled = self._call(
+            DeviceEnrolled,
             "POST",
             "/v1/devices",
             json={
@@ -130,35 +141,55 @@ class SyncClient:
                 "proof": device_proof(key, org_id, user_id),
             },
         )
-        return str(body["device_id"])
+        return enrolled.device_id
 
-    def push(self, device_id: str, ops: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        body = self._call("POST", "/v1/sync/push", json={"device_id": device_id, "ops": ops})
-        results: list[dict[str, Any]] = body["results"]
-        return results
+    def push(self, device_id: str, ops: list[dict[str, Any]]) -> list[PushResult]:
+        body = {"device_id": device_id, "ops": ops}
+        return self._call(PushResults, "POST", "/v1/sync/push", json=body).results
 
-    def pull(self, after: int, limit: int = 500) -> dict[str, Any]:
-        page: dict[str, Any] = self._call(
-            "GET", "/v1/sync/pull", params={"after": after, "limit": limit}
-        )
-        return page
+    def pull(self, after: int, limit: int = 500) -> PullPage:
+        params = {"after": after, "limit": limit}
+        return self._call(PullPage, "GET", "/v1/sync/pull", params=params)
 
-    def state(self) -> dict[str, Any]:
-        body: dict[str, Any] = self._call("GET", "/v1/sync/state")
-        return body
+    def pull_history(self, after: int, limit: int = 500) -> HistoryPage:
+        """A pull page with each op kept as it came, for a new replica's log (staff only)."""
+        params = {"after": after, "limit": limit}
+        return self._call(HistoryPage, "GET", "/v1/sync/pull", params=params)
+
+    def state(self) -> SyncState:
+        return self._call(SyncState, "GET", "/v1/sync/state")
 
     def snapshot(self) -> bytes:
-        """The raw body of ``GET /v1/sync/snapshot`` (``{"signature", "snapshot"}``): the
-        signature covers the document's bytes, so they are checked before being parsed."""
-        body: bytes = self._call("GET", "/v1/sync/snapshot", timeout=300.0, raw=True)
-        return body
+        """The raw body of ``GET /v1/sync/snapshot`` (a ``SnapshotBody``): the signature
+        covers the document's bytes, so they are checked before being parsed."""
+        return self._request("GET", "/v1/sync/snapshot", timeout=300.0).content
 
     def server_key(self) -> str:
-        return str(self._call("GET", "/v1/server-key", auth=False)["public_key"])
+        return self._call(ServerKey, "GET", "/v1/server-key", auth=False).public_key
 
     # -- plumbing ------------------------------------------------------------------------
 
-    def _call(
+    def _call(self, model: type[M], method: str, path: str, **kw: Any) -> M:
+        """The success's body as ``model``; :class:`MalformedResponse` if it is not one."""
+        response = self._request(method, path, **kw)
+        try:
+            # orjson, then the model: a new device decodes tens of MiB of pulled ops, and
+            # orjson parses them faster than the model's own JSON reader.
+            return model.model_validate(orjson.loads(response.content))
+        except orjson.JSONDecodeError:
+            raise MalformedResponse(
+                response.status_code, f"the server's answer to {method} {path} is not JSON"
+            ) from None
+        except ValidationError as exc:
+            field, why = first_error(exc)
+            raise MalformedResponse(
+                response.status_code,
+                f"the server's answer to {method} {path} is not what the protocol says: "
+                f"{field or 'the body'}: {why}",
+                field,
+            ) from None
+
+    def _request(
         self,
         method: str,
         path: str,
@@ -167,16 +198,15 @@ class SyncClient:
         params: dict[str, Any] | None = None,
         auth: bool = True,
         timeout: float | None = None,
-        raw: bool = False,
-    ) -> Any:
-        """The decoded JSON object of a success (its bytes with ``raw``), or ``SyncError``."""
+    ) -> httpx.Response:
+        """A success's response, or ``SyncError`` with the server's code and message."""
         headers = {"X-Request-ID": str(uuid.uuid4())}
         if auth:
             if not self.token:
                 raise SyncError(401, "unauthenticated", "sign in to the server first")
             headers["Authorization"] = f"Bearer {self.token}"
 
-        def attempt() -> Any:
+        def attempt() -> httpx.Response:
             response = self._http.request(
                 method,
                 path,
@@ -185,9 +215,9 @@ class SyncClient:
                 headers=headers,
                 timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
             )
-            if raw and response.is_success:
-                return response.content
-            return _decode(response)
+            if response.is_success:
+                return response
+            raise _refused(response)
 
         retrying = Retrying(
             retry=retry_if_exception(_transient),
@@ -196,7 +226,7 @@ class SyncClient:
             reraise=True,
         )
         try:
-            result = self.breaker.call(lambda: retrying(attempt))
+            result: httpx.Response = self.breaker.call(lambda: retrying(attempt))
         except pybreaker.CircuitBreakerError:
             raise ServerUnavailable(f"{self.base_url} is unreachable; working offline") from None
         except httpx.TransportError as exc:
@@ -206,27 +236,13 @@ class SyncClient:
         return result
 
 
-def _decode(response: httpx.Response) -> dict[str, Any]:
-    if response.status_code == 204:
-        return {}
+def _refused(response: httpx.Response) -> SyncError:
+    """The server's refusal, from its error body (PROTOCOL's one shape)."""
     try:
-        # orjson: a new device decodes tens of MiB of pulled ops; the protocol is UTF-8 JSON.
-        body = orjson.loads(response.content)
-    except orjson.JSONDecodeError:
-        body = None
-    if response.is_success and isinstance(body, dict):
-        return body
-    error = body.get("error") if isinstance(body, dict) else None
-    if isinstance(error, dict):
-        raise SyncError(
+        error = ErrorBody.model_validate(orjson.loads(response.content)).error
+    except (orjson.JSONDecodeError, ValidationError):
+        return MalformedResponse(
             response.status_code,
-            str(error.get("code", "error")),
-            str(error.get("message", "")),
-            error.get("field"),
-            error.get("details") or {},
+            f"the server answered HTTP {response.status_code} without a protocol body",
         )
-    raise SyncError(
-        response.status_code,
-        "bad_response",
-        f"the server answered HTTP {response.status_code} without a protocol body",
-    )
+    return SyncError(response.status_code, error.code, error.message, error.field, error.details)

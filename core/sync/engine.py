@@ -19,14 +19,16 @@ from sqlalchemy import Connection, select, update
 from core.commands.workspace import Workspace
 from core.errors import OpRejected
 from core.ops.batch_verify import Prechecked, precheck_signatures
-from core.ops.envelope import Envelope, RedactedEnvelope, parse_envelope, parse_redacted
+from core.ops.envelope import Envelope, RedactedEnvelope
 from core.ops.kinds import spec_for
 from core.redaction import verify_redacted
 from core.store.local_schema import conflicts, op_log
 from core.store.sql_projection import SqlProjection
 from core.sync.bootstrap import SERVER_KEY, Bootstrap, bootstrap_from_snapshot
 from core.sync.client import SyncClient
-from core.sync.replica import PulledOp, Replica
+from core.sync.errors import MalformedResponse
+from core.sync.messages import AcceptedOp, ErrorDetail, PulledItem
+from core.sync.replica import Replica
 from core.sync.snapshot import entity_snapshot
 
 __all__ = ["SyncEngine", "SyncReport"]
@@ -144,19 +146,27 @@ class SyncEngine:
                 break
             results = self.client.push(self.ws.device_id, batch)
             if len(results) != len(batch):
-                raise OpRejected(
-                    "invalid_payload",
+                raise MalformedResponse(
+                    200,
                     f"the server answered a push with {len(results)} results for {len(batch)} ops",
+                    "results",
                 )
+            for i, (op, result) in enumerate(zip(batch, results, strict=True)):
+                if result.op_id is not None and result.op_id != op["op_id"]:
+                    raise MalformedResponse(
+                        200,
+                        f"the server's result {i} of a push is for op {result.op_id}, not for "
+                        f"{op['op_id']}: results come one per op, in request order",
+                        f"results.{i}.op_id",
+                    )
             with self.ws.store.transaction() as conn:
                 for op, result in zip(batch, results, strict=True):
-                    status = result.get("status")
-                    if status in ("accepted", "duplicate"):
-                        self.replica.confirm(conn, op["op_id"], int(result["server_seq"]))
-                        accepted += status == "accepted"
-                        duplicates += status == "duplicate"
+                    if isinstance(result, AcceptedOp):
+                        self.replica.confirm(conn, op["op_id"], result.server_seq)
+                        accepted += result.status == "accepted"
+                        duplicates += result.status == "duplicate"
                     else:
-                        self.replica.reject(conn, op["op_id"], result.get("error") or {})
+                        self.replica.reject(conn, op["op_id"], result.error)
                         rejected += 1
                         self.ws.store.set_meta(conn, NEEDS_REBASE, "1")
             pushed += len(batch)
@@ -170,18 +180,7 @@ class SyncEngine:
         while True:
             after = self.replica.cursor()
             page = self.client.pull(after, self.page)
-            items = page.get("ops", [])
-            ops = [
-                PulledOp(
-                    int(i["server_seq"]),
-                    # A redacted op (an external reader's view) has null counters; a device's
-                    # op must have them, whatever the page says around it.
-                    parse_redacted(i["op"])
-                    if i.get("redacted") is True
-                    else parse_envelope(i["op"]),
-                )
-                for i in items
-            ]
+            ops = page.ops
             with self.ws.store.transaction() as conn:
                 state = self._page_state(conn, ops)
                 with state.prechecked:
@@ -190,13 +189,13 @@ class SyncEngine:
                         applied += self._take(conn, op, state)
                 state.save(self.ws, self.replica, conn)
                 needs_rebase = needs_rebase or state.needs_rebase
-                self.replica.set_cursor(conn, int(page.get("next_after", after)))
+                self.replica.set_cursor(conn, page.next_after)
                 self.ws.seal_audit(conn)
-            if not page.get("has_more") or not items:
+            if not page.has_more or not ops:
                 break
         return pulled, applied, needs_rebase
 
-    def _page_state(self, conn: Connection, ops: list[PulledOp]) -> _PageState:
+    def _page_state(self, conn: Connection, ops: list[PulledItem]) -> _PageState:
         """What the replica holds, read once per pulled page rather than once per op."""
         through = self.replica.applied_through(conn)
         unplaced = [
@@ -210,7 +209,7 @@ class SyncEngine:
                 .order_by(op_log.c.local_seq)
             )
         ]
-        ids = [op.envelope.op_id for op in ops]
+        ids = [item.op.op_id for item in ops]
         known = (
             {
                 r[0]: (str(r[1]), r[2])
@@ -226,9 +225,7 @@ class SyncEngine:
         projection = SqlProjection(conn, self.ws.org_id, cache_reference=True)
         keys = {d["device_id"]: d["public_key"] for d in projection.rows("devices", {})}
         foreign = [
-            op.envelope
-            for op in ops
-            if isinstance(op.envelope, Envelope) and op.envelope.op_id not in known
+            item.op for item in ops if isinstance(item.op, Envelope) and item.op.op_id not in known
         ]
         return _PageState(
             unplaced=unplaced,
@@ -239,9 +236,9 @@ class SyncEngine:
             prechecked=precheck_signatures(foreign, keys),
         )
 
-    def _take(self, conn: Connection, op: PulledOp, state: _PageState) -> int:
+    def _take(self, conn: Connection, op: PulledItem, state: _PageState) -> int:
         """Fold one pulled op into the replica; returns 1 if it was applied on top."""
-        env = op.envelope
+        env = op.op
         if isinstance(env, RedactedEnvelope):
             # An external reader's view: signed by the server, kept, never reduced.
             if not verify_redacted(env.wire(), self._server_key(conn)):
@@ -301,7 +298,7 @@ class SyncEngine:
     def _rebase(self) -> None:
         def refused(conn: Connection, op_id: str, exc: OpRejected) -> None:
             # It would be refused by the server too: the user decides from the inbox.
-            self.replica.reject(conn, op_id, exc.as_error())
+            self.replica.reject(conn, op_id, ErrorDetail.of(exc))
 
         self.ws.rebuild(on_refused_pending=refused)
         with self.ws.store.transaction() as conn:

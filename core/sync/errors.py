@@ -1,5 +1,12 @@
 """What a sync call can fail with, apart from the client that raises it: the desktop's
-window checks for these without importing httpx (its sync runs in another process)."""
+window checks for these without importing httpx (its sync runs in another process).
+
+::
+
+    SyncError                the server refused a request (its code, message, field)
+    └── MalformedResponse    the server answered what the protocol does not allow
+    ServerUnavailable        the server cannot be reached now
+"""
 
 from __future__ import annotations
 
@@ -7,7 +14,7 @@ from typing import Any
 
 from core.errors import DealOSError
 
-__all__ = ["ServerUnavailable", "SyncError"]
+__all__ = ["MalformedResponse", "ServerUnavailable", "SyncError"]
 
 
 class SyncError(DealOSError):
@@ -27,6 +34,16 @@ class SyncError(DealOSError):
         self.message = message
         self.field = field
         self.details = details or {}
+
+
+class MalformedResponse(SyncError):
+    """The server's answer is not what the protocol says (a field missing or of the wrong
+    shape, a body that is not JSON): a server bug or something in between, never the
+    user's doing. ``field`` is the path of the first bad field, e.g. ``ops.3.op.signature``.
+    """
+
+    def __init__(self, status: int, message: str, field: str | None = None) -> None:
+        super().__init__(status, "bad_response", message, field)
 
 
 class ServerUnavailable(DealOSError):

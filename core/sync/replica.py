@@ -8,33 +8,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from core.canonical_json import jcs
 from core.commands.workspace import Workspace
-from core.ops.envelope import Envelope, RedactedEnvelope
 from core.ops.envelope import utc_now_rfc3339 as now
 from core.store.local_log import LocalLog
 from core.store.local_schema import conflicts, op_log, outbox
+from core.sync.messages import ErrorDetail, PulledItem
 
-__all__ = ["PulledOp", "Replica", "view_digest"]
+__all__ = ["Replica", "view_digest"]
 
 CURSOR = "pull_cursor"
 APPLIED_THROUGH = "applied_through"
-
-
-@dataclass(frozen=True, slots=True)
-class PulledOp:
-    server_seq: int
-    # A device's op as signed, or an external reader's server-signed view of one.
-    envelope: Envelope | RedactedEnvelope
-
-    @property
-    def redacted(self) -> bool:
-        return isinstance(self.envelope, RedactedEnvelope)
 
 
 class Replica:
@@ -76,16 +64,16 @@ class Replica:
         )
         conn.execute(delete(outbox).where(outbox.c.op_id == op_id))
 
-    def reject(self, conn: Connection, op_id: str, error: dict[str, Any]) -> None:
+    def reject(self, conn: Connection, op_id: str, error: ErrorDetail) -> None:
         """The server refused the op: it leaves the log's replay and waits in the inbox."""
         conn.execute(update(op_log).where(op_log.c.op_id == op_id).values(status="rejected"))
         conn.execute(delete(outbox).where(outbox.c.op_id == op_id))
         conn.execute(
             insert(conflicts).values(
                 op_id=op_id,
-                code=str(error.get("code", "rejected")),
-                message=str(error.get("message", "")),
-                details=json.dumps(error.get("details") or {}, sort_keys=True),
+                code=error.code,
+                message=error.message,
+                details=json.dumps(error.details, sort_keys=True),
                 server_value=None,
                 created_at=now(),
             )
@@ -98,11 +86,11 @@ class Replica:
         return None if row is None else (str(row[0]), row[1])
 
     def record_foreign(
-        self, conn: Connection, pulled: PulledOp, *, status: str = "confirmed"
+        self, conn: Connection, pulled: PulledItem, *, status: str = "confirmed"
     ) -> None:
         """Log a server op made elsewhere without applying it: a rebase applies a confirmed
         one; a ``redacted`` one (an external reader's view) is only ever kept."""
-        LocalLog(conn).append_op(pulled.envelope, status=status, server_seq=pulled.server_seq)
+        LocalLog(conn).append_op(pulled.op, status=status, server_seq=pulled.server_seq)
 
     def set_cursor(self, conn: Connection, value: int) -> None:
         self.ws.store.set_meta(conn, CURSOR, str(value))

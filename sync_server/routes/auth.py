@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from aiohttp import web
 from sqlalchemy import Engine
 
+from core.domain.roles import Role
+from core.sync.messages import MagicLinkSent, SessionGranted
 from sync_server.api_errors import ApiError
 from sync_server.app_context import (
     DB,
@@ -24,6 +25,7 @@ from sync_server.credentials import Account, Passwords, find_accounts, set_passw
 from sync_server.database import tenant_tx
 from sync_server.magic_links import issue_links, redeem
 from sync_server.rate_limits import bucket_name
+from sync_server.replies import reply
 from sync_server.request_bodies import (
     ConsumeBody,
     LoginBody,
@@ -49,14 +51,16 @@ BACKGROUND = web.AppKey("background_tasks", set[asyncio.Task[None]])
 INVALID = ApiError(401, "invalid_credentials", "the email or the password is wrong")
 
 
-def _session_body(org_id: str, user_id: str, roles: list[str], s: IssuedSession) -> dict[str, Any]:
-    return {
-        "session_token": s.token,
-        "user_id": user_id,
-        "org_id": org_id,
-        "roles": roles,
-        "expires_at": s.expires_at_text,
-    }
+def _granted(org_id: str, user_id: str, roles: list[str], s: IssuedSession) -> web.Response:
+    return reply(
+        SessionGranted(
+            session_token=s.token,
+            user_id=user_id,
+            org_id=org_id,
+            roles=[Role(r) for r in roles],
+            expires_at=s.expires_at_text,
+        )
+    )
 
 
 def _open_session(
@@ -117,7 +121,7 @@ async def login(request: web.Request) -> web.Response:
     ttl = request.app[SETTINGS].session_ttl_seconds
     session, roles = await run_db(request, _open_session, matches[0], ttl, "password")
     logger().info("auth.login", user_id=matches[0].user_id, org_id=matches[0].org_id)
-    return web.json_response(_session_body(matches[0].org_id, matches[0].user_id, roles, session))
+    return _granted(matches[0].org_id, matches[0].user_id, roles, session)
 
 
 def _logout(engine: Engine, org_id: str, session_id: str | None, user_id: str | None) -> None:
@@ -181,7 +185,7 @@ async def change_password(request: web.Request) -> web.Response:
         raise ApiError(401, "invalid_credentials", "the current password is wrong")
     await clear_rate_limit(request, own)
     session, roles = done
-    return web.json_response(_session_body(caller.org_id, caller.user_id, roles, session))
+    return _granted(caller.org_id, caller.user_id, roles, session)
 
 
 async def _send_links(app: web.Application, email: str) -> None:
@@ -215,7 +219,7 @@ async def magic_link(request: web.Request) -> web.Response:
     tasks = request.app[BACKGROUND]
     tasks.add(task)
     task.add_done_callback(tasks.discard)
-    return web.json_response({"status": "sent_if_registered"}, status=202)
+    return reply(MagicLinkSent(status="sent_if_registered"), status=202)
 
 
 @routes.post("/v1/auth/magic-link/consume")
@@ -232,6 +236,4 @@ async def consume_magic_link(request: web.Request) -> web.Response:
         raise ApiError(
             401, "invalid_or_expired_token", "the link is wrong, already used or expired"
         )
-    return web.json_response(
-        _session_body(redeemed.org_id, redeemed.user_id, redeemed.roles, redeemed.session)
-    )
+    return _granted(redeemed.org_id, redeemed.user_id, redeemed.roles, redeemed.session)

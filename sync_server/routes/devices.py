@@ -6,9 +6,11 @@ from aiohttp import web
 
 from core.ids import is_uuid
 from core.ops.signing import public_key_bytes
+from core.sync.messages import DeviceEnrolled
 from sync_server.api_errors import ApiError
 from sync_server.app_context import KEYS, require_caller, run_db
 from sync_server.devices import enroll_device, revoke_device
+from sync_server.replies import reply
 from sync_server.request_bodies import DeviceBody, parse_body, read_json
 
 __all__ = ["routes"]
@@ -40,7 +42,7 @@ async def enroll(request: web.Request) -> web.Response:
         name=body.name,
         proof=body.proof,
     )
-    return web.json_response({"device_id": device_id}, status=201)
+    return reply(DeviceEnrolled(device_id=device_id), status=201)
 
 
 def _check_public_key(public_key: str) -> None:

@@ -7,10 +7,12 @@ import asyncio
 from aiohttp import web
 from sqlalchemy import Engine
 
+from core.sync.messages import Health, Readiness, ServerKey
 from sync_server.api_errors import ApiError
 from sync_server.app_context import DB, KEYS, METRICS
 from sync_server.database import current_revision, head_revision
 from sync_server.openapi import openapi_document
+from sync_server.replies import reply
 
 __all__ = ["routes"]
 
@@ -19,7 +21,7 @@ routes = web.RouteTableDef()
 
 @routes.get("/healthz")
 async def healthz(_request: web.Request) -> web.Response:
-    return web.json_response({"status": "ok"})
+    return reply(Health(status="ok"))
 
 
 def _migrated(engine: Engine) -> bool:
@@ -39,7 +41,7 @@ async def readyz(request: web.Request) -> web.Response:
         reason = "the database schema is not migrated to this version"
     if not ready:
         raise ApiError(503, "not_ready", reason)
-    return web.json_response({"status": "ready"})
+    return reply(Readiness(status="ready"))
 
 
 @routes.get("/metrics")
@@ -50,7 +52,7 @@ async def metrics(request: web.Request) -> web.Response:
 
 @routes.get("/v1/server-key")
 async def server_key(request: web.Request) -> web.Response:
-    return web.json_response({"public_key": request.app[KEYS].redaction.public_key})
+    return reply(ServerKey(public_key=request.app[KEYS].redaction.public_key))
 
 
 @routes.get("/v1/openapi.json")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from core.domain.roles import Role
+from core.sync.messages import AttachResult
 from sync_server.app_context import (
     DB,
     KEYS,
@@ -15,6 +17,7 @@ from sync_server.app_context import (
 )
 from sync_server.bootstrap import attach_org
 from sync_server.rate_limits import bucket_name
+from sync_server.replies import reply
 from sync_server.request_bodies import AttachBody, parse_body, read_json
 from sync_server.sessions import hash_token
 
@@ -50,16 +53,16 @@ async def attach(request: web.Request) -> web.Response:
         password_matches=lambda stored: passwords.verify(stored, body.password),
         session_ttl=settings.session_ttl_seconds,
     )
-    return web.json_response(
-        {
-            "org_id": attached.org_id,
-            "user_id": attached.user_id,
-            "device_id": attached.device_id,
-            "session_token": attached.session.token,
-            "roles": attached.roles,
-            "expires_at": attached.session.expires_at_text,
-            "server_seq": 1,
-            "service_account": attached.service_account,
-        },
+    return reply(
+        AttachResult(
+            org_id=attached.org_id,
+            user_id=attached.user_id,
+            device_id=attached.device_id,
+            session_token=attached.session.token,
+            roles=[Role(r) for r in attached.roles],
+            expires_at=attached.session.expires_at_text,
+            server_seq=1,
+            service_account=attached.service_account,
+        ),
         status=201,
     )

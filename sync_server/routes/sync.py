@@ -7,6 +7,7 @@ import asyncio
 
 from aiohttp import web
 
+from core.sync.messages import PushResults
 from sync_server.api_errors import ApiError
 from sync_server.app_context import (
     DB,
@@ -21,6 +22,7 @@ from sync_server.app_context import (
 )
 from sync_server.pull import pull, state
 from sync_server.push import push
+from sync_server.replies import reply
 from sync_server.request_bodies import PullQuery, PushBody, parse_body, parse_query, read_json
 from sync_server.routes.auth import BACKGROUND
 from sync_server.snapshot import snapshot
@@ -54,7 +56,7 @@ async def push_ops(request: web.Request) -> web.Response:
         refresh = asyncio.create_task(_refresh_statistics(app))
         app[BACKGROUND].add(refresh)
         refresh.add_done_callback(app[BACKGROUND].discard)
-    return web.json_response({"results": outcome.results})
+    return reply(PushResults(results=outcome.results))
 
 
 async def _refresh_statistics(app: web.Application) -> None:
@@ -76,7 +78,7 @@ async def sync_state(request: web.Request) -> web.Response:
     caller = await require_caller(request)
     if request.query:
         raise ApiError(422, "invalid_request", "this endpoint takes no query parameters")
-    return web.json_response(await run_db(request, state, request.app[KEYS], caller))
+    return reply(await run_db(request, state, request.app[KEYS], caller))
 
 
 @routes.get("/v1/sync/snapshot")

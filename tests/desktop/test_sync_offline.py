@@ -149,4 +149,4 @@ def test_offline_work_queues_and_drains_when_the_server_returns(
         state = client.state()
     finally:
         client.close()
-    assert state["digest"] == session.ws.digest()
+    assert state.digest == session.ws.digest()

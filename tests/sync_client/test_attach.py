@@ -12,7 +12,6 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 from live_server import LiveServer
@@ -24,6 +23,7 @@ from core.keys import KEYRING_FILE_ENV
 from core.onboarding import attach_to_server, enroll_device
 from core.sync.client import SyncClient
 from core.sync.engine import SyncEngine
+from core.sync.messages import SyncState
 from sync_server.bootstrap import invite_org
 from sync_server.database import owner_engine
 
@@ -73,7 +73,7 @@ def _week_offline(tmp_path: Path, address: str) -> Workspace:
     return ws
 
 
-def _state(server: LiveServer, token: str) -> dict[str, Any]:
+def _state(server: LiveServer, token: str) -> SyncState:
     client = SyncClient(server.url, token=token)
     try:
         return client.state()
@@ -96,8 +96,8 @@ def test_an_offline_org_attaches_with_its_ids_and_history(
     token = ws.keys.secret(f"session:{ws.device_id}")
     assert token is not None
     state = _state(server, token)
-    assert state["org_id"] == ws.org_id
-    assert state["digest"] == ws.digest() != local_digest  # plus the service account
+    assert state.org_id == ws.org_id
+    assert state.digest == ws.digest() != local_digest  # plus the service account
     with pytest.raises(DealOSError, match="already attached"):
         attach_to_server(ws, server=server.url, code="again", password=PASSWORD)
     # The office desktop now enrolls like any device and reaches the same state.
@@ -105,7 +105,7 @@ def test_an_offline_org_attaches_with_its_ids_and_history(
         tmp_path / "desk", server=server.url, email=address, password=PASSWORD, device_name="desk"
     )
     SyncEngine(ws, SyncClient(server.url, token=token)).run_once()
-    assert desk.digest() == ws.digest() == _state(server, token)["digest"]
+    assert desk.digest() == ws.digest() == _state(server, token).digest
 
 
 def test_a_wrong_code_changes_nothing_and_says_why(server: LiveServer, tmp_path: Path) -> None:

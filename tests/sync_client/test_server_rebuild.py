@@ -61,7 +61,7 @@ def test_the_server_rebuilds_an_org_to_the_same_digest(
     token = ws.keys.secret(f"session:{ws.device_id}")
     client = SyncClient(live_server.url, token=token)
     SyncEngine(ws, client).run_once()
-    served = client.state()["digest"]
+    served = client.state().digest
     client.close()
     assert served == ws.digest()
 

@@ -98,7 +98,7 @@ def _history(ws: Workspace, server: LiveServer, deals: int) -> list[str]:
 def _server_digest(ws: Workspace, server: LiveServer) -> str:
     client = _client(ws, server)
     try:
-        return str(client.state()["digest"])
+        return client.state().digest
     finally:
         client.close()
 
@@ -181,7 +181,7 @@ def _replayed_device(server: LiveServer, maria: str, folder: Path) -> tuple[Work
     ws = Workspace.join(
         folder, org_id=session.org_id, user_id=session.user_id, device_id=device_id, key=key
     )
-    ws.keys.save_secret(f"session:{device_id}", session.token)
+    ws.keys.save_secret(f"session:{device_id}", session.session_token)
     try:
         return ws, SyncEngine(ws, client, snapshots=False).run_once()
     finally:

@@ -63,7 +63,7 @@ def _sync(ws: Workspace, server: LiveServer) -> Any:
 def _server_digest(ws: Workspace, server: LiveServer) -> str:
     client = SyncClient(server.url, token=ws.keys.secret(f"session:{ws.device_id}"))
     try:
-        return str(client.state()["digest"])
+        return client.state().digest
     finally:
         client.close()
 

@@ -199,8 +199,17 @@ async def test_deal_fields_are_published_by_name_with_the_shape_of_their_value(
 async def test_the_envelope_says_redacted_ops_have_null_counters(world: ServerWorld) -> None:
     doc = await _document(world)
     schemas = doc["components"]["schemas"]
-    pulled = schemas["PulledOp"]["properties"]["op"]["oneOf"]
-    assert {ref["$ref"] for ref in pulled} == {REF + "Envelope", REF + "RedactedEnvelope"}
+    pulled = schemas["PulledItem"]["oneOf"]
+    assert {ref["$ref"] for ref in pulled} == {REF + "PulledOp", REF + "RedactedPulledOp"}
+    assert schemas["PullPage"]["properties"]["ops"]["items"] == {"$ref": REF + "PulledItem"}
+    # A redacted op is marked so and holds a RedactedEnvelope; a device's op is not marked.
+    signed, marked = schemas["PulledOp"], schemas["RedactedPulledOp"]
+    assert signed["properties"]["op"] == {"$ref": REF + "Envelope"}
+    assert marked["properties"]["op"] == {"$ref": REF + "RedactedEnvelope"}
+    assert marked["properties"]["redacted"]["const"] is True
+    assert "redacted" in marked["required"]
+    assert "redacted" not in signed["required"]
+    assert signed["properties"]["redacted"]["const"] is False
     redacted = schemas["RedactedEnvelope"]
     assert redacted["properties"]["device_seq"]["type"] == "null"
     assert redacted["properties"]["base_version"]["type"] == "null"
@@ -316,7 +325,7 @@ async def test_every_op_served_validates_against_its_published_schema(world: Ser
     lp = await build(world, others=2)
     counsel, lender = await _deals(lp.org, lp.fund)
     doc = await _document(world)
-    pulled_op = _validator(doc, "PulledOp")
+    pulled_op = _validator(doc, "PulledItem")
     seen: dict[str, set[str]] = {}
     for who, redacted in (
         (lp.viewer, True),
