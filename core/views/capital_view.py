@@ -79,14 +79,19 @@ class CallLine:
     investors: int
     version: int
     approval: Approval
+    # What is still unpaid on the call past its due date, as of today (core.positions).
+    overdue: Decimal = Decimal(0)
 
     @property
     def state(self) -> str:
-        """What a GP calls it: draft, issued, partly paid, paid."""
+        """What a GP calls it: draft, issued, partly paid, paid — or overdue, once its due
+        date has passed with some of it unpaid."""
         if self.status != "issued":
             return self.status
         if self.paid >= self.amount:
             return "paid"
+        if self.overdue > 0:
+            return "overdue"
         return "partly paid" if self.paid > 0 else "issued"
 
 
@@ -183,6 +188,24 @@ def list_funds(ws: Workspace) -> list[FundLine]:
     return out
 
 
+def _call_figures(
+    store: SqlProjection, fund_ids: set[str], today: dt.date
+) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
+    """Per call: paid (every payment recorded) and overdue as of ``today``, summed over
+    the LPs' positions (core.positions), never recomputed from the allocation rows."""
+    paid: dict[str, Decimal] = defaultdict(Decimal)
+    overdue: dict[str, Decimal] = defaultdict(Decimal)
+    for fund_id in sorted(fund_ids):
+        book = ledger_book(store, fund_id)
+        for position in book.as_of(None, with_nav=False).positions.values():
+            for share in position.calls:
+                paid[share.ref] += share.paid
+        for position in book.as_of(today, with_nav=False).positions.values():
+            for late in position.overdue_calls:
+                overdue[late.ref] += late.outstanding
+    return paid, overdue
+
+
 def list_calls(ws: Workspace, *, fund_id: str | None = None) -> list[CallLine]:
     paid = (
         select(
@@ -229,13 +252,9 @@ def list_calls(ws: Workspace, *, fund_id: str | None = None) -> list[CallLine]:
         stmt = stmt.where(capital_calls.c.fund_id == fund_id)
     with reading(ws) as conn:
         rows = conn.execute(stmt).mappings().all()
-        paid_by_call: dict[str, Decimal] = defaultdict(Decimal)
-        for call_id, amount in conn.execute(
-            select(call_allocations.c.call_id, call_allocations.c.paid).where(
-                call_allocations.c.org_id == ws.org_id
-            )
-        ):
-            paid_by_call[call_id] += Decimal(amount)
+        paid_by_call, overdue_by_call = _call_figures(
+            SqlProjection(conn, ws.org_id), {r["fund_id"] for r in rows}, dt.date.today()
+        )
         names = _user_names(conn, ws.org_id)
     return [
         CallLine(
@@ -254,6 +273,7 @@ def list_calls(ws: Workspace, *, fund_id: str | None = None) -> list[CallLine]:
             investors=int(r["investors"] or 0),
             version=int(r["version"]),
             approval=_approval(r, names),
+            overdue=overdue_by_call.get(r["call_id"], Decimal(0)),
         )
         for r in rows
     ]

@@ -8,8 +8,9 @@ split with and every report states; here they count every record, whatever its d
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sqlalchemy import Connection, select
@@ -47,6 +48,8 @@ class LpLine:
     paid: Totals
     unfunded: Totals
     distributed: Totals
+    # Unpaid on calls past their due date, as of today (core.positions).
+    overdue: Totals = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,14 +115,16 @@ class LpDetail:
     accounts: tuple[CapitalAccount, ...]
 
 
-def _positions(conn: Connection, ws: Workspace) -> list[tuple[str, str, str, FundPositions]]:
+def _positions(
+    conn: Connection, ws: Workspace, as_of: dt.date | None = None
+) -> list[tuple[str, str, str, FundPositions]]:
     projection = SqlProjection(conn, ws.org_id)
     rows = conn.execute(
         select(funds.c.fund_id, funds.c.name, funds.c.currency)
         .where(funds.c.org_id == ws.org_id)
         .order_by(funds.c.name)
     ).all()
-    return [(f, n, c, positions_as_of(projection, f, None)) for f, n, c in rows]
+    return [(f, n, c, positions_as_of(projection, f, as_of)) for f, n, c in rows]
 
 
 def list_investors(ws: Workspace, viewer: Viewer, *, text: str = "") -> list[LpLine]:
@@ -130,6 +135,7 @@ def list_investors(ws: Workspace, viewer: Viewer, *, text: str = "") -> list[LpL
     with reading(ws) as conn:
         rows = conn.execute(stmt.order_by(lps.c.name, lps.c.lp_id)).all()
         positions = _positions(conn, ws)
+        today = _positions(conn, ws, dt.date.today())
     sums: dict[str, dict[str, Totals]] = defaultdict(
         lambda: defaultdict(lambda: defaultdict(Decimal))
     )
@@ -143,6 +149,10 @@ def list_investors(ws: Workspace, viewer: Viewer, *, text: str = "") -> list[LpL
             lp["paid"][currency] += at.paid_in
             lp["unfunded"][currency] += at.unfunded
             lp["distributed"][currency] += at.distributed
+    for _fund_id, _name, currency, pos in today:
+        for lp_id, at in pos.positions.items():
+            if at.overdue:
+                sums[lp_id]["overdue"][currency] += at.overdue
     needle = text.strip().casefold()
     out = []
     for lp_id, name, lp_type in rows:
@@ -157,7 +167,7 @@ def list_investors(ws: Workspace, viewer: Viewer, *, text: str = "") -> list[LpL
                 fund_count.get(lp_id, 0),
                 *(
                     dict(lp.get(k, {}))
-                    for k in ("committed", "called", "paid", "unfunded", "distributed")
+                    for k in ("committed", "called", "paid", "unfunded", "distributed", "overdue")
                 ),
             )
         )

@@ -27,6 +27,7 @@ _STATE_COLORS = {
     "issued": "#3f6fd8",
     "partly paid": "#c77c02",
     "paid": "#2e8b57",
+    "overdue": "#c0504d",
 }
 
 

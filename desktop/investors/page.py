@@ -44,6 +44,12 @@ LP_COLUMNS: list[Column[LpLine]] = [
     Column("Paid", lambda lp: format_totals(lp.paid), numeric=True),
     Column("Unfunded", lambda lp: format_totals(lp.unfunded), numeric=True),
     Column("Distributed", lambda lp: format_totals(lp.distributed), numeric=True),
+    Column(
+        "Overdue",
+        lambda lp: format_totals(lp.overdue) if lp.overdue else "—",
+        numeric=True,
+        color=lambda lp: "#c0504d" if lp.overdue else None,
+    ),
 ]
 CONTACT_COLUMNS: list[Column[ContactLine]] = [
     Column("Name", lambda c: c.name),
