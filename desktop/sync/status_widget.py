@@ -21,6 +21,7 @@ _COLORS = {
     "syncing": "#3f6fd8",
     "synced": "#2e8b57",
     "error": "#c0504d",
+    "conflicts": "#c77c02",
 }
 
 
@@ -80,6 +81,9 @@ class SyncStatusWidget(QWidget):
             return "Local only — no server"
         if s.state == "syncing":
             return "Syncing…"
+        if s.state == "synced" and s.conflicts:
+            # Not "synced" while changes the server refused wait for a decision.
+            return "Synced — changes wait for your decision"
         if s.state == "synced" and s.last_synced is not None:
             ago = max(0, int(time.time() - s.last_synced))
             return "Synced just now" if ago < 2 else f"Synced {ago} s ago"
@@ -89,7 +93,8 @@ class SyncStatusWidget(QWidget):
 
     def _render(self) -> None:
         s = self.status
-        self.dot.setStyleSheet(f"color: {_COLORS.get(s.state, '#6b7785')}; font-size: 14px;")
+        shade = "conflicts" if s.state == "synced" and s.conflicts else s.state
+        self.dot.setStyleSheet(f"color: {_COLORS.get(shade, '#6b7785')}; font-size: 14px;")
         self.text.setText(self.state_text())
         self.setToolTip(s.message or self.state_text())
         # A local-only organization has no server to wait for: nothing is "pending".

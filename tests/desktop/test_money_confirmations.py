@@ -6,6 +6,7 @@ default, Cancel leaves the draft a draft, and only the deliberate click issues i
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -19,6 +20,7 @@ from core.money import Money
 from core.ops.payloads.capital import CapitalCallCreatePayload
 from desktop.capital.page import CapitalPage
 from desktop.main_window import MainWindow
+from desktop.sync.scheduler import SyncStatus
 
 ASKED = (
     "Issue the capital call of 2026-03-01 for Pinecrest Fund I: USD 600,000.00 from 3 LPs, "
@@ -117,3 +119,17 @@ def test_a_draft_is_changed_in_the_wizard_and_deleted_after_asking(
     wait_ops(qtbot)
     assert page.calls.records == []
     assert not notices()
+
+
+def test_the_status_bar_is_not_green_while_conflicts_wait(
+    qtbot: QtBot, tmp_path: Path, keyring_file: Path, open_window: Callable[[Path], MainWindow]
+) -> None:
+    local_org(tmp_path / "data").close()
+    widget = open_window(tmp_path / "data").sync_widget
+    widget.show_status(SyncStatus("synced", 0, 0, time.time()))
+    assert widget.state_text() == "Synced just now"
+    assert "#2e8b57" in widget.dot.styleSheet()
+    widget.show_status(SyncStatus("synced", 0, 2, time.time()))
+    assert widget.state_text() == "Synced — changes wait for your decision"
+    assert "#c77c02" in widget.dot.styleSheet()
+    assert widget.conflicts.text() == "⚠ 2 conflicts"
