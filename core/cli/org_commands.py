@@ -1,4 +1,5 @@
-"""Commands over the local store: init, demo, digest, rebuild, audit, ops, deals, LPs."""
+"""Commands over the local store: init, demo, digest, rebuild, audit, ops, deals; the
+registration of every other core command group."""
 
 from __future__ import annotations
 
@@ -6,7 +7,13 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from core.cli import report_commands, sync_commands
+from core.cli import (
+    fund_commands,
+    investor_commands,
+    people_commands,
+    report_commands,
+    sync_commands,
+)
 from core.commands.workspace import Workspace
 from core.demo.seed import build_demo
 from core.money import money_text
@@ -68,14 +75,10 @@ def register(sub: SubParsers[argparse.ArgumentParser]) -> None:
     p.add_argument("--stage", help="only deals in this stage")
     p.set_defaults(handler=_deal_list)
 
-    lp = sub.add_parser("lp", help="investors").add_subparsers(
-        dest="lp_command", metavar="ACTION", required=True
-    )
-    p = lp.add_parser("list", parents=common, help="one line per LP")
-    p.set_defaults(handler=_lp_list)
-
     sync_commands.register(sub, common)
     report_commands.register(sub, common)
+    for setup in (fund_commands, investor_commands, people_commands):
+        setup.register(sub, common)
 
 
 def _positive(raw: str) -> int:
@@ -169,17 +172,5 @@ def _deal_list(args: Any) -> int:
             f"{d.deal_id}  {d.stage:<12} {d.name:<34} {d.property_type or '-':<13} "
             f"{d.sponsor or '-':<26} {price}"
         )
-    ws.close()
-    return 0
-
-
-def _lp_list(args: Any) -> int:
-    ws = _open(args)
-    for lp in queries.list_lps(ws):
-        committed = (
-            ", ".join(money_text(a, c, symbol=False) for c, a in sorted(lp.committed.items()))
-            or "-"
-        )
-        print(f"{lp.lp_id}  {lp.lp_type:<13} {lp.name:<44} committed {committed}")
     ws.close()
     return 0
