@@ -10,6 +10,7 @@ from typing import Any
 from core.cli import (
     fund_commands,
     investor_commands,
+    money_commands,
     people_commands,
     report_commands,
     sync_commands,
@@ -77,6 +78,7 @@ def register(sub: SubParsers[argparse.ArgumentParser]) -> None:
 
     sync_commands.register(sub, common)
     report_commands.register(sub, common)
+    money_commands.register(sub, common)
     for setup in (fund_commands, investor_commands, people_commands):
         setup.register(sub, common)
 

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from core.allocation import AllocationError, allocate_pro_rata
+from core.money import money_text
 from core.ops.payloads import capital as p
 from core.positions import FundPositions, LedgerBook, ledger_book
 from core.reducers.context import OpContext, reducer
@@ -236,13 +237,19 @@ def capital_call_payment(ctx: OpContext, payload: p.CapitalCallPaymentPayload) -
     paid = Decimal(allocation["paid"]) + amount
     called = Decimal(allocation["amount"])
     if paid > called:
+        lp = ctx.store.get("lps", {"lp_id": payload.lp_id})
+        name = payload.lp_id if lp is None else lp["name"]
+        currency = payload.currency
+        outstanding = called - Decimal(allocation["paid"])
         ctx.reject(
             "invariant_violation",
-            f"payments never exceed what was called: {called} called, "
-            f"{allocation['paid']} already paid, {amount} more would be {paid}",
+            f"{money_text(amount, currency)} exceeds {name}'s outstanding "
+            f"{money_text(outstanding, currency)} on this call by "
+            f"{money_text(paid - called, currency)}: payments never exceed what was called",
             field="payload.amount",
             called=allocation["amount"],
             paid=allocation["paid"],
+            outstanding=format(outstanding, "f"),
         )
     if ctx.store.get("payments", {"payment_id": payload.payment_id}) is not None:
         ctx.reject(
