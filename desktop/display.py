@@ -7,6 +7,7 @@ from typing import Final
 
 from PySide6.QtGui import QColor
 
+from core.domain.lifecycle import STAGE_LABELS
 from core.money import money_text
 
 __all__ = [
@@ -21,17 +22,6 @@ __all__ = [
     "stage_label",
 ]
 
-STAGE_LABELS: Final[dict[str, str]] = {
-    "draft": "Draft",
-    "screening": "Screening",
-    "underwriting": "Underwriting",
-    "ic_review": "IC review",
-    "approved": "Approved",
-    "closing": "Closing",
-    "closed": "Closed",
-    "exited": "Exited",
-    "dead": "Dead",
-}
 
 STAGE_COLORS: Final[dict[str, QColor]] = {
     "draft": QColor("#9aa5b1"),

@@ -17,6 +17,7 @@ from core.domain.roles import Action
 
 __all__ = [
     "OPEN_STAGES",
+    "STAGE_LABELS",
     "STAGE_ORDER",
     "Requirement",
     "Stage",
@@ -37,6 +38,19 @@ class Stage(StrEnum):
     EXITED = "exited"
     DEAD = "dead"
 
+
+# What a person reads for each stage.
+STAGE_LABELS: Final[dict[str, str]] = {
+    "draft": "Draft",
+    "screening": "Screening",
+    "underwriting": "Underwriting",
+    "ic_review": "IC review",
+    "approved": "Approved",
+    "closing": "Closing",
+    "closed": "Closed",
+    "exited": "Exited",
+    "dead": "Dead",
+}
 
 STAGE_ORDER: Final = (
     Stage.DRAFT,

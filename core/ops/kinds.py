@@ -39,6 +39,8 @@ class KindSpec:
     redacted: type[Payload] | None = None
     # What the op changes, in the areas screens redraw by (core.ops.changes).
     areas: frozenset[Area] = frozenset()
+    # What a person calls the op in a list: "Payment recorded", "Capital call issued".
+    label: str = ""
 
     @property
     def schema_name(self) -> str:
@@ -65,6 +67,7 @@ def _specs() -> dict[str, KindSpec]:
             None,
             "Create the organization, its founder and the founder's device (genesis)",
             areas=frozenset({A.ORGANIZATION, A.PEOPLE}),
+            label="Organization created",
         ),
         s(
             "user.invite",
@@ -74,6 +77,7 @@ def _specs() -> dict[str, KindSpec]:
             a.ADMINISTER,
             "Add a user to the organization with roles",
             areas=frozenset({A.PEOPLE}),
+            label="User invited",
         ),
         s(
             "role.grant",
@@ -83,6 +87,7 @@ def _specs() -> dict[str, KindSpec]:
             a.ADMINISTER,
             "Grant a role to a user",
             areas=frozenset({A.PEOPLE}),
+            label="Role granted",
         ),
         s(
             "role.revoke",
@@ -92,6 +97,7 @@ def _specs() -> dict[str, KindSpec]:
             a.ADMINISTER,
             "Revoke a role from a user",
             areas=frozenset({A.PEOPLE}),
+            label="Role revoked",
         ),
         s(
             "device.enroll",
@@ -101,6 +107,7 @@ def _specs() -> dict[str, KindSpec]:
             a.ADMINISTER,
             "Register a device's public key for a user",
             areas=frozenset({A.PEOPLE}),
+            label="Device enrolled",
         ),
         s(
             "device.revoke",
@@ -110,6 +117,7 @@ def _specs() -> dict[str, KindSpec]:
             a.ADMINISTER,
             "Revoke a device; its later ops are refused",
             areas=frozenset({A.PEOPLE}),
+            label="Device revoked",
         ),
         s(
             "entitlement.grant",
@@ -119,6 +127,7 @@ def _specs() -> dict[str, KindSpec]:
             a.ADMINISTER,
             "Let an external user see a deal, a fund or an LP position",
             areas=frozenset({A.PEOPLE}),
+            label="Access granted",
         ),
         s(
             "entitlement.revoke",
@@ -128,6 +137,7 @@ def _specs() -> dict[str, KindSpec]:
             a.ADMINISTER,
             "Withdraw an entitlement",
             areas=frozenset({A.PEOPLE}),
+            label="Access withdrawn",
         ),
         # Setting up a fund binds LP money to its terms: the GP's authority.
         s(
@@ -138,6 +148,7 @@ def _specs() -> dict[str, KindSpec]:
             a.ISSUE_FINANCIAL,
             "Create a fund",
             areas=frozenset({A.FUNDS}),
+            label="Fund created",
         ),
         s(
             "fund.update",
@@ -147,6 +158,7 @@ def _specs() -> dict[str, KindSpec]:
             a.ISSUE_FINANCIAL,
             "Change a fund's name or the payment instructions printed on its notices",
             areas=frozenset({A.FUNDS}),
+            label="Fund changed",
         ),
         # Who controls the GPs' money actions is an administrator's setting, apart from them.
         s(
@@ -157,6 +169,7 @@ def _specs() -> dict[str, KindSpec]:
             a.ADMINISTER,
             "Set the amount above which a second GP must approve a call or distribution",
             areas=frozenset({A.FUNDS}),
+            label="Four-eyes threshold set",
         ),
         # LPA terms and NAV marks decide what LPs receive: financial, version-checked, GP only.
         s(
@@ -167,6 +180,7 @@ def _specs() -> dict[str, KindSpec]:
             a.ISSUE_FINANCIAL,
             "Record a new version of the fund's distribution terms (LPA)",
             areas=frozenset({A.TERMS}),
+            label="LPA terms recorded",
         ),
         s(
             "fund.nav.record",
@@ -176,6 +190,7 @@ def _specs() -> dict[str, KindSpec]:
             a.ISSUE_FINANCIAL,
             "Record the fund's net asset value as of a date",
             areas=frozenset({A.NAV}),
+            label="NAV recorded",
         ),
         s(
             "deal.create",
@@ -185,6 +200,7 @@ def _specs() -> dict[str, KindSpec]:
             a.EDIT_DEAL,
             "Create a deal in the draft stage",
             areas=frozenset({A.DEALS}),
+            label="Deal created",
         ),
         s(
             "deal.update",
@@ -194,6 +210,7 @@ def _specs() -> dict[str, KindSpec]:
             a.EDIT_DEAL,
             "Change a deal's name or descriptive fields (merged per field)",
             areas=frozenset({A.DEALS}),
+            label="Deal changed",
         ),
         s(
             "deal.transition",
@@ -203,6 +220,7 @@ def _specs() -> dict[str, KindSpec]:
             None,
             "Move a deal to another lifecycle stage",
             areas=frozenset({A.DEALS}),
+            label="Deal moved",
         ),
         s(
             "document.add",
@@ -212,6 +230,7 @@ def _specs() -> dict[str, KindSpec]:
             a.EDIT_DEAL,
             "Attach a document (by SHA-256) to a deal or a fund",
             areas=frozenset({A.DOCUMENTS}),
+            label="Document added",
         ),
         s(
             "approval.record",
@@ -221,6 +240,7 @@ def _specs() -> dict[str, KindSpec]:
             None,
             "Record an IC vote (GP) or a legal sign-off (counsel) on a deal",
             areas=frozenset({A.DEALS}),
+            label="Vote or sign-off recorded",
         ),
         s(
             "lp.create",
@@ -230,6 +250,7 @@ def _specs() -> dict[str, KindSpec]:
             a.DRAFT_FINANCIAL,
             "Add an investor (LP) with its contacts",
             areas=frozenset({A.INVESTORS}),
+            label="Investor added",
         ),
         s(
             "lp.update",
@@ -239,6 +260,7 @@ def _specs() -> dict[str, KindSpec]:
             a.DRAFT_FINANCIAL,
             "Change an LP's name or contacts",
             areas=frozenset({A.INVESTORS}),
+            label="Investor changed",
         ),
         s(
             "commitment.create",
@@ -248,6 +270,7 @@ def _specs() -> dict[str, KindSpec]:
             a.ISSUE_FINANCIAL,
             "Record an LP's commitment to a fund",
             areas=frozenset({A.COMMITMENTS}),
+            label="Commitment recorded",
         ),
         s(
             "capital_call.create",
@@ -258,6 +281,7 @@ def _specs() -> dict[str, KindSpec]:
             "Draft a capital call, allocated pro rata",
             capital.CapitalCallCreateRedactedPayload,
             areas=frozenset({A.CALLS}),
+            label="Capital call drafted",
         ),
         # Four-eyes (DESIGN §4): a second GP approves a draft above the fund's threshold.
         s(
@@ -268,6 +292,7 @@ def _specs() -> dict[str, KindSpec]:
             a.ISSUE_FINANCIAL,
             "Approve a drafted capital call as the second GP",
             areas=frozenset({A.CALLS}),
+            label="Capital call approved",
         ),
         s(
             "capital_call.issue",
@@ -277,6 +302,7 @@ def _specs() -> dict[str, KindSpec]:
             a.ISSUE_FINANCIAL,
             "Issue a drafted capital call to its LPs",
             areas=frozenset({A.CALLS}),
+            label="Capital call issued",
         ),
         s(
             "capital_call.revise",
@@ -287,6 +313,7 @@ def _specs() -> dict[str, KindSpec]:
             "Change a drafted capital call's terms; it is allocated again",
             capital.CapitalCallReviseRedactedPayload,
             areas=frozenset({A.CALLS}),
+            label="Draft call changed",
         ),
         s(
             "capital_call.delete",
@@ -296,6 +323,7 @@ def _specs() -> dict[str, KindSpec]:
             a.DRAFT_FINANCIAL,
             "Delete a drafted capital call before it is issued",
             areas=frozenset({A.CALLS}),
+            label="Draft call deleted",
         ),
         s(
             "capital_call.payment",
@@ -305,6 +333,7 @@ def _specs() -> dict[str, KindSpec]:
             a.ISSUE_FINANCIAL,
             "Record an LP's payment against an issued call",
             areas=frozenset({A.CALLS}),
+            label="Payment recorded",
         ),
         s(
             "distribution.create",
@@ -315,6 +344,7 @@ def _specs() -> dict[str, KindSpec]:
             "Draft a distribution, allocated pro rata",
             capital.DistributionCreateRedactedPayload,
             areas=frozenset({A.DISTRIBUTIONS}),
+            label="Distribution drafted",
         ),
         s(
             "distribution.approve",
@@ -324,6 +354,7 @@ def _specs() -> dict[str, KindSpec]:
             a.ISSUE_FINANCIAL,
             "Approve a drafted distribution as the second GP",
             areas=frozenset({A.DISTRIBUTIONS}),
+            label="Distribution approved",
         ),
         s(
             "distribution.revise",
@@ -334,6 +365,7 @@ def _specs() -> dict[str, KindSpec]:
             "Change a drafted distribution's terms; it is allocated again",
             capital.DistributionReviseRedactedPayload,
             areas=frozenset({A.DISTRIBUTIONS}),
+            label="Draft distribution changed",
         ),
         s(
             "distribution.delete",
@@ -343,6 +375,7 @@ def _specs() -> dict[str, KindSpec]:
             a.DRAFT_FINANCIAL,
             "Delete a drafted distribution before it is issued",
             areas=frozenset({A.DISTRIBUTIONS}),
+            label="Draft distribution deleted",
         ),
         s(
             "distribution.issue",
@@ -352,6 +385,7 @@ def _specs() -> dict[str, KindSpec]:
             a.ISSUE_FINANCIAL,
             "Issue a drafted distribution",
             areas=frozenset({A.DISTRIBUTIONS, A.CALLS}),
+            label="Distribution issued",
         ),
     ]
     return {item.kind: item for item in items}

@@ -6,6 +6,7 @@ Names replace ids where the organization knows them; the chain check itself stay
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,8 +14,9 @@ from sqlalchemy import Select, func, or_, select
 
 from core.commands.reading import reading
 from core.commands.workspace import Workspace
-from core.store.local_schema import audit_log
+from core.store.local_schema import audit_log, op_log
 from core.store.schema import devices, users
+from core.views.op_words import RecordNames, describe, event_label, kind_label
 
 __all__ = ["AuditFacets", "AuditFilter", "AuditLine", "audit_facets", "audit_page", "count_audit"]
 
@@ -40,6 +42,17 @@ class AuditLine:
     detail: str
     op_id: str | None
     entry_hash: str
+    # What happened in words (core.views.op_words): for an op, the op's own sentence naming
+    # its records; otherwise the entry's detail.
+    what: str = ""
+
+    @property
+    def event_words(self) -> str:
+        return event_label(self.event)
+
+    @property
+    def kind_words(self) -> str:
+        return kind_label(self.kind)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +111,15 @@ def audit_page(ws: Workspace, flt: AuditFilter, *, offset: int, limit: int) -> l
                 select(devices.c.device_id, devices.c.name).where(devices.c.org_id == ws.org_id)
             ).all()
         )
+        record_names = RecordNames.load(conn, ws.org_id)
+        logged = {
+            op_id: json.loads(raw)
+            for op_id, raw in conn.execute(
+                select(op_log.c.op_id, op_log.c.envelope).where(
+                    op_log.c.op_id.in_([r["op_id"] for r in rows if r["op_id"]])
+                )
+            )
+        }
     return [
         AuditLine(
             seq=r["seq"],
@@ -113,9 +135,17 @@ def audit_page(ws: Workspace, flt: AuditFilter, *, offset: int, limit: int) -> l
             detail=r["detail"],
             op_id=r["op_id"],
             entry_hash=r["entry_hash"],
+            what=_what(r, logged.get(r["op_id"]), record_names),
         )
         for r in rows
     ]
+
+
+def _what(row: Any, op: dict[str, Any] | None, names: RecordNames) -> str:
+    """An accepted op in words; a refusal or any other entry by its own detail."""
+    if row["event"] != "op.accepted" or op is None:
+        return str(row["detail"])
+    return describe(op["kind"], op["entity_id"], op.get("payload") or {}, names)
 
 
 def audit_facets(ws: Workspace) -> AuditFacets:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import select
 
@@ -31,6 +30,7 @@ from core.store.schema import (
     users,
 )
 from core.store.sql_projection import SqlProjection
+from core.views.op_words import RecordNames, describe
 from core.views.viewer import Viewer
 
 __all__ = [
@@ -41,7 +41,6 @@ __all__ = [
     "HistoryLine",
     "StageMove",
     "deal_detail",
-    "describe_op",
     "stage_moves",
 ]
 
@@ -128,28 +127,6 @@ def _display(kind: FieldType, value: str, currency: str, names: dict[str, str]) 
     if kind is FieldType.USER:
         return names.get(value, value)
     return value
-
-
-def describe_op(kind: str, payload: dict[str, Any]) -> str:
-    """One line a person reads in a history list."""
-    if kind == "deal.transition":
-        return f"moved to {payload.get('to')}" + (
-            f" — {payload['note']}" if payload.get("note") else ""
-        )
-    if kind in ("deal.create", "deal.update"):
-        names = sorted(payload.get("fields", {}))
-        parts = ([f"name “{payload['name']}”"] if payload.get("name") else []) + names
-        verb = "created with" if kind == "deal.create" else "changed"
-        return f"{verb} {', '.join(parts)}" if parts else verb
-    if kind == "document.add":
-        return f"added {payload.get('filename')}"
-    if kind == "approval.record":
-        what = "IC vote" if payload.get("approval_type") == "ic_vote" else "legal sign-off"
-        note = f" — {payload['note']}" if payload.get("note") else ""
-        return f"{what}: {payload.get('decision')}{note}"
-    if "amount" in payload:
-        return f"{payload.get('currency', '')} {payload['amount']}".strip()
-    return kind
 
 
 def stage_moves(stage: str, viewer: Viewer) -> tuple[StageMove, ...]:
@@ -266,6 +243,9 @@ def deal_detail(ws: Workspace, viewer: Viewer, deal_id: str) -> DealDetail:
             )
         )
     history = []
+    # Only this deal's name and the people: a history never names what the viewer may not
+    # see (another deal, a fund it is not shown).
+    story_names = RecordNames(deals={deal_id: deal["name"]}, users=names)
     for op in ops:
         envelope = json.loads(op["envelope"])
         history.append(
@@ -274,7 +254,9 @@ def deal_detail(ws: Workspace, viewer: Viewer, deal_id: str) -> DealDetail:
                 server_seq=op["server_seq"],
                 op_id=op["op_id"],
                 kind=op["kind"],
-                summary=describe_op(op["kind"], envelope.get("payload", {})),
+                summary=describe(
+                    op["kind"], op["entity_id"], envelope.get("payload", {}), story_names
+                ),
                 actor=names.get(op["actor_id"], op["actor_id"]),
                 device=device_names.get(op["device_id"], op["device_id"]),
                 issued_at=op["issued_at"],

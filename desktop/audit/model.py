@@ -15,7 +15,7 @@ from desktop.session import DesktopSession
 __all__ = ["AUDIT_COLUMNS", "AUDIT_ROW_ROLE", "AuditTableModel"]
 
 AUDIT_ROW_ROLE: Final = Qt.ItemDataRole.UserRole + 3
-AUDIT_COLUMNS: Final = ("#", "When", "Event", "Kind", "Who", "Device", "Detail")
+AUDIT_COLUMNS: Final = ("#", "When", "Event", "What", "Who", "Device", "Detail")
 _PAGE: Final = 200
 Index = QModelIndex | QPersistentModelIndex
 
@@ -88,11 +88,11 @@ class AuditTableModel(QAbstractTableModel):
             return (
                 str(line.seq),
                 format_when(line.at),
-                line.event,
-                line.kind or "",
+                line.event_words,
+                line.kind_words,
                 line.actor or "",
                 line.device or "",
-                (f"[{line.code}] " if line.code else "") + line.detail,
+                line.what,
             )[index.column()]
         if role == Qt.ItemDataRole.ToolTipRole:
             return (

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from core.audit import AuditVerdict
 from core.views.audit_view import AuditFilter, audit_facets
+from core.views.op_words import event_label, kind_label
 from desktop.audit.model import AuditTableModel
 from desktop.background import BackgroundOp
 from desktop.bridge import OpChanges
@@ -36,7 +37,7 @@ class AuditPage(QWidget):
         self.model = AuditTableModel(session)
         self.search = QLineEdit()
         self.search.setObjectName("auditSearch")
-        self.search.setPlaceholderText("Search details, ids, kinds…  (Ctrl+F)")
+        self.search.setPlaceholderText("Search what happened, names, ids…  (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
         self.event_choice = QComboBox()
         self.event_choice.setObjectName("auditEvent")
@@ -90,8 +91,8 @@ class AuditPage(QWidget):
     def _fill_facets(self) -> None:
         facets = audit_facets(self.session.ws)
         for combo, label, items in (
-            (self.event_choice, "All events", [(e, e) for e in facets.events]),
-            (self.kind, "All kinds", [(k, k) for k in facets.kinds]),
+            (self.event_choice, "All events", [(event_label(e), e) for e in facets.events]),
+            (self.kind, "All kinds", [(kind_label(k), k) for k in facets.kinds]),
             (self.actor, "Everyone", [(n, u) for u, n in facets.actors]),
         ):
             current = combo.currentData()

@@ -101,7 +101,7 @@ def test_editing_fields_updates_the_page_and_its_history(
     latest = page.history.records[0]
     assert (latest.kind, latest.summary, latest.status) == (
         "deal.update",
-        "changed asking_price, occupancy",
+        f"{page.detail.name} changed: Asking price, Occupancy %",
         "pending",
     )
 

@@ -70,7 +70,9 @@ def test_create_move_and_a_refused_gate(
         _trigger(page.open_move_menu(), f"moveTo_{target}")
         wait_ops(qtbot)
         assert page.detail.stage == target
-    assert [h.summary for h in page.detail.history][:1] == ["moved to ic_review"]
+    assert [h.summary for h in page.detail.history][:1] == [
+        "Riverside Apartments moved to IC review"
+    ]
     assert page.detail.history[0].actor == "Dana Reyes"
     assert page.detail.history[0].status == "pending"
 
