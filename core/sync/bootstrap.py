@@ -11,7 +11,7 @@ Until the history is verified the state rests on the server's word. :func:`verif
 replays the kept log, verifying every author's signature (the path of ``dealos rebuild``),
 and compares the result with what was loaded; the local audit chain records the snapshot
 and the verdict. A server that offers no snapshot to this caller (an external reader, who
-sees redacted ops; an older server) is simply pulled from, as before.
+sees redacted ops; an older server) is pulled from, op by op.
 """
 
 from __future__ import annotations
@@ -108,8 +108,8 @@ def _log_row(item: HistoryItem) -> tuple[Any, ...]:
         if type(value) is not kind:
             raise SnapshotError(f"op at server_seq {seq} has no valid {name}")
         values.append(value)
-    # orjson's bytes keep its 4 KiB write buffer: an exact copy holds a 100,000-op
-    # history in about 65 MB instead of 400 (docs/PERFORMANCE.md).
+    # orjson's bytes keep its 4 KiB write buffer; an exact copy does not, so a
+    # 100,000-op history takes about 65 MB, not 400 (docs/PERFORMANCE.md).
     envelope = bytes(memoryview(orjson.dumps(op)))
     return (values[0], seq, *values[1:], envelope, "confirmed")
 
