@@ -16,19 +16,15 @@ import sys
 from typing import Any
 
 from core.cli.money_terminal import (
-    InputError,
-    actions_of,
     build,
     confirm,
     fund_named,
-    money_in,
-    open_workspace,
     preview_text,
-    refusal,
+    refused,
     submit,
     table,
-    typed_day,
 )
+from core.cli.refusals import Refused, actions_of, amount_text, iso_date, money_of, opened
 from core.commands.workspace import DryRun, Workspace
 from core.money import figure_text, money_text
 from core.ops.payloads.capital import (
@@ -54,6 +50,7 @@ FIELDS = {
     "payload.due_date": "the due date (--due)",
     "payload.purpose": "the purpose (--purpose)",
     "payload.excluded_lp_ids": "the excluded LPs (--exclude)",
+    "payload.excluded_lp_ids.*": "the excluded LPs (--exclude)",
     "payload.note": "the note (--note)",
     "entity_id": "the call (--call)",
     "base_version": "the call (--call)",
@@ -71,10 +68,14 @@ def register(
         "draft", parents=common, help="preview each LP's share, then draft the call"
     )
     p.add_argument("--fund", required=True, metavar="FUND_ID")
-    p.add_argument("--amount", required=True, help="the whole call, such as 5000000.00")
+    p.add_argument(
+        "--amount", required=True, type=amount_text, help="the whole call, such as 5000000.00"
+    )
     p.add_argument("--basis", required=True, choices=("commitment", "unfunded"))
-    p.add_argument("--date", required=True, metavar="YYYY-MM-DD", help="the call date")
-    p.add_argument("--due", required=True, metavar="YYYY-MM-DD", help="the due date")
+    p.add_argument(
+        "--date", required=True, type=iso_date, metavar="YYYY-MM-DD", help="the call date"
+    )
+    p.add_argument("--due", required=True, type=iso_date, metavar="YYYY-MM-DD", help="the due date")
     p.add_argument("--purpose", default="", help="what the money is for, printed on notices")
     p.add_argument("--deal", metavar="DEAL_ID", help="the deal the call pays for")
     p.add_argument(
@@ -112,24 +113,24 @@ def find_call(ws: Workspace, call_id: str) -> CallSheet:
     try:
         return call_sheet(ws, call_id, today=dt.date.today())
     except RecordNotFound:
-        raise InputError(
+        raise Refused(
             f"the call (--call): no capital call {call_id!r} in this organization"
         ) from None
 
 
 def _draft(args: Any) -> int:
     today = dt.date.today()
-    call_date = typed_day(args.date, "the call date (--date)")
-    due = typed_day(args.due, "the due date (--due)")
+    call_date = args.date
+    due = args.due
     if due < today and not args.allow_past_due:
-        raise InputError(
+        raise Refused(
             f"the due date (--due): {due.isoformat()} has passed (today is {today.isoformat()}); "
             "an LP cannot pay on time by a day already gone. Pass --allow-past-due to draft "
             "it anyway, e.g. to record a call made before Deal OS"
         )
-    with open_workspace(args) as ws:
+    with opened(args) as ws:
         fund = fund_named(ws, args.fund)
-        amount = money_in(args.amount, fund.currency, "the amount (--amount)")
+        amount = money_of(args.amount, fund.currency, "the amount (--amount)")
         command = build(
             lambda: CapitalCallCreatePayload(
                 fund_id=fund.fund_id,
@@ -146,7 +147,7 @@ def _draft(args: Any) -> int:
         )
         preview = preview_draft(ws, command)
         if preview.refusal is not None:
-            raise refusal(preview.refusal, FIELDS)
+            raise refused(preview.refusal, FIELDS)
         print(
             preview_text(preview, f"call of {money_text(amount.amount, fund.currency)}"),
             file=sys.stdout if args.dry_run else sys.stderr,
@@ -179,14 +180,14 @@ def _about(call: CallRecord) -> dict[str, str]:
 
 
 def _issue(args: Any) -> int:
-    with open_workspace(args) as ws:
+    with opened(args) as ws:
         call = find_call(ws, args.call).call
         command = build(lambda: CapitalCallIssuePayload(note=args.note), FIELDS)
         trial: DryRun[None] = ws.dry_run(command, entity_id=call.call_id, base_version=call.version)
         if trial.refusal is not None:
             if call.status == "draft":
                 print(plan_of(call), file=sys.stderr)
-            raise refusal(trial.refusal, _about(call))
+            raise refused(trial.refusal, _about(call))
         confirm(plan_of(call), yes=args.yes)
         submit(ws, command, _about(call), entity_id=call.call_id, base_version=call.version)
         issued = find_call(ws, call.call_id).call
@@ -201,7 +202,7 @@ def _issue(args: Any) -> int:
 
 
 def _approve(args: Any) -> int:
-    with open_workspace(args) as ws:
+    with opened(args) as ws:
         call = find_call(ws, args.call).call
         command = build(lambda: CapitalCallApprovePayload(note=args.note), FIELDS)
         submit(ws, command, _about(call), entity_id=call.call_id, base_version=call.version)
@@ -221,7 +222,7 @@ def _status(call: CallRecord) -> str:
 
 
 def _list(args: Any) -> int:
-    with open_workspace(args) as ws:
+    with opened(args) as ws:
         if args.fund is not None:
             fund_named(ws, args.fund)
         funds = call_records(ws, fund_id=args.fund, today=dt.date.today())
@@ -251,7 +252,7 @@ def _list(args: Any) -> int:
 
 
 def _show(args: Any) -> int:
-    with open_workspace(args) as ws:
+    with opened(args) as ws:
         sheet = find_call(ws, args.call)
     call, c = sheet.call, sheet.call.currency
     title = f"Call {call.number}" if call.number else "Draft call"

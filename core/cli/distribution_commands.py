@@ -16,19 +16,15 @@ import sys
 from typing import Any
 
 from core.cli.money_terminal import (
-    InputError,
-    actions_of,
     build,
     confirm,
     fund_named,
-    money_in,
-    open_workspace,
     preview_text,
-    refusal,
+    refused,
     submit,
     table,
-    typed_day,
 )
+from core.cli.refusals import Refused, actions_of, amount_text, iso_date, money_of, opened
 from core.commands.workspace import DryRun, Workspace
 from core.money import figure_text, money_text
 from core.ops.payloads.capital import (
@@ -74,9 +70,16 @@ def register(
         "draft", parents=common, help="preview each LP's share, then draft the distribution"
     )
     p.add_argument("--fund", required=True, metavar="FUND_ID")
-    p.add_argument("--amount", required=True, help="the whole distribution, such as 1000000.00")
+    p.add_argument(
+        "--amount",
+        required=True,
+        type=amount_text,
+        help="the whole distribution, such as 1000000.00",
+    )
     p.add_argument("--basis", required=True, choices=("paid_in", "commitment", "waterfall"))
-    p.add_argument("--date", required=True, metavar="YYYY-MM-DD", help="the distribution date")
+    p.add_argument(
+        "--date", required=True, type=iso_date, metavar="YYYY-MM-DD", help="the distribution date"
+    )
     p.add_argument(
         "--source", required=True, choices=("income", "exit", "return_of_capital", "other")
     )
@@ -117,17 +120,17 @@ def _find(ws: Workspace, distribution_id: str) -> DistributionSheet:
     try:
         return distribution_sheet(ws, distribution_id)
     except RecordNotFound:
-        raise InputError(
+        raise Refused(
             f"the distribution (--distribution): no distribution {distribution_id!r} in this "
             "organization"
         ) from None
 
 
 def _draft(args: Any) -> int:
-    on = typed_day(args.date, "the distribution date (--date)")
-    with open_workspace(args) as ws:
+    on = args.date
+    with opened(args) as ws:
         fund = fund_named(ws, args.fund)
-        amount = money_in(args.amount, fund.currency, "the amount (--amount)")
+        amount = money_of(args.amount, fund.currency, "the amount (--amount)")
         command = build(
             lambda: DistributionCreatePayload(
                 fund_id=fund.fund_id,
@@ -145,7 +148,7 @@ def _draft(args: Any) -> int:
         )
         preview = preview_draft(ws, command)
         if preview.refusal is not None:
-            raise refusal(preview.refusal, FIELDS)
+            raise refused(preview.refusal, FIELDS)
         what = f"distribution of {money_text(amount.amount, fund.currency)} ({args.basis})"
         print(preview_text(preview, what), file=sys.stdout if args.dry_run else sys.stderr)
         if args.dry_run:
@@ -179,7 +182,7 @@ def _about(d: DistributionRecord) -> dict[str, str]:
 
 
 def _issue(args: Any) -> int:
-    with open_workspace(args) as ws:
+    with opened(args) as ws:
         d = _find(ws, args.distribution).distribution
         command = build(lambda: DistributionIssuePayload(note=args.note), FIELDS)
         trial: DryRun[None] = ws.dry_run(
@@ -188,7 +191,7 @@ def _issue(args: Any) -> int:
         if trial.refusal is not None:
             if d.status == "draft":
                 print(_plan(d), file=sys.stderr)
-            raise refusal(trial.refusal, _about(d))
+            raise refused(trial.refusal, _about(d))
         confirm(_plan(d), yes=args.yes)
         submit(ws, command, _about(d), entity_id=d.distribution_id, base_version=d.version)
         issued = _find(ws, d.distribution_id).distribution
@@ -203,7 +206,7 @@ def _issue(args: Any) -> int:
 
 
 def _approve(args: Any) -> int:
-    with open_workspace(args) as ws:
+    with opened(args) as ws:
         d = _find(ws, args.distribution).distribution
         command = build(lambda: DistributionApprovePayload(note=args.note), FIELDS)
         submit(ws, command, _about(d), entity_id=d.distribution_id, base_version=d.version)
@@ -223,7 +226,7 @@ def _status(d: DistributionRecord) -> str:
 
 
 def _list(args: Any) -> int:
-    with open_workspace(args) as ws:
+    with opened(args) as ws:
         if args.fund is not None:
             fund_named(ws, args.fund)
         funds = distribution_records(ws, fund_id=args.fund)
@@ -252,7 +255,7 @@ def _list(args: Any) -> int:
 
 
 def _show(args: Any) -> int:
-    with open_workspace(args) as ws:
+    with opened(args) as ws:
         sheet = _find(ws, args.distribution)
     d, c = sheet.distribution, sheet.distribution.currency
     title = f"Distribution {d.number}" if d.number else "Draft distribution"

@@ -1,157 +1,81 @@
 """What the money commands (``dealos call``, ``payment``, ``distribution``) share at the
-terminal: reading what was typed, refusing it in words, asking before money moves.
+terminal, beyond what every command shares (:mod:`core.cli.refusals`: one-line refusals
+naming the option, exit code 1, the parsers, the typed amounts and dates).
 
-* Every bad input exits 1 with one line naming the option in words and the rule
-  (``the due date (--due): …``), argparse's own complaints included; nothing is written.
 * A reducer's refusal (:class:`~core.errors.OpRejected`) is printed in the reducer's own
-  words, its field translated to the option that set it.
+  words, its field named as the option that set it; a refusal about the record itself
+  (no field: a four-eyes gate, an already issued call) names the record and its option.
 * Standard output carries the result: the new record's id alone on the first line, then
   what was done in words; previews, plans and prompts go to standard error, so
-  ``ID=$(dealos call draft … | head -1)`` holds the id.
+  ``ID=$(dealos call draft … | head -n 1)`` holds the id.
 * Issuing asks for the word ``issue`` on a terminal; without one it needs ``--yes``.
 """
 
 from __future__ import annotations
 
-import argparse
-import datetime as dt
-import re
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from pathlib import Path
-from typing import Any, NoReturn, TypeVar, cast
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from pydantic import ValidationError
 
-from core.commands.reading import close_reading
+from core.cli.refusals import Refused, Words, in_words
 from core.commands.workspace import OpResult, Workspace
-from core.errors import DealOSError, OpRejected
-from core.money import Money, MoneyError, figure_text
+from core.errors import OpRejected
+from core.money import figure_text
 from core.ops.payloads.base import Payload, payload_refusal
 from core.views.capital_view import FundLine, list_funds
 from core.views.draft_preview import DraftPreview
 
 __all__ = [
-    "InputError",
-    "StrictParser",
-    "actions_of",
     "build",
     "confirm",
     "fund_named",
-    "money_in",
-    "open_workspace",
     "preview_text",
-    "refusal",
+    "refused",
     "submit",
     "table",
-    "typed_day",
 ]
 
 C = TypeVar("C", bound=Payload)
-_GROUPED = re.compile(r"^[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?$")  # 5,000,000.00
-
-
-class InputError(DealOSError):
-    """What was typed cannot be done: the message names the option and the rule."""
-
-
-class StrictParser(argparse.ArgumentParser):
-    """An argument parser whose complaints exit 1, as every other bad input does."""
-
-    def error(self, message: str) -> NoReturn:
-        missing = re.match(r"the following arguments are required: (.*)", message)
-        if missing:
-            message = f"{missing.group(1)} must be given"
-        message = re.sub(r"^argument ([^:]+): ", r"\1: ", message)
-        self.exit(1, f"{self.prog}: {message} (see {self.prog} --help)\n")
-
-
-def actions_of(
-    group: argparse.ArgumentParser, dest: str
-) -> argparse._SubParsersAction[argparse.ArgumentParser]:
-    """The actions of a command group (``call draft``, ``call issue`` …), each parsed by
-    :class:`StrictParser`."""
-    actions = group.add_subparsers(
-        dest=dest, metavar="ACTION", required=True, parser_class=StrictParser
-    )
-    # Typed as plain parsers so the shared ``--data-dir`` parent parser fits every action.
-    return cast("argparse._SubParsersAction[argparse.ArgumentParser]", actions)
-
-
-@contextmanager
-def open_workspace(args: Any) -> Iterator[Workspace]:
-    ws = Workspace.open(Path(args.data_dir))
-    try:
-        yield ws
-    finally:
-        close_reading(ws)
-        ws.close()
-
-
-def typed_day(raw: str, words: str) -> dt.date:
-    """``2026-12-20`` as a date, or a refusal naming ``words`` (``the due date (--due)``)."""
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        raise InputError(f"{words}: {raw!r} is not a date; write it as YYYY-MM-DD") from None
-
-
-def money_in(raw: str, currency: str, words: str) -> Money:
-    """``5000000.00`` in ``currency``, exact to its minor unit and positive."""
-    text = raw.replace(",", "") if _GROUPED.match(raw) else raw
-    try:
-        value = Money.parse(text, currency)
-    except MoneyError as exc:
-        raise InputError(f"{words}: {exc}") from None
-    if not value.is_positive:
-        raise InputError(f"{words}: the amount must be more than zero")
-    return value
 
 
 def fund_named(ws: Workspace, fund_id: str) -> FundLine:
     found = next((f for f in list_funds(ws) if f.fund_id == fund_id), None)
     if found is None:
-        raise InputError(f"the fund (--fund): no fund {fund_id!r} in this organization")
+        raise Refused(f"the fund (--fund): no fund {fund_id!r} in this organization")
     return found
 
 
-def refusal(exc: OpRejected, fields: Mapping[str, str], where: str = "") -> InputError:
-    """The reducer's refusal, its field named as the option that set it (``fields`` maps
-    ``payload.due_date`` to ``the due date (--due)``; the longest prefix wins, and the key
-    ``""`` names what a refusal without a field is about). ``where`` follows the words:
-    ``" on call 3 of Fund I"``."""
-    rule = exc.message
-    if exc.field and rule.startswith(f"{exc.field}: "):
-        rule = rule.removeprefix(f"{exc.field}: ")
-    field = exc.field or ""
-    keys = [k for k in fields if field == k or field.startswith(f"{k}.")]
-    words = fields[max(keys, key=len)] if keys else ""
-    head = f"{words}{where}" if words else where.strip(" ,")
-    return InputError(f"{head}: {rule}" if head else rule)
+def refused(exc: OpRejected, words: Words) -> Refused:
+    """The refusal in ``words``; one without a field is about the record ``words[""]``
+    names (``call 3 of Fund I (--call)``)."""
+    said = in_words(exc, words)
+    if exc.field is None and words.get(""):
+        said = f"{words['']}: {said}"
+    return Refused(said)
 
 
-def build(make: Callable[[], C], fields: Mapping[str, str]) -> C:
+def build(make: Callable[[], C], words: Words) -> C:
     """The command ``make`` builds, or its first problem as a refusal naming the option."""
     try:
         return make()
     except ValidationError as exc:
-        raise refusal(payload_refusal(exc, exc.title), fields) from None
+        raise refused(payload_refusal(exc, exc.title), words) from None
 
 
 def submit(
     ws: Workspace,
     command: Payload,
-    fields: Mapping[str, str],
+    words: Words,
     *,
     entity_id: str | None = None,
     base_version: int | None = None,
-    where: str = "",
 ) -> OpResult:
     try:
         return ws.submit(command, entity_id=entity_id, base_version=base_version)
     except OpRejected as exc:
-        raise refusal(exc, fields, where) from None
+        raise refused(exc, words) from None
 
 
 def confirm(plan: str, *, yes: bool, word: str = "issue", done: str = "issued") -> None:
@@ -160,7 +84,7 @@ def confirm(plan: str, *, yes: bool, word: str = "issue", done: str = "issued") 
     if yes:
         return
     if not sys.stdin.isatty():
-        raise InputError(
+        raise Refused(
             f"not {done}: this needs your confirmation; run it in a terminal and type {word}, "
             "or pass --yes"
         )
@@ -168,7 +92,7 @@ def confirm(plan: str, *, yes: bool, word: str = "issue", done: str = "issued") 
     sys.stderr.flush()
     answer = sys.stdin.readline().strip()
     if answer != word:
-        raise InputError(f"not {done}: you typed {answer!r}, not {word}; nothing was changed")
+        raise Refused(f"not {done}: you typed {answer!r}, not {word}; nothing was changed")
 
 
 def table(rows: Sequence[Sequence[str]], *, right: Sequence[int] = ()) -> str:

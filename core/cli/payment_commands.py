@@ -18,22 +18,18 @@ from typing import Any
 
 from core.cli.call_commands import find_call
 from core.cli.money_terminal import (
-    InputError,
-    actions_of,
     build,
     fund_named,
-    money_in,
-    open_workspace,
     submit,
     table,
-    typed_day,
 )
+from core.cli.refusals import Refused, actions_of, amount_text, iso_date, money_of, opened
 from core.commands.workspace import Workspace
 from core.ids import new_id
 from core.money import Money, figure_text, money_text
 from core.ops.payloads.capital import CapitalCallPaymentPayload
 from core.views.bank_statement import StatementError, read_statement
-from core.views.call_register import owed_shares, recorded_payments
+from core.views.call_register import CallRecord, owed_shares, recorded_payments
 from core.views.capital_view import list_funds
 from core.views.payment_matching import LineMatch, match_statement
 
@@ -60,8 +56,12 @@ def register(
     p = actions.add_parser("record", parents=common, help="record one payment an LP made")
     p.add_argument("--call", required=True, metavar="CALL_ID")
     p.add_argument("--lp", required=True, metavar="LP_ID")
-    p.add_argument("--amount", required=True, help="as received, such as 12000.00")
-    p.add_argument("--on", required=True, metavar="YYYY-MM-DD", help="the day it was received")
+    p.add_argument(
+        "--amount", required=True, type=amount_text, help="as received, such as 12000.00"
+    )
+    p.add_argument(
+        "--on", required=True, type=iso_date, metavar="YYYY-MM-DD", help="the day it was received"
+    )
     p.set_defaults(handler=_record)
 
     p = actions.add_parser(
@@ -80,11 +80,16 @@ def register(
     p.set_defaults(handler=_import)
 
 
+def _on(call: CallRecord, line: str = "") -> dict[str, str]:
+    """``FIELDS`` said of one call: ``the amount (--amount) on call 3 of Fund I``."""
+    return {k: f"{v}{line} on {call.label} of {call.fund_name}" for k, v in FIELDS.items()}
+
+
 def _record(args: Any) -> int:
-    with open_workspace(args) as ws:
+    with opened(args) as ws:
         call = find_call(ws, args.call).call
-        amount = money_in(args.amount, call.currency, "the amount (--amount)")
-        paid_on = typed_day(args.on, "the payment date (--on)")
+        amount = money_of(args.amount, call.currency, "the amount (--amount)")
+        paid_on = args.on
         payment_id = new_id()
         command = build(
             lambda: CapitalCallPaymentPayload(
@@ -96,14 +101,7 @@ def _record(args: Any) -> int:
             ),
             FIELDS,
         )
-        submit(
-            ws,
-            command,
-            FIELDS,
-            entity_id=call.call_id,
-            base_version=call.version,
-            where=f" on {call.label} of {call.fund_name}",
-        )
+        submit(ws, command, _on(call), entity_id=call.call_id, base_version=call.version)
         after = find_call(ws, call.call_id)
     share = next(s for s in after.shares if s.lp_id == args.lp)
     c = call.currency
@@ -121,9 +119,9 @@ def _currency(ws: Workspace, fund_id: str | None) -> str:
         return fund_named(ws, fund_id).currency
     currencies = sorted({f.currency for f in list_funds(ws)})
     if not currencies:
-        raise InputError("the statement: this organization has no fund, so no call to pay")
+        raise Refused("the statement: this organization has no fund, so no call to pay")
     if len(currencies) > 1:
-        raise InputError(
+        raise Refused(
             f"the fund (--fund): the funds are in {', '.join(currencies)}; name the fund whose "
             "account the statement is of"
         )
@@ -152,12 +150,12 @@ def _review(matches: tuple[LineMatch, ...], currency: str) -> str:
 
 
 def _import(args: Any) -> int:
-    with open_workspace(args) as ws:
+    with opened(args) as ws:
         currency = _currency(ws, args.fund)
         try:
             lines = read_statement(args.file, currency=currency, org_id=ws.org_id)
         except StatementError as exc:
-            raise InputError(f"{exc}; nothing was recorded from the file") from None
+            raise Refused(f"{exc}; nothing was recorded from the file") from None
         owed = owed_shares(ws, currency=currency, fund_id=args.fund)
         recorded = recorded_payments(ws, [line.payment_id for line in lines])
         matches = match_statement(lines, owed, recorded, currency)
@@ -197,10 +195,9 @@ def _import(args: Any) -> int:
             result = submit(
                 ws,
                 command,
-                FIELDS,
+                _on(call, f" (line {m.line.line_no})"),
                 entity_id=call.call_id,
                 base_version=versions.get(call.call_id, call.version),
-                where=f" (line {m.line.line_no}) on {call.label} of {call.fund_name}",
             )
             versions[call.call_id] = result.version
             print(

@@ -131,7 +131,8 @@ def test_a_bad_draft_is_refused_naming_the_option_and_the_rule(fund: AshFund) ->
         "60000.005 has 3\n"
     )
     assert fund.refused(*base, "--amount", "60000", "--due", "20-12-2026") == (
-        "dealos: the due date (--due): '20-12-2026' is not a date; write it as YYYY-MM-DD\n"
+        "dealos call draft: --due: 20-12-2026 is not a date as YYYY-MM-DD, such as 2026-01-15 "
+        "(see dealos call draft --help)\n"
     )
     assert fund.refused(
         "call",
@@ -189,7 +190,7 @@ def test_payments_are_recorded_and_an_overpayment_is_refused_in_words(fund: AshF
         "was called\n"
     )
     assert fund.refused(*pay, "--amount", "0") == (
-        "dealos: the amount (--amount): the amount must be more than zero\n"
+        "dealos: the amount (--amount) on call 1 of Ash Fund I: the amount must be positive\n"
     )
     not_called = fund.fund_id
     assert fund.refused(
