@@ -125,11 +125,12 @@ class ImportPlan:
         def count(n: int, what: str) -> str:
             return f"{n} {what}{'' if n == 1 else 's'}"
 
-        parts = [count(len(self.new_lps), "new LP")]
-        if self.contacts:
-            parts.append(count(self.contacts, "contact") + " on LPs already recorded")
-        parts.append(count(self.commitments, "commitment"))
-        return ", ".join(parts)
+        parts = [
+            count(len(self.new_lps), "new LP") if self.new_lps else "",
+            count(self.contacts, "contact") + " on LPs already recorded" if self.contacts else "",
+            count(self.commitments, "commitment") if self.commitments else "",
+        ]
+        return ", ".join(p for p in parts if p)
 
 
 def _words(row: int, mapping: dict[str, str]) -> Words:

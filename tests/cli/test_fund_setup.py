@@ -154,6 +154,11 @@ def test_renaming_and_changing_wire_details_keeps_the_rest(tmp_path: Path) -> No
         "updated LP Ash Pension: renamed Ash to Ash Pension; contacts: Jane Roe <jane@ash.example>",
     ]
     assert org.ok("lp", "list") == [f"{lp}  individual    {'Ash Pension':<44} committed -"]
+    twin = org.dealos("lp", "add", "--name", "Ash Pension", "--type", "institution")
+    assert twin.returncode == 0
+    assert twin.stderr.strip() == (
+        f"note: 1 other LP is named Ash Pension ({lp}); an import cannot tell them apart"
+    )
 
 
 def test_an_admin_invites_people_and_grants_what_they_see(tmp_path: Path) -> None:

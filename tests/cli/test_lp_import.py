@@ -97,6 +97,8 @@ def test_a_csv_is_refused_whole_then_imported_once(
             ["Fir Office", "individual", "", "", "Fund II", "10", "2026-02-10"],
             ["Gum Trust", "individual", "", "", "Fund I", "10", "10/02/2026"],
             ["Ash Pension", "", "", "", "Fund I", "2000000.00", "2026-01-15"],
+            ["Birch Family", "", "", "", "Fund I", "5", "2026-02-01"],
+            ["Ash Pension", "individual", "", "", "", "", ""],
         ],
     )  # fmt: skip
     proc = org.dealos("lp", "import", bad, "--confirm")
@@ -114,9 +116,12 @@ def test_a_csv_is_refused_whole_then_imported_once(
         "row 9, column ‘Commitment amount’: Ash Pension already has a commitment of "
         "$1,000,000.00 to Fund I dated 2026-01-15; the file says $2,000,000.00 on 2026-01-15 "
         "(one commitment per LP and fund)",
+        "row 10, column ‘Fund’: row 3 already commits Birch Family to Fund I",
+        "row 11, column ‘LP type’: Ash Pension is recorded as institution; the file says "
+        "individual",
     ]
     assert proc.stderr.strip() == (
-        "dealos: bad.csv was not imported, nothing was written: 6 problems, the first: "
+        "dealos: bad.csv was not imported, nothing was written: 8 problems, the first: "
         "row 4, column ‘Commitment amount’: 1,000.005 has more decimals than USD allows "
         "(USD amounts have at most 2 decimal places)"
     )
@@ -229,6 +234,15 @@ def test_files_the_import_cannot_take_are_refused(
         "dealos: zero.csv was not imported, nothing was written: 1 problem, the first: "
         "row 2, column ‘Commitment amount’: a commitment is a positive amount"
     )
+    noted = tmp_path / "noted.csv"
+    noted.write_text(
+        ",".join([*HEADER, "Notes"]) + "\nOak,individual,,,,,,met in March\n", encoding="utf-8"
+    )
+    assert org.ok("lp", "import", noted) == [
+        "column ‘Notes’ is not one the import reads: ignored",
+        "row 2: Oak — new LP (individual)",
+        "noted.csv would add 1 new LP; nothing is written until you run it again with --confirm",
+    ]
     assert org.refused("lp", "import", tmp_path / "missing.csv") == (
         f"dealos: {tmp_path / 'missing.csv'}: no such file"
     )
