@@ -16,9 +16,11 @@ from sqlalchemy import Connection, func, select
 
 from core.commands.reading import reading
 from core.commands.workspace import Workspace
+from core.domain.deal_fields import DEAL_FIELDS
 from core.store.local_schema import conflicts, local_meta, op_log, outbox
 from core.store.schema import deal_fields
 from core.sync.snapshot import entity_snapshot
+from core.views.op_words import RecordNames, describe, kind_label
 
 if TYPE_CHECKING:
     from core.sync.engine import SyncEngine
@@ -53,6 +55,16 @@ class ConflictLine:
     current_version: int | None  # the entity's version now; None if it no longer exists
     current_row: dict[str, Any] | None
     created_at: str
+    # The change in words (core.views.op_words) and, field by field, what it set beside
+    # what the record holds now: (field in words, yours, current).
+    summary: str = ""
+    fields: tuple[tuple[str, str, str], ...] = ()
+    # The record as it stands now, field by field in words.
+    current: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def kind_words(self) -> str:
+        return kind_label(self.kind)
 
 
 def _meta(conn: Connection, key: str) -> str | None:
@@ -86,7 +98,9 @@ def open_conflicts(ws: Workspace) -> list[ConflictLine]:
     )
     out = []
     with reading(ws) as conn:
-        for r in conn.execute(stmt).mappings().all():
+        rows = conn.execute(stmt).mappings().all()
+        names = RecordNames.load(conn, ws.org_id) if rows else RecordNames()
+        for r in rows:
             env = json.loads(r["envelope"])
             current = entity_snapshot(conn, ws.org_id, env["entity_id"])
             if current is not None and current["entity_type"] == "deal" and current["row"]:
@@ -100,6 +114,7 @@ def open_conflicts(ws: Workspace) -> list[ConflictLine]:
                         )
                     ).all()
                 )
+            row = None if current is None else current["row"]
             out.append(
                 ConflictLine(
                     op_id=r["op_id"],
@@ -113,9 +128,46 @@ def open_conflicts(ws: Workspace) -> list[ConflictLine]:
                     current_version=None if current is None else int(current["version"]),
                     current_row=None if current is None else current["row"],
                     created_at=r["created_at"],
+                    summary=describe(env["kind"], env["entity_id"], env["payload"], names),
+                    fields=side_by_side(env["payload"], row),
+                    current=tuple(_flat(row).items()),
                 )
             )
     return out
+
+
+def _words(key: str) -> str:
+    if key in DEAL_FIELDS:
+        return DEAL_FIELDS[key].label
+    return key.replace("_", " ").capitalize()
+
+
+def _flat(value: Any) -> dict[str, str]:
+    """A payload or a row as (field in words → value), ids and bookkeeping left out."""
+    out: dict[str, str] = {}
+    for key, item in (value or {}).items():
+        if key in _HIDDEN or key.endswith("_id"):
+            continue
+        if key == "fields" and isinstance(item, dict):
+            for name, field in item.items():
+                shown = field.get("value") if isinstance(field, dict) else field
+                out[_words(name)] = "—" if shown is None else str(shown)
+        elif isinstance(item, dict | list):
+            out[_words(key)] = json.dumps(item, sort_keys=True, default=str)
+        else:
+            out[_words(key)] = "—" if item is None else str(item)
+    return out
+
+
+_HIDDEN: Final = frozenset({"org_id", "created_by", "drafted_by", "approved_by", "version"})
+
+
+def side_by_side(
+    payload: dict[str, Any], current: dict[str, Any] | None
+) -> tuple[tuple[str, str, str], ...]:
+    """Each field the change sets, with the value it sets and the value the record holds."""
+    yours, now = _flat(payload), _flat(current)
+    return tuple((name, value, now.get(name, "—")) for name, value in yours.items())
 
 
 def sync_engine_for(ws: Workspace, *, timeout: float = 15.0) -> SyncEngine | None:

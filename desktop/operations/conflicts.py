@@ -9,7 +9,7 @@ from core.sync import conflicts as inbox
 from desktop.background import BackgroundOp
 from desktop.session import DesktopSession
 
-__all__ = ["discard_conflict", "reapply_conflict"]
+__all__ = ["discard_conflict", "discard_conflicts", "reapply_conflict"]
 
 
 def reapply_conflict(
@@ -32,4 +32,21 @@ def discard_conflict(
         label="Discarding the change…",
         bridge=session.bridge,
         task=lambda: inbox.discard(session.ws, op_id, note=note),
+    )
+
+
+def discard_conflicts(
+    *, parent: QWidget, session: DesktopSession, op_ids: list[str], note: str
+) -> BackgroundOp[None]:
+    """Discard several refused changes with one note (bulk resolve), one after another."""
+
+    def run() -> None:
+        for op_id in op_ids:
+            inbox.discard(session.ws, op_id, note=note)
+
+    return BackgroundOp(
+        parent=parent,
+        label=f"Discarding {len(op_ids)} changes…",
+        bridge=session.bridge,
+        task=run,
     )

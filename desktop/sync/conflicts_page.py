@@ -4,9 +4,6 @@ note. Nothing leaves the inbox any other way."""
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from PySide6.QtCore import QItemSelection, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -24,8 +21,9 @@ from PySide6.QtWidgets import (
 
 from core.sync.status import ConflictLine, open_conflicts
 from desktop.bridge import OpChanges
+from desktop.confirmation import Confirmation, confirm
 from desktop.display import format_when
-from desktop.operations.conflicts import discard_conflict, reapply_conflict
+from desktop.operations.conflicts import discard_conflict, discard_conflicts, reapply_conflict
 from desktop.records_model import Column, RecordsModel
 from desktop.session import DesktopSession
 from desktop.sync.scheduler import SyncStatus
@@ -34,14 +32,22 @@ __all__ = ["ConflictsPage"]
 
 CONFLICT_COLUMNS: list[Column[ConflictLine]] = [
     Column("When", lambda c: format_when(c.created_at)),
-    Column("Change", lambda c: c.kind),
+    Column("Change", lambda c: c.kind_words),
     Column("On", lambda c: c.entity_label),
-    Column("Why refused", lambda c: f"{c.code}: {c.message}", color=lambda c: "#c0504d"),
+    Column("Why refused", lambda c: c.message, color=lambda c: "#c0504d"),
 ]
 
 
-def _pretty(value: Any) -> str:
-    return json.dumps(value, indent=2, sort_keys=True, default=str)
+def _compare(c: ConflictLine) -> str:
+    """Yours beside the current value, field by field, in words."""
+    if not c.fields:
+        return c.summary
+    width = max(len(name) for name, _, _ in c.fields)
+    lines = [
+        f"{'':{width}}  {'Yours':<28}  Now",
+        *(f"{name:{width}}  {yours:<28}  {now}" for name, yours, now in c.fields),
+    ]
+    return "\n".join(lines)
 
 
 class ConflictsPage(QWidget):
@@ -49,6 +55,7 @@ class ConflictsPage(QWidget):
         super().__init__(parent)
         self.setObjectName("conflictsPage")
         self.session = session
+        self.confirmation: Confirmation | None = None
         self.model: RecordsModel[ConflictLine] = RecordsModel(CONFLICT_COLUMNS)
         self.table = QTableView()
         self.table.setObjectName("conflictsTable")
@@ -78,6 +85,8 @@ class ConflictsPage(QWidget):
         self.reapply_button.setObjectName("reapplyButton")
         self.discard_button = QPushButton("Discard with note")
         self.discard_button.setObjectName("discardButton")
+        self.discard_all_button = QPushButton("Discard all with this note")
+        self.discard_all_button.setObjectName("discardAllButton")
         self.read_only_reason = QLabel()
         self.read_only_reason.setStyleSheet("color: #6b7785;")
 
@@ -91,6 +100,7 @@ class ConflictsPage(QWidget):
         actions.addWidget(self.note, 1)
         actions.addWidget(self.reapply_button)
         actions.addWidget(self.discard_button)
+        actions.addWidget(self.discard_all_button)
         detail = QWidget()
         box = QVBoxLayout(detail)
         box.setContentsMargins(0, 0, 0, 0)
@@ -108,6 +118,7 @@ class ConflictsPage(QWidget):
         self.table.selectionModel().selectionChanged.connect(self._selected)
         self.reapply_button.clicked.connect(self.reapply)
         self.discard_button.clicked.connect(self.discard)
+        self.discard_all_button.clicked.connect(self.discard_all)
         self.note.textChanged.connect(self._gate)
         session.bridge.operation_did_execute.connect(self.on_changes)
         session.bridge.sync_status_changed.connect(self._on_sync)
@@ -140,16 +151,17 @@ class ConflictsPage(QWidget):
             self.yours.clear()
             self.theirs.clear()
         else:
-            self.yours_title.setText(
-                f"<b>Your change</b> — {c.kind}, written against version {c.base_version}"
-            )
-            self.yours.setPlainText(_pretty(c.payload))
+            self.yours_title.setText(f"<b>Your change</b> — {c.summary}")
+            self.yours.setPlainText(_compare(c))
             if c.current_version is None:
-                self.theirs_title.setText("<b>Current value</b> — it no longer exists")
+                self.theirs_title.setText("<b>Now</b> — the record no longer exists")
                 self.theirs.setPlainText("")
             else:
-                self.theirs_title.setText(f"<b>Current value</b> — version {c.current_version}")
-                self.theirs.setPlainText(_pretty(c.current_row))
+                self.theirs_title.setText(
+                    f"<b>Now</b> — changed {c.current_version - (c.base_version or 0)} time(s) "
+                    "since you wrote your change"
+                )
+                self.theirs.setPlainText("\n".join(f"{k}: {v}" for k, v in c.current))
         self._gate()
 
     def _gate(self) -> None:
@@ -158,6 +170,9 @@ class ConflictsPage(QWidget):
         self.reapply_button.setEnabled(c is not None and not read_only)
         self.discard_button.setEnabled(
             c is not None and not read_only and bool(self.note.text().strip())
+        )
+        self.discard_all_button.setEnabled(
+            self.model.rowCount() > 1 and not read_only and bool(self.note.text().strip())
         )
         self.read_only_reason.setText(
             "Your role is read-only: conflicts are resolved by the person who made the change."
@@ -180,6 +195,26 @@ class ConflictsPage(QWidget):
         discard_conflict(
             parent=self, session=self.session, op_id=c.op_id, note=self.note.text().strip()
         ).success(lambda _r: self._resolved()).run_in_background()
+
+    def discard_all(self) -> Confirmation | None:
+        """Every open conflict discarded with one note, after asking."""
+        note = self.note.text().strip()
+        op_ids = [c.op_id for c in self.model.records]
+        if not note or not op_ids or not self.discard_all_button.isEnabled():
+            return None
+        self.confirmation = confirm(
+            self,
+            title="Discard every refused change",
+            text=f"Discard all {len(op_ids)} refused changes with the note “{note}”?",
+            detail="Each stays in the op log and the audit log with your note.",
+            action="Discard all",
+            on_confirm=lambda: (
+                discard_conflicts(parent=self, session=self.session, op_ids=op_ids, note=note)
+                .success(lambda _r: self._resolved())
+                .run_in_background()
+            ),
+        )
+        return self.confirmation
 
     def _resolved(self) -> None:
         self.note.clear()

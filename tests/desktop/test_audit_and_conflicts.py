@@ -11,7 +11,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
-from scenes import local_org, refuse_as_server, wait_ops
+from scenes import local_org, proceed, refuse_as_server, wait_ops
 
 from core.ids import new_id
 from core.views.audit_view import AuditFilter, audit_page
@@ -98,8 +98,10 @@ def test_resolve_conflicts_by_reapplying_and_by_discarding(
     assert first.entity_label == "deal “Cedar Shops”"
     assert first.base_version == 1
     assert first.current_version == 1
-    assert '"to": "screening"' in page.yours.toPlainText()
-    assert '"stage": "draft"' in page.theirs.toPlainText()  # beside the current value
+    assert page.yours_title.text() == "<b>Your change</b> — Cedar Shops moved to Screening"
+    assert page.yours.toPlainText().splitlines()[1].split() == ["To", "screening", "—"]
+    assert "Stage: draft" in page.theirs.toPlainText().splitlines()  # the record now
+    assert first.kind_words == "Deal moved"
     assert not page.discard_button.isEnabled()  # a discard needs a note
 
     qtbot.mouseClick(page.reapply_button, Qt.MouseButton.LeftButton)
@@ -125,3 +127,29 @@ def test_resolve_conflicts_by_reapplying_and_by_discarding(
     )
     assert [line.detail for line in trail] == ["Sponsor confirmed embargoed by compliance"]
     qtbot.waitUntil(lambda: not window.sync_widget.conflicts.isVisible())  # type: ignore[union-attr]
+
+
+def test_bulk_discard_resolves_every_conflict_with_one_note_after_asking(
+    qtbot: QtBot, tmp_path: Path, keyring_file: Path, open_window: Callable[[Path], MainWindow]
+) -> None:
+    ws = local_org(tmp_path / "data")
+    for name in ("Cedar Shops", "Birch Plaza"):
+        made = ws.submit_wire(
+            "deal.create", entity_id=new_id(), payload={"name": name, "currency": "USD"}
+        )
+        refuse_as_server(ws, made.op_id, code="forbidden", message="the server refused it")
+    ws.close()
+    window = open_window(tmp_path / "data")
+    page = window.show_page("conflicts")
+    assert isinstance(page, ConflictsPage)
+    assert not page.discard_all_button.isEnabled()  # a note first
+    qtbot.keyClicks(page.note, "Duplicates of deals entered on the other laptop")
+    qtbot.mouseClick(page.discard_all_button, Qt.MouseButton.LeftButton)
+    proceed(
+        qtbot,
+        page.confirmation,
+        "Discard all 2 refused changes with the note “Duplicates of deals entered on the "
+        "other laptop”?",
+    )
+    wait_ops(qtbot)
+    assert page.model.rowCount() == 0
