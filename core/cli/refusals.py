@@ -8,7 +8,8 @@ the typed command refuses to hold, or an op the reducers refuse — reaches stde
 has 3``, exit code 1, nothing written but the audit entry of a refused op.
 
 The options' own types (an amount, a date, a rate, a contact) refuse at parse time, and
-:class:`SetupParser` makes argparse's refusals one line with exit code 1 too.
+:class:`SetupParser` makes argparse's refusals one line with exit code 1 too. The words
+themselves are said as every form says them, by :mod:`core.ops.field_words`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import argparse
 import datetime as dt
 import re
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 from typing import Any, NoReturn, cast
@@ -28,7 +29,8 @@ from core.commands.reading import close_reading
 from core.commands.workspace import OpResult, Workspace
 from core.errors import DealOSError, OpRejected
 from core.money import Money, MoneyError
-from core.ops.payloads.base import Payload, payload_refusal
+from core.ops.field_words import Words, in_words, plain_rule, rejection_of
+from core.ops.payloads.base import Payload
 
 __all__ = [
     "Refused",
@@ -46,10 +48,6 @@ __all__ = [
     "refusal_of",
     "submit",
 ]
-
-# The wire's path of a field (``payload.amount``, ``entity_id``) → what a person calls it;
-# ``payload.swift#form`` → the form the field must have, where a pattern decides it.
-Words = Mapping[str, str]
 
 
 class Refused(DealOSError):
@@ -164,47 +162,8 @@ def money_of(amount: Decimal, currency: str, words: str) -> Money:
         raise Refused(f"{words}: {exc}") from None
 
 
-_RULES = (
-    (re.compile(r"String should have at most (\d+) characters?"), r"must be at most \1 characters"),
-    (re.compile(r"String should have at least 1 character"), "must not be empty"),
-    (re.compile(r"List should have at most (\d+) items.*"), r"may list at most \1"),
-    (re.compile(r"Input should be (.*)"), r"must be \1"),
-)
-
-
-def plain_rule(message: str) -> str:
-    """A pydantic rule in plain words: ``must be at most 200 characters``."""
-    for pattern, words in _RULES:
-        if pattern.fullmatch(message):
-            return pattern.sub(words, message)
-    return message
-
-
-def in_words(exc: OpRejected, words: Words) -> str:
-    """The refusal as a person reads it: the field as they named it, then the rule."""
-    message = exc.message
-    field = exc.field
-    if field is not None and message.startswith(f"{field}: "):
-        message = message[len(field) + 2 :]
-    if field is None:
-        return plain_rule(message)
-    general = re.sub(r"\.\d+(?=\.|$)", ".*", field)
-    if message.startswith("String should match pattern"):
-        message = words.get(f"{general}#form", "is not in the form it must have")
-    message = plain_rule(message)
-    named = words.get(field) or words.get(general)
-    if named is None and field.startswith("payload"):
-        named = words.get("payload")
-    if named is None:
-        return message
-    if field == "base_version":
-        return f"{named} changed while this command ran ({message}); run it again"
-    return f"{named}: {message}"
-
-
 def refusal_of(exc: ValidationError | OpRejected, words: Words) -> Refused:
-    rejected = payload_refusal(exc, exc.title) if isinstance(exc, ValidationError) else exc
-    return Refused(in_words(rejected, words))
+    return Refused(in_words(rejection_of(exc), words))
 
 
 def submit(
