@@ -11,12 +11,14 @@ wire's strings arrive, and strict validation applies unchanged.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Iterable
+from typing import Annotated, Any, Final, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from core.errors import OpRejected
 from core.money import Money
+from core.ops.fields import MONEY, IsoDate
 
 __all__ = ["Payload", "payload_refusal"]
 
@@ -33,6 +35,29 @@ def payload_refusal(exc: ValidationError, kind: str) -> OpRejected:
 
 
 _DOMAIN = (Money, dt.date)
+
+
+def _marks_domain(annotation: Any, metadata: Iterable[Any]) -> bool:
+    """Whether a field's type is money or a date, alone, optional, or in a map or list."""
+    if any(m is MONEY or m in _DATE_MARKS for m in metadata):
+        return True
+    if get_origin(annotation) is Annotated:
+        inner, *marks = get_args(annotation)
+        return _marks_domain(inner, marks)
+    return any(_marks_domain(arg, ()) for arg in get_args(annotation))
+
+
+def _domain_fields(model: type[BaseModel]) -> frozenset[str]:
+    return frozenset(
+        name
+        for name, info in model.model_fields.items()
+        if _marks_domain(info.annotation, info.metadata)
+    )
+
+
+_DATE_MARKS: Final = tuple(get_args(IsoDate)[1:])
+# Per payload class, the fields that take Money or a date when built in Python.
+_DOMAIN_FIELDS: dict[type[BaseModel], frozenset[str]] = {}
 
 
 def _domain(value: Any) -> bool:
@@ -84,9 +109,12 @@ class Payload(BaseModel):
         """Money and dates given in Python become the wire's strings; a Money's currency
         becomes the payload's ``currency`` where it has one and none was given. Wire
         input (strings from JSON) passes through untouched."""
-        if not isinstance(data, dict):
-            return data
-        given = {k: v for k, v in data.items() if _domain(v)}
+        names = _DOMAIN_FIELDS.get(cls)
+        if names is None:
+            names = _DOMAIN_FIELDS[cls] = _domain_fields(cls)
+        if not names or not isinstance(data, dict):
+            return data  # nothing here takes Money or a date: the wire's strings as they are
+        given = {k: data[k] for k in names if k in data and _domain(data[k])}
         if not given:
             return data
         converted = {**data, **{k: _wire(v) for k, v in given.items()}}
