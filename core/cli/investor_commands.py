@@ -19,15 +19,12 @@ from typing import Any
 from pydantic import ValidationError
 
 from core.cli.fund_commands import fund_of
-from core.cli.investor_import import plan_import
-from core.cli.investor_sheet import read_sheet, write_template
 from core.cli.refusals import (
     Refused,
     Words,
     actions_of,
     amount_text,
     contact_text,
-    in_words,
     iso_date,
     money_of,
     opened,
@@ -44,7 +41,9 @@ from core.ops.payloads.investors import (
     LpCreatePayload,
     LpUpdatePayload,
 )
-from core.views.fund_admin import ContactRecord, LpRecord, fund_records, lp_record, lp_records
+from core.views.fund_admin import ContactRecord, LpRecord, lp_record, lp_records
+from core.views.investor_import import preview_import
+from core.views.investor_sheet import SheetRefused, write_template
 
 __all__ = ["register"]
 
@@ -258,7 +257,10 @@ def _commitment(args: Any) -> int:
 
 
 def _template(args: Any) -> int:
-    write_template(args.out)
+    try:
+        write_template(args.out)
+    except SheetRefused as exc:
+        raise Refused(f"--out: {exc}") from None
     print(
         f"wrote an import template to {args.out}: one row per LP and commitment; "
         f"fill it in, then run dealos lp import {args.out}"
@@ -267,17 +269,11 @@ def _template(args: Any) -> int:
 
 
 def _import(args: Any) -> int:
-    rows, ignored = read_sheet(args.file)
     with opened(args) as ws:
-        plan = plan_import(rows, lp_records(ws), fund_records(ws))
-        for column in ignored:
+        preview = preview_import(ws, args.file)
+        plan = preview.plan
+        for column in preview.ignored:
             print(f"column ‘{column}’ is not one the import reads: ignored")
-        if not plan.problems and plan.steps:
-            trial = ws.dry_run_all(plan.steps)
-            if trial.refusal is not None and trial.refused_step is not None:
-                refused = in_words(trial.refusal, plan.step_words[trial.refused_step])
-                plan.problems.append(refused)
-                plan.lines.append(refused)
         print("\n".join(plan.lines))
         name = args.file.name
         if plan.problems:
@@ -300,8 +296,7 @@ def _import(args: Any) -> int:
         except OpRejected as exc:
             step = int(exc.details.get("step", 0))
             raise Refused(
-                f"{name} was not imported, nothing was written: "
-                f"{in_words(exc, plan.step_words[step])}"
+                f"{name} was not imported, nothing was written: {plan.refusal(exc, step)}"
             ) from None
     print(f"imported {name}: added {plan.summary()}")
     for lp_id, lp_name in plan.new_lps:

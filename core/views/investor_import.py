@@ -5,6 +5,10 @@ An LP already recorded under exactly the same name is reused, as is one an earli
 adds; a contact or a commitment already recorded (the same email; the same amount and
 date) adds nothing, so importing the same file twice adds nothing the second time. A
 commitment that differs from the recorded one is a problem, never an overwrite.
+
+:func:`preview_import` reads a file, plans it against the organization as it stands and
+dry-runs the whole batch through the reducers; ``Workspace.submit_all(preview.steps)``
+then records it all or nothing. ``dealos lp import`` and the desktop's import both do so.
 """
 
 from __future__ import annotations
@@ -14,23 +18,25 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 
 from pydantic import ValidationError
 
-from core.cli.investor_sheet import Row
-from core.cli.refusals import Words, plain_rule
-from core.commands.workspace import Step
+from core.commands.workspace import Step, Workspace
+from core.errors import OpRejected
 from core.ids import new_id
 from core.money import Money, MoneyError, money_text, places_rule
+from core.ops.field_words import Words, in_words, plain_rule
 from core.ops.payloads.investors import (
     CommitmentCreatePayload,
     Contact,
     LpCreatePayload,
     LpUpdatePayload,
 )
-from core.views.fund_admin import ContactRecord, FundRecord, LpRecord
+from core.views.fund_admin import ContactRecord, FundRecord, LpRecord, fund_records, lp_records
+from core.views.investor_sheet import Row, read_sheet
 
-__all__ = ["ImportPlan", "plan_import"]
+__all__ = ["ImportPlan", "ImportPreview", "RowResult", "plan_import", "preview_import"]
 
 _TYPES = {
     "institution": "institution",
@@ -95,7 +101,7 @@ def _fund(value: object, funds: list[FundRecord]) -> FundRecord:
         return found[0]
     if len(found) > 1:
         raise _Problem("Fund", f"several funds are named {raw}: give the fund's id instead")
-    known = ", ".join(f.name for f in funds) or "none yet (dealos fund create)"
+    known = ", ".join(f.name for f in funds) or "none yet"
     raise _Problem("Fund", f"no fund named {raw}; the funds are: {known}")
 
 
@@ -108,18 +114,33 @@ class _NewLp:
     contacts: list[Contact] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class RowResult:
+    """What one row of the file does, or its problem naming the column at fault."""
+
+    row: int
+    text: str
+    problem: bool = False
+
+
 @dataclass
 class ImportPlan:
     """One line per row (its result or its problem), the problems alone, the steps to
     submit, and for each step the words of its fields (its row and column)."""
 
+    rows: list[RowResult] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     steps: list[Step] = field(default_factory=list)
     step_words: list[Words] = field(default_factory=list)
+    step_rows: list[int] = field(default_factory=list)
     new_lps: list[tuple[str, str]] = field(default_factory=list)
     contacts: int = 0
     commitments: int = 0
+
+    def refusal(self, exc: OpRejected, step: int) -> str:
+        """A refusal of step ``step`` in the words of its row and column."""
+        return in_words(exc, self.step_words[step])
 
     def summary(self) -> str:
         def count(n: int, what: str) -> str:
@@ -163,7 +184,7 @@ class _Seen:
     new: dict[str, _NewLp] = field(default_factory=dict)
     updates: dict[str, tuple[LpRecord, list[Contact], int]] = field(default_factory=dict)
     committed: dict[tuple[str, str], int] = field(default_factory=dict)
-    commitments: list[tuple[Step, Words]] = field(default_factory=list)
+    commitments: list[tuple[Step, Words, int]] = field(default_factory=list)
 
 
 def plan_import(rows: list[Row], lps: list[LpRecord], funds: list[FundRecord]) -> ImportPlan:
@@ -180,21 +201,27 @@ def plan_import(rows: list[Row], lps: list[LpRecord], funds: list[FundRecord]) -
             text = f"row {number}, column ‘{problem.column}’: {problem.message}"
             plan.problems.append(text)
             plan.lines.append(text)
+            said = f"column ‘{problem.column}’: {problem.message}"
+            plan.rows.append(RowResult(number, said, problem=True))
             continue
         plan.lines.append(f"row {number}: {line}")
+        plan.rows.append(RowResult(number, line))
     for added in seen.new.values():
         plan.new_lps.append((added.lp_id, added.name))
         create = LpCreatePayload(name=added.name, lp_type=added.lp_type, contacts=added.contacts)
         plan.steps.append(Step(create, added.lp_id))
         plan.step_words.append(_words(added.row, _LP_WORDS))
+        plan.step_rows.append(added.row)
     for held, contacts, row in seen.updates.values():
         plan.contacts += len(contacts) - len(held.contacts)
         update = LpUpdatePayload(contacts=contacts)
         plan.steps.append(Step(update, held.lp_id, base_version=held.version))
         plan.step_words.append(_words(row, {"payload": "Contact email"}))
-    for step, words in seen.commitments:
+        plan.step_rows.append(row)
+    for step, words, row in seen.commitments:
         plan.steps.append(step)
         plan.step_words.append(words)
+        plan.step_rows.append(row)
     plan.commitments = len(seen.commitments)
     return plan
 
@@ -269,7 +296,7 @@ def _plan_row(number: int, cells: dict[str, object], funds: list[FundRecord], se
                 currency=fund.currency,
                 committed_on=on,
             )
-            seen.commitments.append((Step(command), _words(number, _COMMITMENT_WORDS)))
+            seen.commitments.append((Step(command), _words(number, _COMMITMENT_WORDS), number))
             parts.append(f"commitment {figure} to {fund.name} on {on}")
     if len(parts) == 1 and existing is not None:
         parts.append("nothing to add")
@@ -349,3 +376,51 @@ def _as_contact(c: ContactRecord) -> Contact:
     return Contact(
         contact_id=c.contact_id, name=c.name, email=c.email, phone=c.phone, title=c.title
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ImportPreview:
+    """What importing a file would do now: its plan, dry-run through the reducers (a
+    refusal there is one more problem, named by row and column), and the columns of the
+    file the import does not read."""
+
+    file_name: str
+    plan: ImportPlan
+    ignored: tuple[str, ...]
+
+    @property
+    def problems(self) -> list[str]:
+        return self.plan.problems
+
+    @property
+    def steps(self) -> list[Step]:
+        return self.plan.steps
+
+    def verdict(self) -> str:
+        """One sentence: why nothing will be written, or what the import adds."""
+        name, problems = self.file_name, self.plan.problems
+        if problems:
+            count = len(problems)
+            return (
+                f"{name} cannot be imported, nothing will be written: {count} "
+                f"problem{'s' if count > 1 else ''}, the first: {problems[0]}"
+            )
+        if not self.plan.steps:
+            return f"Nothing to add: every LP and commitment in {name} is already recorded."
+        return f"{name} would add {self.plan.summary()}."
+
+
+def preview_import(ws: Workspace, path: Path) -> ImportPreview:
+    """Read ``path`` (XLSX or CSV) and plan it against the organization's LPs and funds,
+    then dry-run the batch; a file that cannot be read is :class:`SheetRefused`."""
+    rows, ignored = read_sheet(path)
+    plan = plan_import(rows, lp_records(ws), fund_records(ws))
+    if not plan.problems and plan.steps:
+        trial = ws.dry_run_all(plan.steps)
+        if trial.refusal is not None and trial.refused_step is not None:
+            refused = plan.refusal(trial.refusal, trial.refused_step)
+            plan.problems.append(refused)
+            plan.lines.append(refused)
+            row = plan.step_rows[trial.refused_step]
+            plan.rows.append(RowResult(row, refused, problem=True))
+    return ImportPreview(path.name, plan, tuple(ignored))

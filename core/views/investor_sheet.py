@@ -3,7 +3,8 @@ a sheet explaining each column) and reading it back as numbered rows.
 
 Rows are numbered as the spreadsheet numbers them, the header being row 1, so a problem
 names the row a person sees. Cells arrive as the file holds them (text, numbers, dates);
-:mod:`core.cli.investor_import` reads their meaning.
+:mod:`core.views.investor_import` reads their meaning. ``dealos lp template`` and
+``dealos lp import`` and the desktop's Investors page read and write the same sheet.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from pathlib import Path
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 
-from core.cli.refusals import Refused
+from core.errors import DealOSError
 
-__all__ = ["COLUMNS", "Row", "read_sheet", "write_template"]
+__all__ = ["COLUMNS", "Row", "SheetRefused", "read_sheet", "write_template"]
 
 COLUMNS = (
     "LP name",
@@ -40,15 +41,23 @@ _HOW = (
 Row = tuple[int, dict[str, object]]
 
 
+class SheetRefused(DealOSError):
+    """The file cannot be read as the import sheet: the whole file is refused, in words
+    naming the file (and the row, where one is at fault)."""
+
+
 def write_template(path: Path) -> None:
     """An empty import sheet with the template's header (XLSX or CSV, by extension)."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        with path.open("w", newline="", encoding="utf-8") as out:
-            csv.writer(out).writerow(COLUMNS)
+        try:
+            with path.open("w", newline="", encoding="utf-8") as out:
+                csv.writer(out).writerow(COLUMNS)
+        except OSError as exc:
+            raise SheetRefused(f"cannot write {path}: {exc.strerror}") from None
         return
     if suffix != ".xlsx":
-        raise Refused(f"--out: {path.name} must end in .xlsx or .csv")
+        raise SheetRefused(f"{path.name} must end in .xlsx or .csv")
     book = Workbook()
     sheet = book.active
     assert sheet is not None
@@ -74,7 +83,7 @@ def write_template(path: Path) -> None:
     try:
         book.save(path)
     except OSError as exc:
-        raise Refused(f"--out: cannot write {path}: {exc.strerror}") from None
+        raise SheetRefused(f"cannot write {path}: {exc.strerror}") from None
 
 
 def read_sheet(path: Path) -> tuple[list[Row], list[str]]:
@@ -82,21 +91,21 @@ def read_sheet(path: Path) -> tuple[list[Row], list[str]]:
     import does not read. A file that cannot be read, or lacks a column, is refused."""
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
-        raise Refused(f"{path.name}: the import reads .xlsx or .csv files")
+        raise SheetRefused(f"{path.name}: the import reads .xlsx or .csv files")
     if not path.is_file():
-        raise Refused(f"{path}: no such file")
+        raise SheetRefused(f"{path}: no such file")
     try:
         grid = _csv_grid(path) if suffix == ".csv" else _xlsx_grid(path)
     except (OSError, UnicodeDecodeError, ValueError, KeyError) as exc:
-        raise Refused(f"{path.name} cannot be read as {suffix[1:].upper()}: {exc}") from None
+        raise SheetRefused(f"{path.name} cannot be read as {suffix[1:].upper()}: {exc}") from None
     if not grid:
-        raise Refused(f"{path.name} is empty: start from dealos lp template")
+        raise SheetRefused(f"{path.name} is empty: start from the import template")
     header = [str(c).strip() if c is not None else "" for c in grid[0]]
     where = {h.lower(): i for i, h in enumerate(header) if h}
     missing = [c for c in COLUMNS if c.lower() not in where]
     if missing:
         named = ", ".join(f"‘{c}’" for c in missing)
-        raise Refused(
+        raise SheetRefused(
             f"{path.name}, row 1: the header lacks {named}; the template's columns are "
             + ", ".join(COLUMNS)
         )
