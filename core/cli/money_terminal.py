@@ -19,10 +19,11 @@ from typing import TypeVar
 
 from pydantic import ValidationError
 
-from core.cli.refusals import Refused, Words, in_words
+from core.cli.refusals import Refused
 from core.commands.workspace import OpResult, Workspace
 from core.errors import OpRejected
 from core.money import figure_text
+from core.ops.field_words import Words, in_words
 from core.ops.payloads.base import Payload, payload_refusal
 from core.views.capital_view import FundLine, list_funds
 from core.views.draft_preview import DraftPreview
