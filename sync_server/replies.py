@@ -28,6 +28,7 @@ def reply(
         status=status,
         headers=headers,
         content_type=_JSON,
+        charset="utf-8",  # the Content-Type web.json_response sent before
     )
 
 

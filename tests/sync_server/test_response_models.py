@@ -162,6 +162,7 @@ def _problems(doc: dict[str, Any], schemas: dict[str, Any], answer: Answer) -> l
 
 
 async def _answer(resp: Any, method: str, path: str) -> Answer:
+    assert resp.content_type == "application/json", (method, path)
     return method, path, resp.status, await resp.read()
 
 
