@@ -249,7 +249,6 @@ def capital_call_payment(ctx: OpContext, payload: p.CapitalCallPaymentPayload) -
             field="payload.amount",
             called=allocation["amount"],
             paid=allocation["paid"],
-            outstanding=format(outstanding, "f"),
         )
     if ctx.store.get("payments", {"payment_id": payload.payment_id}) is not None:
         ctx.reject(
