@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core.commands.workspace import Workspace
 from core.demo.seed import build_demo
@@ -23,6 +23,7 @@ from core.store.local_schema import op_log
 from core.sync.status import SERVER_URL_META, session_secret_name
 
 if TYPE_CHECKING:
+    from core.sync.attach import AttachReport
     from core.sync.engine import SyncReport
 
 # The sync client and engine (httpx, tenacity, pybreaker) are imported where a function
@@ -161,12 +162,16 @@ def join_as_reader(
     return ws, report
 
 
-def attach_to_server(ws: Workspace, *, server: str, code: str, password: str) -> SyncReport:
-    """Bring an organization started offline (``dealos init``) onto an empty server org.
+def attach_to_server(ws: Workspace, *, server: str, code: str, password: str) -> AttachReport:
+    """Bring an organization started offline (``dealos init``, ``dealos demo``) onto an
+    empty server org, with its whole history, every device's ops.
 
-    Its genesis becomes server op 1 with the same ids; the server's service account (the
-    org's key-signing admin) is added by two ops this device signs; then the whole local
-    history is pushed in the order it was made. Nothing is retyped, no id changes.
+    Every op of the local log is checked first against its device's key; its genesis
+    becomes server op 1 with the same ids; the server's service account (the org's
+    key-signing admin) is added by two ops this device signs; then everything after the
+    genesis goes to the server in the order it was made, which applies all of it or nothing
+    (:mod:`core.sync.attach`). Nothing is retyped, no id changes. Run again with the same
+    code, it takes up an attach that was cut short.
     """
     with ws.store.transaction() as conn:
         if ws.store.meta(conn, SERVER_URL_META):
@@ -178,38 +183,44 @@ def attach_to_server(ws: Workspace, *, server: str, code: str, password: str) ->
         ).first()
     if first is None or first[1] != "org.create":
         raise DealOSError("only an organization created here (dealos init) can be attached")
+    from core.sync.attach import (
+        AttachReport,
+        attach_genesis,
+        check_log,
+        confirm_history,
+        send_history,
+    )
     from core.sync.client import SyncClient
     from core.sync.engine import SyncEngine
-    from core.sync.replica import Replica
 
+    check_log(ws)
     genesis = json.loads(first[2])
     client = SyncClient(server)
     try:
-        attached = client.attach_org(code.strip(), genesis, password)
-        account = attached.service_account
+        attach_genesis(ws, client, genesis, code=code, password=password)
+        sent = send_history(ws, client)
+        if not sent.already:
+            confirm_history(ws, sent)
         with ws.store.transaction() as conn:
-            Replica(ws).confirm(conn, genesis["op_id"], attached.server_seq)
-            Replica(ws).set_applied_through(conn, attached.server_seq)
             ws.store.set_meta(conn, SERVER_URL_META, client.base_url)
-        ws.keys.save_secret(session_secret_name(ws.device_id), attached.session_token)
-        ws.submit_wire(
-            "user.invite",
-            entity_id=account.user_id,
-            payload={
-                "email": account.email,
-                "display_name": account.display_name,
-                "roles": [role.value for role in account.roles],
-            },
-        )
-        ws.submit_wire(
-            "device.enroll",
-            entity_id=account.device_id,
-            payload={
-                "user_id": account.user_id,
-                "public_key": account.public_key,
-                "name": account.device_name,
-            },
-        )
-        return SyncEngine(ws, client).run_once()
+        report = SyncEngine(ws, client).run_once()
     finally:
         client.close()
+    return AttachReport(
+        org_id=ws.org_id,
+        history=len(sent.op_ids),
+        devices=sent.devices,
+        sync=report,
+        pending=_unconfirmed(ws),
+        conflicts=report.conflicts,
+    )
+
+
+def _unconfirmed(ws: Workspace) -> int:
+    """Ops still waiting for the server, any device's (the outbox holds only ours)."""
+    with ws.store.transaction() as conn:
+        return int(
+            conn.execute(
+                select(func.count()).select_from(op_log).where(op_log.c.status == "pending")
+            ).scalar_one()
+        )

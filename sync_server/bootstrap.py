@@ -14,9 +14,9 @@ organization whose genesis op their device signed. The operator issues a one-tim
 attach code for the GP's email (``dealos server invite-org``); the client sends the code,
 its genesis op and a password. The server applies the genesis through the one apply path
 (same ids, same signature), stores it as ``server_seq`` 1, sets the password, and answers
-with a session and the service account the client must admit by pushing a
-``user.invite`` and a ``device.enroll`` signed by its own device, before or after the rest
-of its history.
+with a session and the service account the client must admit by a ``user.invite`` and a
+``device.enroll`` signed by its own device; it sends them after the rest of its history,
+every device's ops, to ``POST /v1/orgs/attach/history`` (:mod:`sync_server.attach_history`).
 
 The same attach sent again — same code (still within its time), byte-identical genesis,
 the password it set, the founder and device still active — answers as the first did,

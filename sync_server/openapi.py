@@ -34,6 +34,7 @@ from core.sync.messages import (
     DeviceEnrolled,
     ErrorBody,
     Health,
+    HistoryAttached,
     MagicLinkSent,
     PullPage,
     PushResults,
@@ -45,6 +46,7 @@ from core.sync.messages import (
 )
 from sync_server.request_bodies import (
     AttachBody,
+    AttachHistoryBody,
     ConsumeBody,
     DeviceBody,
     LoginBody,
@@ -242,6 +244,20 @@ def _paths() -> dict[str, Any]:
                 },
             )
         },
+        "/v1/orgs/attach/history": {
+            "post": _op(
+                "The rest of an attaching organization's log, every device's ops, in the "
+                "order made and in parts; the last part (complete) applies the whole "
+                "history in one transaction, or nothing of it (history_refused names the op)",
+                body="AttachHistoryBody",
+                ok=("200", HistoryAttached),
+                errors={
+                    "403": ("forbidden",),
+                    "409": ("attach_complete", "history_out_of_order"),
+                    "422": ("history_refused", "history_too_large", "too_many_ops", *bad),
+                },
+            )
+        },
         "/v1/server-key": {
             "get": _op(
                 "The Ed25519 key that signs redacted ops and snapshots",
@@ -290,7 +306,7 @@ def openapi_document() -> dict[str, Any]:
     models += [spec.redacted for spec in KINDS.values() if spec.redacted is not None]
     models += [Envelope, RedactedEnvelope]
     models += [LoginBody, MagicLinkBody, ConsumeBody, PasswordBody, DeviceBody]
-    models += [PushBody, AttachBody]
+    models += [PushBody, AttachBody, AttachHistoryBody]
     models += RESPONSE_MODELS
     _, top = models_json_schema([(m, "validation") for m in models], ref_template=REF)
     schemas = top["$defs"]

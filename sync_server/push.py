@@ -50,14 +50,23 @@ from sync_server.sessions import (
 )
 from sync_server.staged_projection import StagedProjection
 
-__all__ = ["PushOutcome", "apply_accepted", "push"]
+__all__ = [
+    "WRITE_EVERY",
+    "Judge",
+    "Parsed",
+    "PushOutcome",
+    "apply_accepted",
+    "parse_op",
+    "prefetch",
+    "push",
+]
 
 # Rows are sent every this many ops, pipelined: Postgres writes them while the next ops
 # are judged instead of all at the end (50 measured a few per cent slower; 100 to 250 alike
 # within the noise, docs/PERFORMANCE.md).
 WRITE_EVERY = 100
 _IN_LINE = Verifiers(0)  # push(…, verifiers=None): every signature checked in line
-_Parsed = Envelope | tuple[OpRejected, str | None]
+Parsed = Envelope | tuple[OpRejected, str | None]  # an envelope, or why it has none
 
 
 @dataclass
@@ -78,7 +87,7 @@ def push(
     given, check the device's signatures in other processes while the ops are judged."""
     refusal: ApiError | None = None
     outcome = PushOutcome()
-    parsed = [_parse(raw) for raw in ops]  # before the lock: it needs nothing stored
+    parsed = [parse_op(raw) for raw in ops]  # before the lock: it needs nothing stored
     envelopes = [e for e in parsed if isinstance(e, Envelope)]
     helpers = verifiers or _IN_LINE
     with contextlib.ExitStack() as checking:
@@ -97,7 +106,7 @@ def push(
         dbapi: Any = conn.connection.dbapi_connection
         with dbapi.pipeline():  # the lock and every read ahead in one round trip
             locked = log.lock_send()
-            fetched = _prefetch(projection, log, parsed, caller, device_id)
+            fetched = prefetch(projection, log, parsed, caller, device_id)
             if not locked():
                 raise ApiError(401, "unauthorized", "the session's organization no longer exists")
             for take in fetched:
@@ -127,7 +136,7 @@ def push(
         else:
             if caller.device_id is None:
                 bind_device(conn, caller.session_id, device_id)
-            judge = _Judge(conn, projection, log, caller)
+            judge = Judge(conn, projection, log, caller)
             key = device["public_key"]
             _remember_key(caller.org_id, device_id, key)
             prechecked = (
@@ -185,15 +194,15 @@ def _remember_key(org_id: str, device_id: str, key: str) -> None:
     _KEY_HINTS[(org_id, device_id)] = key
 
 
-def _prefetch(
+def prefetch(
     projection: StagedProjection,
     log: OrgLog,
-    parsed: list[_Parsed],
+    parsed: list[Parsed],
     caller: Caller,
-    device_id: str,
+    device_id: str | None,
 ) -> list[Callable[[], None]]:
-    """Send one query per table for what these ops are about to look up; returns what
-    takes the answers."""
+    """Send one query per table for what these ops (pushed from ``device_id``, if one) are
+    about to look up; returns what takes the answers."""
     envelopes = [e for e in parsed if isinstance(e, Envelope)]
     ids, contacts = {e.entity_id for e in envelopes}, set()
     for e in envelopes:
@@ -204,7 +213,7 @@ def _prefetch(
             contact_id = c.get("contact_id") if isinstance(c, dict) else None
             if isinstance(contact_id, str) and is_uuid(contact_id):
                 contacts.add(contact_id)
-    devices = sorted({device_id, *(e.device_id for e in envelopes)})
+    devices = sorted({*((device_id,) if device_id else ()), *(e.device_id for e in envelopes)})
     users = {caller.user_id, *(e.actor_id for e in envelopes)}
     send = projection.prefetch_send
     return [
@@ -220,7 +229,7 @@ def _prefetch(
     ]
 
 
-def _parse(raw: Any) -> _Parsed:
+def parse_op(raw: Any) -> Parsed:
     """The op's envelope, or why it has none (with the op_id it claims, if usable)."""
     try:
         return parse_envelope(raw)
@@ -237,16 +246,28 @@ def apply_accepted(conn: Connection, envelope: Envelope) -> None:
         revoke_device_sessions(conn, envelope.entity_id)
 
 
-class _Judge:
+class Judge:
+    """Judges ops one by one for ``caller``, applying the accepted ones to ``projection``
+    and ``log``. With ``relay`` (an attaching organization's history, sent by its founder:
+    :mod:`sync_server.attach_history`) an op may be any enrolled device's; every other
+    check is the same, the signature by its device's key as enrolled at that point."""
+
     def __init__(
-        self, conn: Connection, projection: StagedProjection, log: OrgLog, caller: Caller
+        self,
+        conn: Connection,
+        projection: StagedProjection,
+        log: OrgLog,
+        caller: Caller,
+        *,
+        relay: bool = False,
     ) -> None:
         self._conn = conn
         self._projection = projection
         self._log = log
         self._caller = caller
+        self._relay = relay
 
-    def judge(self, item: _Parsed, prechecked: Prechecked) -> PushResult:
+    def judge(self, item: Parsed, prechecked: Prechecked) -> PushResult:
         if not isinstance(item, Envelope):
             exc, op_id = item
             return self._refused(exc, op_id=op_id)
@@ -257,7 +278,7 @@ class _Judge:
 
     def _judge(self, env: Envelope, prechecked: Prechecked) -> AcceptedOp:
         caller, log = self._caller, self._log
-        if env.actor_id != caller.user_id:
+        if env.actor_id != caller.user_id and not self._relay:
             raise OpRejected(
                 "actor_mismatch", "the op's actor is not the signed-in user", field="actor_id"
             )

@@ -14,6 +14,7 @@ from sync_server.api_errors import ApiError, from_validation
 
 __all__ = [
     "AttachBody",
+    "AttachHistoryBody",
     "ConsumeBody",
     "DeviceBody",
     "LoginBody",
@@ -86,6 +87,15 @@ class AttachBody(_Body):
     attach_code: Token
     genesis: dict[str, Any]
     password: NewPassword
+
+
+class AttachHistoryBody(_Body):
+    position: Annotated[int, Field(ge=0, le=2**31 - 1)] = Field(
+        description="the index of this part's first op in the whole history: the number of "
+        "ops sent before it, or 0 to start again"
+    )
+    ops: list[Any] = Field(description="envelopes in the order they were made, any device's")
+    complete: bool = Field(description="true on the last part: apply the whole history now")
 
 
 class PullQuery(BaseModel):

@@ -39,6 +39,7 @@ __all__ = [
     "DEFINER_ONLY_TABLES",
     "GLOBAL_TABLES",
     "TENANT_TABLES",
+    "attach_history",
     "credentials",
     "device_heads",
     "magic_links",
@@ -177,6 +178,17 @@ server_audit = Table(
     Column("entry_hash", String(64), nullable=False),
 )
 
+# The history of an organization being attached from offline, as its founder uploads it
+# (POST /v1/orgs/attach/history): held here, applied by nothing, until the last part
+# arrives and the whole of it is judged and applied in one transaction, then deleted.
+attach_history = Table(
+    "attach_history",
+    server_metadata,
+    _id("org_id", primary_key=True),
+    Column("position", BigInteger, primary_key=True),
+    Column("envelope", Text, nullable=False),
+)
+
 rate_limits = Table(
     "rate_limits",
     server_metadata,
@@ -205,6 +217,7 @@ TENANT_TABLES: Final = (
     sessions,
     magic_links,
     server_audit,
+    attach_history,
 )
 # Row-level security like the tenant tables, and no right for the server's role: only the
 # functions below read or change it.

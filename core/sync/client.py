@@ -32,6 +32,7 @@ from core.sync.messages import (
     AttachResult,
     DeviceEnrolled,
     ErrorBody,
+    HistoryAttached,
     HistoryPage,
     MagicLinkSent,
     PullPage,
@@ -124,6 +125,19 @@ class SyncClient:
         )
         self.token = attached.session_token
         return attached
+
+    def attach_history(
+        self, position: int, ops: list[dict[str, Any]], *, complete: bool
+    ) -> HistoryAttached:
+        """Send a part of an attaching organization's history (``POST
+        /v1/orgs/attach/history``); the part marked ``complete`` has the server apply it all."""
+        return self._call(
+            HistoryAttached,
+            "POST",
+            "/v1/orgs/attach/history",
+            json={"position": position, "ops": ops, "complete": complete},
+            timeout=600.0 if complete else None,
+        )
 
     def logout(self) -> None:
         self._request("POST", "/v1/auth/logout")

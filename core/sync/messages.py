@@ -12,6 +12,7 @@ cannot drift apart::
     GET  /v1/sync/state                                      SyncState
     GET  /v1/sync/snapshot                                   SnapshotBody
     POST /v1/orgs/attach                                     AttachResult
+    POST /v1/orgs/attach/history                             HistoryAttached
     GET  /v1/server-key                                      ServerKey
     GET  /healthz · /readyz                                  Health · Readiness
     every 4xx and 5xx                                        ErrorBody
@@ -63,6 +64,7 @@ __all__ = [
     "ErrorBody",
     "ErrorDetail",
     "Health",
+    "HistoryAttached",
     "HistoryItem",
     "HistoryPage",
     "MagicLinkSent",
@@ -162,8 +164,8 @@ class ServiceAccountInfo(_Message):
 
 
 class AttachResult(_Message):
-    """Then push user.invite and device.enroll for service_account, signed by your device,
-    with the rest of your history."""
+    """Then sign user.invite and device.enroll for service_account with your device, and
+    send them after the rest of your history (``POST /v1/orgs/attach/history``)."""
 
     org_id: Uuid
     user_id: Uuid
@@ -173,6 +175,19 @@ class AttachResult(_Message):
     expires_at: Timestamp
     server_seq: ServerSeq = Field(description="the genesis op's, always 1")
     service_account: ServiceAccountInfo
+
+
+class HistoryAttached(_Message):
+    """A part of an attaching organization's history held by the server; with the last
+    part, the whole history judged and applied, all or nothing."""
+
+    staged: Annotated[int, Field(ge=0)] = Field(
+        description="ops of the history the server holds, this request's included"
+    )
+    complete: bool = Field(description="true once the whole history has been applied")
+    server_seqs: list[ServerSeq] = Field(
+        description="once complete, each op's server_seq, in the order sent; else empty"
+    )
 
 
 # -- push ----------------------------------------------------------------------------------
@@ -340,6 +355,7 @@ RESPONSE_MODELS: tuple[type[BaseModel], ...] = (
     MagicLinkSent,
     DeviceEnrolled,
     AttachResult,
+    HistoryAttached,
     PushResults,
     PullPage,
     SyncState,

@@ -27,7 +27,7 @@ from sync_server.request_bodies import PullQuery, PushBody, parse_body, parse_qu
 from sync_server.routes.auth import BACKGROUND
 from sync_server.snapshot import snapshot
 
-__all__ = ["routes"]
+__all__ = ["refresh_statistics", "routes"]
 
 routes = web.RouteTableDef()
 
@@ -53,13 +53,13 @@ async def push_ops(request: web.Request) -> web.Response:
     for outcome_name, n in outcome.counts.items():
         counter.labels(outcome_name).inc(n)
     if app[STATISTICS].accepted(outcome.counts["accepted"]):
-        refresh = asyncio.create_task(_refresh_statistics(app))
+        refresh = asyncio.create_task(refresh_statistics(app))
         app[BACKGROUND].add(refresh)
         refresh.add_done_callback(app[BACKGROUND].discard)
     return reply(PushResults(results=outcome.results))
 
 
-async def _refresh_statistics(app: web.Application) -> None:
+async def refresh_statistics(app: web.Application) -> None:
     """After the answer: keep the tables this server grows analyzed (TableStatistics)."""
     db = app[DB]
     await db.run(app[STATISTICS].refresh, db.engine)

@@ -31,8 +31,10 @@ from core.keys import KEYRING_FILE_ENV
 from core.ops.signing import DeviceKey, device_proof
 from core.store.local_schema import op_log
 from core.store.state_snapshot import checked_tables, verified_snapshot
+from core.sync.attach import admit_service_account
 from core.sync.messages import (
     RESPONSE_MODELS,
+    AttachResult,
     HistoryPage,
     PulledOp,
     PullPage,
@@ -217,9 +219,10 @@ async def _device_and_sync_answers(org: Org, reader: Member) -> list[Answer]:
     return found
 
 
-async def _attach_answer(
+async def _attach_answers(
     world: ServerWorld, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Answer:
+) -> list[Answer]:
+    """The attach, then its history in two parts (and one out of order)."""
     monkeypatch.setenv(KEYRING_FILE_ENV, str(tmp_path / "keyring.json"))
     address = f"gp+{new_id()[-12:]}@acme.example"
     ws = Workspace.init(tmp_path / "acme", org_name="Acme", email=address, display_name="Ada")
@@ -232,8 +235,24 @@ async def _attach_answer(
         "/v1/orgs/attach",
         {"attach_code": code, "genesis": genesis, "password": "offline gp passphrase"},
     )
+    found = [await _answer(resp, "POST", "/v1/orgs/attach")]
+    attached = AttachResult.model_validate_json(found[0][3])
+    admit_service_account(ws, attached.service_account)
+    with ws.store.transaction() as conn:
+        rows = conn.execute(select(op_log.c.envelope).order_by(op_log.c.local_seq)).all()
+    history = [json.loads(r[0]) for r in rows[1:]]
     ws.close()
-    return await _answer(resp, "POST", "/v1/orgs/attach")
+    bearer = {"Authorization": f"Bearer {attached.session_token}"}
+    path = "/v1/orgs/attach/history"
+    for position, ops, complete in (
+        (0, history[:1], False),
+        (5, [], False),
+        (1, history[1:], True),
+    ):
+        body = {"position": position, "ops": ops, "complete": complete}
+        found.append(await _answer(await world.post(path, body, headers=bearer), "POST", path))
+    assert [status for _, _, status, _ in found] == [201, 200, 409, 200]
+    return found
 
 
 async def test_every_answer_is_its_model_and_what_the_document_says(
@@ -244,7 +263,7 @@ async def test_every_answer_is_its_model_and_what_the_document_says(
     schemas = _closed(doc["components"]["schemas"])
     answers = await _sign_in_answers(world, lp.org, lp.viewer.email)
     answers += await _device_and_sync_answers(lp.org, lp.viewer)
-    answers.append(await _attach_answer(world, tmp_path, monkeypatch))
+    answers += await _attach_answers(world, tmp_path, monkeypatch)
     problems = [p for answer in answers for p in _problems(doc, schemas, answer)]
     assert problems == []
     # Every JSON answer the document names was given at least once, success and refusal.
