@@ -22,8 +22,10 @@ __all__ = ["PAGES", "WorkspaceShell"]
 PAGES: Final = (
     ("overview", "Overview"),
     ("pipeline", "Pipeline"),
+    ("funds", "Funds"),
     ("investors", "Investors"),
     ("capital", "Capital calls"),
+    ("people", "People"),
     ("audit", "Audit log"),
     ("conflicts", "Conflicts"),
 )
@@ -35,6 +37,16 @@ def _factories() -> dict[str, Callable[[DesktopSession], QWidget]]:
         from desktop.charts.overview_page import OverviewPage
 
         return OverviewPage(s)
+
+    def funds(s: DesktopSession) -> QWidget:
+        from desktop.funds.page import FundsPage
+
+        return FundsPage(s)
+
+    def people(s: DesktopSession) -> QWidget:
+        from desktop.people.page import PeoplePage
+
+        return PeoplePage(s)
 
     def investors(s: DesktopSession) -> QWidget:
         from desktop.investors.page import InvestorsPage
@@ -63,6 +75,8 @@ def _factories() -> dict[str, Callable[[DesktopSession], QWidget]]:
 
     return {
         "overview": overview,
+        "funds": funds,
+        "people": people,
         "investors": investors,
         "capital": capital,
         "audit": audit,
@@ -113,6 +127,8 @@ class WorkspaceShell(QWidget):
         viewer = self.session.viewer
         if key in ("investors", "capital"):
             return not viewer.external or bool(viewer.entitled_lps) or viewer.can(Action.READ_ORG)
+        if key in ("funds", "people"):
+            return viewer.can(Action.READ_ORG)
         if key == "audit":
             return viewer.can(Action.READ_AUDIT)
         return True

@@ -36,7 +36,14 @@ from core.ops.payloads.funds import (
     FundUpdatePayload,
     PaymentInstructions,
 )
-from core.views.fund_admin import FundRecord, FundTermsRecord, PaymentDetails, fund_record
+from core.views.fund_admin import (
+    FundRecord,
+    four_eyes_in_words,
+    fund_record,
+    payment_in_words,
+    percent,
+    terms_in_words,
+)
 from core.views.fund_admin import fund_records as list_fund_records
 
 __all__ = ["fund_of", "percent", "register", "terms_in_words"]
@@ -136,49 +143,6 @@ def fund_of(ws: Workspace, fund_id: str, option: str = "--fund") -> FundRecord:
     return found
 
 
-def percent(rate: Decimal) -> str:
-    """``Decimal("0.08")`` → ``8%``."""
-    return f"{format((rate * 100).normalize(), 'f')}%"
-
-
-def terms_in_words(t: FundTermsRecord) -> str:
-    style = "European (whole-fund)" if t.style == "european" else "American (deal-by-deal)"
-    parts = [
-        f"{style} waterfall",
-        f"{percent(t.preferred_return)} preferred return, {t.compounding}",
-        "no GP catch-up" if t.catch_up is None else f"{percent(t.catch_up)} GP catch-up",
-        f"{percent(t.carried_interest)} carried interest to {t.gp_name}",
-        f"apportioned by {t.apportionment}",
-    ]
-    if t.gp_commitment_lp_name:
-        parts.append(f"the GP's own commitment is held by {t.gp_commitment_lp_name}")
-    if t.withholding_rate is not None:
-        parts.append(f"{percent(t.withholding_rate)} withheld from each LP's distribution")
-    if t.clawback_tax_rate is not None:
-        parts.append(f"clawback net of taxes at {percent(t.clawback_tax_rate)}")
-    label = f", {t.label}" if t.label else ""
-    return "; ".join(parts) + f" (version {t.version}{label})"
-
-
-def _payment_in_words(p: PaymentDetails) -> str:
-    parts = [p.bank_name, f"account {p.account_name}, number {p.account_number}"]
-    parts += [f"{k} {v}" for k, v in (("routing", p.routing), ("SWIFT", p.swift)) if v]
-    if p.reference:
-        parts.append(f"reference {p.reference}")
-    return "; ".join(parts)
-
-
-def _four_eyes_in_words(f: FundRecord) -> str:
-    if f.four_eyes is None:
-        return "off: one GP issues calls and distributions alone"
-    if f.four_eyes == 0:
-        return "every call and distribution needs a second GP's approval"
-    return (
-        f"calls and distributions above {money_text(f.four_eyes, f.currency)} "
-        "need a second GP's approval"
-    )
-
-
 def _create(args: Any) -> int:
     words: Words = {
         "payload.name": "the fund's name (--name)",
@@ -232,7 +196,7 @@ def _edit(args: Any) -> int:
     if args.name is not None:
         done.append(f"renamed {fund.name} to {after.name}")
     if after.payment is not None and payment is not None:
-        done.append(f"payment instructions: {_payment_in_words(after.payment)}")
+        done.append(f"payment instructions: {payment_in_words(after.payment)}")
     print(after.fund_id)
     print(f"updated fund {after.name}: " + "; ".join(done))
     return 0
@@ -293,7 +257,7 @@ def _four_eyes(args: Any) -> int:
         )
         after = fund_of(ws, fund.fund_id)
     print(after.fund_id)
-    print(f"four-eyes for {after.name}: {_four_eyes_in_words(after)}")
+    print(f"four-eyes for {after.name}: {four_eyes_in_words(after)}")
     return 0
 
 
@@ -338,11 +302,11 @@ def _show(args: Any) -> int:
         ),
         (
             "payment",
-            _payment_in_words(f.payment)
+            payment_in_words(f.payment)
             if f.payment
             else "none set: call notices print no wire instructions (dealos fund edit)",
         ),
-        ("four-eyes", _four_eyes_in_words(f)),
+        ("four-eyes", four_eyes_in_words(f)),
     ]
     latest = f.navs[-1] if f.navs else None
     lines.append(

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from core.commands.reading import reading
 from core.commands.workspace import Workspace
+from core.money import money_text
 from core.positions import positions_as_of
 from core.store.projection import Projection, Row
 from core.store.sql_projection import SqlProjection
@@ -28,10 +29,14 @@ __all__ = [
     "NavMark",
     "PaymentDetails",
     "entity_version",
+    "four_eyes_in_words",
     "fund_record",
     "fund_records",
     "lp_record",
     "lp_records",
+    "payment_in_words",
+    "percent",
+    "terms_in_words",
 ]
 
 
@@ -285,3 +290,47 @@ def entity_version(ws: Workspace, entity_id: str) -> int | None:
     with reading(ws) as conn:
         row = SqlProjection(conn, ws.org_id).get("entities", {"entity_id": entity_id})
     return None if row is None else int(row["version"])
+
+
+def percent(rate: Decimal) -> str:
+    """``Decimal("0.08")`` → ``8%``: a rate of the terms as the set-up screens print it."""
+    return f"{format((rate * 100).normalize(), 'f')}%"
+
+
+def terms_in_words(t: FundTermsRecord) -> str:
+    """The terms in one sentence, as ``dealos fund show`` and the Funds page say them."""
+    style = "European (whole-fund)" if t.style == "european" else "American (deal-by-deal)"
+    parts = [
+        f"{style} waterfall",
+        f"{percent(t.preferred_return)} preferred return, {t.compounding}",
+        "no GP catch-up" if t.catch_up is None else f"{percent(t.catch_up)} GP catch-up",
+        f"{percent(t.carried_interest)} carried interest to {t.gp_name}",
+        f"apportioned by {t.apportionment}",
+    ]
+    if t.gp_commitment_lp_name:
+        parts.append(f"the GP's own commitment is held by {t.gp_commitment_lp_name}")
+    if t.withholding_rate is not None:
+        parts.append(f"{percent(t.withholding_rate)} withheld from each LP's distribution")
+    if t.clawback_tax_rate is not None:
+        parts.append(f"clawback net of taxes at {percent(t.clawback_tax_rate)}")
+    label = f", {t.label}" if t.label else ""
+    return "; ".join(parts) + f" (version {t.version}{label})"
+
+
+def payment_in_words(p: PaymentDetails) -> str:
+    parts = [p.bank_name, f"account {p.account_name}, number {p.account_number}"]
+    parts += [f"{k} {v}" for k, v in (("routing", p.routing), ("SWIFT", p.swift)) if v]
+    if p.reference:
+        parts.append(f"reference {p.reference}")
+    return "; ".join(parts)
+
+
+def four_eyes_in_words(f: FundRecord) -> str:
+    if f.four_eyes is None:
+        return "off: one GP issues calls and distributions alone"
+    if f.four_eyes == 0:
+        return "every call and distribution needs a second GP's approval"
+    return (
+        f"calls and distributions above {money_text(f.four_eyes, f.currency)} "
+        "need a second GP's approval"
+    )

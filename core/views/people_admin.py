@@ -1,6 +1,6 @@
 """What an administrator reads to manage people: each user with roles and the version
-the next role change is written against, and each entitlement with what it lets its user
-see, by name."""
+the next role change is written against, each entitlement with what it lets its user
+see, by name, and each device with whose it is."""
 
 from __future__ import annotations
 
@@ -13,8 +13,10 @@ from core.store.projection import Projection
 from core.store.sql_projection import SqlProjection
 
 __all__ = [
+    "DeviceRecord",
     "EntitlementRecord",
     "UserRecord",
+    "device_records",
     "entitlement_records",
     "scope_name",
     "user_record",
@@ -44,6 +46,18 @@ class EntitlementRecord:
     scope_type: str
     scope_id: str
     scope_name: str
+    active: bool
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceRecord:
+    """A device enrolled to sign a user's ops; a revoked one's later ops are refused."""
+
+    device_id: str
+    user_id: str
+    user_name: str
+    name: str
     active: bool
     version: int
 
@@ -115,3 +129,22 @@ def scope_name(ws: Workspace, scope_type: str, scope_id: str) -> str | None:
     with reading(ws) as conn:
         row = SqlProjection(conn, ws.org_id).get(table, {key: scope_id})
     return None if row is None else str(row["name"])
+
+
+def device_records(ws: Workspace) -> list[DeviceRecord]:
+    """Every device, active ones first, then by user and device name."""
+    with reading(ws) as conn:
+        store = SqlProjection(conn, ws.org_id)
+        names = {u.user_id: u.display_name for u in _users(store)}
+        found = [
+            DeviceRecord(
+                d["device_id"],
+                d["user_id"],
+                names.get(d["user_id"], str(d["user_id"])),
+                d["name"],
+                d["status"] == "active",
+                _version(store, d["device_id"]),
+            )
+            for d in store.rows("devices", {})
+        ]
+    return sorted(found, key=lambda d: (not d.active, d.user_name, d.name, d.device_id))

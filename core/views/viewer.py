@@ -97,7 +97,8 @@ class Viewer:
         if self.can(action):
             return None
         who = " or ".join(ROLE_LABELS[r] for r in sorted(PERMISSIONS[action]))
-        return f"Only a {who} may {doing}; you are signed in as {self.role_names}."
+        article = "an" if who[:1] in "aeiou" or who.startswith("LP") else "a"
+        return f"Only {article} {who} may {doing}; you are signed in as {self.role_names}."
 
 
 def current_viewer(ws: Workspace) -> Viewer:

@@ -1,17 +1,23 @@
 """The investors page: every LP with its totals; the selected LP's contacts, commitments
 and a capital account per fund (committed, called, paid, outstanding, unfunded,
-distributed)."""
+distributed). Its buttons add and edit investors, record commitments and import both from
+a spreadsheet — each disabled, with the reason, for a role that may not."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QItemSelection, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
+    QPushButton,
     QSplitter,
     QTableView,
     QTabWidget,
@@ -19,7 +25,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.domain.roles import Action
 from core.ops.changes import Area
+from core.views.fund_admin import lp_record
+from core.views.investor_sheet import write_template
 from core.views.investors_view import (
     CapitalAccount,
     CommitmentLine,
@@ -30,6 +39,10 @@ from core.views.investors_view import (
 )
 from desktop.bridge import OpChanges
 from desktop.display import format_money, format_totals
+from desktop.error_dialogs import show_error
+from desktop.forms import SetupDialog
+from desktop.investors.import_dialog import ImportDialog
+from desktop.investors.lp_dialog import CommitmentDialog, LpDialog
 from desktop.records_model import Column, RecordsModel
 from desktop.session import DesktopSession
 
@@ -105,6 +118,18 @@ class InvestorsPage(QWidget):
         self.search.setObjectName("investorSearch")
         self.search.setPlaceholderText("Search investors…  (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
+        self.dialog: SetupDialog | QDialog | None = None
+        self.add_button = self._button("Add investor…", "addLpButton", self.add_lp)
+        self.edit_button = self._button("Edit…", "editLpButton", self.edit_lp)
+        self.commitment_button = self._button(
+            "Add commitment…", "addCommitmentButton", self.add_commitment
+        )
+        self.import_button = self._button(
+            "Import from spreadsheet…", "importLpsButton", self.import_lps
+        )
+        self.template_button = self._button(
+            "Save template…", "saveTemplateButton", self.save_template
+        )
         self.lps: RecordsModel[LpLine] = RecordsModel(LP_COLUMNS)
         self.contacts: RecordsModel[ContactLine] = RecordsModel(CONTACT_COLUMNS)
         self.commitments: RecordsModel[CommitmentLine] = RecordsModel(COMMITMENT_COLUMNS)
@@ -129,14 +154,37 @@ class InvestorsPage(QWidget):
         split.addWidget(detail)
         split.setSizes([480, 260])
         self.count = QLabel()
+        bar = QHBoxLayout()
+        bar.addWidget(self.search, 1)
+        for b in (
+            self.add_button,
+            self.edit_button,
+            self.commitment_button,
+            self.import_button,
+            self.template_button,
+        ):
+            bar.addWidget(b)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.search)
+        layout.addLayout(bar)
         layout.addWidget(split, 1)
-        layout.addWidget(self.count)
+        self.notice = QLabel()
+        self.notice.setObjectName("investorsNotice")
+        self.notice.setStyleSheet("color: #2e7d4f;")
+        foot = QHBoxLayout()
+        foot.addWidget(self.count)
+        foot.addStretch(1)
+        foot.addWidget(self.notice)
+        layout.addLayout(foot)
         self.search.textChanged.connect(self.reload)
         self.lp_view.selectionModel().selectionChanged.connect(self._selected)
         session.bridge.operation_did_execute.connect(self.on_changes)
         self.reload()
+
+    def _button(self, text: str, name: str, slot: object) -> QPushButton:
+        button = QPushButton(text)
+        button.setObjectName(name)
+        button.clicked.connect(slot)
+        return button
 
     def focus_search(self) -> None:
         self.search.setFocus()
@@ -159,6 +207,7 @@ class InvestorsPage(QWidget):
 
     def _selected(self, *_: QItemSelection) -> None:
         lp = self.selected_lp()
+        self._gate()
         if lp is None:
             self.title.setText("")
             for model in (self.contacts, self.commitments, self.accounts):
@@ -174,6 +223,87 @@ class InvestorsPage(QWidget):
         self.commitments.set_records(detail.commitments)
         self.accounts.set_records(detail.accounts)
 
+    def _gate(self) -> None:
+        """Enable what the role allows; say why not otherwise."""
+        viewer = self.session.viewer
+        chosen = None if self.selected_lp() is not None else "Select an investor first."
+        for button, action, doing, tip, needs_lp in (
+            (self.add_button, Action.DRAFT_FINANCIAL, "add investors", "Add an LP with its "
+             "contacts", False),
+            (self.edit_button, Action.DRAFT_FINANCIAL, "change investors", "Change the "
+             "selected LP's name or contacts", True),
+            (self.commitment_button, Action.ISSUE_FINANCIAL, "record commitments", "Record "
+             "an LP's commitment to a fund", False),
+            (self.import_button, Action.DRAFT_FINANCIAL, "import investors", "Add LPs and "
+             "commitments from an XLSX or CSV file, all or nothing", False),
+        ):  # fmt: skip
+            why = viewer.why_not(action, doing) or (chosen if needs_lp else None)
+            button.setEnabled(why is None)
+            button.setToolTip(why or tip)
+        self.template_button.setToolTip("Write an empty import sheet (XLSX or CSV)")
+
+    def _open(self, dialog: SetupDialog | QDialog) -> SetupDialog | QDialog:
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def add_lp(self) -> SetupDialog | QDialog | None:
+        if not self.add_button.isEnabled():
+            return None
+        return self._open(LpDialog(self.session, self))
+
+    def edit_lp(self) -> SetupDialog | QDialog | None:
+        line = self.selected_lp()
+        if line is None or not self.edit_button.isEnabled():
+            return None
+        held = lp_record(self.session.ws, line.lp_id)
+        return None if held is None else self._open(LpDialog(self.session, self, held))
+
+    def add_commitment(self) -> SetupDialog | QDialog | None:
+        if not self.commitment_button.isEnabled():
+            return None
+        line = self.selected_lp()
+        return self._open(
+            CommitmentDialog(self.session, self, None if line is None else line.lp_id)
+        )
+
+    def import_lps(self) -> SetupDialog | QDialog | None:
+        if not self.import_button.isEnabled():
+            return None
+        dialog = ImportDialog(self.session, self)
+        dialog.accepted.connect(lambda: self._imported(dialog))
+        return self._open(dialog)
+
+    def _imported(self, dialog: ImportDialog) -> None:
+        preview = dialog.preview
+        if preview is not None:
+            self.notice.setText(f"Imported {preview.file_name}: added {preview.plan.summary()}.")
+
+    def save_template(self) -> QFileDialog:
+        """Ask where to write the import template (XLSX, or CSV by its name), then write it."""
+        dialog = QFileDialog(
+            self, "Save the import template", "investors.xlsx", "Spreadsheets (*.xlsx *.csv)"
+        )
+        dialog.setObjectName("templateFileDialog")
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setDefaultSuffix("xlsx")
+        dialog.fileSelected.connect(lambda chosen: self.write_template(Path(chosen)))
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def write_template(self, path: Path) -> Path | None:
+        try:
+            write_template(path)
+        except Exception as exc:  # a file that cannot be written: say why, keep the page
+            show_error(self, exc)
+            return None
+        self.notice.setText(
+            f"Saved the import template as {path.name}: one row per LP and commitment; "
+            "fill it in, then Import from spreadsheet…"
+        )
+        return path
+
     def on_changes(self, changes: OpChanges) -> None:
         if changes.touches(
             Area.INVESTORS,
@@ -185,3 +315,5 @@ class InvestorsPage(QWidget):
             Area.NAV,
         ):
             self.reload()
+        elif changes.touches(Area.PEOPLE):
+            self._gate()

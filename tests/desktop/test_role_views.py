@@ -50,8 +50,10 @@ def test_auditor_gets_the_same_screens_read_only(
     assert labels == [
         "Overview",
         "Pipeline",
+        "Funds",
         "Investors",
         "Capital calls",
+        "People",
         "Audit log",
         "Conflicts",
     ]
@@ -89,6 +91,8 @@ def test_counsel_sees_only_entitled_deals(
     assert "Investors" not in labels
     assert "Capital calls" not in labels
     assert "Audit log" not in labels
+    assert "Funds" not in labels
+    assert "People" not in labels
     shell.open_deal(cedar)
     page = shell.pages["deal"]
     assert page.signoff_button.isVisible()  # type: ignore[attr-defined]

@@ -32,7 +32,7 @@ def test_window_state_and_shortcuts(
     assert shortcuts["Sync now"] == "F5"
     assert shortcuts["Quit"] == QKeySequence("Ctrl+Q").toString()
 
-    qtbot.keyClick(window, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(window, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)
     assert window.shell is not None
     assert window.shell.current_key() == "investors"
     qtbot.keyClick(window, Qt.Key.Key_F5)

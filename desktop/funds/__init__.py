@@ -1,0 +1,1 @@
+"""Funds: each fund's figures and its set-up (terms, wire details, four-eyes, NAV)."""

@@ -1,0 +1,1 @@
+"""People: users and roles, what external users may see, and devices."""
