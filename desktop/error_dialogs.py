@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from core.errors import DealOSError, KeyStoreError, OpRejected, StoreError
+from core.ops.field_words import in_words
 from core.ops.payloads.base import payload_refusal
 from core.sync.errors import ServerUnavailable, SyncError
 
@@ -32,6 +33,15 @@ _TITLES = {
 }
 
 
+def _field_words(path: str) -> str:
+    """``payload.fields.asking_price.value`` → ``Asking price``; ``payload.due_date`` →
+    ``Due date``; an LP id in a map of amounts names no field."""
+    parts = [p for p in path.split(".")[1:] if p not in ("value", "fields") and not p.isdigit()]
+    parts = [p for p in parts if len(p) != 36]  # ids as map keys
+    last = parts[-1] if parts else "value"
+    return last.replace("_", " ").capitalize()
+
+
 def describe(exc: BaseException) -> tuple[str, str]:
     """(title, text) for a dialog about ``exc``."""
     if isinstance(exc, ValidationError):
@@ -39,11 +49,16 @@ def describe(exc: BaseException) -> tuple[str, str]:
         exc = payload_refusal(exc, exc.title)
     if isinstance(exc, OpRejected):
         title = _TITLES.get(exc.code, "The change was refused")
-        text = exc.message[:1].upper() + exc.message[1:]
+        # The field in words (``payload.due_date`` → "Due date"), never a wire path or code.
+        named = (
+            {exc.field: _field_words(exc.field)}
+            if exc.field and exc.field.startswith("payload.")
+            else {}
+        )
+        said = in_words(exc, named)
+        text = said[:1].upper() + said[1:]
         if not text.endswith("."):
             text += "."
-        if exc.field:
-            text += f"\n\nField: {exc.field}  ·  rule: {exc.code}"
         return title, text
     if isinstance(exc, ServerUnavailable):
         return "The server is unreachable", f"{exc}\n\nYour work is kept here and syncs later."

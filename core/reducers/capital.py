@@ -156,7 +156,9 @@ def capital_call_create(ctx: OpContext, payload: p.CapitalCallCreatePayload) -> 
             ctx.reject(
                 "invariant_violation",
                 f"calls never exceed commitments: {lp_names.get(lp_id, lp_id)} would be called "
-                f"{share} {payload.currency} with {available} of its commitment left to call "
+                f"{money_text(share, payload.currency)} with "
+                f"{money_text(available, payload.currency)} of its commitment left to call, "
+                f"{money_text(share - available, payload.currency)} too much "
                 "(issued and draft calls count)",
                 field=f"payload.overrides.{lp_id}" if lp_id in fixed else "payload.amount",
                 lp_id=lp_id,
