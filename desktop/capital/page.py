@@ -3,6 +3,7 @@ actions — each disabled with the reason when the role or the call's state forb
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QItemSelection, Qt
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
 from core.domain.roles import Action
 from core.ops.changes import Area
 from core.views.capital_view import (
+    AllocationLine,
     Approval,
     CallLine,
     DistributionLine,
@@ -31,10 +33,12 @@ from core.views.capital_view import (
     list_distributions,
     list_funds,
 )
+from desktop.background import BackgroundOp
 from desktop.bridge import OpChanges
 from desktop.capital.call_wizard import CallWizard
 from desktop.capital.columns import ALLOCATION_COLUMNS, CALL_COLUMNS, DISTRIBUTION_COLUMNS
 from desktop.capital.distribution_wizard import DistributionWizard
+from desktop.capital.documents import ask_path, save_call_notice, save_export
 from desktop.capital.payment_dialog import PaymentDialog
 from desktop.capital.summaries import call_summary, distribution_summary
 from desktop.confirmation import Confirmation, confirm
@@ -96,6 +100,13 @@ class CapitalPage(QWidget):
         self.delete_call_button.setObjectName("deleteCallButton")
         self.delete_distribution_button = QPushButton("Delete draft")
         self.delete_distribution_button.setObjectName("deleteDistributionButton")
+        self.notice_button = QPushButton("Call notice…")
+        self.notice_button.setObjectName("callNoticeButton")
+        self.notice_button.setToolTip("Select an issued call and one of its investors")
+        self.export_calls_button = QPushButton("Export calls…")
+        self.export_calls_button.setObjectName("exportCallsButton")
+        self.export_distributions_button = QPushButton("Export distributions…")
+        self.export_distributions_button.setObjectName("exportDistributionsButton")
         self.reason = QLabel()
         self.reason.setObjectName("capitalReason")
         self.reason.setStyleSheet("color: #6b7785;")
@@ -152,7 +163,11 @@ class CapitalPage(QWidget):
         box = QVBoxLayout(allocations_box)
         box.setContentsMargins(0, 0, 0, 0)
         self.allocations_title = QLabel("Select a call to see each LP's allocation")
-        box.addWidget(self.allocations_title)
+        allocations_bar = QHBoxLayout()
+        allocations_bar.addWidget(self.allocations_title, 1)
+        allocations_bar.addWidget(self.notice_button)
+        allocations_bar.addWidget(self.export_calls_button)
+        box.addLayout(allocations_bar)
         box.addWidget(self.allocations_view)
         calls_tab.addWidget(allocations_box)
         calls_tab.setSizes([320, 320])
@@ -160,6 +175,7 @@ class CapitalPage(QWidget):
         dist_layout = QVBoxLayout(dist_tab)
         dist_layout.addWidget(self.distributions_view)
         dist_bar = QHBoxLayout()
+        dist_bar.addWidget(self.export_distributions_button)
         dist_bar.addStretch(1)
         dist_bar.addWidget(self.new_distribution_button)
         dist_bar.addWidget(self.delete_distribution_button)
@@ -185,6 +201,10 @@ class CapitalPage(QWidget):
         self.payment_button.clicked.connect(self.record_payment)
         self.issue_distribution_button.clicked.connect(self.issue_selected_distribution)
         self.new_distribution_button.clicked.connect(self.new_distribution)
+        self.notice_button.clicked.connect(lambda: self.save_notice())
+        self.export_calls_button.clicked.connect(lambda: self.export("calls"))
+        self.export_distributions_button.clicked.connect(lambda: self.export("distributions"))
+        self.allocations_view.selectionModel().selectionChanged.connect(self._gate)
         self.edit_call_button.clicked.connect(self.edit_selected)
         self.delete_call_button.clicked.connect(self.delete_selected)
         self.delete_distribution_button.clicked.connect(self.delete_selected_distribution)
@@ -213,6 +233,40 @@ class CapitalPage(QWidget):
             self.calls_view.selectRow(0)
         else:
             self._selected()
+
+    def selected_allocation(self) -> AllocationLine | None:
+        rows = self.allocations_view.selectionModel().selectedRows()
+        return self.allocations.record(rows[0].row()) if rows else None
+
+    def save_notice(self, out: Path | None = None) -> BackgroundOp[Path] | None:
+        """The selected investor's notice of the selected issued call, as a PDF."""
+        call, line = self.selected_call(), self.selected_allocation()
+        if call is None or line is None or call.status != "issued":
+            return None
+        suggested = f"call-notice-{call.call_date}-{line.lp_name}.pdf".replace(" ", "-")
+        out = out or ask_path(self, "Save the call notice", suggested, "PDF (*.pdf)")
+        if out is None:
+            return None
+        op = save_call_notice(
+            parent=self, session=self.session, call_id=call.call_id, lp_id=line.lp_id, out=out
+        )
+        op.success(lambda path: self.reason.setText(f"Saved the notice to {path.name}."))
+        op.run_in_background()
+        return op
+
+    def export(self, kind: str, out: Path | None = None) -> BackgroundOp[Path] | None:
+        """The fund's calls or distributions (every fund's, with none chosen) as XLSX."""
+        fund_id = self.fund.currentData() or None
+        if out is None:
+            out = ask_path(
+                self, "Export to a spreadsheet", f"{kind}.xlsx", "Excel (*.xlsx);;CSV (*.csv)"
+            )
+        if out is None:
+            return None
+        op = save_export(parent=self, session=self.session, kind=kind, fund_id=fund_id, out=out)
+        op.success(lambda path: self.reason.setText(f"Exported {kind} to {path.name}."))
+        op.run_in_background()
+        return op
 
     def select_call(self, call_id: str) -> None:
         for row, call in enumerate(self.calls.records):
@@ -273,6 +327,14 @@ class CapitalPage(QWidget):
             approve_reason = self._approve_blocked(call.approval, "call")
         self.approve_button.setEnabled(approve_reason is None)
         self.approve_button.setToolTip(approve_reason or "Approve this draft as the second GP")
+        line = self.selected_allocation()
+        notice_reason = (
+            "Select an issued call and one of its investors."
+            if call is None or call.status != "issued" or line is None
+            else None
+        )
+        self.notice_button.setEnabled(notice_reason is None)
+        self.notice_button.setToolTip(notice_reason or "Save this investor's notice as a PDF")
         draft_reason = viewer.why_not(Action.DRAFT_FINANCIAL, "change drafted calls") or (
             "Select a drafted call; an issued call stands."
             if call is None or call.status != "draft"

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
+import openpyxl
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
@@ -133,3 +134,28 @@ def test_the_status_bar_is_not_green_while_conflicts_wait(
     assert widget.state_text() == "Synced — changes wait for your decision"
     assert "#c77c02" in widget.dot.styleSheet()
     assert widget.conflicts.text() == "⚠ 2 conflicts"
+
+
+def test_the_call_notice_and_the_spreadsheets_are_saved_from_the_capital_page(
+    qtbot: QtBot, tmp_path: Path, keyring_file: Path, open_window: Callable[[Path], MainWindow]
+) -> None:
+    page = _page(open_window, tmp_path / "data")
+    assert not page.notice_button.isEnabled()  # a draft has no notice
+    page.issue_selected()
+    proceed(qtbot, page.confirmation, ASKED)
+    wait_ops(qtbot)
+    page.select_call(page.calls.records[0].call_id)
+    page.allocations_view.selectRow(0)
+    assert page.notice_button.isEnabled()
+    notice = tmp_path / "notice.pdf"
+    assert page.save_notice(notice) is not None
+    wait_ops(qtbot)
+    assert notice.read_bytes().startswith(b"%PDF")
+    assert page.reason.text() == "Saved the notice to notice.pdf."
+
+    sheet = tmp_path / "calls.xlsx"
+    assert page.export("calls", sheet) is not None
+    wait_ops(qtbot)
+    rows = list(openpyxl.load_workbook(sheet).active.iter_rows(values_only=True))
+    assert len(rows) >= 4  # a header and one row per LP of the call
+    assert page.reason.text() == "Exported calls to calls.xlsx."
