@@ -16,9 +16,11 @@ SCREENS = (
     "board",
     "overview",
     "deal",
+    "funds",
     "investors",
     "capital",
     "call-wizard",
+    "people",
     "audit",
     "conflicts",
 )

@@ -108,7 +108,7 @@ def test_admin_sets_controls_and_manages_people(
     nav = funds.dialog
     assert isinstance(nav, NavDialog)
     qtbot.keyClicks(nav.nav, "52,000,000.00")
-    qtbot.keyClicks(nav.note, "Q2 valuation")
+    qtbot.keyClicks(nav.note, "Quarterly valuation")
     submit(qtbot, nav)
     assert fund_records(ws)[0].navs[-1].nav == Decimal("52000000.00")
 
@@ -119,12 +119,12 @@ def test_admin_sets_controls_and_manages_people(
     grab(terms, artifacts / "terms-dialog.png")
     submit(qtbot, terms)
     assert fund_records(ws)[0].terms is not None
-    grab(window, artifacts / "funds.png")
+    grab(window, artifacts / "setup-funds.png")
 
     # -- people: a device revoked, an access withdrawn, a role added ---------------------
     people = window.show_page("people")
     assert isinstance(people, PeoplePage)
-    grab(window, artifacts / "people.png")
+    grab(window, artifacts / "setup-people.png")
     people.tabs.setCurrentIndex(1)
     row = next(i for i, d in enumerate(people.devices.records) if d.user_name == "Alex Chen")
     people.devices_view.selectRow(row)
@@ -165,7 +165,7 @@ def test_admin_sets_controls_and_manages_people(
     # -- investors: the page, and an import refused by row and column ---------------------
     investors = window.show_page("investors")
     assert isinstance(investors, InvestorsPage)
-    grab(window, artifacts / "investors.png")
+    grab(window, artifacts / "setup-investors.png")
     monkeypatch.chdir(tmp_path)
     with (tmp_path / "investors.csv").open("w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)

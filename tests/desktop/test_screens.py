@@ -1,6 +1,6 @@
 """A picture of every main screen of Harbor Peak Capital, saved under test-artifacts/ for
-people to look at: pipeline, board, deal, investors, call wizard, audit, conflicts,
-overview. Each must render non-trivially."""
+people to look at: pipeline, board, deal, funds, investors, call wizard, people, audit,
+conflicts, overview. Each must render non-trivially."""
 
 from __future__ import annotations
 
@@ -19,9 +19,11 @@ SCREENS = (
     "pipeline",
     "board",
     "deal",
+    "funds",
     "investors",
     "capital",
     "call-wizard",
+    "people",
     "audit",
     "conflicts",
     "overview",
