@@ -23,7 +23,9 @@ from PySide6.QtWidgets import (
 from core.domain.roles import Action
 from core.errors import DealOSError
 from core.ops.changes import Area
+from core.views.deal_gates import GateCheck, gate_checklist
 from core.views.deal_view import DealDetail, FieldLine, deal_detail
+from desktop.background import BackgroundOp
 from desktop.bridge import OpChanges
 from desktop.confirmation import Confirmation, confirm
 from desktop.deal.columns import (
@@ -69,6 +71,7 @@ class DealPage(QWidget):
         self.session = session
         self.detail: DealDetail | None = None
         self.confirmation: Confirmation | None = None
+        self.gate_checks: tuple[GateCheck, ...] = ()
         self.mover = StageMover(session, self)
         self.back = QToolButton()
         self.back.setObjectName("backToPipeline")
@@ -131,6 +134,10 @@ class DealPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(head)
         layout.addWidget(self.facts)
+        self.gates = QLabel()
+        self.gates.setObjectName("dealGates")
+        self.gates.setWordWrap(True)
+        layout.addWidget(self.gates)
         layout.addWidget(self.tabs, 1)
         session.bridge.operation_did_execute.connect(self.on_changes)
         self.mover.moved.connect(lambda _r: None)
@@ -167,6 +174,23 @@ class DealPage(QWidget):
         self.documents.set_records(d.documents)
         self.approvals.set_records(d.approvals)
         self.history.set_records(d.history)
+        # The gate's checklist: each next stage, ready or what is missing, in the lifecycle
+        # reducer's own words (a dry run of the move, on a worker: it takes the store's
+        # write lock, which a sync may hold for a moment).
+        self.gates.setVisible(False)
+        if not viewer.read_only:
+            BackgroundOp(
+                parent=self,
+                label="Checking what the next stage needs…",
+                bridge=self.session.bridge,
+                task=lambda: gate_checklist(
+                    self.session.ws,
+                    deal_id=d.deal_id,
+                    stage=d.stage,
+                    version=d.version,
+                    fund_id=d.fund_id,
+                ),
+            ).success(self._show_gates).run_in_background()
         can_move = any(m.refused_because is None for m in d.moves)
         self.move_button.setEnabled(can_move)
         self.move_button.setToolTip(
@@ -264,6 +288,18 @@ class DealPage(QWidget):
         button = self.vote_button if approval_type == "ic_vote" else self.signoff_button
         menu.popup(button.mapToGlobal(button.rect().bottomLeft()))
         return menu
+
+    def _show_gates(self, checks: tuple[GateCheck, ...]) -> None:
+        self.gate_checks = checks
+        self.gates.setVisible(bool(checks))
+        self.gates.setText(
+            "<b>Next:</b> "
+            + " · ".join(
+                f"<span style='color:{'#2e8b57' if c.ready else '#c77c02'}'>"
+                f"{'✓' if c.ready else '✗'} {c.line}</span>"
+                for c in checks
+            )
+        )
 
     def confirm_vote(self, approval_type: str, decision: str) -> Confirmation | None:
         """Ask before a vote or a sign-off is recorded: it is signed and cannot be undone."""

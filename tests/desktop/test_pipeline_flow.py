@@ -76,6 +76,14 @@ def test_create_move_and_a_refused_gate(
     assert page.detail.history[0].actor == "Dana Reyes"
     assert page.detail.history[0].status == "pending"
 
+    # The gate's checklist says what IC approval still needs, in the reducer's words.
+    qtbot.waitUntil(lambda: bool(page.gate_checks))
+    assert [c.line for c in page.gate_checks] == [
+        "Underwriting: ready",
+        "Approved: IC approval requires an approving IC vote recorded by a GP during this "
+        "IC review",
+        "Dead: ready",
+    ]
     # IC approval without an approving vote: the lifecycle gate says no, and why.
     _trigger(page.open_move_menu(), "moveTo_approved")
     wait_ops(qtbot)
