@@ -121,10 +121,10 @@ def percent_shown(fraction: Decimal | None) -> str:
 
 def refusal_text(exc: BaseException, words: Words) -> str:
     """A refusal of the command or the reducers in the form's words, as one sentence."""
+    if isinstance(exc, OpRejected) and exc.code == "version_conflict":
+        return "Someone changed this record first: close the form and open it again."
     if isinstance(exc, ValidationError | OpRejected):
         text = in_words(rejection_of(exc), words)
-        if isinstance(exc, OpRejected) and exc.code == "version_conflict":
-            text = f"Someone changed this first ({text}); close the form and open it again."
     else:
         _title, text = describe(exc)
     return text[:1].upper() + text[1:]

@@ -170,13 +170,20 @@ class LpDialog(SetupDialog):
                 lp_type=str(self.lp_type.currentData()),
                 contacts=contacts,
             )
+        held = [
+            ContactEntry(c.name, c.email, c.phone, c.title, c.contact_id) for c in self.lp.contacts
+        ]
+        renamed = name if name != self.lp.name else None
+        changed = contacts if contacts != held else None
+        if renamed is None and changed is None:
+            raise FieldProblem("Nothing to save", "the name and the contacts are as recorded")
         return update_lp(
             parent=self,
             session=self.session,
             lp_id=self.lp.lp_id,
             base_version=self.lp.version,
-            name=name if name != self.lp.name else None,
-            contacts=contacts,
+            name=renamed,
+            contacts=changed,
         )
 
 

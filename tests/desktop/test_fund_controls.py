@@ -27,6 +27,7 @@ from desktop.funds.fund_dialogs import EditFundDialog, FourEyesDialog, NavDialog
 from desktop.funds.page import FundsPage
 from desktop.funds.terms_dialog import TermsDialog
 from desktop.investors.import_dialog import ImportDialog
+from desktop.investors.lp_dialog import LpDialog
 from desktop.investors.page import InvestorsPage
 from desktop.main_window import MainWindow
 from desktop.people.dialogs import RolesDialog
@@ -166,6 +167,17 @@ def test_admin_sets_controls_and_manages_people(
     investors = window.show_page("investors")
     assert isinstance(investors, InvestorsPage)
     grab(window, artifacts / "setup-investors.png")
+    first_lp = investors.selected_lp()
+    assert first_lp is not None
+    click(qtbot, investors.edit_button)
+    lp_form = investors.dialog
+    assert isinstance(lp_form, LpDialog)
+    submit(qtbot, lp_form)
+    assert lp_form.error.text() == "Nothing to save: the name and the contacts are as recorded"
+    retype(qtbot, lp_form.name, f"{first_lp.name} Trust")
+    submit(qtbot, lp_form)
+    assert not lp_form.isVisible()
+    assert investors.selected_lp().name == f"{first_lp.name} Trust"  # type: ignore[union-attr]
     monkeypatch.chdir(tmp_path)
     with (tmp_path / "investors.csv").open("w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
