@@ -36,13 +36,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.domain.lifecycle import STAGE_ORDER
-from core.views.pipeline import DealFilter, DealRow, DealSort, count_deals, fetch_deals
+from core.domain.lifecycle import STAGE_ORDER, Stage, allowed_targets
+from core.views.pipeline import (
+    DealFilter,
+    DealRow,
+    DealSort,
+    count_deals,
+    fetch_deals,
+    stage_totals,
+)
 from desktop.display import STAGE_COLORS, format_short_money, stage_label
 from desktop.pipeline.table_model import DEAL_ROW_ROLE
 from desktop.session import DesktopSession
 
-__all__ = ["CARD_LIMIT", "DEAL_MIME", "BoardView", "StageCardsModel"]
+__all__ = ["CARD_LIMIT", "DEAL_MIME", "BoardView", "StageCardsModel", "allowed_moves"]
 
 DEAL_MIME: Final = "application/x-dealos-deal"
 CARD_LIMIT: Final = 60
@@ -110,20 +117,26 @@ class StageCardsModel(QAbstractListModel):
         rows = [i.row() for i in indexes if i.isValid()]
         if rows:
             deal = self.deals[rows[0]]
-            mime.setData(DEAL_MIME, QByteArray(f"{deal.deal_id} {deal.version}".encode()))
+            payload = f"{deal.deal_id} {deal.version} {deal.stage}"
+            mime.setData(DEAL_MIME, QByteArray(payload.encode()))
         return mime
 
     def canDropMimeData(
         self, data: QMimeData, action: Qt.DropAction, row: int, column: int, parent: Index
     ) -> bool:
-        return data.hasFormat(DEAL_MIME)
+        """Only where the lifecycle allows a move from the card's stage: the other
+        columns refuse the drop while the card is dragged."""
+        if not data.hasFormat(DEAL_MIME):
+            return False
+        parts = bytes(data.data(DEAL_MIME).data()).decode().split()
+        return len(parts) == 3 and self.stage in allowed_moves(parts[2])
 
     def dropMimeData(
         self, data: QMimeData, action: Qt.DropAction, row: int, column: int, parent: Index
     ) -> bool:
         if not data.hasFormat(DEAL_MIME):
             return False
-        deal_id, version = bytes(data.data(DEAL_MIME).data()).decode().split()
+        deal_id, version, _stage = bytes(data.data(DEAL_MIME).data()).decode().split()
         if any(d.deal_id == deal_id for d in self.deals):
             return False  # dropped on its own column
         self.deal_dropped.emit(deal_id, int(version), self.stage)
@@ -211,7 +224,7 @@ class _Column(QFrame):
         layout.addWidget(self.header)
         layout.addWidget(self.list)
 
-    def render_header(self) -> None:
+    def render_header(self, asking: str = "") -> None:
         m = self.model
         color = STAGE_COLORS.get(m.stage, QColor("gray")).name()
         more = (
@@ -219,9 +232,17 @@ class _Column(QFrame):
             if m.total > len(m.deals)
             else ""
         )
+        total = f"<br><span style='color:#5a6573'>{asking} asking</span>" if asking else ""
         self.header.setText(
             f"<span style='color:{color}; font-size:15px'>●</span> "
             f"<b>{stage_label(m.stage)}</b> <span style='color:#5a6573'>{m.total}</span>{more}"
+            f"{total}"
+        )
+        targets = [stage_label(t) for t in allowed_moves(m.stage)]
+        self.setToolTip(
+            f"Deals here can move to {', '.join(targets)}; drag a card onto that column."
+            if targets
+            else f"{stage_label(m.stage)} is a final stage."
         )
 
 
@@ -231,6 +252,7 @@ class BoardView(QScrollArea):
 
     def __init__(self, session: DesktopSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.session = session
         self.setObjectName("pipelineBoard")
         self.setWidgetResizable(True)
         inner = QWidget()
@@ -256,12 +278,23 @@ class BoardView(QScrollArea):
             self.deal_activated.emit(deal.deal_id)
 
     def load(self, flt: DealFilter, sort: DealSort) -> None:
+        # Stage totals of asking price: the whole stage's, so shown only unfiltered.
+        totals = (
+            {t.stage: t.asking for t in stage_totals(self.session.ws, self.session.viewer)}
+            if flt == DealFilter()
+            else {}
+        )
         for stage, model in self.models.items():
             shown = not flt.stages or stage in flt.stages
             self.columns[stage].setVisible(shown)
             if shown:
                 model.load(flt, sort)
-                self.columns[stage].render_header()
+                asking = " + ".join(
+                    format_short_money(amount, currency)
+                    for currency, amount in sorted(totals.get(stage, {}).items())
+                    if amount
+                )
+                self.columns[stage].render_header(asking)
 
     def selected_deal(self) -> DealRow | None:
         for column in self.columns.values():
@@ -271,3 +304,8 @@ class BoardView(QScrollArea):
                     deal: DealRow | None = index.data(DEAL_ROW_ROLE)
                     return deal
         return None
+
+
+def allowed_moves(stage: str) -> tuple[str, ...]:
+    """The stages the lifecycle lets a deal in ``stage`` move to next."""
+    return tuple(t.value for t in allowed_targets(Stage(stage)))

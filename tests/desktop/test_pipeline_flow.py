@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMenu
@@ -179,6 +179,14 @@ def test_filter_sort_and_board_on_the_demo(
     assert draft.total == 5
     assert screening.total == 6
     mime = draft.mimeData([draft.index(0, 0)])
+    # Which drops a stage allows: a draft card may land on screening or dead, not approved.
+    assert screening.canDropMimeData(mime, Qt.DropAction.MoveAction, 0, 0, QModelIndex())
+    approved = board.models["approved"]
+    assert not approved.canDropMimeData(mime, Qt.DropAction.MoveAction, 0, 0, QModelIndex())
+    assert board.columns["draft"].toolTip() == (
+        "Deals here can move to Screening, Dead; drag a card onto that column."
+    )
+    assert "asking" in board.columns["screening"].header.text()
     assert (
         screening.dropMimeData(mime, Qt.DropAction.MoveAction, 0, 0, screening.index(0, 0)) is False
     )
