@@ -246,3 +246,5 @@ class FundsPage(QWidget):
             Area.FUNDS, Area.TERMS, Area.NAV, Area.COMMITMENTS, Area.CALLS, Area.INVESTORS
         ):
             self.reload()
+        elif changes.touches(Area.PEOPLE):  # roles may have changed: what is allowed, too
+            self._gate()
