@@ -154,8 +154,8 @@ def test_a_bad_draft_is_refused_naming_the_option_and_the_rule(fund: AshFund) ->
     # The ceiling of commitments is the reducer's, in its words.
     assert fund.refused(*base, "--amount", "60000000.00", "--due", DUE) == (
         "dealos: the amount (--amount): calls never exceed commitments: Ash Pension would be "
-        "called 10000000.00 USD with 1000000.00 of its commitment left to call (issued and "
-        "draft calls count)\n"
+        "called $10,000,000.00 with $1,000,000.00 of its commitment left to call, "
+        "$9,000,000.00 too much (issued and draft calls count)\n"
     )
     nobody = "01936f0e-8c2a-7c1e-9a55-3f1c2b7d4e10"
     assert fund.refused(*base, "--amount", "6.00", "--due", DUE, "--exclude", nobody) == (
