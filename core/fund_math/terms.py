@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, Final
 
 from core.fund_math.cashflows import TermsError
 from core.money import MoneyError, minor_unit
@@ -68,13 +68,24 @@ def as_percent(rate: Decimal) -> str:
     return f"{(rate * 100).normalize():f} %"
 
 
+# What an LPA calls each rate, for the refusals a GP reads.
+_RATE_WORDS: Final[dict[str, str]] = {
+    "preferred_return": "the preferred return",
+    "carried_interest": "the carried interest",
+    "catch_up": "the catch-up",
+}
+
+
 def _rate(value: object, field: str, *, upper: Decimal, inclusive: bool = True) -> Decimal:
+    name = _RATE_WORDS.get(field, field)
     if isinstance(value, float) or not isinstance(value, Decimal) or not value.is_finite():
-        raise TermsError(f"{field} must be a finite Decimal such as Decimal('0.08'), got {value!r}")
+        raise TermsError(f"{name} must be a finite Decimal such as Decimal('0.08'), got {value!r}")
     too_high = value > upper if inclusive else value >= upper
     if value < 0 or too_high:
         bound = "at most" if inclusive else "below"
-        raise TermsError(f"{field} must be between 0 and {bound} {upper}, got {value}")
+        raise TermsError(
+            f"{name} must be between 0 and {bound} {as_percent(upper)}, got {as_percent(value)}"
+        )
     return value
 
 
@@ -123,16 +134,16 @@ class FundTerms:
             object.__setattr__(self, "catch_up", None)
         if self.catch_up is not None:
             if carry == 0:
-                raise TermsError("catch_up needs a carried interest share to catch up to")
+                raise TermsError("a catch-up needs a carried interest share to catch up to")
             catch_up = _rate(self.catch_up, "catch_up", upper=Decimal(1))
             if catch_up <= carry:
                 # At or below the carry share the GP would never reach its target share.
                 raise TermsError(
-                    f"catch_up ({as_percent(catch_up)}) must exceed the carried interest "
+                    f"the catch-up ({as_percent(catch_up)}) must exceed the carried interest "
                     f"share ({as_percent(carry)}), or the catch-up never completes"
                 )
         if not self.gp_id or not self.gp_name:
-            raise TermsError("gp_id and gp_name must name who receives carried interest")
+            raise TermsError("the GP's name must say who receives carried interest")
 
     def revise(self, **changes: Any) -> FundTerms:
         """The next version of these terms with ``changes`` applied (an LPA amendment)."""

@@ -282,7 +282,7 @@ REFUSALS: list[tuple[str, Args, str]] = [
         "a catch-up that never completes",
         lambda i: ["fund", "terms", "--fund", i["fund"], *TERMS_ARGS, "--pref", "8%",
                    "--carry", "0.2", "--catch-up", "0.1"],
-        "dealos: the terms: the terms do not hold together: catch_up (10 %) must exceed the "
+        "dealos: the terms: the terms do not hold together: the catch-up (10 %) must exceed the "
         "carried interest share (20 %), or the catch-up never completes",
     ),
     (

@@ -132,7 +132,7 @@ def test_terms_that_do_not_hold_together_are_refused_naming_the_rule(org: OrgBui
     fund_id, _ = _funded(org)
     refused = org.refused("fund.terms.set", {**TENTT_TERMS, "catch_up": "0.10"}, entity_id=fund_id)
     assert (refused.code, refused.field) == ("invalid_payload", "payload")
-    assert "catch_up" in refused.message
+    assert "the catch-up (10 %) must exceed" in refused.message
     assert org.rows("fund_terms", fund_id=fund_id) == []
 
 

@@ -73,13 +73,13 @@ def test_an_amendment_is_the_next_version_and_leaves_the_old_one_alone() -> None
         ({"version": True}, "version"),
         ({"currency": "XXX"}, "currency"),
         ({"style": "asian"}, "style must be one of european, american"),
-        ({"preferred_return": 0.08}, "preferred_return must be a finite Decimal"),
-        ({"preferred_return": D("-0.01")}, "preferred_return must be between"),
-        ({"carried_interest": D(1)}, "carried_interest must be between 0 and below 1"),
+        ({"preferred_return": 0.08}, "the preferred return must be a finite Decimal"),
+        ({"preferred_return": D("-0.01")}, "the preferred return must be between"),
+        ({"carried_interest": D(1)}, "the carried interest must be between 0 and below 100 %"),
         ({"catch_up": D("0.2")}, "must exceed the carried interest"),
-        ({"catch_up": D("1.5")}, "catch_up must be between"),
+        ({"catch_up": D("1.5")}, "the catch-up must be between"),
         ({"carried_interest": D(0)}, "needs a carried interest"),
-        ({"gp_name": ""}, "gp_id and gp_name"),
+        ({"gp_name": ""}, "the GP's name"),
     ],
 )
 def test_inconsistent_terms_are_refused_by_rule(changes: dict[str, Any], rule: str) -> None:
