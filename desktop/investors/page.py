@@ -37,12 +37,14 @@ from core.views.investors_view import (
     list_investors,
     lp_detail,
 )
+from desktop.background import BackgroundOp
 from desktop.bridge import OpChanges
 from desktop.display import format_money, format_totals
 from desktop.error_dialogs import show_error
 from desktop.forms import SetupDialog
 from desktop.investors.import_dialog import ImportDialog
 from desktop.investors.lp_dialog import CommitmentDialog, LpDialog
+from desktop.investors.statements import StatementDialog, save_statement
 from desktop.records_model import Column, RecordsModel
 from desktop.session import DesktopSession
 
@@ -130,6 +132,9 @@ class InvestorsPage(QWidget):
         self.template_button = self._button(
             "Save template…", "saveTemplateButton", self.save_template
         )
+        self.statement_button = self._button(
+            "Statement…", "statementButton", lambda: self.ask_statement()
+        )
         self.lps: RecordsModel[LpLine] = RecordsModel(LP_COLUMNS)
         self.contacts: RecordsModel[ContactLine] = RecordsModel(CONTACT_COLUMNS)
         self.commitments: RecordsModel[CommitmentLine] = RecordsModel(COMMITMENT_COLUMNS)
@@ -147,7 +152,10 @@ class InvestorsPage(QWidget):
         detail = QWidget()
         box = QVBoxLayout(detail)
         box.setContentsMargins(0, 0, 0, 0)
-        box.addWidget(self.title)
+        heading = QHBoxLayout()
+        heading.addWidget(self.title, 1)
+        heading.addWidget(self.statement_button)
+        box.addLayout(heading)
         box.addWidget(self.tabs)
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.lp_view)
@@ -241,6 +249,52 @@ class InvestorsPage(QWidget):
             button.setEnabled(why is None)
             button.setToolTip(why or tip)
         self.template_button.setToolTip("Write an empty import sheet (XLSX or CSV)")
+        lp = self.selected_lp()
+        self.statement_button.setEnabled(lp is not None and lp.funds > 0)
+        self.statement_button.setToolTip(
+            "Save this investor's capital account statement for a quarter or a year (PDF)"
+            if lp is not None and lp.funds > 0
+            else "Select an investor with a commitment to a fund."
+        )
+
+    def ask_statement(self) -> StatementDialog | None:
+        lp = self.selected_lp()
+        if lp is None or not self.statement_button.isEnabled():
+            return None
+        detail = lp_detail(self.session.ws, self.session.viewer, lp.lp_id)
+        dialog = StatementDialog(detail.name, detail.accounts, self)
+        dialog.accepted.connect(
+            lambda: self.save_statement(str(dialog.fund.currentData()), dialog.period.currentText())
+        )
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def save_statement(
+        self, fund_id: str, period: str, out: Path | None = None
+    ) -> BackgroundOp[Path] | None:
+        """The selected LP's statement in ``fund_id`` for ``period`` (``2026Q3``), as PDF."""
+        lp = self.selected_lp()
+        if lp is None:
+            return None
+        if out is None:
+            chosen, _ = QFileDialog.getSaveFileName(
+                self, "Save the statement", f"statement-{period}.pdf", "PDF (*.pdf)"
+            )
+            out = Path(chosen) if chosen else None
+        if out is None:
+            return None
+        op = save_statement(
+            parent=self,
+            session=self.session,
+            lp_id=lp.lp_id,
+            fund_id=fund_id,
+            period=period,
+            out=out,
+        )
+        op.success(lambda path: self.notice.setText(f"Saved the statement to {path.name}."))
+        op.run_in_background()
+        return op
 
     def _open(self, dialog: SetupDialog | QDialog) -> SetupDialog | QDialog:
         self.dialog = dialog
