@@ -26,12 +26,12 @@ from core.cli.money_terminal import (
 from core.cli.refusals import Refused, actions_of, amount_text, iso_date, money_of, opened
 from core.commands.workspace import Workspace
 from core.ids import new_id
-from core.money import Money, figure_text, money_text
+from core.money import figure_text, money_text
 from core.ops.payloads.capital import CapitalCallPaymentPayload
 from core.views.bank_statement import StatementError, read_statement
 from core.views.call_register import CallRecord, owed_shares, recorded_payments
 from core.views.capital_view import list_funds
-from core.views.payment_matching import LineMatch, match_statement
+from core.views.payment_matching import LineMatch, match_statement, payment_steps
 
 __all__ = ["register"]
 
@@ -181,25 +181,16 @@ def _import(args: Any) -> int:
                 f"matched; {tail}. Run again with --confirm to record the matched lines."
             )
             return 0
-        versions: dict[str, int] = {}
-        for m in matched:
+        for m, step in zip(matched, payment_steps(matched, currency), strict=True):
             assert m.share is not None
             call = m.share.call
-            command = CapitalCallPaymentPayload(
-                payment_id=m.line.payment_id,
-                lp_id=m.share.lp_id,
-                amount=Money(m.line.amount, currency),
-                currency=currency,
-                paid_on=m.line.paid_on,
-            )
-            result = submit(
+            submit(
                 ws,
-                command,
+                step.command,
                 _on(call, f" (line {m.line.line_no})"),
-                entity_id=call.call_id,
-                base_version=versions.get(call.call_id, call.version),
+                entity_id=step.entity_id,
+                base_version=step.base_version,
             )
-            versions[call.call_id] = result.version
             print(
                 f"recorded payment {m.line.payment_id}: "
                 f"{money_text(m.line.amount, currency)} from {m.share.lp_name} on "

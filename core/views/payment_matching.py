@@ -24,11 +24,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Final, Literal
 
-from core.money import money_text
+from core.commands.workspace import Step
+from core.money import Money, money_text
+from core.ops.payloads.capital import CapitalCallPaymentPayload
 from core.views.bank_statement import StatementLine
 from core.views.call_register import OwedShare, RecordedPayment
 
-__all__ = ["LineMatch", "match_statement", "references_in"]
+__all__ = ["LineMatch", "match_statement", "payment_steps", "references_in"]
 
 _REFERENCE: Final = re.compile(
     r"\b([A-Z0-9]{1,8})[ -]?C([0-9]{2,})[ -]?LP([0-9]{3,})\b", re.IGNORECASE
@@ -142,3 +144,31 @@ def _match(
     return LineMatch(
         line, "unmatched", None, f"no payment reference, and no unpaid share is exactly {amount}"
     )
+
+
+def payment_steps(matches: list[LineMatch], currency: str) -> list[Step]:
+    """The payments of the matched lines, in statement order, as one batch of commands:
+    each written against the version its call will have when it comes (a call paid by
+    two lines moves one version per payment)."""
+    versions: dict[str, int] = {}
+    steps = []
+    for m in matches:
+        if m.status != "matched" or m.share is None:
+            continue
+        call = m.share.call
+        version = versions.get(call.call_id, call.version)
+        steps.append(
+            Step(
+                CapitalCallPaymentPayload(
+                    payment_id=m.line.payment_id,
+                    lp_id=m.share.lp_id,
+                    amount=Money(m.line.amount, currency),
+                    currency=currency,
+                    paid_on=m.line.paid_on,
+                ),
+                entity_id=call.call_id,
+                base_version=version,
+            )
+        )
+        versions[call.call_id] = version + 1
+    return steps

@@ -10,6 +10,7 @@ from PySide6.QtCore import QItemSelection, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.domain.roles import Action
+from core.errors import DealOSError
 from core.ops.changes import Area
 from core.views.capital_view import (
     AllocationLine,
@@ -35,6 +37,7 @@ from core.views.capital_view import (
 )
 from desktop.background import BackgroundOp
 from desktop.bridge import OpChanges
+from desktop.capital.bank_import import BankImportDialog
 from desktop.capital.call_wizard import CallWizard
 from desktop.capital.columns import ALLOCATION_COLUMNS, CALL_COLUMNS, DISTRIBUTION_COLUMNS
 from desktop.capital.distribution_wizard import DistributionWizard
@@ -43,6 +46,7 @@ from desktop.capital.payment_dialog import PaymentDialog
 from desktop.capital.summaries import call_summary, distribution_summary
 from desktop.confirmation import Confirmation, confirm
 from desktop.display import format_money
+from desktop.error_dialogs import show_error
 from desktop.operations.capital import (
     approve_call,
     approve_distribution,
@@ -100,6 +104,9 @@ class CapitalPage(QWidget):
         self.delete_call_button.setObjectName("deleteCallButton")
         self.delete_distribution_button = QPushButton("Delete draft")
         self.delete_distribution_button.setObjectName("deleteDistributionButton")
+        self.bank_button = QPushButton("Import bank statement…")
+        self.bank_button.setObjectName("importBankButton")
+        self.bank_dialog: BankImportDialog | None = None
         self.notice_button = QPushButton("Call notice…")
         self.notice_button.setObjectName("callNoticeButton")
         self.notice_button.setToolTip("Select an issued call and one of its investors")
@@ -150,6 +157,7 @@ class CapitalPage(QWidget):
             self.approve_button,
             self.issue_button,
             self.payment_button,
+            self.bank_button,
         ):
             calls_bar.addWidget(b)
         calls_tab = QSplitter(Qt.Orientation.Vertical)
@@ -202,6 +210,12 @@ class CapitalPage(QWidget):
         self.issue_distribution_button.clicked.connect(self.issue_selected_distribution)
         self.new_distribution_button.clicked.connect(self.new_distribution)
         self.notice_button.clicked.connect(lambda: self.save_notice())
+        self.bank_button.clicked.connect(lambda: self.import_statement())
+        why_bank = viewer.why_not(Action.ISSUE_FINANCIAL, "record payments")
+        self.bank_button.setEnabled(why_bank is None)
+        self.bank_button.setToolTip(
+            why_bank or "Match a bank statement (CSV) to the calls' unpaid shares, review, record"
+        )
         self.export_calls_button.clicked.connect(lambda: self.export("calls"))
         self.export_distributions_button.clicked.connect(lambda: self.export("distributions"))
         self.allocations_view.selectionModel().selectionChanged.connect(self._gate)
@@ -267,6 +281,38 @@ class CapitalPage(QWidget):
         op.success(lambda path: self.reason.setText(f"Exported {kind} to {path.name}."))
         op.run_in_background()
         return op
+
+    def import_statement(self, path: Path | None = None) -> BankImportDialog | None:
+        """A bank statement's lines matched to unpaid shares, for review, then recorded."""
+        if not self.bank_button.isEnabled():
+            return None
+        fund_id = self.fund.currentData() or None
+        funds = list_funds(self.session.ws)
+        currencies = sorted({f.currency for f in funds if fund_id is None or f.fund_id == fund_id})
+        if len(currencies) != 1:
+            self.reason.setText(
+                "Choose the fund whose bank account the statement is of."
+                if currencies
+                else "There is no fund yet, so no call to pay."
+            )
+            return None
+        if path is None:
+            chosen, _ = QFileDialog.getOpenFileName(
+                self, "Import a bank statement", "", "CSV (*.csv)"
+            )
+            path = Path(chosen) if chosen else None
+        if path is None:
+            return None
+        try:
+            dialog = BankImportDialog(
+                self.session, path, currencies[0], fund_id=fund_id, parent=self
+            )
+        except DealOSError as exc:
+            show_error(self, exc)
+            return None
+        self.bank_dialog = dialog
+        dialog.open()
+        return dialog
 
     def select_call(self, call_id: str) -> None:
         for row, call in enumerate(self.calls.records):
