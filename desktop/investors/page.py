@@ -39,6 +39,7 @@ from core.views.investors_view import (
 )
 from desktop.background import BackgroundOp
 from desktop.bridge import OpChanges
+from desktop.capital.documents import save_export
 from desktop.display import format_money, format_totals
 from desktop.error_dialogs import show_error
 from desktop.forms import SetupDialog
@@ -135,6 +136,12 @@ class InvestorsPage(QWidget):
         self.statement_button = self._button(
             "Statement…", "statementButton", lambda: self.ask_statement()
         )
+        self.export_button = self._button(
+            "Export capital accounts…", "exportAccountsButton", lambda: self.export_accounts()
+        )
+        self.export_button.setToolTip(
+            "Every LP's capital account in every fund as of today, as XLSX or CSV"
+        )
         self.lps: RecordsModel[LpLine] = RecordsModel(LP_COLUMNS)
         self.contacts: RecordsModel[ContactLine] = RecordsModel(CONTACT_COLUMNS)
         self.commitments: RecordsModel[CommitmentLine] = RecordsModel(COMMITMENT_COLUMNS)
@@ -170,6 +177,7 @@ class InvestorsPage(QWidget):
             self.commitment_button,
             self.import_button,
             self.template_button,
+            self.export_button,
         ):
             bar.addWidget(b)
         layout = QVBoxLayout(self)
@@ -249,6 +257,8 @@ class InvestorsPage(QWidget):
             button.setEnabled(why is None)
             button.setToolTip(why or tip)
         self.template_button.setToolTip("Write an empty import sheet (XLSX or CSV)")
+        # The whole register is the GP's: an external reader exports nothing.
+        self.export_button.setEnabled(not viewer.external)
         lp = self.selected_lp()
         self.statement_button.setEnabled(lp is not None and lp.funds > 0)
         self.statement_button.setToolTip(
@@ -269,6 +279,26 @@ class InvestorsPage(QWidget):
         self.dialog = dialog
         dialog.open()
         return dialog
+
+    def export_accounts(self, out: Path | None = None) -> BackgroundOp[Path] | None:
+        """Every LP's capital account as of today: the ``dealos export capital-accounts``
+        file."""
+        if not self.export_button.isEnabled():
+            return None
+        if out is None:
+            chosen, _ = QFileDialog.getSaveFileName(
+                self, "Export capital accounts", "capital-accounts.xlsx",
+                "Excel (*.xlsx);;CSV (*.csv)",
+            )  # fmt: skip
+            out = Path(chosen) if chosen else None
+        if out is None:
+            return None
+        op = save_export(
+            parent=self, session=self.session, kind="capital-accounts", fund_id=None, out=out
+        )
+        op.success(lambda path: self.notice.setText(f"Exported capital accounts to {path.name}."))
+        op.run_in_background()
+        return op
 
     def save_statement(
         self, fund_id: str, period: str, out: Path | None = None

@@ -8,6 +8,7 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
+import openpyxl
 from pytestqt.qtbot import QtBot
 from scenes import wait_ops
 
@@ -47,3 +48,16 @@ def test_a_statement_is_saved_for_the_selected_investor(
     wait_ops(qtbot)
     assert out.read_bytes().startswith(b"%PDF")
     assert page.notice.text() == "Saved the statement to statement.pdf."
+
+
+def test_the_capital_accounts_are_exported_from_the_investors_page(
+    qtbot: QtBot, demo_dir: Path, open_window: Callable[[Path], MainWindow]
+) -> None:
+    page = open_window(demo_dir).show_page("investors")
+    assert isinstance(page, InvestorsPage)
+    out = demo_dir.parent / "accounts.xlsx"
+    assert page.export_accounts(out) is not None
+    wait_ops(qtbot)
+    rows = list(openpyxl.load_workbook(out).active.iter_rows(values_only=True))
+    assert len(rows) > 110  # a header and a row per LP and fund
+    assert page.notice.text() == "Exported capital accounts to accounts.xlsx."
