@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from decimal import Context, Decimal, localcontext
 
 import pyxirr
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from core.fund_math import CashFlow, XirrFailure, xirr
@@ -152,13 +152,27 @@ def _check(raw: list[CashFlow]) -> None:
             abs(c - their_rate) <= Decimal("1e-6") * max(Decimal(1), abs(c))
             for c in ours.candidates
         )
-        assert near or _crosses_zero(series, their_rate)
+        if not near and not _crosses_zero(series, their_rate):
+            # pyxirr's rate is no root at all (it answers 3.3e66 for some short series):
+            # no evidence against ours, which names the roots it found.
+            event("only pyxirr solved: its rate is no root")
+            return
     else:
         assert not _crosses_zero(series, their_rate), (ours, theirs)
 
 
 @settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(fund_like())
+@example(
+    [
+        CashFlow(date(2000, 1, 1), Decimal("-0.01")),
+        CashFlow(date(2000, 1, 4), Decimal("0.01")),
+        CashFlow(date(2000, 8, 17), Decimal("0.07")),
+        CashFlow(date(2000, 1, 4), Decimal("0.01")),
+        CashFlow(date(2000, 1, 3), Decimal("0.01")),
+        CashFlow(date(2000, 8, 25), Decimal("-0.02")),
+    ]
+)
 def test_fund_shaped_series_match_pyxirr(series: list[CashFlow]) -> None:
     _check(series)
 
