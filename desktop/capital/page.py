@@ -3,6 +3,7 @@ actions — each disabled with the reason when the role or the call's state forb
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -454,6 +455,26 @@ class CapitalPage(QWidget):
         self.distribution_wizard.open()
         return self.distribution_wizard
 
+    def _ask(
+        self,
+        *,
+        title: str,
+        text: str,
+        detail: str,
+        action: str,
+        run: Callable[[], BackgroundOp[Any]],
+    ) -> Confirmation:
+        """Ask in one sentence (Cancel the default); on the deliberate click, run the op."""
+        self.confirmation = confirm(
+            self,
+            title=title,
+            text=text,
+            detail=detail,
+            action=action,
+            on_confirm=lambda: run().run_in_background(),
+        )
+        return self.confirmation
+
     def edit_selected(self) -> CallWizard | None:
         call = self.selected_call()
         if call is None or not self.edit_call_button.isEnabled():
@@ -466,87 +487,77 @@ class CapitalPage(QWidget):
         call = self.selected_call()
         if call is None or not self.delete_call_button.isEnabled():
             return None
-        self.confirmation = confirm(
-            self,
+        return self._ask(
             title="Delete the draft call",
             text=f"Delete the draft of {call_summary(call)}?",
             detail="Its allocations are released; the op log keeps the draft and its deletion.",
             action="Delete draft",
-            on_confirm=lambda: delete_call(
+            run=lambda: delete_call(
                 parent=self, session=self.session, call_id=call.call_id, base_version=call.version
-            ).run_in_background(),
+            ),
         )
-        return self.confirmation
 
     def delete_selected_distribution(self) -> Confirmation | None:
         dist = self.selected_distribution()
         if dist is None or not self.delete_distribution_button.isEnabled():
             return None
-        self.confirmation = confirm(
-            self,
+        return self._ask(
             title="Delete the draft distribution",
             text=f"Delete the draft of {distribution_summary(self.session.ws, dist)}?",
             detail="The op log keeps the draft and its deletion.",
             action="Delete draft",
-            on_confirm=lambda: delete_distribution(
+            run=lambda: delete_distribution(
                 parent=self,
                 session=self.session,
                 distribution_id=dist.distribution_id,
                 base_version=dist.version,
-            ).run_in_background(),
+            ),
         )
-        return self.confirmation
 
     def issue_selected(self) -> Confirmation | None:
         call = self.selected_call()
         if call is None or not self.issue_button.isEnabled():
             return None
-        self.confirmation = confirm(
-            self,
+        return self._ask(
             title="Issue the capital call",
             text=f"Issue {call_summary(call)}?",
             detail="Each LP's notice states its share; an issued call cannot be withdrawn.",
             action="Issue call",
-            on_confirm=lambda: issue_call(
+            run=lambda: issue_call(
                 parent=self, session=self.session, call_id=call.call_id, base_version=call.version
-            ).run_in_background(),
+            ),
         )
-        return self.confirmation
 
     def approve_selected(self) -> Confirmation | None:
         call = self.selected_call()
         if call is None or not self.approve_button.isEnabled():
             return None
-        self.confirmation = confirm(
-            self,
+        return self._ask(
             title="Approve the capital call",
             text=f"Approve {call_summary(call)}, as the second GP?",
             detail=f"Drafted by {call.approval.drafted_by or 'another GP'}.",
             action="Approve call",
-            on_confirm=lambda: approve_call(
+            run=lambda: approve_call(
                 parent=self, session=self.session, call_id=call.call_id, base_version=call.version
-            ).run_in_background(),
+            ),
         )
-        return self.confirmation
 
     def approve_selected_distribution(self) -> Confirmation | None:
         dist = self.selected_distribution()
         if dist is None or not self.approve_distribution_button.isEnabled():
             return None
-        self.confirmation = confirm(
-            self,
+        return self._ask(
             title="Approve the distribution",
             text=f"Approve {distribution_summary(self.session.ws, dist)}, as the second GP?",
             detail=f"Drafted by {dist.approval.drafted_by or 'another GP'}.",
             action="Approve distribution",
-            on_confirm=lambda: approve_distribution(
+            run=lambda: approve_distribution(
                 parent=self,
                 session=self.session,
                 distribution_id=dist.distribution_id,
                 base_version=dist.version,
-            ).run_in_background(),
+            ),
         )
-        return self.confirmation
 
     def record_payment(self) -> PaymentDialog | None:
         call = self.selected_call()
@@ -560,20 +571,18 @@ class CapitalPage(QWidget):
         dist = self.selected_distribution()
         if dist is None or not self.issue_distribution_button.isEnabled():
             return None
-        self.confirmation = confirm(
-            self,
+        return self._ask(
             title="Issue the distribution",
             text=f"Issue {distribution_summary(self.session.ws, dist)}?",
             detail="Each LP's notice states its amount; an issued distribution stands.",
             action="Issue distribution",
-            on_confirm=lambda: issue_distribution(
+            run=lambda: issue_distribution(
                 parent=self,
                 session=self.session,
                 distribution_id=dist.distribution_id,
                 base_version=dist.version,
-            ).run_in_background(),
+            ),
         )
-        return self.confirmation
 
     def on_changes(self, changes: OpChanges) -> None:
         if changes.touches(
