@@ -96,6 +96,8 @@ funds = Table(
     # Four-eyes (fund.four_eyes.set): issuing a call or distribution above this amount needs
     # a second GP's approval; null: no such control.
     Column("four_eyes_threshold", String(40), nullable=True),
+    # The fund's final close (fund.close): no commitment dated after it; null: still open.
+    Column("final_close_date", String(10), nullable=True),
 )
 
 # Versioned LPA distribution terms (fund.terms.set); rates are decimal-fraction strings.
@@ -119,6 +121,8 @@ fund_terms = Table(
     Column("withholding_rate", String(16), nullable=True),
     # The hypothetical tax rate an American waterfall's clawback is net of (null: gross).
     Column("clawback_tax_rate", String(16), nullable=True),
+    # The day the version takes effect; null: from the fund's start.
+    Column("effective_date", String(10), nullable=True),
 )
 
 # The fund's NAV marks (fund.nav.record).
