@@ -44,6 +44,7 @@ from core.sync.messages import (
     SnapshotBody,
     SyncState,
 )
+from core.sync.notice_messages import NoticeDeliveries
 from sync_server.request_bodies import (
     AttachBody,
     AttachHistoryBody,
@@ -256,6 +257,24 @@ def _paths() -> dict[str, Any]:
                     "409": ("attach_complete", "history_out_of_order"),
                     "422": ("history_refused", "history_too_large", "too_many_ops", *bad),
                 },
+            )
+        },
+        "/v1/notices/deliveries": {
+            "get": _op(
+                "How the emails of issued capital calls and distributions went, per LP and "
+                "address (queued, sending, sent, failed, with attempts and the last error); "
+                "one notice with call_id or distribution_id, else every notice, newest "
+                "first; for roles that read the whole organization",
+                ok=("200", NoticeDeliveries),
+                errors={
+                    "403": ("forbidden",),
+                    "404": ("not_found",),
+                    "422": ("invalid_request", "unknown_field"),
+                },
+                params=[
+                    {"name": "call_id", "in": "query", "schema": UUID},
+                    {"name": "distribution_id", "in": "query", "schema": UUID},
+                ],
             )
         },
         "/v1/server-key": {

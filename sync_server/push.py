@@ -40,6 +40,7 @@ from core.reducers.apply import apply_op
 from core.sync.messages import AcceptedOp, ErrorDetail, PushResult, RejectedOp
 from sync_server.api_errors import ApiError
 from sync_server.database import tenant_tx
+from sync_server.notifications.outbox import issued_notices, queue_notices
 from sync_server.org_log import OrgLog
 from sync_server.server_keys import ServerKeys
 from sync_server.sessions import (
@@ -157,6 +158,7 @@ def push(
                         log.write()
                 projection.flush()
                 log.flush()
+                queue_notices(conn, caller.org_id, issued_notices(parsed, outcome.results))
         if refusal is not None:
             log.flush()
     if refusal is not None:

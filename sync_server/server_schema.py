@@ -26,6 +26,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Index,
+    Integer,
     LargeBinary,
     MetaData,
     String,
@@ -43,6 +44,7 @@ __all__ = [
     "credentials",
     "device_heads",
     "magic_links",
+    "notice_outbox",
     "op_log",
     "org_heads",
     "org_invitations",
@@ -189,6 +191,30 @@ attach_history = Table(
     Column("envelope", Text, nullable=False),
 )
 
+# Notices by email (migration 0013; sync_server/notifications): one row per notice, LP
+# and recipient, queued in the transaction that accepts the issue op and claimed by the
+# sender in a committed transaction of its own before it talks to the mail server.
+notice_outbox = Table(
+    "notice_outbox",
+    server_metadata,
+    _id("org_id", primary_key=True),
+    _id("outbox_id", primary_key=True),
+    Column("notice_kind", String(16), nullable=False),
+    _id("notice_id"),
+    _id("op_id"),
+    _id("lp_id"),
+    Column("recipient", String(320), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    _at("next_attempt_at"),
+    _id("attempt_id", nullable=True),
+    _at("lease_until", nullable=True),
+    _at("handed_over_at", nullable=True),
+    Column("last_error", Text, nullable=True),
+    _at("queued_at"),
+    _at("sent_at", nullable=True),
+)
+
 rate_limits = Table(
     "rate_limits",
     server_metadata,
@@ -218,6 +244,7 @@ TENANT_TABLES: Final = (
     magic_links,
     server_audit,
     attach_history,
+    notice_outbox,
 )
 # Row-level security like the tenant tables, and no right for the server's role: only the
 # functions below read or change it.
@@ -232,6 +259,7 @@ APP_FUNCTIONS: Final = (
     "dealos_redeem_magic_link(text)",
     "dealos_open_invitation(text, text)",
     "dealos_spend_invitation(text, text)",
+    "dealos_notice_orgs_due()",
 )
 # The app role may read and append to these, never change or delete a row.
 APPEND_ONLY_TABLES: Final = frozenset({"op_log", "server_audit"})

@@ -84,6 +84,34 @@ def _count(env: Mapping[str, str], name: str, default: int) -> int:
     return int(raw)
 
 
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < 10**7:
+        raise SettingsError(f"{name} must be a number of seconds (0 or more), not {raw!r}")
+    return value
+
+
+# (STARTTLS, implicit TLS) for each DEALOS_SMTP_SECURITY.
+_SMTP_SECURITY: Final = {"starttls": (True, False), "tls": (False, True), "none": (False, False)}
+
+
+def _smtp_security(env: Mapping[str, str]) -> tuple[bool, bool]:
+    """``DEALOS_SMTP_SECURITY``: ``starttls`` (the default, port 587), ``tls`` (implicit
+    TLS, port 465) or ``none`` (a relay on the same host or network only)."""
+    raw = env.get("DEALOS_SMTP_SECURITY", "starttls").strip().lower()
+    if raw not in _SMTP_SECURITY:
+        raise SettingsError(
+            f"DEALOS_SMTP_SECURITY must be one of {', '.join(_SMTP_SECURITY)}, not {raw!r}"
+        )
+    return _SMTP_SECURITY[raw]
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     # The owner's URL: migrations and the bootstrap commands run with it, never a request.
@@ -122,6 +150,26 @@ class Settings:
     smtp_password: str | None = None
     mail_from: str = "Deal OS <no-reply@dealos.invalid>"
     mail_drop_dir: Path | None = None
+    # TLS from the first byte (SMTPS, usually port 465) instead of STARTTLS.
+    smtp_implicit_tls: bool = False
+    smtp_timeout_seconds: float = 20.0
+    # Where people reach the server (behind a proxy: its https address); links in mail
+    # point there. Unset, ``public_url`` (the address it listens on) is used.
+    public_base_url: str | None = None
+    # Notices by email (sync_server/notifications): how often the sender looks for mail
+    # due (0: this process sends none), how long a claimed message is its sender's before
+    # another process may recover it, the first retry's wait (doubling up to the longest)
+    # and the attempts before a message is given up as failed.
+    notice_poll_seconds: float = 5.0
+    notice_lease_seconds: float = 300.0
+    notice_retry_seconds: float = 30.0
+    notice_retry_max_seconds: float = 3600.0
+    notice_max_attempts: int = 10
+
+    @property
+    def link_base(self) -> str:
+        """The address links in mail start with, without a trailing slash."""
+        return (self.public_base_url or self.public_url).rstrip("/")
 
     def with_(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -129,13 +177,21 @@ class Settings:
     @classmethod
     def from_env(cls, database_url: str, data_dir: Path, **overrides: object) -> Settings:
         env = os.environ
+        starttls, implicit_tls = _smtp_security(env)
         base = cls(
             database_url=database_url,
             app_database_url=env.get("DEALOS_APP_DATABASE_URL") or None,
             app_role=env.get("DEALOS_APP_ROLE") or "dealos_app",
             secret_file=Path(env.get("DEALOS_SERVER_SECRET_FILE") or data_dir / "server.secret"),
             smtp_host=env.get("DEALOS_SMTP_HOST") or None,
-            smtp_port=int(env.get("DEALOS_SMTP_PORT", "587")),
+            smtp_port=_count(env, "DEALOS_SMTP_PORT", 587),
+            smtp_starttls=starttls,
+            smtp_implicit_tls=implicit_tls,
+            public_base_url=env.get("DEALOS_PUBLIC_URL") or None,
+            notice_poll_seconds=_seconds(env, "DEALOS_NOTICE_POLL_SECONDS", 5.0),
+            notice_lease_seconds=_seconds(env, "DEALOS_NOTICE_LEASE_SECONDS", 300.0),
+            notice_retry_seconds=_seconds(env, "DEALOS_NOTICE_RETRY_SECONDS", 30.0),
+            notice_max_attempts=max(1, _count(env, "DEALOS_NOTICE_MAX_ATTEMPTS", 10)),
             smtp_user=env.get("DEALOS_SMTP_USER") or None,
             smtp_password=env.get("DEALOS_SMTP_PASSWORD") or None,
             mail_from=env.get("DEALOS_MAIL_FROM", "Deal OS <no-reply@dealos.invalid>"),

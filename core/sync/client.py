@@ -43,6 +43,7 @@ from core.sync.messages import (
     SyncState,
     first_error,
 )
+from core.sync.notice_messages import NoticeDeliveries
 
 __all__ = ["MalformedResponse", "ServerUnavailable", "SyncClient", "SyncError"]
 
@@ -177,6 +178,15 @@ class SyncClient:
         """The raw body of ``GET /v1/sync/snapshot`` (a ``SnapshotBody``): the signature
         covers the document's bytes, so they are checked before being parsed."""
         return self._request("GET", "/v1/sync/snapshot", timeout=300.0).content
+
+    def notice_deliveries(
+        self, *, call_id: str | None = None, distribution_id: str | None = None
+    ) -> NoticeDeliveries:
+        """How the emails of one issued call or distribution went, or of every notice
+        (``GET /v1/notices/deliveries``; staff only)."""
+        given = (("call_id", call_id), ("distribution_id", distribution_id))
+        params = {name: value for name, value in given if value is not None}
+        return self._call(NoticeDeliveries, "GET", "/v1/notices/deliveries", params=params)
 
     def server_key(self) -> str:
         return self._call(ServerKey, "GET", "/v1/server-key", auth=False).public_key

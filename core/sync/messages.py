@@ -15,6 +15,7 @@ cannot drift apart::
     POST /v1/orgs/attach/history                             HistoryAttached
     GET  /v1/server-key                                      ServerKey
     GET  /healthz · /readyz                                  Health · Readiness
+    GET  /v1/notices/deliveries                              NoticeDeliveries (notice_messages)
     every 4xx and 5xx                                        ErrorBody
 
 Reading is strict about what is there (a JSON string is never taken for a number, an id
@@ -55,6 +56,7 @@ from core.ops.envelope import Envelope, RedactedEnvelope, Timestamp
 from core.ops.fields import EmailStr, PublicKeyStr, Sha256Hex, ShortText, Uuid, Uuid7
 from core.ops.signing import public_key_bytes
 from core.store.state_snapshot import SNAPSHOT_FORMAT
+from core.sync.notice_messages import NoticeDeliveries
 
 __all__ = [
     "RESPONSE_MODELS",
@@ -363,6 +365,7 @@ RESPONSE_MODELS: tuple[type[BaseModel], ...] = (
     ServerKey,
     Health,
     Readiness,
+    NoticeDeliveries,
 )
 
 

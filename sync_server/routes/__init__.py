@@ -2,7 +2,7 @@
 
 from aiohttp import web
 
-from sync_server.routes import auth, devices, lp_pages, meta, orgs, sync
+from sync_server.routes import auth, devices, lp_pages, meta, notices, orgs, sync
 
 __all__ = ["add_routes"]
 
@@ -10,3 +10,4 @@ __all__ = ["add_routes"]
 def add_routes(app: web.Application) -> None:
     for module in (auth, devices, sync, orgs, meta, lp_pages):
         app.add_routes(module.routes)
+    notices.add_notice_routes(app)

@@ -216,6 +216,9 @@ async def _device_and_sync_answers(org: Org, reader: Member) -> list[Answer]:
     found.append(await _answer(await world.get("/v1/sync/state"), "GET", "/v1/sync/state"))
     for path in ("/v1/server-key", "/healthz", "/readyz"):
         found.append(await _answer(await world.get(path), "GET", path))
+    path = "/v1/notices/deliveries"  # the build issued a call and a distribution
+    for who in (founder, reader):
+        found.append(await _answer(await world.get(path, who), "GET", path))
     return found
 
 
