@@ -24,18 +24,27 @@ from core.errors import OpRejected, StoreError
 from core.ids import new_id
 from core.keys import KeyStore
 from core.ops.batch_verify import precheck_signatures
-from core.ops.envelope import Envelope, UnsignedOp
+from core.ops.envelope import Envelope, RedactedEnvelope, UnsignedOp
 from core.ops.kinds import KINDS, spec_of
 from core.ops.payloads.base import Payload
 from core.ops.signing import DeviceKey
+from core.redaction import SERVER_KEY_META
 from core.reducers.apply import AppliedOp, apply_op, parse_payload
+from core.reducers.lp_view import apply_redacted
 from core.store.digest import sql_state_digest
 from core.store.local import LocalStore
 from core.store.local_log import LocalLog
 from core.store.schema import PROJECTION_TABLES
 from core.store.sql_projection import SqlProjection
 from core.verification.audit_trail import append_audit, sign_audit_head, verify_local_audit
-from core.verification.replay import RefusedPending, device_keys, logged_ops, replay_ops
+from core.verification.replay import (
+    RefusedPending,
+    device_keys,
+    logged_ops,
+    redacted_ops,
+    replay_ops,
+    replay_redacted,
+)
 
 __all__ = ["BatchTrial", "DryRun", "OpResult", "RefusedPending", "Step", "Workspace"]
 
@@ -432,6 +441,36 @@ class Workspace:
         )
         return applied
 
+    def apply_redacted(
+        self,
+        conn: Connection,
+        envelope: RedactedEnvelope,
+        *,
+        server_seq: int,
+        projection: SqlProjection | None = None,
+    ) -> OpResult | None:
+        """Keep a redacted op an external reader pulled (its server signature checked by
+        the caller) and reduce it into this replica's view (:mod:`core.reducers.lp_view`),
+        in the caller's transaction; None when it is kept without a change."""
+        store = projection or SqlProjection(conn, self.org_id)
+        applied = apply_redacted(store, envelope)
+        log = LocalLog(conn)
+        log.append_op(envelope, status="redacted", server_seq=server_seq)
+        if applied is not None:
+            append_audit(
+                conn,
+                self._key,
+                event="op.accepted",
+                op_id=envelope.op_id,
+                kind=envelope.kind,
+                entity_id=envelope.entity_id,
+                actor_id=envelope.actor_id,
+                device_id=envelope.device_id,
+                detail=f"{applied.kind} → version {applied.version} (as this reader sees it)",
+                sign_head=False,
+            )
+        return applied
+
     def seal_audit(self, conn: Connection) -> None:
         """Sign the audit head after a batch appended without signing it."""
         sign_audit_head(conn, self._key)
@@ -496,7 +535,9 @@ class Workspace:
         Confirmed ops replay in server order, then pending ones in the order they were
         made (the rebase of DESIGN §3). With ``on_refused_pending``, a pending op that no
         longer applies on the new confirmed state is handed to it (to become a conflict)
-        instead of failing the rebuild; its partial effects are rolled back.
+        instead of failing the rebuild; its partial effects are rolled back. An external
+        reader's redacted ops replay in server order through its view, each checked
+        against the server's key again.
         """
         with self.store.transaction() as conn:
             keys = device_keys(conn, self.org_id)
@@ -509,6 +550,10 @@ class Workspace:
                 keys=keys,
                 on_refused_pending=on_refused_pending,
             )
+            held = redacted_ops(conn)
+            if held:
+                server_key = LocalLog(conn).meta(SERVER_KEY_META)
+                replay_redacted(conn, self.org_id, held, server_key=server_key)
             return sql_state_digest(conn, self.org_id)
 
     def verify_audit(self) -> AuditVerdict:

@@ -7,6 +7,9 @@ already applied — its own ops in the order it made them, or others' ops with n
 ours pending — they are applied on top (the fast path). The moment they do not (another
 device's op landed between two of ours, or one of ours was rejected), the replica
 rebuilds its projection from the log: confirmed ops in server order, then pending ones.
+
+An external reader's replica pulls redacted ops instead: each is checked against the
+server's key, kept, and reduced as the reader sees it (:mod:`core.reducers.lp_view`).
 """
 
 from __future__ import annotations
@@ -240,17 +243,22 @@ class SyncEngine:
         """Fold one pulled op into the replica; returns 1 if it was applied on top."""
         env = op.op
         if isinstance(env, RedactedEnvelope):
-            # An external reader's view: signed by the server, kept, never reduced.
+            # An external reader's view: signed by the server, reduced as the reader sees it.
             if not verify_redacted(env.wire(), self._server_key(conn)):
                 raise OpRejected(
                     "invalid_signature",
                     f"redacted op {env.op_id} does not carry the server's signature",
                     field="signature",
                 )
-            if env.op_id not in state.known:
-                self.replica.record_foreign(conn, op, status="redacted")
             state.applied_through = op.server_seq
-            return 0
+            if env.op_id in state.known:
+                return 0
+            if spec_for(env.kind) is None:
+                state.unknown_kind = env.kind
+            applied = self.ws.apply_redacted(
+                conn, env, server_seq=op.server_seq, projection=state.projection
+            )
+            return int(applied is not None)
         known = state.known.get(env.op_id)
         if known is not None:
             if known[1] is None:  # ours, pushed in a round whose answer was lost

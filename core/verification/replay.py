@@ -12,6 +12,10 @@ stays free meanwhile. When its state must replace the store's, :meth:`Scratch.ad
 copies the replayed rows in, in SQL, holding the store's write lock for the copy alone
 (about a second per 100,000 ops instead of a whole replay's 13), provided the log is still
 the one replayed.
+
+An external reader's replica holds server-signed, redacted ops instead (status
+``redacted``): :func:`replay_redacted` checks each against the server's key again and
+reduces it through the LP view (:mod:`core.reducers.lp_view`), in server order.
 """
 
 from __future__ import annotations
@@ -33,9 +37,11 @@ from sqlalchemy.pool import StaticPool
 from core.collector import collector_paused
 from core.errors import OpRejected, StoreError
 from core.ops.batch_verify import precheck_signatures
-from core.ops.envelope import Envelope, parse_envelope
+from core.ops.envelope import Envelope, RedactedEnvelope, parse_envelope
 from core.ops.kinds import spec_for
+from core.redaction import verify_redacted
 from core.reducers.apply import apply_op
+from core.reducers.lp_view import apply_redacted
 from core.store.digest import sql_state_digest
 from core.store.local import LocalStore
 from core.store.local_schema import op_log
@@ -48,7 +54,9 @@ __all__ = [
     "Scratch",
     "device_keys",
     "logged_ops",
+    "redacted_ops",
     "replay_ops",
+    "replay_redacted",
     "scratch_replay",
 ]
 
@@ -61,6 +69,46 @@ def logged_ops(conn: Connection) -> list[LoggedOp]:
     """The ops a replay applies, in replay order."""
     stmt = _in_replay_order(op_log.c.op_id, op_log.c.status, op_log.c.envelope)
     return [(str(i), str(s), bytes(e)) for i, s, e in conn.execute(stmt).all()]
+
+
+def redacted_ops(conn: Connection) -> list[tuple[str, bytes]]:
+    """The redacted ops an external reader's replica holds, in server order."""
+    stmt = (
+        select(op_log.c.op_id, op_log.c.envelope)
+        .where(op_log.c.status == "redacted")
+        .order_by(op_log.c.server_seq, op_log.c.local_seq)
+    )
+    return [(str(i), bytes(e)) for i, e in conn.execute(stmt).all()]
+
+
+def replay_redacted(
+    conn: Connection, org_id: str, ops: Iterable[tuple[str, bytes]], *, server_key: str | None
+) -> None:
+    """Reduce an external reader's redacted ops onto the (empty) projection of ``org_id``,
+    each checked against the server's key first: a byte changed anywhere in one is a
+    :class:`~core.errors.StoreError` naming it, as is one the LP view refuses."""
+    projection = SqlProjection(conn, org_id)
+    for op_id, raw in ops:
+        try:
+            wire = json.loads(raw)
+            envelope = RedactedEnvelope.model_validate(wire)
+        except ValueError as exc:
+            raise StoreError(
+                f"redacted op {op_id} in the log is not a readable envelope ({exc}); "
+                "the op log was altered or this build cannot read it"
+            ) from exc
+        if server_key is None or not verify_redacted(wire, server_key):
+            raise StoreError(
+                f"redacted op {op_id} in the log does not carry the server's signature: "
+                "the op log was altered"
+            )
+        try:
+            apply_redacted(projection, envelope)
+        except OpRejected as exc:
+            raise StoreError(
+                f"redacted op {op_id} in the log no longer applies ({exc.code}: "
+                f"{exc.message}); the op log was altered or this build cannot read it"
+            ) from exc
 
 
 def _replay_order(conn: Connection) -> list[tuple[str, str]]:

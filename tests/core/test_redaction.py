@@ -42,10 +42,11 @@ def test_an_lp_sees_its_own_allocation_and_nothing_of_the_other_lps(org: OrgBuil
     assert skipped not in text
     kinds = [s["kind"] for s in seen]
     assert kinds == [
-        "fund.create", "lp.create", "commitment.create", "capital_call.create",
-        "capital_call.issue", "capital_call.payment",
+        "org.create", "fund.create", "lp.create", "commitment.create", "capital_call.create",
+        "capital_call.issue", "capital_call.payment", "user.invite", "entitlement.grant",
     ]  # fmt: skip
-    assert seen[3]["payload"]["allocations"] == {a: "200000.00"}
+    assert seen[4]["payload"] == {}  # a draft's creation: the bare fact
+    assert seen[5]["payload"]["allocations"] == {a: "200000.00"}
     assert all("signature" not in s for s in seen)
 
 

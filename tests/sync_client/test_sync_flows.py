@@ -312,7 +312,7 @@ def test_an_lp_replica_holds_only_its_own_signed_view(
     ):
         assert secret not in text
     call_op = next(
-        json.loads(raw) for _, raw in held if json.loads(raw)["kind"] == "capital_call.create"
+        json.loads(raw) for _, raw in held if json.loads(raw)["kind"] == "capital_call.issue"
     )
     assert call_op["payload"]["allocations"] == {lps["Acme Pension"]: "200000.00"}
     # Kept as served: no counter of the others' ops, and still the server's signature.

@@ -117,6 +117,7 @@ async def test_an_lp_pulls_only_its_own_positions_and_nothing_of_the_others(
     assert leaked == []
     kinds = [o["op"]["kind"] for o in ops]
     assert kinds == [
+        "org.create",
         "fund.create",
         "lp.create",
         "commitment.create",
@@ -125,17 +126,21 @@ async def test_an_lp_pulls_only_its_own_positions_and_nothing_of_the_others(
         "capital_call.payment",
         "distribution.create",
         "distribution.issue",
+        "user.invite",
+        "entitlement.grant",
     ]
     key = (await (await world.client.get("/v1/server-key")).json())["public_key"]
     for o in ops:
         assert o["redacted"] is True
         assert verify_redacted(o["op"], key)
-    call = ops[3]["op"]["payload"]
-    own_share = (await _rows(lp.org, "call_allocations", ops[3]["op"]["entity_id"]))[lp.own_lp]
+    # The draft's creation is the bare fact; the call comes as issued, with its own share.
+    assert ops[4]["op"]["payload"] == {}
+    call = ops[5]["op"]["payload"]
+    own_share = (await _rows(lp.org, "call_allocations", ops[5]["op"]["entity_id"]))[lp.own_lp]
     assert call["allocations"] == {lp.own_lp: own_share}
     assert "excluded_lp_ids" not in call
     assert "amount" not in call
-    assert "note" not in ops[4]["op"]["payload"]
+    assert "note" not in call
     state = await (await world.get("/v1/sync/state", lp.viewer)).json()
     assert state["last_seq"] == ops[-1]["server_seq"]
 

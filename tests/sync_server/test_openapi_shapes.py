@@ -29,7 +29,9 @@ from test_redacted_counts import build
 
 from core.ids import new_id
 
-FREE_TEXT = ("name", "note", "purpose", "reason", "label", "title", "reference", "value")
+FREE_TEXT = (
+    "name", "note", "purpose", "reason", "label", "title", "reference", "value", "explanation",
+)  # fmt: skip
 MONEY_NAMES = ("amount", "nav")
 MONEY_MAPS = ("overrides", "allocations")
 GOOD_MONEY = ("1250000.00", "0", "0.5", "7000003.00")

@@ -15,6 +15,7 @@ __all__ = [
     "CapitalCallCreateRedactedPayload",
     "CapitalCallDeletePayload",
     "CapitalCallIssuePayload",
+    "CapitalCallIssueRedactedPayload",
     "CapitalCallPaymentPayload",
     "CapitalCallRevisePayload",
     "CapitalCallReviseRedactedPayload",
@@ -23,8 +24,10 @@ __all__ = [
     "DistributionCreateRedactedPayload",
     "DistributionDeletePayload",
     "DistributionIssuePayload",
+    "DistributionIssueRedactedPayload",
     "DistributionRevisePayload",
     "DistributionReviseRedactedPayload",
+    "OwnDistributionShare",
     "SplitRule",
 ]
 
@@ -73,9 +76,15 @@ OwnAllocations = Annotated[dict[Uuid, AmountStr], Field(min_length=1, max_length
 
 
 class CapitalCallCreateRedactedPayload(Payload):
-    """``capital_call.create`` as an LP pulls it: the call's terms and only its own
-    allocation. The total, the excluded LPs and the overrides are left out: they tell
-    what the other LPs were called."""
+    """``capital_call.create`` as an LP pulls it: nothing but the fact, which names the op
+    its notices trace the call to. Drafting is the GP's: the terms and the LP's share
+    reach it with the issue (:class:`CapitalCallIssueRedactedPayload`), never a draft's."""
+
+
+class CapitalCallIssueRedactedPayload(Payload):
+    """``capital_call.issue`` as an LP pulls it: the call as issued — its terms and only
+    its own allocation. The total, the excluded LPs, the overrides and the GP's note are
+    left out: they tell what the other LPs were called."""
 
     fund_id: Uuid
     deal_id: Uuid | None = None
@@ -131,8 +140,36 @@ class DistributionCreatePayload(Payload):
 
 
 class DistributionCreateRedactedPayload(Payload):
-    """``distribution.create`` as an LP pulls it: its terms and only its own allocation
-    (no total, no excluded LPs, no note)."""
+    """``distribution.create`` as an LP pulls it: nothing but the fact; the terms and its
+    own share come with the issue (:class:`DistributionIssueRedactedPayload`)."""
+
+
+WaterfallTier = Literal["return_of_capital", "preferred_return", "catch_up", "carried_interest"]
+
+
+class OwnDistributionShare(Payload):
+    """One LP's allocation of a distribution as it was fixed when drafted: the gross
+    amount, what the GP took from its portion as catch-up and carry (waterfall only), its
+    classes, what is withheld and set off against its unpaid calls (null on a distribution
+    drafted before these were kept), and its amount tier by tier (waterfall only)."""
+
+    amount: AmountStr
+    carry: AmountStr | None = None
+    return_of_capital: AmountStr | None = None
+    gain: AmountStr | None = None
+    income: AmountStr | None = None
+    withheld: AmountStr | None = None
+    call_offset: AmountStr | None = None
+    tiers: Annotated[dict[WaterfallTier, AmountStr], Field(max_length=8)] = Field(
+        default_factory=dict
+    )
+
+
+class DistributionIssueRedactedPayload(Payload):
+    """``distribution.issue`` as an LP pulls it: the distribution as issued — its terms and
+    only its own share, and of the waterfall's explanation only the lines about it. The
+    total, the GP's carry, the other LPs, the note and the lines stating totals are left
+    out."""
 
     fund_id: Uuid
     deal_id: Uuid | None = None
@@ -140,7 +177,12 @@ class DistributionCreateRedactedPayload(Payload):
     basis: Literal["paid_in", "commitment", "waterfall"]
     distribution_date: IsoDate
     source: Literal["income", "exit", "return_of_capital", "other"]
-    allocations: OwnAllocations
+    recallable: bool | None = None
+    offsets_unpaid_calls: bool | None = None
+    # The version of the fund's LPA terms a waterfall distribution ran under.
+    terms_version: Annotated[int, Field(ge=1)] | None = None
+    allocations: Annotated[dict[Uuid, OwnDistributionShare], Field(min_length=1, max_length=10_000)]
+    explanation: Annotated[list[LongText], Field(max_length=10_000)] = Field(default_factory=list)
 
 
 class DistributionApprovePayload(Payload):
@@ -174,7 +216,8 @@ class CapitalCallRevisePayload(Payload):
 
 
 class CapitalCallReviseRedactedPayload(Payload):
-    """``capital_call.revise`` as an LP pulls it: the new terms and its own allocation."""
+    """``capital_call.revise`` as an LP pulled it from servers before drafts were the GP's
+    alone; no longer sent (core.redaction), kept so such a feed still parses."""
 
     deal_id: Uuid | None = None
     currency: CurrencyCode
@@ -211,7 +254,8 @@ class DistributionRevisePayload(Payload):
 
 
 class DistributionReviseRedactedPayload(Payload):
-    """``distribution.revise`` as an LP pulls it: the new terms and its own allocation."""
+    """``distribution.revise`` as an LP pulled it from servers before drafts were the GP's
+    alone; no longer sent (core.redaction), kept so such a feed still parses."""
 
     deal_id: Uuid | None = None
     currency: CurrencyCode
