@@ -30,6 +30,7 @@ from core.ids import new_id
 from core.money import figure_text, money_text
 from core.ops.payloads.deals import FundCreatePayload
 from core.ops.payloads.funds import (
+    FundClosePayload,
     FundFourEyesSetPayload,
     FundNavRecordPayload,
     FundTermsSetPayload,
@@ -102,7 +103,19 @@ def register(
     p.add_argument("--withholding", type=rate_text, metavar="RATE", help="e.g. 0.15")
     p.add_argument("--clawback-tax", type=rate_text, metavar="RATE", help="e.g. 0.40")
     p.add_argument("--label", default="", help="where the LPA states them, e.g. 'LPA §8'")
+    p.add_argument(
+        "--effective",
+        type=iso_date,
+        metavar="YYYY-MM-DD",
+        help="the day these terms take effect (default: from the fund's start)",
+    )
     p.set_defaults(handler=_terms)
+
+    p = actions.add_parser("close", parents=common, help="hold the final close")
+    p.add_argument("--fund", required=True, metavar="FUND_ID")
+    p.add_argument("--on", required=True, type=iso_date, metavar="YYYY-MM-DD")
+    p.add_argument("--note", default="", help="e.g. 'final close per LPA §3.2'")
+    p.set_defaults(handler=_close)
 
     p = actions.add_parser("four-eyes", parents=common, help="when a second GP must approve")
     p.add_argument("--fund", required=True, metavar="FUND_ID")
@@ -210,6 +223,7 @@ def _terms(args: Any) -> int:
         "payload.gp_commitment_lp_id": "the GP's commitment LP (--gp-commitment-lp)",
         "payload.clawback_tax_rate": "the clawback tax rate (--clawback-tax)",
         "payload.label": "the label (--label)",
+        "payload.effective_date": "the effective date (--effective)",
     }
     with opened(args) as ws:
         fund = fund_of(ws, args.fund)
@@ -227,6 +241,7 @@ def _terms(args: Any) -> int:
                 label=args.label,
                 withholding_rate=args.withholding,
                 clawback_tax_rate=args.clawback_tax,
+                effective_date=args.effective,
             ),
             words,
             entity_id=fund.fund_id,
@@ -236,6 +251,29 @@ def _terms(args: Any) -> int:
     assert after.terms is not None
     print(after.fund_id)
     print(f"set the LPA terms of {after.name}: {terms_in_words(after.terms)}")
+    return 0
+
+
+def _close(args: Any) -> int:
+    words: Words = {
+        **_FUND,
+        "payload.final_close_date": "the final close date (--on)",
+        "payload.note": "the note (--note)",
+    }
+    with opened(args) as ws:
+        fund = fund_of(ws, args.fund)
+        submit(
+            ws,
+            lambda: FundClosePayload(final_close_date=args.on, note=args.note),
+            words,
+            entity_id=fund.fund_id,
+            base_version=fund.version,
+        )
+    print(fund.fund_id)
+    print(
+        f"held the final close of {fund.name} on {args.on}: no new commitment may be dated "
+        "after it; interests change hands by transfer (dealos commitment transfer)"
+    )
     return 0
 
 
@@ -307,6 +345,12 @@ def _show(args: Any) -> int:
             else "none set: call notices print no wire instructions (dealos fund edit)",
         ),
         ("four-eyes", four_eyes_in_words(f)),
+        (
+            "close",
+            f"final close held on {f.final_close}"
+            if f.final_close
+            else "open to new commitments (dealos fund close holds the final close)",
+        ),
     ]
     latest = f.navs[-1] if f.navs else None
     lines.append(

@@ -37,6 +37,7 @@ from core.ids import new_id
 from core.money import money_text
 from core.ops.payloads.investors import (
     CommitmentCreatePayload,
+    CommitmentTransferPayload,
     Contact,
     LpCreatePayload,
     LpUpdatePayload,
@@ -105,7 +106,8 @@ def register(
     p.set_defaults(handler=_import)
 
     commitment = sub.add_parser("commitment", help="an LP's commitment to a fund")
-    p = actions_of(commitment, "commitment_command").add_parser(
+    commitment_actions = actions_of(commitment, "commitment_command")
+    p = commitment_actions.add_parser(
         "add", parents=common, help="record a commitment; prints its id"
     )
     p.add_argument("--fund", required=True, metavar="FUND_ID")
@@ -113,6 +115,16 @@ def register(
     p.add_argument("--amount", required=True, type=amount_text, help="e.g. 1000000.00")
     p.add_argument("--on", required=True, type=iso_date, metavar="YYYY-MM-DD")
     p.set_defaults(handler=_commitment)
+    p = commitment_actions.add_parser(
+        "transfer", parents=common, help="pass unfunded commitment to another LP; prints its id"
+    )
+    p.add_argument("--fund", required=True, metavar="FUND_ID")
+    p.add_argument("--from", dest="from_lp", required=True, metavar="LP_ID", help="transferor")
+    p.add_argument("--to", dest="to_lp", required=True, metavar="LP_ID", help="transferee")
+    p.add_argument("--amount", required=True, type=amount_text, help="e.g. 2000000.00")
+    p.add_argument("--on", required=True, type=iso_date, metavar="YYYY-MM-DD")
+    p.add_argument("--note", default="", help="e.g. 'secondary sale, agreement of 2026-03-30'")
+    p.set_defaults(handler=_transfer)
 
 
 def _contacts(typed: list[tuple[str, str]], held: tuple[ContactRecord, ...] = ()) -> list[Contact]:
@@ -252,6 +264,46 @@ def _commitment(args: Any) -> int:
     print(
         f"recorded {lp.name}'s commitment of {money_text(amount.amount, amount.currency)} "
         f"to {fund.name}, dated {args.on}"
+    )
+    return 0
+
+
+def _transfer(args: Any) -> int:
+    words: Words = {
+        "payload.fund_id": "the fund (--fund)",
+        "payload.from_lp_id": "the transferor (--from)",
+        "payload.to_lp_id": "the transferee (--to)",
+        "payload.amount": "the amount (--amount)",
+        "payload.currency": "the fund's currency",
+        "payload.effective_date": "the transfer date (--on)",
+        "payload.note": "the note (--note)",
+    }
+    with opened(args) as ws:
+        fund = fund_of(ws, args.fund)
+        source, target = lp_of(ws, args.from_lp), lp_of(ws, args.to_lp)
+        amount = money_of(args.amount, fund.currency, "the amount (--amount)")
+        result = submit(
+            ws,
+            lambda: CommitmentTransferPayload(
+                fund_id=fund.fund_id,
+                from_lp_id=source.lp_id,
+                to_lp_id=target.lp_id,
+                amount=amount,
+                currency=fund.currency,
+                effective_date=args.on,
+                note=args.note,
+            ),
+            words,
+        )
+        after = {lp.lp_id: lp.commitment_to(fund.fund_id) for lp in lp_records(ws)}
+    left, now = after.get(source.lp_id), after.get(target.lp_id)
+    held = money_text(left.amount if left else Decimal(0), fund.currency)
+    received = money_text(now.amount if now else Decimal(0), fund.currency)
+    print(result.entity_id)
+    print(
+        f"transferred {money_text(amount.amount, amount.currency)} of {source.name}'s unfunded "
+        f"commitment to {fund.name} to {target.name}, effective {args.on}; "
+        f"{source.name} now commits {held}, {target.name} {received}"
     )
     return 0
 

@@ -21,6 +21,8 @@ Conventions (each stated here because LPAs differ on them):
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import StrEnum
@@ -35,6 +37,7 @@ __all__ = [
     "PrefCompounding",
     "WaterfallStyle",
     "as_percent",
+    "version_in_force",
 ]
 
 
@@ -203,3 +206,30 @@ class FundTerms:
     def unit(self) -> Decimal:
         """The minor unit every allocation under these terms is rounded to."""
         return minor_unit(self.currency)
+
+
+def version_in_force(
+    versions: Sequence[Mapping[str, Any]], on: dt.date | None
+) -> Mapping[str, Any] | None:
+    """Of a fund's stored terms versions, the one in force on ``on``; the latest when
+    ``on`` is None.
+
+    A version takes effect on its ``effective_date`` (null: from the fund's start). On a
+    day several have taken effect, the one that took effect last governs, and among those
+    dated the same, the later version (an amendment restating the day). None when every
+    version takes effect after ``on``.
+    """
+
+    def effective(row: Mapping[str, Any]) -> str:
+        return str(row.get("effective_date") or "")
+
+    if on is None:
+        candidates = list(versions)
+    else:
+        day = on.isoformat()
+        candidates = [r for r in versions if effective(r) <= day]
+    if not candidates:
+        return None
+    if on is None:
+        return max(candidates, key=lambda r: int(r["version"]))
+    return max(candidates, key=lambda r: (effective(r), int(r["version"])))

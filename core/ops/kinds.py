@@ -16,7 +16,7 @@ from typing import Final, Literal
 
 from core.domain.roles import Action
 from core.ops.changes import Area
-from core.ops.payloads import access, capital, deals, funds, investors
+from core.ops.payloads import access, capital, deals, funds, investors, readers
 from core.ops.payloads.base import Payload
 
 __all__ = ["KINDS", "Concurrency", "KindSpec", "spec_for", "spec_of"]
@@ -66,6 +66,7 @@ def _specs() -> dict[str, KindSpec]:
             "create",
             None,
             "Create the organization, its founder and the founder's device (genesis)",
+            redacted=readers.OrgCreateRedactedPayload,
             areas=frozenset({A.ORGANIZATION, A.PEOPLE}),
             label="Organization created",
         ),
@@ -183,12 +184,23 @@ def _specs() -> dict[str, KindSpec]:
             label="LPA terms recorded",
         ),
         s(
+            "fund.close",
+            funds.FundClosePayload,
+            "fund",
+            "checked",
+            a.ISSUE_FINANCIAL,
+            "Hold the fund's final close: no new commitments after the day",
+            areas=frozenset({A.FUNDS}),
+            label="Final close held",
+        ),
+        s(
             "fund.nav.record",
             funds.FundNavRecordPayload,
             "fund",
             "checked",
             a.ISSUE_FINANCIAL,
             "Record the fund's net asset value as of a date",
+            redacted=readers.FundNavRecordRedactedPayload,
             areas=frozenset({A.NAV}),
             label="NAV recorded",
         ),
@@ -273,6 +285,16 @@ def _specs() -> dict[str, KindSpec]:
             label="Commitment recorded",
         ),
         s(
+            "commitment.transfer",
+            investors.CommitmentTransferPayload,
+            "commitment",
+            "create",
+            a.ISSUE_FINANCIAL,
+            "Pass part of an LP's unfunded commitment to another LP",
+            areas=frozenset({A.COMMITMENTS}),
+            label="Commitment transferred",
+        ),
+        s(
             "capital_call.create",
             capital.CapitalCallCreatePayload,
             "capital_call",
@@ -301,6 +323,7 @@ def _specs() -> dict[str, KindSpec]:
             "checked",
             a.ISSUE_FINANCIAL,
             "Issue a drafted capital call to its LPs",
+            redacted=capital.CapitalCallIssueRedactedPayload,
             areas=frozenset({A.CALLS}),
             label="Capital call issued",
         ),
@@ -384,6 +407,7 @@ def _specs() -> dict[str, KindSpec]:
             "checked",
             a.ISSUE_FINANCIAL,
             "Issue a drafted distribution",
+            redacted=capital.DistributionIssueRedactedPayload,
             areas=frozenset({A.DISTRIBUTIONS, A.CALLS}),
             label="Distribution issued",
         ),

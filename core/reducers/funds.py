@@ -10,7 +10,7 @@ from core.ops.payloads import funds as p
 from core.reducers.context import OpContext, reducer
 from core.reducers.waterfall_distribution import current_terms, terms_from_row
 
-__all__ = ["fund_nav_record", "fund_terms_set", "fund_update"]
+__all__ = ["fund_close", "fund_nav_record", "fund_terms_set", "fund_update"]
 
 
 def _fund(ctx: OpContext) -> dict[str, object]:
@@ -52,6 +52,7 @@ def fund_terms_set(ctx: OpContext, payload: p.FundTermsSetPayload) -> None:
         "label": payload.label,
         "withholding_rate": payload.withholding_rate,
         "clawback_tax_rate": payload.clawback_tax_rate,
+        "effective_date": payload.effective_date,
     }
     try:  # the terms model states the rules (a catch-up above the carry share, …)
         terms_from_row(row, str(fund["currency"]))
@@ -105,3 +106,30 @@ def fund_update(ctx: OpContext, payload: p.FundUpdatePayload) -> None:
             payload.payment_instructions.model_dump(mode="json"), sort_keys=True
         )
     ctx.store.update("funds", {"fund_id": ctx.op.entity_id}, values)
+
+
+@reducer("fund.close")
+def fund_close(ctx: OpContext, payload: p.FundClosePayload) -> None:
+    fund = _fund(ctx)
+    if fund.get("final_close_date"):
+        ctx.reject(
+            "lifecycle_gate",
+            f"{fund['name']} already held its final close on {fund['final_close_date']}",
+            field="payload.final_close_date",
+        )
+    later = [
+        c
+        for c in ctx.store.rows("commitments", {"fund_id": ctx.op.entity_id})
+        if str(c["committed_on"]) > payload.final_close_date
+    ]
+    if later:
+        ctx.reject(
+            "invariant_violation",
+            f"{fund['name']} has commitments dated after {payload.final_close_date} (the "
+            f"latest on {max(str(c['committed_on']) for c in later)}): the final close "
+            "comes after every commitment",
+            field="payload.final_close_date",
+        )
+    ctx.store.update(
+        "funds", {"fund_id": ctx.op.entity_id}, {"final_close_date": payload.final_close_date}
+    )

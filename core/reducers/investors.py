@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
+
+from core.ids import transferred_out_id
+from core.money import money_text
 from core.ops.payloads import investors as p
+from core.positions import ledger_book
 from core.reducers.context import OpContext, reducer
 
-__all__ = ["commitment_create", "lp_create", "lp_update"]
+__all__ = ["commitment_create", "commitment_transfer", "lp_create", "lp_update"]
 
 
 def _check_contacts(ctx: OpContext, lp_id: str, contacts: list[p.Contact]) -> None:
@@ -71,6 +77,14 @@ def commitment_create(ctx: OpContext, payload: p.CommitmentCreatePayload) -> Non
     amount = ctx.amount(payload.amount, payload.currency, "payload.amount")
     if amount <= 0:
         ctx.reject("invalid_payload", "a commitment is a positive amount", field="payload.amount")
+    closed = fund.get("final_close_date")
+    if closed and payload.committed_on > str(closed):
+        ctx.reject(
+            "lifecycle_gate",
+            f"{fund['name']} held its final close on {closed}: a commitment dated after it "
+            "comes only by transfer from an existing LP",
+            field="payload.committed_on",
+        )
     if ctx.store.rows("commitments", {"fund_id": payload.fund_id, "lp_id": payload.lp_id}):
         ctx.reject(
             "invariant_violation",
@@ -88,3 +102,74 @@ def commitment_create(ctx: OpContext, payload: p.CommitmentCreatePayload) -> Non
             "committed_on": payload.committed_on,
         },
     )
+
+
+@reducer("commitment.transfer")
+def commitment_transfer(ctx: OpContext, payload: p.CommitmentTransferPayload) -> None:
+    fund = ctx.must_get("funds", "fund", "fund_id", payload.fund_id, "payload.fund_id")
+    source = ctx.must_get("lps", "lp", "lp_id", payload.from_lp_id, "payload.from_lp_id")
+    ctx.must_get("lps", "lp", "lp_id", payload.to_lp_id, "payload.to_lp_id")
+    if payload.from_lp_id == payload.to_lp_id:
+        ctx.reject(
+            "invalid_payload",
+            "a transfer passes a commitment to another LP, not to the same one",
+            field="payload.to_lp_id",
+        )
+    if payload.currency != fund["currency"]:
+        ctx.reject(
+            "invariant_violation",
+            f"the fund takes commitments in {fund['currency']}",
+            field="payload.currency",
+        )
+    amount = ctx.amount(payload.amount, payload.currency, "payload.amount")
+    if amount <= 0:
+        ctx.reject("invalid_payload", "a transfer moves a positive amount", field="payload.amount")
+    held = ctx.store.rows("commitments", {"fund_id": payload.fund_id, "lp_id": payload.from_lp_id})
+    if not held:
+        ctx.reject(
+            "invariant_violation",
+            f"{source['name']} has no commitment to {fund['name']} to transfer",
+            field="payload.from_lp_id",
+        )
+    first = min(str(c["committed_on"]) for c in held)
+    if payload.effective_date < first:
+        ctx.reject(
+            "invariant_violation",
+            f"{source['name']} committed to {fund['name']} on {first}: a transfer of it "
+            "takes effect on or after that day",
+            field="payload.effective_date",
+        )
+    # Only unfunded commitment moves, and never what draft calls already reserve: on the
+    # transfer's day and on every later record alike.
+    book = ledger_book(ctx.store, payload.fund_id)
+    on = dt.date.fromisoformat(payload.effective_date)
+    available = min(
+        book.as_of(on, with_nav=False).of(payload.from_lp_id).available_to_call,
+        book.as_of(None, with_nav=False).of(payload.from_lp_id).available_to_call,
+    )
+    if amount > available:
+        currency = payload.currency
+        ctx.reject(
+            "invariant_violation",
+            f"{source['name']} has {money_text(max(available, Decimal(0)), currency)} of "
+            f"unfunded commitment to {fund['name']} left to transfer; "
+            f"{money_text(amount, currency)} exceeds it by "
+            f"{money_text(amount - max(available, Decimal(0)), currency)} (only unfunded "
+            "commitment moves; issued and draft calls count)",
+            field="payload.amount",
+        )
+    for commitment_id, lp_id, signed in (
+        (transferred_out_id(ctx.op.entity_id), payload.from_lp_id, -amount),
+        (ctx.op.entity_id, payload.to_lp_id, amount),
+    ):
+        ctx.store.insert(
+            "commitments",
+            {
+                "commitment_id": commitment_id,
+                "fund_id": payload.fund_id,
+                "lp_id": lp_id,
+                "amount": format(signed, "f"),
+                "currency": payload.currency,
+                "committed_on": payload.effective_date,
+            },
+        )

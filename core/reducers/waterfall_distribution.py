@@ -23,6 +23,7 @@ from core.fund_math import (
     Waterfall,
     WaterfallResult,
 )
+from core.fund_math.terms import version_in_force
 from core.ops.payloads.capital import DistributionCreatePayload
 from core.reducers.context import OpContext
 from core.reducers.distribution_classes import allocation_columns, distribution_columns
@@ -32,10 +33,11 @@ from core.store.projection import Row
 __all__ = ["current_terms", "record_waterfall_distribution", "run_waterfall", "terms_from_row"]
 
 
-def current_terms(ctx: OpContext, fund_id: str) -> Row | None:
-    """The latest ``fund_terms`` row of the fund, or None when no terms were set."""
-    rows = ctx.store.rows("fund_terms", {"fund_id": fund_id})
-    return max(rows, key=lambda r: int(r["version"])) if rows else None
+def current_terms(ctx: OpContext, fund_id: str, on: dt.date | None = None) -> Row | None:
+    """The fund's ``fund_terms`` row in force on ``on`` (the latest version when ``on`` is
+    None), or None when no terms were set or none has taken effect by then."""
+    found = version_in_force(ctx.store.rows("fund_terms", {"fund_id": fund_id}), on)
+    return None if found is None else dict(found)
 
 
 def terms_from_row(row: Row, currency: str) -> FundTerms:
@@ -114,12 +116,17 @@ def run_waterfall(
     dated_commitments: bool = True,
 ) -> WaterfallResult:
     """Run the fund's current terms over its ledger, or refuse naming what is missing."""
-    row = current_terms(ctx, fund["fund_id"])
+    row = current_terms(ctx, fund["fund_id"], dt.date.fromisoformat(on))
     if row is None:
+        later = current_terms(ctx, fund["fund_id"])
         ctx.reject(
             "invariant_violation",
-            "the fund has no distribution terms yet: record "
-            "its LPA terms (fund.terms.set) before a waterfall distribution",
+            "the fund has no distribution terms yet: record its LPA terms before a "
+            "waterfall distribution"
+            if later is None
+            else f"the fund's LPA terms take effect on {later['effective_date']}, after "
+            f"this distribution's date {on}: date it on or after, or record the terms "
+            "in force before",
             field="payload.basis",
         )
     if row["style"] == "american" and deal_id is None:

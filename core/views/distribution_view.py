@@ -20,6 +20,7 @@ from sqlalchemy import and_, select
 
 from core.commands.reading import reading
 from core.commands.workspace import Workspace
+from core.fund_math.terms import version_in_force
 from core.money import Money, MoneyError, parse_amount
 from core.ops.payloads.capital import DistributionCreatePayload
 from core.positions import positions_as_of
@@ -51,7 +52,7 @@ __all__ = [
 
 NO_TERMS = (
     "The fund has no LPA terms on record; a waterfall distribution needs them "
-    "(record them with fund.terms.set)."
+    "(record them on the Funds page, Terms…, or with dealos fund terms)."
 )
 
 
@@ -135,19 +136,21 @@ class DraftedDistribution:
         return sum((s.amount for s in self.shares), self.gp_carry)
 
 
-def fund_terms_of(ws: Workspace, fund_id: str) -> FundTermsSummary | None:
-    """The latest LPA terms of the fund, or None when none were recorded."""
+def fund_terms_of(
+    ws: Workspace, fund_id: str, on: dt.date | None = None
+) -> FundTermsSummary | None:
+    """The fund's LPA terms in force on ``on`` (the latest version when None), or None when
+    none were recorded or none has taken effect by then."""
     with reading(ws) as conn:
-        row = (
-            conn.execute(
-                select(fund_terms)
-                .where(fund_terms.c.org_id == ws.org_id, fund_terms.c.fund_id == fund_id)
-                .order_by(fund_terms.c.version.desc())
-                .limit(1)
-            )
-            .mappings()
-            .first()
-        )
+        rows = [
+            dict(r)
+            for r in conn.execute(
+                select(fund_terms).where(
+                    fund_terms.c.org_id == ws.org_id, fund_terms.c.fund_id == fund_id
+                )
+            ).mappings()
+        ]
+    row = version_in_force(rows, on)
     if row is None:
         return None
     return FundTermsSummary(

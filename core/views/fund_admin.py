@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from core.commands.reading import reading
@@ -57,6 +57,8 @@ class FundTermsRecord:
     label: str
     withholding_rate: Decimal | None
     clawback_tax_rate: Decimal | None
+    # The day this version takes effect; None: from the fund's start.
+    effective_date: dt.date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +100,8 @@ class FundRecord:
     payment: PaymentDetails | None
     four_eyes: Decimal | None
     navs: tuple[NavMark, ...]
+    # The fund's final close; None while it still takes new commitments.
+    final_close: dt.date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +135,13 @@ class LpRecord:
     commitments: tuple[CommitmentRecord, ...]
 
     def commitment_to(self, fund_id: str) -> CommitmentRecord | None:
-        return next((c for c in self.commitments if c.fund_id == fund_id), None)
+        """The LP's commitment to the fund: its own, plus transfers in, less transfers out
+        (dated by the first); None when it never committed."""
+        held = [c for c in self.commitments if c.fund_id == fund_id]
+        if not held:
+            return None
+        first = min(held, key=lambda c: (c.committed_on, c.commitment_id))
+        return replace(first, amount=sum((c.amount for c in held), Decimal(0)))
 
 
 def _rate(raw: str | None) -> Decimal | None:
@@ -164,7 +174,12 @@ def _terms(store: Projection, fund_id: str) -> FundTermsRecord | None:
         label=t["label"],
         withholding_rate=_rate(t["withholding_rate"]),
         clawback_tax_rate=_rate(t["clawback_tax_rate"]),
+        effective_date=_date(t.get("effective_date")),
     )
+
+
+def _date(raw: object) -> dt.date | None:
+    return None if not raw else dt.date.fromisoformat(str(raw))
 
 
 def _payment(raw: str | None) -> PaymentDetails | None:
@@ -208,6 +223,7 @@ def _fund(store: Projection, row: Row) -> FundRecord:
         payment=_payment(row["payment_instructions"]),
         four_eyes=None if threshold is None else Decimal(threshold),
         navs=tuple(navs),
+        final_close=_date(row.get("final_close_date")),
     )
 
 
@@ -314,7 +330,8 @@ def terms_in_words(t: FundTermsRecord) -> str:
     if t.clawback_tax_rate is not None:
         parts.append(f"clawback net of taxes at {percent(t.clawback_tax_rate)}")
     label = f", {t.label}" if t.label else ""
-    return "; ".join(parts) + f" (version {t.version}{label})"
+    since = f", in force from {t.effective_date}" if t.effective_date else ""
+    return "; ".join(parts) + f" (version {t.version}{label}{since})"
 
 
 def payment_in_words(p: PaymentDetails) -> str:

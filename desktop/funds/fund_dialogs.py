@@ -17,6 +17,7 @@ from desktop.display import format_money
 from desktop.forms import FieldProblem, SetupDialog, amount_typed, hint_label, text_typed
 from desktop.operations.funds import (
     BankDetails,
+    close_fund,
     create_fund,
     record_nav,
     set_four_eyes,
@@ -294,5 +295,43 @@ class NavDialog(SetupDialog):
             base_version=self.fund.version,
             as_of=self.as_of.date().toPython(),  # type: ignore[arg-type]
             nav=nav,
+            note=self.note.text().strip(),
+        )
+
+
+class FinalCloseDialog(SetupDialog):
+    words: ClassVar[Words] = {
+        **_BASE,
+        "payload.final_close_date": "Final close",
+        "payload.note": "Note",
+    }
+
+    def __init__(self, session: DesktopSession, parent: QWidget, fund: FundRecord) -> None:
+        super().__init__(
+            session,
+            parent,
+            title=f"Final close of {fund.name}",
+            action="Hold final close",
+            name="finalCloseDialog",
+            intro="After the final close no new commitment may be dated later; an LP's "
+            "interest then changes hands only by a transfer from an existing LP. It cannot "
+            "be undone.",
+        )
+        self.fund = fund
+        self.on = QDateEdit(QDate.currentDate())
+        self.on.setObjectName("finalCloseDate")
+        self.on.setDisplayFormat("yyyy-MM-dd")
+        self.on.setCalendarPopup(True)
+        self.note = _line("finalCloseNote", "optional: e.g. final close per LPA §3.2")
+        self.form.addRow("Final close", self.on)
+        self.form.addRow("Note", self.note)
+
+    def operation(self) -> BackgroundOp[Any]:
+        return close_fund(
+            parent=self,
+            session=self.session,
+            fund_id=self.fund.fund_id,
+            base_version=self.fund.version,
+            on=self.on.date().toPython(),  # type: ignore[arg-type]
             note=self.note.text().strip(),
         )

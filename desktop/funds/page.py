@@ -30,14 +30,20 @@ from core.views.fund_admin import (
 from desktop.bridge import OpChanges
 from desktop.display import format_money
 from desktop.forms import SetupDialog
-from desktop.funds.fund_dialogs import EditFundDialog, FourEyesDialog, NavDialog, NewFundDialog
+from desktop.funds.fund_dialogs import (
+    EditFundDialog,
+    FinalCloseDialog,
+    FourEyesDialog,
+    NavDialog,
+    NewFundDialog,
+)
 from desktop.funds.terms_dialog import TermsDialog
 from desktop.records_model import Column, RecordsModel
 from desktop.session import DesktopSession
 
 __all__ = ["FUND_COLUMNS", "FundsPage"]
 
-_FundForm = EditFundDialog | TermsDialog | FourEyesDialog | NavDialog
+_FundForm = EditFundDialog | TermsDialog | FourEyesDialog | NavDialog | FinalCloseDialog
 
 FUND_COLUMNS: list[Column[FundRecord]] = [
     Column("Fund", lambda f: f.name),
@@ -48,6 +54,7 @@ FUND_COLUMNS: list[Column[FundRecord]] = [
     Column("Paid-in", lambda f: format_money(f.paid_in, f.currency), numeric=True),
     Column("LPs", lambda f: str(f.lps), numeric=True),
     Column("LPA terms", lambda f: f"version {f.terms.version}" if f.terms else "none yet"),
+    Column("Final close", lambda f: str(f.final_close) if f.final_close else "open"),
 ]
 
 
@@ -69,6 +76,12 @@ def _detail(fund: FundRecord) -> str:
         ),
         ("Four-eyes", four_eyes_in_words(fund)),
         ("NAV", nav),
+        (
+            "Final close",
+            f"held on {fund.final_close}: new LPs join only by transfer"
+            if fund.final_close
+            else "not yet held: the fund takes new commitments",
+        ),
     )
     cells = "".join(
         f"<tr><td style='color:#6b7785; padding:3px 14px 3px 0; white-space:nowrap'>{k}</td>"
@@ -109,6 +122,7 @@ class FundsPage(QWidget):
         self.terms_button = self._button("LPA terms…", "termsButton", self.edit_terms)
         self.four_eyes_button = self._button("Four-eyes…", "fourEyesButton", self.edit_four_eyes)
         self.nav_button = self._button("Record NAV…", "navButton", self.record_nav)
+        self.close_button = self._button("Final close…", "finalCloseButton", self.final_close)
         self.detail = QLabel()
         self.detail.setObjectName("fundDetail")
         self.detail.setWordWrap(True)
@@ -132,6 +146,7 @@ class FundsPage(QWidget):
             self.terms_button,
             self.four_eyes_button,
             self.nav_button,
+            self.close_button,
         ):
             bar.addWidget(b)
         detail = QWidget()
@@ -198,11 +213,15 @@ class FundsPage(QWidget):
              "the amount above which a second GP must approve", True),
             (self.nav_button, Action.ISSUE_FINANCIAL, "record a NAV", "Record the fund's net "
              "asset value as of a date", True),
+            (self.close_button, Action.ISSUE_FINANCIAL, "hold a final close", "Close the fund "
+             "to new commitments", True),
         )  # fmt: skip
         for button, action, doing, tip, needs_fund in gates:
             why = viewer.why_not(action, doing)
             if why is None and needs_fund and fund is None:
                 why = none
+            if why is None and button is self.close_button and fund and fund.final_close:
+                why = f"The final close was held on {fund.final_close}."
             button.setEnabled(why is None)
             button.setToolTip(why or tip)
 
@@ -240,6 +259,9 @@ class FundsPage(QWidget):
 
     def record_nav(self) -> SetupDialog | None:
         return self._for_fund(self.nav_button, NavDialog)
+
+    def final_close(self) -> SetupDialog | None:
+        return self._for_fund(self.close_button, FinalCloseDialog)
 
     def on_changes(self, changes: OpChanges) -> None:
         if changes.touches(

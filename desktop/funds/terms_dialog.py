@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from PySide6.QtWidgets import QComboBox, QLineEdit, QWidget
+from PySide6.QtCore import QDate
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDateEdit, QLineEdit, QWidget
 
 from core.ops.field_words import Words
 from core.views.fund_admin import FundRecord, lp_records, terms_in_words
@@ -72,6 +73,7 @@ class TermsDialog(SetupDialog):
         "payload.clawback_tax_rate": "Clawback tax rate",
         "payload.clawback_tax_rate#form": _RATE_FORM,
         "payload.label": "Where the LPA states them",
+        "payload.effective_date": "Takes effect",
     }
 
     def __init__(self, session: DesktopSession, parent: QWidget, fund: FundRecord) -> None:
@@ -156,6 +158,22 @@ class TermsDialog(SetupDialog):
         f.addRow("Clawback tax rate", self.clawback_tax)
         f.addRow("", hint_label("the LPA's rate for a clawback net of taxes; empty for gross"))
         f.addRow("Where the LPA states them", self.label)
+        self.effective = QCheckBox("Takes effect on")
+        self.effective.setObjectName("termsEffective")
+        self.effective_date = QDateEdit(QDate.currentDate())
+        self.effective_date.setObjectName("termsEffectiveDate")
+        self.effective_date.setDisplayFormat("yyyy-MM-dd")
+        self.effective_date.setCalendarPopup(True)
+        self.effective_date.setEnabled(False)
+        self.effective.toggled.connect(self.effective_date.setEnabled)
+        f.addRow(self.effective, self.effective_date)
+        f.addRow(
+            "",
+            hint_label(
+                "an amendment's day: distributions dated before it keep the terms in force "
+                "then; unticked, these terms apply from the fund's start"
+            ),
+        )
 
     def fill_example(self) -> None:
         """Typical 8 % / full catch-up / 20 % terms: for the screenshot and a first look."""
@@ -197,6 +215,9 @@ class TermsDialog(SetupDialog):
                 self.clawback_tax.text(), "Clawback tax rate", self.clawback_tax
             ),
             label=self.label.text().strip(),
+            effective_date=self.effective_date.date().toPython()  # type: ignore[arg-type]
+            if self.effective.isChecked()
+            else None,
         )
 
     def operation(self) -> BackgroundOp[Any]:

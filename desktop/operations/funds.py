@@ -14,6 +14,7 @@ from core.ids import new_id
 from core.money import Money
 from core.ops.payloads.deals import FundCreatePayload
 from core.ops.payloads.funds import (
+    FundClosePayload,
     FundFourEyesSetPayload,
     FundNavRecordPayload,
     FundTermsSetPayload,
@@ -62,6 +63,8 @@ class LpaTerms:
     withholding_rate: str | None = None
     clawback_tax_rate: str | None = None
     label: str = ""
+    # The day the version takes effect; None: from the fund's start.
+    effective_date: dt.date | None = None
 
 
 def create_fund(
@@ -138,6 +141,7 @@ def set_terms(
             withholding_rate=terms.withholding_rate,
             clawback_tax_rate=terms.clawback_tax_rate,
             label=terms.label,
+            effective_date=terms.effective_date,
         ),
         entity_id=fund_id,
         base_version=base_version,
@@ -180,6 +184,25 @@ def record_nav(
         command=lambda: FundNavRecordPayload(
             valuation_id=new_id(), as_of=as_of, nav=nav, currency=nav.currency, note=note
         ),
+        entity_id=fund_id,
+        base_version=base_version,
+    )
+
+
+def close_fund(
+    *,
+    parent: QWidget,
+    session: DesktopSession,
+    fund_id: str,
+    base_version: int,
+    on: dt.date,
+    note: str = "",
+) -> BackgroundOp[OpResult]:
+    return submit_in_background(
+        parent=parent,
+        session=session,
+        label="Holding the final close…",
+        command=lambda: FundClosePayload(final_close_date=on, note=note),
         entity_id=fund_id,
         base_version=base_version,
     )

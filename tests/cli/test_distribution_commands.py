@@ -55,7 +55,7 @@ def test_a_waterfall_distribution_is_previewed_issued_and_stated(
     ]  # fmt: skip
     assert fund.refused(*draft) == (
         "dealos: the basis (--basis): the fund has no distribution terms yet: record its LPA "
-        "terms (fund.terms.set) before a waterfall distribution\n"
+        "terms before a waterfall distribution\n"
     )
     ws = fund.open()
     try:

@@ -107,6 +107,7 @@ def test_a_gp_sets_up_a_fund_from_an_empty_folder(tmp_path: Path) -> None:
         f"terms      {TERMS}",
         f"payment    {WIRE}",
         "four-eyes  calls and distributions above $1,000,000.00 need a second GP's approval",
+        "close      open to new commitments (dealos fund close holds the final close)",
         "NAV        $12,500,000.00 as of 2026-09-30 (Q3 2026 valuation)",
     ]
     assert org.ok("lp", "list", "--fund", fund) == [

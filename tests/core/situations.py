@@ -84,6 +84,10 @@ def _fund_four_eyes_set(org: OrgBuilder, actor: Actor) -> Op:
     return "fund.four_eyes.set", org.fund(), {"threshold": "1000000.00", "currency": "USD"}
 
 
+def _fund_close(org: OrgBuilder, actor: Actor) -> Op:
+    return "fund.close", org.fund(), {"final_close_date": "2026-06-30"}
+
+
 def _fund_nav_record(org: OrgBuilder, actor: Actor) -> Op:
     return (
         "fund.nav.record",
@@ -159,6 +163,22 @@ def _commitment_create(org: OrgBuilder, actor: Actor) -> Op:
             "amount": "5000000.00",
             "currency": "USD",
             "committed_on": "2026-01-15",
+        },
+    )
+
+
+def _commitment_transfer(org: OrgBuilder, actor: Actor) -> Op:
+    fund_id, (holder,) = org.fund_with_lps("5000000.00")
+    return (
+        "commitment.transfer",
+        None,
+        {
+            "fund_id": fund_id,
+            "from_lp_id": holder,
+            "to_lp_id": org.lp(),
+            "amount": "1000000.00",
+            "currency": "USD",
+            "effective_date": "2026-04-01",
         },
     )
 
@@ -286,6 +306,7 @@ SITUATIONS: dict[str, Callable[[OrgBuilder, Actor], Op]] = {
     "fund.update": _fund_update,
     "fund.terms.set": _fund_terms_set,
     "fund.four_eyes.set": _fund_four_eyes_set,
+    "fund.close": _fund_close,
     "fund.nav.record": _fund_nav_record,
     "deal.create": _deal_create,
     "deal.update": _deal_update,
@@ -297,6 +318,7 @@ SITUATIONS: dict[str, Callable[[OrgBuilder, Actor], Op]] = {
     "lp.create": _lp_create,
     "lp.update": _lp_update,
     "commitment.create": _commitment_create,
+    "commitment.transfer": _commitment_transfer,
     "capital_call.create": _call_create,
     "capital_call.approve": _call_approve,
     "capital_call.issue": _call_issue,

@@ -48,6 +48,7 @@ def test_the_kind_catalogue_splits_as_designed() -> None:
         "distribution.issue",
         "distribution.revise",
         "entitlement.revoke",
+        "fund.close",
         "fund.four_eyes.set",
         "fund.nav.record",
         "fund.terms.set",

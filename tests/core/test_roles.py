@@ -51,6 +51,7 @@ fund.create                        Y   .   .   .   .   .   .   .
 fund.update                        Y   .   .   .   .   .   .   .
 fund.terms.set                     Y   .   .   .   .   .   .   .
 fund.nav.record                    Y   .   .   .   .   .   .   .
+fund.close                         Y   .   .   .   .   .   .   .
 fund.four_eyes.set                 .   .   Y   .   .   .   .   .
 deal.create                        Y   Y   .   .   .   .   .   .
 deal.update                        Y   Y   .   .   .   .   .   .
@@ -62,6 +63,7 @@ approval.record:legal_signoff      .   .   .   Y   .   .   .   .
 lp.create                          Y   Y   .   .   .   .   .   .
 lp.update                          Y   Y   .   .   .   .   .   .
 commitment.create                  Y   .   .   .   .   .   .   .
+commitment.transfer                Y   .   .   .   .   .   .   .
 capital_call.create                Y   Y   .   .   .   .   .   .
 capital_call.approve               Y   .   .   .   .   .   .   .
 capital_call.issue                 Y   .   .   .   .   .   .   .

@@ -10,6 +10,7 @@ from core.ops.fields import AmountStr, CurrencyCode, IsoDate, LongText, ShortTex
 from core.ops.payloads.base import Payload
 
 __all__ = [
+    "FundClosePayload",
     "FundFourEyesSetPayload",
     "FundNavRecordPayload",
     "FundTermsSetPayload",
@@ -44,6 +45,18 @@ class FundTermsSetPayload(Payload):
     # An American waterfall's clawback is net of taxes at this hypothetical rate, as the
     # LPA states it (``"0.40"``); null: the clawback is gross of taxes.
     clawback_tax_rate: Rate | None = None
+    # The day these terms take effect: a distribution dated on or after it is split under
+    # them, one dated before it under the version in force then. Null: in force from the
+    # fund's start (every version recorded before terms carried a date).
+    effective_date: IsoDate | None = None
+
+
+class FundClosePayload(Payload):
+    """The fund's final close: no new LP commits after this day (a transfer from an
+    existing LP is how an interest changes hands afterwards)."""
+
+    final_close_date: IsoDate
+    note: LongText = ""
 
 
 class FundNavRecordPayload(Payload):

@@ -9,7 +9,13 @@ from pydantic import Field, field_validator
 from core.ops.fields import AmountStr, CurrencyCode, EmailStr, IsoDate, ShortText, Uuid
 from core.ops.payloads.base import Payload
 
-__all__ = ["CommitmentCreatePayload", "Contact", "LpCreatePayload", "LpUpdatePayload"]
+__all__ = [
+    "CommitmentCreatePayload",
+    "CommitmentTransferPayload",
+    "Contact",
+    "LpCreatePayload",
+    "LpUpdatePayload",
+]
 
 
 class Contact(Payload):
@@ -53,3 +59,20 @@ class CommitmentCreatePayload(Payload):
     amount: AmountStr
     currency: CurrencyCode
     committed_on: IsoDate
+
+
+class CommitmentTransferPayload(Payload):
+    """Part of one LP's unfunded commitment to a fund passes to another LP on a date.
+
+    The op's entity is the commitment the transferee receives; the transferor's commitment
+    falls by the same amount from the same day. Only unfunded commitment moves: what the
+    transferor was called, paid and received stays in its own capital account.
+    """
+
+    fund_id: Uuid
+    from_lp_id: Uuid
+    to_lp_id: Uuid
+    amount: AmountStr
+    currency: CurrencyCode
+    effective_date: IsoDate
+    note: Annotated[str, Field(max_length=2000)] = ""
