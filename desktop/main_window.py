@@ -22,6 +22,7 @@ from desktop.progress import ProgressIndicator
 from desktop.session import DesktopSession
 from desktop.sync.scheduler import SyncController
 from desktop.sync.status_widget import SyncStatusWidget
+from desktop.table_export import export_table, visible_table
 from desktop.workspace_shell import PAGES, WorkspaceShell
 
 __all__ = ["SETTINGS_FILE", "MainWindow"]
@@ -89,6 +90,9 @@ class MainWindow(QMainWindow):
         )
         self.sync_action = self._action(file, "&Sync now", self.sync_now, "F5")
         self.verify_action = self._action(file, "&Verify audit log", self.verify_audit)
+        self.export_action = self._action(
+            file, "&Export table…", lambda: self.export_table(), "Ctrl+Shift+E"
+        )
         file.addSeparator()
         quit_action = self._action(file, "&Quit", self.close, "Ctrl+Q")
         quit_action.setShortcut(QKeySequence("Ctrl+Q"))
@@ -112,6 +116,7 @@ class MainWindow(QMainWindow):
             self.new_deal_action,
             self.sync_action,
             self.verify_action,
+            self.export_action,
             self.find_action,
             self.board_action,
             self.move_action,
@@ -172,6 +177,21 @@ class MainWindow(QMainWindow):
         if self.shell is not None:
             self.show_page("pipeline")
             self.shell.pipeline.new_deal()
+
+    def export_table(self, to: Path | None = None) -> Path | None:
+        """The table in front to XLSX or CSV (asked for when ``to`` is None)."""
+        if self.shell is None:
+            return None
+        key = self.shell.current_key()
+        view = visible_table(self.shell.stack.currentWidget())
+        if view is None:
+            self.statusBar().showMessage("This page has no table to export.", 5000)
+            return None
+        title = dict(PAGES).get(key, key.title())
+        written = export_table(self, view, title, to=to)
+        if written is not None:
+            self.statusBar().showMessage(f"Exported {title} to {written}", 8000)
+        return written
 
     def find_in_page(self) -> None:
         if self.shell is None:
