@@ -66,7 +66,7 @@ __all__ = [
 DEAL_KINDS: Final = frozenset({"deal.create", "deal.update", "deal.transition", "approval.record"})
 # Fund-level ops an LP of the fund sees: the fund, its LPA terms, pay-in details (NAV marks
 # too, as its own share).
-FUND_KINDS: Final = frozenset({"fund.create", "fund.update", "fund.terms.set"})
+FUND_KINDS: Final = frozenset({"fund.create", "fund.update", "fund.terms.set", "fund.close"})
 # Where a replica keeps the server's public key, which signs every redacted op it holds.
 SERVER_KEY_META: Final = "server_public_key"
 
@@ -163,6 +163,8 @@ def _lp_payload(store: Projection, viewer: Viewer, scope: Scope, op: Op) -> dict
         return dict(payload) if scope.sees_lp(entity_id) else None
     if kind in ("commitment.create", "capital_call.payment"):
         return dict(payload) if scope.sees_lp(payload.get("lp_id")) else None
+    if kind == "commitment.transfer":
+        return _transfer(scope, payload)
     if kind in FUND_KINDS or kind == "fund.nav.record":
         if not scope.invests_in(store, entity_id):
             return None
@@ -191,6 +193,25 @@ def _lp_payload(store: Projection, viewer: Viewer, scope: Scope, op: Op) -> dict
         shown["allocations"] = {lp: str(a["amount"]) for lp, a in own.items()}
         return shown
     return _distribution(store, row, own)
+
+
+def _transfer(scope: Scope, payload: dict[str, Any]) -> dict[str, Any] | None:
+    """A transfer as each side is shown it: its own side, never the other LP."""
+    given = (
+        {payload["from_lp_id"]: payload["amount"]} if scope.sees_lp(payload["from_lp_id"]) else {}
+    )
+    received = (
+        {payload["to_lp_id"]: payload["amount"]} if scope.sees_lp(payload["to_lp_id"]) else {}
+    )
+    if not given and not received:
+        return None
+    return {
+        "fund_id": payload["fund_id"],
+        "currency": payload["currency"],
+        "effective_date": payload["effective_date"],
+        "given": given,
+        "received": received,
+    }
 
 
 def _distribution(store: Projection, row: Row, own: dict[str, Row]) -> dict[str, Any]:

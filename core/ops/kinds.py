@@ -291,6 +291,7 @@ def _specs() -> dict[str, KindSpec]:
             "create",
             a.ISSUE_FINANCIAL,
             "Pass part of an LP's unfunded commitment to another LP",
+            redacted=readers.CommitmentTransferRedactedPayload,
             areas=frozenset({A.COMMITMENTS}),
             label="Commitment transferred",
         ),

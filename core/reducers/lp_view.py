@@ -34,13 +34,18 @@ from typing import Any, Final
 from pydantic import ValidationError
 
 from core.errors import OpRejected
+from core.ids import transferred_out_id
 from core.ops.amounts import AmountProblem, check_amounts
 from core.ops.envelope import RedactedEnvelope, UnsignedOp
 from core.ops.kinds import KindSpec, spec_for
 from core.ops.payloads import capital as c
 from core.ops.payloads.base import Payload, payload_refusal
 from core.ops.payloads.funds import FundNavRecordPayload
-from core.ops.payloads.readers import FundNavRecordRedactedPayload, OrgCreateRedactedPayload
+from core.ops.payloads.readers import (
+    CommitmentTransferRedactedPayload,
+    FundNavRecordRedactedPayload,
+    OrgCreateRedactedPayload,
+)
 from core.reducers.apply import AppliedOp, parse_payload
 from core.reducers.context import REDUCERS, OpContext
 from core.reducers.distribution_classes import settle_call_offsets
@@ -56,6 +61,7 @@ _WHOLE: Final = frozenset(
         "fund.create",
         "fund.update",
         "fund.terms.set",
+        "fund.close",
         "lp.create",
         "lp.update",
         "commitment.create",
@@ -314,6 +320,41 @@ def distribution_issue(ctx: OpContext, payload: c.DistributionIssueRedactedPaylo
     # The offsets the GP's issue settled against the LP's unpaid calls, settled the same
     # way on the same figures: the LP's calls are all it owes.
     settle_call_offsets(ctx, row)
+
+
+@_view("commitment.transfer", CommitmentTransferRedactedPayload)
+def commitment_transfer(ctx: OpContext, payload: CommitmentTransferRedactedPayload) -> None:
+    """The LP's own side of a transfer: the rows the GP's replica holds for it, by the same
+    ids (the transferee's is the op's entity, the transferor's named from it)."""
+    _fund(ctx, payload.fund_id, payload.currency)
+    sides = [
+        (
+            transferred_out_id(ctx.op.entity_id),
+            lp_id,
+            -ctx.amount(a, payload.currency, "payload.given"),
+        )
+        for lp_id, a in sorted(payload.given.items())
+    ] + [
+        (ctx.op.entity_id, lp_id, ctx.amount(a, payload.currency, "payload.received"))
+        for lp_id, a in sorted(payload.received.items())
+    ]
+    if not sides:
+        ctx.reject(
+            "invalid_payload", "a transfer shown to an LP names its own side", field="payload"
+        )
+    for commitment_id, lp_id, amount in sides:
+        ctx.must_get("lps", "lp", "lp_id", lp_id, "payload")
+        ctx.store.insert(
+            "commitments",
+            {
+                "commitment_id": commitment_id,
+                "fund_id": payload.fund_id,
+                "lp_id": lp_id,
+                "amount": format(amount, "f"),
+                "currency": payload.currency,
+                "committed_on": payload.effective_date,
+            },
+        )
 
 
 # The kinds an LP's replica reduces, whole or as its view.

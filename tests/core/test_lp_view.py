@@ -102,3 +102,44 @@ def test_drafts_never_reach_an_lps_replica_and_pull_timing_changes_nothing(
     lines = [r["text"] for r in early.rows("distribution_explanations", {})]
     assert lines
     assert all(f"LP {name}" in line for line in lines)  # only the lines about A
+
+
+def test_each_side_of_a_transfer_sees_its_own_commitment_and_never_the_other_side(
+    org: OrgBuilder,
+) -> None:
+    fund, (a, b) = org.fund_with_lps("6000000.00", "4000000.00")
+    c = org.lp("Cedar Family Office")
+    officers = {}
+    for lp in (a, b, c):
+        officer = org.user("lp")
+        org.entitle(officer, "lp", lp)
+        officers[lp] = Viewer(officer.user_id, frozenset({Role.LP}))
+    org.submit_wire("fund.close", {"final_close_date": "2026-06-30"}, entity_id=fund)
+    transfer = org.submit_wire(
+        "commitment.transfer",
+        {
+            "fund_id": fund,
+            "from_lp_id": a,
+            "to_lp_id": c,
+            "amount": "2000000.00",
+            "currency": "USD",
+            "effective_date": "2026-08-01",
+        },
+    )
+    gp = org.sink.store  # type: ignore[union-attr]
+    replicas = {}
+    for lp, viewer in officers.items():
+        replica = MemoryProjection(org.org_id)
+        _pull(org, viewer, list(org.accepted), replica)
+        replicas[lp] = replica
+    for lp in (a, b, c):
+        mine = sorted(replicas[lp].rows("commitments", {}), key=lambda r: r["commitment_id"])
+        assert mine == sorted(
+            gp.rows("commitments", {"lp_id": lp}), key=lambda r: r["commitment_id"]
+        ), lp
+        assert {r["lp_id"] for r in replicas[lp].rows("commitments", {})} == {lp}
+        assert replicas[lp].get("funds", {"fund_id": fund})["final_close_date"] == "2026-06-30"  # type: ignore[index]
+    # B is not a side: nothing of the transfer reaches it.
+    assert replicas[b].get("entities", {"entity_id": transfer}) is None
+    assert positions_as_of(replicas[c], fund, None, with_nav=False).of(c).commitment == 2000000
+    assert positions_as_of(replicas[a], fund, None, with_nav=False).of(a).commitment == 4000000

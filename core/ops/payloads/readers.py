@@ -13,7 +13,11 @@ from pydantic import Field
 from core.ops.fields import AmountStr, CurrencyCode, IsoDate, LongText, ShortText, Uuid
 from core.ops.payloads.base import Payload
 
-__all__ = ["FundNavRecordRedactedPayload", "OrgCreateRedactedPayload"]
+__all__ = [
+    "CommitmentTransferRedactedPayload",
+    "FundNavRecordRedactedPayload",
+    "OrgCreateRedactedPayload",
+]
 
 
 class OrgCreateRedactedPayload(Payload):
@@ -35,3 +39,17 @@ class FundNavRecordRedactedPayload(Payload):
     currency: CurrencyCode
     note: LongText = ""
     nav_shares: Annotated[dict[Uuid, AmountStr], Field(max_length=10_000)]
+
+
+OwnAmounts = Annotated[dict[Uuid, AmountStr], Field(max_length=10_000)]
+
+
+class CommitmentTransferRedactedPayload(Payload):
+    """``commitment.transfer`` as an LP pulls it: the fund, the day and the amount its own
+    commitment gave or received, by LP id — never the other side's LP."""
+
+    fund_id: Uuid
+    currency: CurrencyCode
+    effective_date: IsoDate
+    given: OwnAmounts = Field(default_factory=dict)
+    received: OwnAmounts = Field(default_factory=dict)
