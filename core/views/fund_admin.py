@@ -351,3 +351,17 @@ def four_eyes_in_words(f: FundRecord) -> str:
         f"calls and distributions above {money_text(f.four_eyes, f.currency)} "
         "need a second GP's approval"
     )
+
+
+def transferable(ws: Workspace, lp_id: str) -> dict[str, Decimal]:
+    """What ``lp_id`` may still transfer of its commitment to each fund it holds one in:
+    unfunded commitment less what draft calls reserve, by fund id."""
+    with reading(ws) as conn:
+        store = SqlProjection(conn, ws.org_id)
+        funds = sorted({str(c["fund_id"]) for c in store.rows("commitments", {"lp_id": lp_id})})
+        return {
+            fund_id: positions_as_of(store, fund_id, None, with_nav=False)
+            .of(lp_id)
+            .available_to_call
+            for fund_id in funds
+        }

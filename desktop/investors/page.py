@@ -46,6 +46,7 @@ from desktop.forms import SetupDialog
 from desktop.investors.import_dialog import ImportDialog
 from desktop.investors.lp_dialog import CommitmentDialog, LpDialog
 from desktop.investors.statements import StatementDialog, save_statement
+from desktop.investors.transfer_dialog import TransferDialog
 from desktop.records_model import Column, RecordsModel
 from desktop.session import DesktopSession
 
@@ -127,6 +128,7 @@ class InvestorsPage(QWidget):
         self.commitment_button = self._button(
             "Add commitment…", "addCommitmentButton", self.add_commitment
         )
+        self.transfer_button = self._button("Transfer…", "transferButton", self.transfer_commitment)
         self.import_button = self._button(
             "Import from spreadsheet…", "importLpsButton", self.import_lps
         )
@@ -175,6 +177,7 @@ class InvestorsPage(QWidget):
             self.add_button,
             self.edit_button,
             self.commitment_button,
+            self.transfer_button,
             self.import_button,
             self.template_button,
             self.export_button,
@@ -250,6 +253,8 @@ class InvestorsPage(QWidget):
              "selected LP's name or contacts", True),
             (self.commitment_button, Action.ISSUE_FINANCIAL, "record commitments", "Record "
              "an LP's commitment to a fund", False),
+            (self.transfer_button, Action.ISSUE_FINANCIAL, "transfer commitments", "Pass part "
+             "of the selected LP's unfunded commitment to another LP", True),
             (self.import_button, Action.DRAFT_FINANCIAL, "import investors", "Add LPs and "
              "commitments from an XLSX or CSV file, all or nothing", False),
         ):  # fmt: skip
@@ -350,6 +355,13 @@ class InvestorsPage(QWidget):
         return self._open(
             CommitmentDialog(self.session, self, None if line is None else line.lp_id)
         )
+
+    def transfer_commitment(self) -> SetupDialog | QDialog | None:
+        line = self.selected_lp()
+        if line is None or not self.transfer_button.isEnabled():
+            return None
+        held = lp_record(self.session.ws, line.lp_id)
+        return None if held is None else self._open(TransferDialog(self.session, self, held))
 
     def import_lps(self) -> SetupDialog | QDialog | None:
         if not self.import_button.isEnabled():

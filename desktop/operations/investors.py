@@ -16,6 +16,7 @@ from core.ids import new_id
 from core.money import Money
 from core.ops.payloads.investors import (
     CommitmentCreatePayload,
+    CommitmentTransferPayload,
     Contact,
     LpCreatePayload,
     LpUpdatePayload,
@@ -114,6 +115,33 @@ def add_commitment(
             amount=amount,
             currency=amount.currency,
             committed_on=committed_on,
+        ),
+    )
+
+
+def transfer_commitment(
+    *,
+    parent: QWidget,
+    session: DesktopSession,
+    fund_id: str,
+    from_lp_id: str,
+    to_lp_id: str,
+    amount: Money,
+    on: dt.date,
+    note: str = "",
+) -> BackgroundOp[OpResult]:
+    return submit_in_background(
+        parent=parent,
+        session=session,
+        label="Transferring the commitment…",
+        command=lambda: CommitmentTransferPayload(
+            fund_id=fund_id,
+            from_lp_id=from_lp_id,
+            to_lp_id=to_lp_id,
+            amount=amount,
+            currency=amount.currency,
+            effective_date=on,
+            note=note,
         ),
     )
 
