@@ -58,7 +58,7 @@ MAYBE_DELIVERED: Final = (
     "arrived, so it is not sent again"
 )
 REQUEUED: Final = "a server stopped before handing this message over; it is sent again"
-PORTAL_PATH: Final = "/portal/"
+PORTAL_PATH: Final = "/portal"  # the portal's overview (sync_server/portal)
 
 
 @dataclass(frozen=True, slots=True)

@@ -94,7 +94,7 @@ async def test_issuing_a_call_emails_each_lp_its_own_share_once(
         assert _figure(body, "Your share of this call") == SHARES[name]
         assert _figure(body, "Due date") == "31 March 2026"
         assert _figure(body, "Call date") == "1 March 2026"
-        assert f"{PORTAL}/portal/" in body
+        assert f"\n{PORTAL}/portal\n" in body.replace("\r\n", "\n")
         for detail in BANK.values():
             assert detail not in body
         for other, share in SHARES.items():
