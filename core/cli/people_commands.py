@@ -16,6 +16,7 @@ from core.cli.refusals import Refused, Words, actions_of, opened, submit
 from core.commands.workspace import Workspace
 from core.domain.roles import Role
 from core.ops.payloads.access import (
+    DeviceRevokePayload,
     EntitlementGrantPayload,
     EntitlementRevokePayload,
     RoleGrantPayload,
@@ -24,6 +25,7 @@ from core.ops.payloads.access import (
 )
 from core.views.people_admin import (
     UserRecord,
+    device_records,
     entitlement_records,
     scope_name,
     user_record,
@@ -92,6 +94,15 @@ def register(
 
     p = actions.add_parser("list", parents=common, help="one line per entitlement")
     p.set_defaults(handler=_entitlements)
+
+    device = sub.add_parser("device", help="the devices that sign the organization's ops")
+    actions = actions_of(device, "device_command")
+    p = actions.add_parser("list", parents=common, help="one line per device, active first")
+    p.set_defaults(handler=_devices)
+    p = actions.add_parser("revoke", parents=common, help="its later ops are refused")
+    p.add_argument("--device", required=True, metavar="DEVICE_ID")
+    p.add_argument("--reason", default="", help="e.g. 'laptop lost on 2026-12-01'")
+    p.set_defaults(handler=_revoke_device)
 
 
 def _roles(roles: frozenset[Role] | list[str]) -> str:
@@ -229,4 +240,49 @@ def _entitlements(args: Any) -> int:
             f"{e.entitlement_id}  {state:<7}  {e.user_name}  sees "
             f"{_SCOPE_WORDS[e.scope_type]} {e.scope_name} ({e.scope_id})"
         )
+    return 0
+
+
+def _devices(args: Any) -> int:
+    with opened(args) as ws:
+        found = device_records(ws)
+        own = ws.device_id
+    for d in found:
+        state = "active" if d.active else "revoked"
+        here = "  (this device)" if d.device_id == own else ""
+        print(f"{d.device_id}  {state:<7}  {d.user_name}  {d.name}{here}")
+    return 0
+
+
+def _revoke_device(args: Any) -> int:
+    words: Words = {
+        "entity_id": "--device",
+        "base_version": "the device",
+        "payload.reason": "the reason (--reason)",
+    }
+    with opened(args) as ws:
+        held = next((d for d in device_records(ws) if d.device_id == args.device), None)
+        if held is None:
+            raise Refused(
+                f"--device: no device {args.device} in this organization (dealos device list)"
+            )
+        if held.device_id == ws.device_id:
+            raise Refused(
+                "--device: that is this device, which signs this command: revoke it from "
+                "another device"
+            )
+        if not held.active:
+            raise Refused(f"--device: {held.user_name}'s {held.name} is already revoked")
+        submit(
+            ws,
+            lambda: DeviceRevokePayload(reason=args.reason),
+            words,
+            entity_id=held.device_id,
+            base_version=held.version,
+        )
+    print(held.device_id)
+    print(
+        f"revoked {held.user_name}'s device {held.name}: every op it signs from now on is "
+        "refused; its sessions end once the server hears of it"
+    )
     return 0

@@ -13,6 +13,7 @@ from collections.abc import Collection
 
 from sqlalchemy import Connection, select
 
+from core.ids import transferred_out_id
 from core.reports.errors import TraceabilityError
 from core.store.local_schema import op_log
 
@@ -79,6 +80,19 @@ def read_op_trail(
             # The first accepted op of a kind on an entity is the one that made the row.
             by_entity.setdefault((kind, entity_id), op_id)
             positions[op_id] = int(local_seq)
+    if "commitment.create" in entity_kinds:
+        # A transfer makes two commitment rows, the transferee's (the op's entity) and the
+        # transferor's reduction (named from it): both trace to the transfer.
+        transfers = conn.execute(
+            select(op_log.c.op_id, op_log.c.entity_id, op_log.c.local_seq)
+            .where(op_log.c.kind == "commitment.transfer", op_log.c.status != "rejected")
+            .order_by(op_log.c.local_seq)
+        )
+        for op_id, entity_id, order in transfers:
+            for row_id in (entity_id, transferred_out_id(entity_id)):
+                if row_id in wanted:
+                    by_entity.setdefault(("commitment.create", row_id), op_id)
+                    positions[op_id] = int(order)
     by_payment: dict[str, str] = {}
     if call_ids:
         payments = conn.execute(
