@@ -4,14 +4,12 @@ actions — each disabled with the reason when the role or the call's state forb
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QItemSelection, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -24,7 +22,6 @@ from PySide6.QtWidgets import (
 )
 
 from core.domain.roles import Action
-from core.errors import DealOSError
 from core.ops.changes import Area
 from core.views.capital_view import (
     AllocationLine,
@@ -41,13 +38,13 @@ from desktop.bridge import OpChanges
 from desktop.capital.bank_import import BankImportDialog
 from desktop.capital.call_wizard import CallWizard
 from desktop.capital.columns import ALLOCATION_COLUMNS, CALL_COLUMNS, DISTRIBUTION_COLUMNS
+from desktop.capital.deliveries import DeliveriesDialog
 from desktop.capital.distribution_wizard import DistributionWizard
-from desktop.capital.documents import ask_path, save_call_notice, save_export
+from desktop.capital.page_files import CapitalFiles
 from desktop.capital.payment_dialog import PaymentDialog
 from desktop.capital.summaries import call_summary, distribution_summary
 from desktop.confirmation import Confirmation, confirm
 from desktop.display import format_money
-from desktop.error_dialogs import show_error
 from desktop.operations.capital import (
     approve_call,
     approve_distribution,
@@ -77,7 +74,7 @@ def _table(name: str, model: RecordsModel[Any]) -> QTableView:
     return view
 
 
-class CapitalPage(QWidget):
+class CapitalPage(CapitalFiles, QWidget):
     def __init__(self, session: DesktopSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("capitalPage")
@@ -115,6 +112,11 @@ class CapitalPage(QWidget):
         self.export_calls_button.setObjectName("exportCallsButton")
         self.export_distributions_button = QPushButton("Export distributions…")
         self.export_distributions_button.setObjectName("exportDistributionsButton")
+        self.call_emails_button = QPushButton("Emails…")
+        self.call_emails_button.setObjectName("callEmailsButton")
+        self.distribution_emails_button = QPushButton("Emails…")
+        self.distribution_emails_button.setObjectName("distributionEmailsButton")
+        self.deliveries: DeliveriesDialog | None = None
         self.reason = QLabel()
         self.reason.setObjectName("capitalReason")
         self.reason.setStyleSheet("color: #6b7785;")
@@ -175,6 +177,7 @@ class CapitalPage(QWidget):
         allocations_bar = QHBoxLayout()
         allocations_bar.addWidget(self.allocations_title, 1)
         allocations_bar.addWidget(self.notice_button)
+        allocations_bar.addWidget(self.call_emails_button)
         allocations_bar.addWidget(self.export_calls_button)
         box.addLayout(allocations_bar)
         box.addWidget(self.allocations_view)
@@ -185,6 +188,7 @@ class CapitalPage(QWidget):
         dist_layout.addWidget(self.distributions_view)
         dist_bar = QHBoxLayout()
         dist_bar.addWidget(self.export_distributions_button)
+        dist_bar.addWidget(self.distribution_emails_button)
         dist_bar.addStretch(1)
         dist_bar.addWidget(self.new_distribution_button)
         dist_bar.addWidget(self.delete_distribution_button)
@@ -217,6 +221,8 @@ class CapitalPage(QWidget):
         self.bank_button.setToolTip(
             why_bank or "Match a bank statement (CSV) to the calls' unpaid shares, review, record"
         )
+        self.call_emails_button.clicked.connect(lambda: self.show_emails("call"))
+        self.distribution_emails_button.clicked.connect(lambda: self.show_emails("distribution"))
         self.export_calls_button.clicked.connect(lambda: self.export("calls"))
         self.export_distributions_button.clicked.connect(lambda: self.export("distributions"))
         self.allocations_view.selectionModel().selectionChanged.connect(self._gate)
@@ -252,68 +258,6 @@ class CapitalPage(QWidget):
     def selected_allocation(self) -> AllocationLine | None:
         rows = self.allocations_view.selectionModel().selectedRows()
         return self.allocations.record(rows[0].row()) if rows else None
-
-    def save_notice(self, out: Path | None = None) -> BackgroundOp[Path] | None:
-        """The selected investor's notice of the selected issued call, as a PDF."""
-        call, line = self.selected_call(), self.selected_allocation()
-        if call is None or line is None or call.status != "issued":
-            return None
-        suggested = f"call-notice-{call.call_date}-{line.lp_name}.pdf".replace(" ", "-")
-        out = out or ask_path(self, "Save the call notice", suggested, "PDF (*.pdf)")
-        if out is None:
-            return None
-        op = save_call_notice(
-            parent=self, session=self.session, call_id=call.call_id, lp_id=line.lp_id, out=out
-        )
-        op.success(lambda path: self.reason.setText(f"Saved the notice to {path.name}."))
-        op.run_in_background()
-        return op
-
-    def export(self, kind: str, out: Path | None = None) -> BackgroundOp[Path] | None:
-        """The fund's calls or distributions (every fund's, with none chosen) as XLSX."""
-        fund_id = self.fund.currentData() or None
-        if out is None:
-            out = ask_path(
-                self, "Export to a spreadsheet", f"{kind}.xlsx", "Excel (*.xlsx);;CSV (*.csv)"
-            )
-        if out is None:
-            return None
-        op = save_export(parent=self, session=self.session, kind=kind, fund_id=fund_id, out=out)
-        op.success(lambda path: self.reason.setText(f"Exported {kind} to {path.name}."))
-        op.run_in_background()
-        return op
-
-    def import_statement(self, path: Path | None = None) -> BankImportDialog | None:
-        """A bank statement's lines matched to unpaid shares, for review, then recorded."""
-        if not self.bank_button.isEnabled():
-            return None
-        fund_id = self.fund.currentData() or None
-        funds = list_funds(self.session.ws)
-        currencies = sorted({f.currency for f in funds if fund_id is None or f.fund_id == fund_id})
-        if len(currencies) != 1:
-            self.reason.setText(
-                "Choose the fund whose bank account the statement is of."
-                if currencies
-                else "There is no fund yet, so no call to pay."
-            )
-            return None
-        if path is None:
-            chosen, _ = QFileDialog.getOpenFileName(
-                self, "Import a bank statement", "", "CSV (*.csv)"
-            )
-            path = Path(chosen) if chosen else None
-        if path is None:
-            return None
-        try:
-            dialog = BankImportDialog(
-                self.session, path, currencies[0], fund_id=fund_id, parent=self
-            )
-        except DealOSError as exc:
-            show_error(self, exc)
-            return None
-        self.bank_dialog = dialog
-        dialog.open()
-        return dialog
 
     def select_call(self, call_id: str) -> None:
         for row, call in enumerate(self.calls.records):
@@ -416,6 +360,7 @@ class CapitalPage(QWidget):
         self.delete_distribution_button.setToolTip(
             delete_dist or "Delete this draft before it is issued"
         )
+        self._gate_emails()
 
     def _issue_blocked(self, approval: Approval, what: str) -> str | None:
         """Why the four-eyes control stops this user issuing the draft, if it does."""

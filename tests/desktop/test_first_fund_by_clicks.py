@@ -159,6 +159,17 @@ def test_a_gp_runs_a_first_fund_by_clicks_from_an_empty_folder(
     wizard.accept()
     [call] = capital.calls.records
     assert (call.status, call.amount) == ("issued", D("400000.00"))
+    # Kept on this laptop only: no server has emailed the LPs yet, and the GP is told so.
+    capital.select_call(call.call_id)
+    click(qtbot, capital.call_emails_button)
+    emails = capital.deliveries
+    assert emails is not None
+    wait_ops(qtbot)
+    qtbot.waitUntil(lambda: emails.status.text() != "Asking the server…")
+    assert emails.status.text() == (
+        "No server attached: notices are emailed once this organization is attached."
+    )
+    emails.close()
 
     # -- Ash pays by hand, Birch by the bank statement ---------------------------------------
     capital.select_call(call.call_id)
