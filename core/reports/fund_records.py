@@ -30,8 +30,8 @@ from sqlalchemy import Connection, Table, select
 from core.positions import positions_as_of
 from core.reports.errors import TraceabilityError
 from core.reports.ledger_values import NavShare, TierAmount
+from core.reports.op_trail import REPLICA_OP_LOG, OpLog
 from core.store import schema
-from core.store.local_schema import op_log
 from core.store.schema import funds
 from core.store.sql_projection import SqlProjection
 
@@ -132,7 +132,13 @@ def distribution_explanations(
 
 
 def lp_nav_share(
-    conn: Connection, org_id: str, fund_id: str, lp_id: str, on: dt.date
+    conn: Connection,
+    org_id: str,
+    fund_id: str,
+    lp_id: str,
+    on: dt.date,
+    *,
+    log: OpLog = REPLICA_OP_LOG,
 ) -> NavShare | None:
     """The LP's share of the latest fund NAV recorded on or before ``on`` (``fund.nav.record``).
 
@@ -152,16 +158,17 @@ def lp_nav_share(
     if share is None or share.nav_share is None:
         return None
     return NavShare(
-        positions.nav_as_of, share.nav_share, _nav_op(conn, fund_id, positions.nav_valuation_id)
+        positions.nav_as_of,
+        share.nav_share,
+        _nav_op(conn, fund_id, positions.nav_valuation_id, log),
     )
 
 
-def _nav_op(conn: Connection, fund_id: str, valuation_id: str) -> str:
+def _nav_op(conn: Connection, fund_id: str, valuation_id: str, log: OpLog) -> str:
+    c = log.table.c
     rows = conn.execute(
-        select(op_log.c.op_id, op_log.c.envelope).where(
-            op_log.c.kind == "fund.nav.record",
-            op_log.c.entity_id == fund_id,
-            op_log.c.status != "rejected",
+        select(c.op_id, c.envelope).where(
+            c.kind == "fund.nav.record", c.entity_id == fund_id, log.kept
         )
     )
     for op_id, raw in rows:

@@ -1,9 +1,15 @@
-"""Read the LPs' ledgers of one fund from a workspace: the one place reports touch SQL.
+"""Read the LPs' ledgers of one fund: the one place reports touch SQL.
 
-Everything is read in one consistent snapshot (:func:`core.commands.reading.reading`), so
-a notice never mixes a call from before a sync with a payment from after it. When one LP
-is asked for, only that LP's allocations and payments are read; the other LPs' names are
-read for one purpose only, to drop waterfall explanation lines that mention them.
+:func:`read_fund_ledger` reads a workspace in one consistent snapshot
+(:func:`core.commands.reading.reading`), so a notice never mixes a call from before a sync
+with a payment from after it. :func:`read_fund_ledger_at` is the same reading on any
+connection to the projection tables — the sync server's, in its own read-only transaction
+scoped to one organization — with the op log that connection holds (:class:`OpLog`), so
+the server's pages and documents are built from the very values the desktop's are.
+
+When one LP is asked for, only that LP's allocations, payments and contacts are read; the
+other LPs' names are read for one purpose only, to drop waterfall explanation lines that
+mention them.
 """
 
 from __future__ import annotations
@@ -35,7 +41,7 @@ from core.reports.ledger_values import (
     PaymentEntry,
     TierAmount,
 )
-from core.reports.op_trail import OpTrail, read_op_trail
+from core.reports.op_trail import REPLICA_OP_LOG, OpLog, OpTrail, read_op_trail
 from core.store.schema import (
     call_allocations,
     capital_calls,
@@ -50,7 +56,7 @@ from core.store.schema import (
     payments,
 )
 
-__all__ = ["read_fund_ledger"]
+__all__ = ["read_fund_ledger", "read_fund_ledger_at"]
 
 Row = Mapping[str, Any]
 _KINDS = (
@@ -65,7 +71,20 @@ _KINDS = (
 def read_fund_ledger(ws: Workspace, fund_id: str, *, lp_id: str | None = None) -> FundLedger:
     """Every LP's ledger in ``fund_id``, or only ``lp_id``'s (which must hold a commitment)."""
     with reading(ws) as conn:
-        return _FundReader(conn, ws.org_id, fund_id).read(lp_id)
+        return read_fund_ledger_at(conn, ws.org_id, fund_id, lp_id=lp_id)
+
+
+def read_fund_ledger_at(
+    conn: Connection,
+    org_id: str,
+    fund_id: str,
+    *,
+    lp_id: str | None = None,
+    log: OpLog = REPLICA_OP_LOG,
+) -> FundLedger:
+    """:func:`read_fund_ledger` on ``conn`` (in the caller's transaction), the ops traced in
+    ``log``."""
+    return _FundReader(conn, org_id, fund_id, log).read(lp_id)
 
 
 def _day(raw: str) -> dt.date:
@@ -73,10 +92,11 @@ def _day(raw: str) -> dt.date:
 
 
 class _FundReader:
-    def __init__(self, conn: Connection, org_id: str, fund_id: str) -> None:
+    def __init__(self, conn: Connection, org_id: str, fund_id: str, log: OpLog) -> None:
         self.conn = conn
         self.org_id = org_id
         self.fund_id = fund_id
+        self.log = log
 
     def _rows(self, stmt: Select[Any]) -> list[Row]:
         return [dict(r) for r in self.conn.execute(stmt).mappings()]
@@ -113,7 +133,7 @@ class _FundReader:
             gp_name=str(gp_name or ""),
             total_commitments=sum((Decimal(c["amount"]) for c in committed), Decimal(0)),
         )
-        investors = self._investors({c["lp_id"] for c in committed})
+        investors = self._investors({c["lp_id"] for c in committed}, lp_id)
         if lp_id is not None and lp_id not in investors:
             name = lp_name(self.conn, self.org_id, lp_id)
             raise RecordNotFound(f"{name} ({lp_id}) has no commitment to {fund.name}")
@@ -122,17 +142,26 @@ class _FundReader:
         )
         return FundLedger(fund, self._ledgers(fund, committed, investors, wanted))
 
-    def _investors(self, lp_ids: set[str]) -> dict[str, Investor]:
+    def _investors(self, lp_ids: set[str], only: str | None) -> dict[str, Investor]:
         contacts: dict[str, Contact] = {}
-        for r in self._rows(
-            select(lp_contacts)
-            .where(lp_contacts.c.org_id == self.org_id)
-            .order_by(lp_contacts.c.name, lp_contacts.c.contact_id)
-        ):
+        query = select(lp_contacts).where(lp_contacts.c.org_id == self.org_id)
+        if only is not None:  # one LP's ledger states one LP's contact
+            query = query.where(lp_contacts.c.lp_id == only)
+        for r in self._rows(query.order_by(lp_contacts.c.name, lp_contacts.c.contact_id)):
             contacts.setdefault(r["lp_id"], Contact(r["name"], r["email"], r["phone"], r["title"]))
+        query = select(lps).where(lps.c.org_id == self.org_id)
+        if only is not None:
+            query = query.where(lps.c.lp_id == only)
         return {
             r["lp_id"]: Investor(r["lp_id"], r["name"], r["lp_type"], contacts.get(r["lp_id"]))
-            for r in self._rows(select(lps).where(lps.c.org_id == self.org_id))
+            for r in self._rows(query)
+            if r["lp_id"] in lp_ids
+        }
+
+    def _names(self, lp_ids: set[str]) -> dict[str, str]:
+        return {
+            r["lp_id"]: r["name"]
+            for r in self._rows(select(lps.c.lp_id, lps.c.name).where(lps.c.org_id == self.org_id))
             if r["lp_id"] in lp_ids
         }
 
@@ -154,12 +183,6 @@ class _FundReader:
     ) -> tuple[LpLedger, ...]:
         calls = {c["call_id"]: c for c in self._rows(self._with_deal(capital_calls))}
         dists = {d["distribution_id"]: d for d in self._rows(self._with_deal(distributions))}
-        trail = read_op_trail(
-            self.conn,
-            entity_kinds=_KINDS,
-            entity_ids=[*(c["commitment_id"] for c in committed), *calls, *dists],
-            call_ids=list(calls),
-        )
         allocated = self._by_lp(
             select(call_allocations).where(
                 call_allocations.c.org_id == self.org_id,
@@ -174,6 +197,19 @@ class _FundReader:
                 payments.c.lp_id.in_(wanted),
             )
         )
+        own = set(wanted)
+        trail = read_op_trail(
+            self.conn,
+            entity_kinds=_KINDS,
+            entity_ids=[
+                *(c["commitment_id"] for c in committed if c["lp_id"] in own),
+                *calls,
+                *dists,
+            ],
+            call_ids=list(calls),
+            payment_ids=[p["payment_id"] for rows in paid.values() for p in rows],
+            log=self.log,
+        )
         shares = self._by_lp(
             select(distribution_allocations).where(
                 distribution_allocations.c.org_id == self.org_id,
@@ -181,10 +217,17 @@ class _FundReader:
                 distribution_allocations.c.lp_id.in_(wanted),
             )
         )
+        explained = fund_records.distribution_explanations(self.conn, self.org_id, list(dists))
+        # The other LPs' names serve one purpose: to drop explanation lines naming them.
+        names = (
+            self._names({c["lp_id"] for c in committed})
+            if explained
+            else {lp: investor.name for lp, investor in investors.items()}
+        )
         extras = _DistributionExtras(
             tiers=fund_records.distribution_tiers(self.conn, self.org_id, list(dists)),
-            explained=fund_records.distribution_explanations(self.conn, self.org_id, list(dists)),
-            names={lp: investor.name for lp, investor in investors.items()},
+            explained=explained,
+            names=names,
         )
         call_no = _numbers(calls, "call_date", "capital_call.create", trail)
         dist_no = _numbers(dists, "distribution_date", "distribution.create", trail)

@@ -4,20 +4,48 @@ Projection rows do not store the op that wrote them, but the op log does: a comm
 call or distribution is the ``entity_id`` of its ``*.create`` op; a payment is named by the
 ``payment_id`` inside its ``capital_call.payment`` op's payload. Refused (``rejected``) ops
 wrote nothing, so they are never a row's origin.
+
+The log is read through an :class:`OpLog`: a replica's own log (:data:`REPLICA_OP_LOG`,
+ordered by its local sequence, refused ops left out) or any other table of the same ops
+with its own order and filter — the sync server's log of one organization, say, which the
+server describes in its own terms, so that its pages state exactly what the desktop does.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from typing import Any, Final
 
-from sqlalchemy import Connection, select
+from sqlalchemy import ColumnElement, Connection, Table, or_, select
 
 from core.ids import transferred_out_id
 from core.reports.errors import TraceabilityError
 from core.store.local_schema import op_log
 
-__all__ = ["OpTrail", "read_op_trail"]
+__all__ = ["REPLICA_OP_LOG", "OpLog", "OpTrail", "read_op_trail"]
+
+
+@dataclass(frozen=True, slots=True)
+class OpLog:
+    """A table of signed ops: ``op_id``, ``kind``, ``entity_id`` and ``envelope`` (the
+    op's JSON) columns, ``order`` giving log order, ``kept`` the ops that wrote rows.
+
+    ``holds``, when the database can say it, is the SQL test that an op's envelope holds
+    some bytes: one LP's payments are then found among every LP's without fetching the
+    others' envelopes (their bytes are still checked here, so the answer is the same)."""
+
+    table: Table
+    order: ColumnElement[Any]
+    kept: ColumnElement[bool]
+    holds: Callable[[bytes], ColumnElement[bool]] | None = None
+
+
+# Up to this many entities are named in the query itself; a whole fund's are sifted here.
+_FEW: Final = 200
+# A replica's own log: every op in the order it applied them, bar the refused.
+REPLICA_OP_LOG: Final = OpLog(op_log, op_log.c.local_seq, op_log.c.status != "rejected")
 
 
 class OpTrail:
@@ -65,16 +93,21 @@ def read_op_trail(
     entity_kinds: Collection[str],
     entity_ids: Collection[str],
     call_ids: Collection[str],
+    payment_ids: Collection[str] | None = None,
+    log: OpLog = REPLICA_OP_LOG,
 ) -> OpTrail:
-    """Op ids of ``entity_kinds`` ops on ``entity_ids``, and of payments on ``call_ids``."""
+    """Op ids of ``entity_kinds`` ops on ``entity_ids``, and of payments on ``call_ids``
+    (only of ``payment_ids`` when given: one LP's ledger parses only its own payments)."""
     wanted = set(entity_ids)
     by_entity: dict[tuple[str, str], str] = {}
     positions: dict[str, int] = {}
-    rows = conn.execute(
-        select(op_log.c.op_id, op_log.c.kind, op_log.c.entity_id, op_log.c.local_seq)
-        .where(op_log.c.kind.in_(list(entity_kinds)), op_log.c.status != "rejected")
-        .order_by(op_log.c.local_seq)
+    c = log.table.c
+    query = select(c.op_id, c.kind, c.entity_id, log.order).where(
+        c.kind.in_(list(entity_kinds)), log.kept
     )
+    if len(wanted) <= _FEW:  # one LP's ledger: let the database pick its few ops
+        query = query.where(c.entity_id.in_(sorted(wanted)))
+    rows = conn.execute(query.order_by(log.order))
     for op_id, kind, entity_id, local_seq in rows:
         if entity_id in wanted:
             # The first accepted op of a kind on an entity is the one that made the row.
@@ -84,9 +117,9 @@ def read_op_trail(
         # A transfer makes two commitment rows, the transferee's (the op's entity) and the
         # transferor's reduction (named from it): both trace to the transfer.
         transfers = conn.execute(
-            select(op_log.c.op_id, op_log.c.entity_id, op_log.c.local_seq)
-            .where(op_log.c.kind == "commitment.transfer", op_log.c.status != "rejected")
-            .order_by(op_log.c.local_seq)
+            select(c.op_id, c.entity_id, log.order)
+            .where(c.kind == "commitment.transfer", log.kept)
+            .order_by(log.order)
         )
         for op_id, entity_id, order in transfers:
             for row_id in (entity_id, transferred_out_id(entity_id)):
@@ -94,15 +127,17 @@ def read_op_trail(
                     by_entity.setdefault(("commitment.create", row_id), op_id)
                     positions[op_id] = int(order)
     by_payment: dict[str, str] = {}
-    if call_ids:
-        payments = conn.execute(
-            select(op_log.c.op_id, op_log.c.envelope).where(
-                op_log.c.kind == "capital_call.payment",
-                op_log.c.status != "rejected",
-                op_log.c.entity_id.in_(list(call_ids)),
-            )
+    own = None if payment_ids is None else [p.encode() for p in payment_ids]
+    if call_ids and own != []:
+        paid = select(c.op_id, c.envelope).where(
+            c.kind == "capital_call.payment", log.kept, c.entity_id.in_(list(call_ids))
         )
+        if own is not None and log.holds is not None:
+            paid = paid.where(or_(*(log.holds(p) for p in own)))
+        payments: list[tuple[str, bytes]] = [(r[0], r[1]) for r in conn.execute(paid)]
         for op_id, raw in payments:
+            if own is not None and not any(p in raw for p in own):
+                continue
             payment_id = json.loads(raw)["payload"].get("payment_id")
             if isinstance(payment_id, str):
                 by_payment[payment_id] = op_id

@@ -3,18 +3,37 @@
 ``GET /lp/sign-in`` never touches the token (it travels in the URL fragment, which the
 browser keeps to itself); the page's script POSTs it to ``/v1/auth/magic-link/consume``
 when the investor presses "Sign in", so a mail scanner that follows the link burns nothing.
+This page serves links the desktop asks for; the web portal (:mod:`sync_server.portal`)
+mails its own links to ``/portal/confirm``, and ``/`` leads a browser to the portal.
+
+``routes`` holds these pages and, after them, every route of the portal: the app adds
+them together, the portal's catch-all 404 last.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Final
 
 from aiohttp import web
+from aiohttp.web_routedef import AbstractRouteDef
+
+from sync_server.portal import routing
 
 __all__ = ["PAGE_CSP", "routes"]
 
-routes = web.RouteTableDef()
+
+class _WithPortal(web.RouteTableDef):
+    """This module's pages, then the portal's (read when the app adds them, so that the
+    portal's modules, which import the auth routes, are complete by then)."""
+
+    def __iter__(self) -> Iterator[AbstractRouteDef]:
+        yield from super().__iter__()
+        yield from routing.portal_routes()
+
+
+routes = _WithPortal()
 
 PAGE_CSP: Final = (
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
@@ -52,3 +71,8 @@ async def sign_in_script(request: web.Request) -> web.Response:
 @routes.get("/lp/sign-in.css")
 async def sign_in_style(request: web.Request) -> web.Response:
     return _asset("/lp/sign-in.css")
+
+
+@routes.get("/")
+async def home(request: web.Request) -> web.StreamResponse:
+    raise web.HTTPSeeOther("/portal")
