@@ -120,11 +120,15 @@ class WorkspaceShell(QWidget):
         layout.addWidget(self.nav)
         layout.addWidget(self.stack, 1)
         self.nav.currentItemChanged.connect(self._nav_changed)
-        self.show_page("pipeline")
+        # An investor opens on its positions; everyone else on the pipeline.
+        self.show_page("pipeline" if self._may_see("pipeline") else "overview")
         _ = viewer
 
     def _may_see(self, key: str) -> bool:
         viewer = self.session.viewer
+        if key == "pipeline":  # an LP's officer reads positions, never the deal flow
+            scope = viewer.scope
+            return scope.whole_org or bool(scope.deals or scope.funds) or not scope.lps
         if key in ("investors", "capital"):
             return not viewer.external or bool(viewer.entitled_lps) or viewer.can(Action.READ_ORG)
         if key in ("funds", "people"):

@@ -230,6 +230,21 @@ class CapitalPage(CapitalFiles, QWidget):
         self.delete_call_button.clicked.connect(self.delete_selected)
         self.delete_distribution_button.clicked.connect(self.delete_selected_distribution)
         session.bridge.operation_did_execute.connect(self.on_changes)
+        if viewer.read_only:  # an LP, an auditor: the money actions are not theirs to see
+            for button in (
+                self.new_call_button,
+                self.edit_call_button,
+                self.delete_call_button,
+                self.approve_button,
+                self.issue_button,
+                self.payment_button,
+                self.bank_button,
+                self.new_distribution_button,
+                self.delete_distribution_button,
+                self.approve_distribution_button,
+                self.issue_distribution_button,
+            ):
+                button.hide()
         self._fill_funds()
         self.reload()
 

@@ -55,8 +55,16 @@ class OverviewPage(QWidget):
         session.bridge.operation_did_execute.connect(self.on_changes)
         self.reload()
 
+    @property
+    def investor_view(self) -> bool:
+        """An LP's officer: its own positions, fund by fund; no pipeline."""
+        return bool(self.session.viewer.entitled_lps)
+
     def reload(self) -> None:
         viewer = self.session.viewer
+        if self.investor_view:
+            self._reload_investor()
+            return
         totals = stage_totals(self.session.ws, viewer)
         self.pipeline_chart.set_totals(totals, viewer.base_currency)
         open_stages = ("draft", "screening", "underwriting", "ic_review", "approved", "closing")
@@ -97,6 +105,27 @@ class OverviewPage(QWidget):
         if not viewer.external:
             for f in list_funds(self.session.ws):
                 self.fund.addItem(f.name, f.fund_id)
+        self.fund.setCurrentIndex(max(self.fund.findData(current), 0) if current else 0)
+        self.fund.blockSignals(False)
+        self._fund_changed()
+
+    def _reload_investor(self) -> None:
+        """The funds the LP invests in, each with its own figures (the replica holds only
+        the LP's share of every call, distribution and NAV mark)."""
+        viewer = self.session.viewer
+        self.pipeline_chart.hide()
+        funds = list_funds(self.session.ws)
+        self.headline.setText(
+            f"<h2 style='margin:4px 0'>{viewer.org_name}</h2>"
+            f"<span style='color:#5a6573'>Your positions as an investor: "
+            f"{len(funds)} {'fund' if len(funds) == 1 else 'funds'} · read-only, from this "
+            "device's copy</span>"
+        )
+        current = self.fund.currentData()
+        self.fund.blockSignals(True)
+        self.fund.clear()
+        for f in funds:
+            self.fund.addItem(f.name, f.fund_id)
         self.fund.setCurrentIndex(max(self.fund.findData(current), 0) if current else 0)
         self.fund.blockSignals(False)
         self._fund_changed()

@@ -24,6 +24,8 @@ from typing import Any
 import pytest
 from dealos_cli import dealos
 from live_server import LiveServer, create_org
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
 from sqlalchemy import select, update
 
 from core.commands.reading import close_reading
@@ -41,6 +43,10 @@ from core.sync.client import SyncClient
 from core.sync.engine import SyncEngine
 from core.views.fund_performance import fund_performance
 from core.views.viewer import current_viewer
+from desktop.capital.page import CapitalPage
+from desktop.investors.page import InvestorsPage
+from desktop.main_window import MainWindow
+from desktop.workspace_shell import PAGES
 
 PASSWORD = "correct horse battery staple"
 TODAY = dt.date(2026, 12, 6)
@@ -401,3 +407,71 @@ def test_a_redacted_op_with_one_byte_changed_is_refused(
         conn.execute(update(op_log).where(op_log.c.op_id == op_id).values(envelope=flipped))
     with pytest.raises(StoreError, match="does not carry the server's signature"):
         lp.rebuild()
+
+
+# -- the desktop on the LP's replica ------------------------------------------------------
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "desktop"
+
+
+@pytest.mark.usefixtures("live_server")
+def test_the_lp_reads_its_own_positions_in_the_desktop_offline(
+    qtbot: QtBot,
+    world: dict[str, Any],
+    tmp_path: Path,
+) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    folder = tmp_path / "acme"
+    window = MainWindow(folder, sync_interval=3600)
+    qtbot.addWidget(window)
+    window.resize(1440, 900)
+    window.show()
+    qtbot.waitExposed(window)
+    assert window.windowTitle() == "Harbor Point Capital — Deal OS"
+    assert "LP" in window.identity.text()
+    assert "read-only" in window.identity.text()
+    shell = window.shell
+    assert shell is not None
+    shown = [shell.nav.item(i).text() for i in range(shell.nav.count())]
+    labels = dict(PAGES)
+    assert labels["investors"] in shown
+    assert labels["capital"] in shown
+    assert labels["people"] not in shown
+    assert labels["pipeline"] not in shown  # an investor reads positions, not deal flow
+    assert shell.current_key() == "overview"
+
+    investors = window.show_page("investors")
+    assert isinstance(investors, InvestorsPage)
+    assert [lp.name for lp in investors.lps.records] == ["Acme Pension"]
+    assert not investors.add_button.isEnabled()
+    assert not investors.transfer_button.isEnabled()
+    QApplication.processEvents()
+    assert window.grab().save(str(ARTIFACTS / "lp-investors.png"), "PNG")
+
+    capital = window.show_page("capital")
+    assert isinstance(capital, CapitalPage)
+    statuses = {c.status for c in capital.calls.records}
+    assert statuses == {"issued"}  # drafts are the GP's
+    assert len(capital.calls.records) == len(world["calls"])
+    assert not capital.new_call_button.isEnabled()
+    assert not capital.payment_button.isEnabled()
+    capital.select_call(capital.calls.records[0].call_id)
+    QApplication.processEvents()
+    assert [a.lp_name for a in capital.allocations.records] == ["Acme Pension"]
+    assert not capital.call_emails_button.isEnabled()
+    assert window.grab().save(str(ARTIFACTS / "lp-capital.png"), "PNG")
+
+    overview = window.show_page("overview")
+    QApplication.processEvents()
+    assert overview is not None
+    assert window.grab().save(str(ARTIFACTS / "lp-overview.png"), "PNG")
+    assert "Your positions as an investor: 2 funds" in overview.headline.text()  # type: ignore[attr-defined]
+    assert overview.fund.count() == 2  # type: ignore[attr-defined]
+    kpis = overview.kpis.text()  # type: ignore[attr-defined]
+    assert "paid-in" in kpis
+    assert "TVPI" in kpis
+    text = "\n".join(
+        str(w.text()) for w in overview.findChildren(type(window.identity)) if w.text()
+    )
+    for other in ("Bayview", "Cobalt"):
+        assert other not in text
