@@ -47,6 +47,7 @@ from core.sync.messages import AcceptedOp, ErrorDetail
 from sync_server.api_errors import ApiError
 from sync_server.bulk_insert import bulk_insert
 from sync_server.database import tenant_tx
+from sync_server.notifications.invitations import queue_attached_invitations
 from sync_server.org_log import OrgLog
 from sync_server.push import WRITE_EVERY, Judge, Parsed, parse_op, prefetch
 from sync_server.server_keys import ServerKeys
@@ -103,6 +104,8 @@ def attach_history(
                     return HistoryOutcome(staged, False, [])
                 seqs, devices = _apply(conn, log, caller, verifiers or _IN_LINE)
                 _cur(conn).execute("DELETE FROM attach_history WHERE org_id = %s", (caller.org_id,))
+                # The people the laptop invited learn of it now that there is a server.
+                queue_attached_invitations(conn, caller.org_id, caller.user_id)
                 log.audit(
                     "history.attached",
                     f"the organization's history attached: {len(seqs)} ops signed by "

@@ -28,6 +28,7 @@ from pydantic.json_schema import models_json_schema
 from core.ops.envelope import Envelope, RedactedEnvelope
 from core.ops.fields import UUID_PATTERN
 from core.ops.kinds import KINDS, KindSpec
+from core.sync.invitation_messages import InvitationDeliveries
 from core.sync.messages import (
     RESPONSE_MODELS,
     AttachResult,
@@ -50,6 +51,7 @@ from sync_server.request_bodies import (
     AttachHistoryBody,
     ConsumeBody,
     DeviceBody,
+    InvitationAcceptBody,
     LoginBody,
     MagicLinkBody,
     PasswordBody,
@@ -172,6 +174,20 @@ def _paths() -> dict[str, Any]:
                 },
             )
         },
+        "/v1/auth/invitation/accept": {
+            "post": _op(
+                "Accept a staff invitation: its emailed one-time code sets the password; "
+                "answers as a login",
+                body="InvitationAcceptBody",
+                ok=("200", SessionGranted),
+                auth=False,
+                errors={
+                    "401": ("invalid_or_expired_code",),
+                    "422": bad,
+                    "429": ("rate_limited",),
+                },
+            )
+        },
         "/v1/devices": {
             "post": _op(
                 "Enroll a device key for the signed-in user, with the key's proof of "
@@ -277,6 +293,15 @@ def _paths() -> dict[str, Any]:
                 ],
             )
         },
+        "/v1/invitations": {
+            "get": _op(
+                "How each invitation email went (queued, sending, sent, failed, with "
+                "attempts, the last error and when a staff member used the code), newest "
+                "first; for roles that read the whole organization",
+                ok=("200", InvitationDeliveries),
+                errors={"403": ("forbidden",)},
+            )
+        },
         "/v1/server-key": {
             "get": _op(
                 "The Ed25519 key that signs redacted ops and snapshots",
@@ -325,6 +350,7 @@ def openapi_document() -> dict[str, Any]:
     models += [spec.redacted for spec in KINDS.values() if spec.redacted is not None]
     models += [Envelope, RedactedEnvelope]
     models += [LoginBody, MagicLinkBody, ConsumeBody, PasswordBody, DeviceBody]
+    models += [InvitationAcceptBody]
     models += [PushBody, AttachBody, AttachHistoryBody]
     models += RESPONSE_MODELS
     _, top = models_json_schema([(m, "validation") for m in models], ref_template=REF)

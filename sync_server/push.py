@@ -40,6 +40,7 @@ from core.reducers.apply import apply_op
 from core.sync.messages import AcceptedOp, ErrorDetail, PushResult, RejectedOp
 from sync_server.api_errors import ApiError
 from sync_server.database import tenant_tx
+from sync_server.notifications.invitations import invited_users, queue_invitations
 from sync_server.notifications.outbox import issued_notices, queue_notices
 from sync_server.org_log import OrgLog
 from sync_server.server_keys import ServerKeys
@@ -159,6 +160,7 @@ def push(
                 projection.flush()
                 log.flush()
                 queue_notices(conn, caller.org_id, issued_notices(parsed, outcome.results))
+                queue_invitations(conn, caller.org_id, invited_users(parsed, outcome.results))
         if refusal is not None:
             log.flush()
     if refusal is not None:

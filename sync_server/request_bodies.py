@@ -17,6 +17,7 @@ __all__ = [
     "AttachHistoryBody",
     "ConsumeBody",
     "DeviceBody",
+    "InvitationAcceptBody",
     "LoginBody",
     "MagicLinkBody",
     "PasswordBody",
@@ -58,6 +59,23 @@ class ConsumeBody(_Body):
 class PasswordBody(_Body):
     current_password: Password
     new_password: NewPassword
+
+
+class InvitationAcceptBody(_Body):
+    """A staff invitation's sign-in code, for the address it was sent to, and the
+    password the invited person chooses."""
+
+    email: Email
+    code: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=200,
+            description="the code from the invitation email; dashes, spaces and capitals "
+            "as typed do not matter",
+        ),
+    ]
+    password: NewPassword
 
 
 # An Ed25519 signature, base64url without padding, as in an op's "signature".

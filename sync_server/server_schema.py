@@ -13,8 +13,9 @@ Whatever must be found before the organization is known (a session by its token,
 email's accounts, a magic link, an attach code) goes through one of the functions in
 :data:`APP_FUNCTIONS`, never through a policy.
 
-Secrets are stored only as SHA-256 (session tokens, magic links, attach codes) or
-argon2id (passwords); the raw value exists only in the response that hands it out.
+Secrets are stored only as SHA-256 (session tokens, magic links, attach codes,
+invitations' sign-in codes) or argon2id (passwords); the raw value exists only in the
+response or the email that hands it out.
 """
 
 from __future__ import annotations
@@ -202,7 +203,7 @@ notice_outbox = Table(
     Column("notice_kind", String(16), nullable=False),
     _id("notice_id"),
     _id("op_id"),
-    _id("lp_id"),
+    _id("lp_id", nullable=True),  # null for an invitation (migration 0014), only then
     Column("recipient", String(320), nullable=False),
     Column("status", String(16), nullable=False),
     Column("attempts", Integer, nullable=False),
@@ -213,6 +214,10 @@ notice_outbox = Table(
     Column("last_error", Text, nullable=True),
     _at("queued_at"),
     _at("sent_at", nullable=True),
+    # A staff invitation's one-time sign-in code (migration 0014): its SHA-256 only.
+    Column("code_hash", String(64, collation="C"), nullable=True),
+    _at("code_expires_at", nullable=True),
+    _at("code_used_at", nullable=True),
 )
 
 rate_limits = Table(
@@ -260,6 +265,7 @@ APP_FUNCTIONS: Final = (
     "dealos_open_invitation(text, text)",
     "dealos_spend_invitation(text, text)",
     "dealos_notice_orgs_due()",
+    "dealos_redeem_sign_in_code(text, text)",
 )
 # The app role may read and append to these, never change or delete a row.
 APPEND_ONLY_TABLES: Final = frozenset({"op_log", "server_audit"})

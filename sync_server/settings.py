@@ -51,6 +51,8 @@ class RateLimits:
     magic_link_consume_per_ip: int = 30
     attach_per_ip: int = 30
     attach_per_code_ip: int = 10
+    invitation_accept_per_ip: int = 30
+    invitation_accept_per_account_ip: int = 10
     snapshot_per_account: int = 20
     window_seconds: int = 15 * 60
 
@@ -140,6 +142,8 @@ class Settings:
     lp_session_ttl_seconds: int = 12 * 3600
     magic_link_ttl_seconds: int = 15 * 60
     attach_code_ttl_seconds: int = 7 * 24 * 3600
+    # A staff invitation's sign-in code (sync_server/invitations.py) works once, this long.
+    invitation_code_ttl_seconds: int = 7 * 24 * 3600
     password_cost: PasswordCost = field(default_factory=PasswordCost)
     rate_limits: RateLimits = field(default_factory=RateLimits)
     # Magic-link mail: SMTP when ``smtp_host`` is set, else .eml files in ``mail_drop_dir``.

@@ -28,6 +28,7 @@ from tenacity import (
 
 from core.ops.signing import DeviceKey, device_proof
 from core.sync.errors import MalformedResponse, ServerUnavailable, SyncError
+from core.sync.invitation_messages import InvitationDeliveries
 from core.sync.messages import (
     AttachResult,
     DeviceEnrolled,
@@ -114,6 +115,23 @@ class SyncClient:
         )
         self.token = session.session_token
         return session
+
+    def accept_invitation(self, email: str, code: str, password: str) -> SessionGranted:
+        """Set one's password with a staff invitation's emailed code and sign in
+        (``POST /v1/auth/invitation/accept``)."""
+        session = self._call(
+            SessionGranted,
+            "POST",
+            "/v1/auth/invitation/accept",
+            json={"email": email, "code": code, "password": password},
+            auth=False,
+        )
+        self.token = session.session_token
+        return session
+
+    def invitations(self) -> InvitationDeliveries:
+        """How each invitation email went (``GET /v1/invitations``; staff only)."""
+        return self._call(InvitationDeliveries, "GET", "/v1/invitations")
 
     def attach_org(self, attach_code: str, genesis: dict[str, Any], password: str) -> AttachResult:
         """Bring an org started offline onto the server (``POST /v1/orgs/attach``)."""

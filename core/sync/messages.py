@@ -56,6 +56,7 @@ from core.ops.envelope import Envelope, RedactedEnvelope, Timestamp
 from core.ops.fields import EmailStr, PublicKeyStr, Sha256Hex, ShortText, Uuid, Uuid7
 from core.ops.signing import public_key_bytes
 from core.store.state_snapshot import SNAPSHOT_FORMAT
+from core.sync.invitation_messages import InvitationDeliveries
 from core.sync.notice_messages import NoticeDeliveries
 
 __all__ = [
@@ -366,6 +367,7 @@ RESPONSE_MODELS: tuple[type[BaseModel], ...] = (
     Health,
     Readiness,
     NoticeDeliveries,
+    InvitationDeliveries,
 )
 
 

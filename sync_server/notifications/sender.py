@@ -47,7 +47,8 @@ from core.ids import new_id
 from sync_server.app_context import DB, MAILER, SETTINGS
 from sync_server.database import tenant_tx
 from sync_server.mail import Conversation, Mailer, MailMaybeSent, MailNotSent, compose
-from sync_server.notifications.letters import letter_for, read_share
+from sync_server.notifications.invitations import INVITATION, invitation_letter
+from sync_server.notifications.letters import Letter, letter_for, read_share
 from sync_server.request_log import logger
 from sync_server.settings import Settings
 
@@ -67,8 +68,8 @@ class Claimed:
     outbox_id: str
     attempt_id: str
     kind: str
-    notice_id: str
-    lp_id: str
+    notice_id: str  # the notice's id, or the invited user's
+    lp_id: str | None  # None for an invitation
     recipient: str
     attempts: int
 
@@ -176,11 +177,10 @@ class NoticeSender:
             if row is None:
                 return None
             claimed = Claimed(org_id, row[0], attempt, row[1], row[2], row[3], row[4], row[5])
-            share = read_share(conn, org_id, claimed.kind, claimed.notice_id, claimed.lp_id)
-            if share is None:
-                self._update(conn, _FAILED, claimed, why="the notice's records are gone")
+            letter = self._letter(conn, claimed)
+            if isinstance(letter, str):
+                self._update(conn, _FAILED, claimed, why=letter)
                 return claimed, None
-        letter = letter_for(share, self._s.link_base + PORTAL_PATH)
         message = compose(
             self._s.mail_from,
             claimed.recipient,
@@ -189,6 +189,23 @@ class NoticeSender:
             message_id=claimed.outbox_id,
         )
         return claimed, message
+
+    def _letter(self, conn: Connection, claimed: Claimed) -> Letter | str:
+        """The claimed row's email, or why it cannot be sent."""
+        if claimed.kind == INVITATION:
+            return invitation_letter(
+                conn,
+                claimed.org_id,
+                claimed.outbox_id,
+                claimed.notice_id,
+                self._s.link_base,
+                self._s.invitation_code_ttl_seconds,
+            )
+        assert claimed.lp_id is not None
+        share = read_share(conn, claimed.org_id, claimed.kind, claimed.notice_id, claimed.lp_id)
+        if share is None:
+            return "the notice's records are gone"
+        return letter_for(share, self._s.link_base + PORTAL_PATH)
 
     def _update(self, conn: Connection, sql: str, c: Claimed, **values: Any) -> bool:
         keys = {"org": c.org_id, "id": c.outbox_id, "attempt": c.attempt_id}

@@ -23,11 +23,13 @@ from sync_server.app_context import (
 )
 from sync_server.credentials import Account, Passwords, find_accounts, set_password, stored_hash
 from sync_server.database import tenant_tx
+from sync_server.invitations import accept_invitation
 from sync_server.magic_links import issue_links, redeem
 from sync_server.rate_limits import bucket_name
 from sync_server.replies import reply
 from sync_server.request_bodies import (
     ConsumeBody,
+    InvitationAcceptBody,
     LoginBody,
     MagicLinkBody,
     PasswordBody,
@@ -237,3 +239,39 @@ async def consume_magic_link(request: web.Request) -> web.Response:
             401, "invalid_or_expired_token", "the link is wrong, already used or expired"
         )
     return _granted(redeemed.org_id, redeemed.user_id, redeemed.roles, redeemed.session)
+
+
+@routes.post("/v1/auth/invitation/accept")
+async def accept_invitation_code(request: web.Request) -> web.Response:
+    """A staff member invited by email sets a password with the invitation's one-time code
+    and is signed in. Attempts count per client address and per (email, address), as
+    logins do; a wrong, used or expired code — or one whose user may not sign in with it
+    any more — gets one answer."""
+    body = parse_body(InvitationAcceptBody, await read_json(request))
+    settings = request.app[SETTINGS]
+    limits, ip = settings.rate_limits, client_address(request)
+    own = bucket_name("invitation-account-ip", body.email.lower(), ip)
+    await enforce_rate_limit(
+        request,
+        (bucket_name("invitation-ip", ip), limits.invitation_accept_per_ip),
+        (own, limits.invitation_accept_per_account_ip),
+    )
+    password_hash = await request.app[DB].run(request.app[PASSWORDS].hash, body.password)
+    accepted = await run_db(
+        request,
+        accept_invitation,
+        body.email,
+        body.code,
+        password_hash,
+        settings.session_ttl_seconds,
+    )
+    if accepted is None:
+        logger().info("invitation.accept_failed")
+        raise ApiError(
+            401,
+            "invalid_or_expired_code",
+            "the invitation code is wrong, already used or expired",
+        )
+    await clear_rate_limit(request, own)
+    logger().info("invitation.accepted", user_id=accepted.user_id, org_id=accepted.org_id)
+    return _granted(accepted.org_id, accepted.user_id, accepted.roles, accepted.session)

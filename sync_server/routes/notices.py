@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, model_validator
 
 from core.ops.fields import Uuid
 from sync_server.app_context import require_caller, run_db
-from sync_server.notifications.deliveries import deliveries
+from sync_server.notifications.deliveries import deliveries, invitation_deliveries
 from sync_server.notifications.sender import notice_sender
 from sync_server.replies import reply
 from sync_server.request_bodies import parse_query
@@ -50,6 +50,13 @@ async def notice_deliveries(request: web.Request) -> web.Response:
     elif query.distribution_id is not None:
         notice = ("distribution", query.distribution_id)
     return reply(await run_db(request, deliveries, caller, notice))
+
+
+@routes.get("/v1/invitations")
+async def invitations(request: web.Request) -> web.Response:
+    """How each invitation email went (staff only, like notices)."""
+    caller = await require_caller(request)
+    return reply(await run_db(request, invitation_deliveries, caller))
 
 
 def add_notice_routes(app: web.Application) -> None:

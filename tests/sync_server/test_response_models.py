@@ -22,7 +22,7 @@ from jsonschema import Draft202012Validator
 from mail_drop import wait_for_link
 from pydantic import BaseModel
 from scenario import PASSWORD, Member, Org, ServerWorld
-from sqlalchemy import select
+from sqlalchemy import select, text
 from test_redacted_counts import build
 
 from core.commands.workspace import Workspace
@@ -42,6 +42,7 @@ from core.sync.messages import (
     SnapshotBody,
 )
 from sync_server.bootstrap import invite_org
+from sync_server.invitations import new_code
 from sync_server.replies import object_template
 
 REF = "#/components/schemas/"
@@ -191,6 +192,32 @@ async def _sign_in_answers(world: ServerWorld, org: Org, lp_email: str) -> list[
         member,
     )
     found.append(await _answer(resp, "POST", "/v1/auth/password"))
+    found += await _invitation_answers(world, org)
+    return found
+
+
+async def _invitation_answers(world: ServerWorld, org: Org) -> list[Answer]:
+    """An analyst invited by op accepts the invitation's code, then tries it again."""
+    email = f"ines+{new_id()[-12:]}@harborpoint.example"
+    user_id = await org.submit_wire(
+        "user.invite", {"email": email, "display_name": "Ines", "roles": ["gp_analyst"]}
+    )
+    code, digest = new_code()  # as the sender makes it when it emails the invitation
+    with world.owner.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE notice_outbox SET status = 'sent', code_hash = :digest, "
+                "code_expires_at = now() + interval '1 day' "
+                "WHERE org_id = :org AND notice_id = :user"
+            ),
+            {"digest": digest, "org": org.org_id, "user": user_id},
+        )
+    found = []
+    for _ in range(2):  # the second time the code is used up
+        body = {"email": email, "code": code, "password": "ines's long passphrase"}
+        resp = await world.post("/v1/auth/invitation/accept", body)
+        found.append(await _answer(resp, "POST", "/v1/auth/invitation/accept"))
+    assert [status for _, _, status, _ in found] == [200, 401]
     return found
 
 
@@ -217,6 +244,9 @@ async def _device_and_sync_answers(org: Org, reader: Member) -> list[Answer]:
     for path in ("/v1/server-key", "/healthz", "/readyz"):
         found.append(await _answer(await world.get(path), "GET", path))
     path = "/v1/notices/deliveries"  # the build issued a call and a distribution
+    for who in (founder, reader):
+        found.append(await _answer(await world.get(path, who), "GET", path))
+    path = "/v1/invitations"
     for who in (founder, reader):
         found.append(await _answer(await world.get(path, who), "GET", path))
     return found
