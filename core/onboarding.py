@@ -24,7 +24,9 @@ from core.sync.status import SERVER_URL_META, session_secret_name
 
 if TYPE_CHECKING:
     from core.sync.attach import AttachReport
+    from core.sync.client import SyncClient
     from core.sync.engine import SyncReport
+    from core.sync.messages import SessionGranted
 
 # The sync client and engine (httpx, tenacity, pybreaker) are imported where a function
 # talks to a server: the desktop's window imports this module at start and never syncs
@@ -88,10 +90,14 @@ def enroll_device(
     device_name: str,
     keys: KeyStore | None = None,
     snapshots: bool = True,
+    code: str | None = None,
 ) -> tuple[Workspace, SyncReport]:
     """Sign in, register a new device key, and bring the organization here: from the
     server's signed snapshot (history kept to verify later) unless ``snapshots`` is off
-    or the server offers none, else by replaying every op."""
+    or the server offers none, else by replaying every op.
+
+    With ``code`` (a staff invitation's emailed sign-in code), ``password`` is the one the
+    invited person chooses: the server sets it and signs them in with it."""
     _fresh(data_dir)
     keys = keys or KeyStore()
     from core.sync.client import SyncClient
@@ -99,7 +105,11 @@ def enroll_device(
 
     client = SyncClient(server)
     try:
-        session = client.login(email, password)
+        session = (
+            _accept_invitation(client, email, code, password)
+            if code
+            else client.login(email, password)
+        )
         key = DeviceKey.generate()
         device_id = client.register_device(
             key, device_name, org_id=session.org_id, user_id=session.user_id
@@ -119,6 +129,22 @@ def enroll_device(
     finally:
         client.close()
     return ws, report
+
+
+def _accept_invitation(client: SyncClient, email: str, code: str, password: str) -> SessionGranted:
+    from core.sync.errors import SyncError
+
+    try:
+        return client.accept_invitation(email, code.strip(), password)
+    except SyncError as exc:
+        if exc.code == "invalid_or_expired_code":
+            raise DealOSError(
+                f"the invitation code was not accepted for {email}: it is wrong, already "
+                "used or expired"
+            ) from None
+        if exc.field == "password":
+            raise DealOSError("choose a password of at least 12 characters") from None
+        raise
 
 
 def join_as_reader(

@@ -92,12 +92,16 @@ class FirstRunPage(QWidget):
         self.password = QLineEdit()
         self.password.setObjectName("signInPassword")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.code = QLineEdit()
+        self.code.setObjectName("invitationCode")
+        self.code.setPlaceholderText("only the first time: from your invitation email")
         self.device_name = QLineEdit(socket.gethostname())
         self.device_name.setObjectName("deviceName")
         form = QFormLayout()
         form.addRow("Server", self.server)
         form.addRow("Email", self.email)
         form.addRow("Password", self.password)
+        form.addRow("Invitation code", self.code)
         form.addRow("This device", self.device_name)
         remote_layout.addLayout(form)
         self.sign_in_button = QPushButton("Sign in and enroll")
@@ -175,6 +179,8 @@ class FirstRunPage(QWidget):
             return
         self._busy(f"Signing in to {server} and enrolling this device…")
         device = self.device_name.text().strip() or socket.gethostname()
+        # With an invitation's code, the password typed is the one being chosen.
+        code = self.code.text().strip() or None
 
         def enroll() -> Workspace:
             ws, _report = enroll_device(
@@ -183,6 +189,7 @@ class FirstRunPage(QWidget):
                 email=email.strip(),
                 password=password,
                 device_name=device,
+                code=code,
             )
             return ws
 

@@ -104,8 +104,6 @@ def attach_history(
                     return HistoryOutcome(staged, False, [])
                 seqs, devices = _apply(conn, log, caller, verifiers or _IN_LINE)
                 _cur(conn).execute("DELETE FROM attach_history WHERE org_id = %s", (caller.org_id,))
-                # The people the laptop invited learn of it now that there is a server.
-                queue_attached_invitations(conn, caller.org_id, caller.user_id)
                 log.audit(
                     "history.attached",
                     f"the organization's history attached: {len(seqs)} ops signed by "
@@ -113,6 +111,8 @@ def attach_history(
                     actor_id=caller.user_id,
                 )
                 log.flush()
+                # The people the laptop invited learn of it now that there is a server.
+                queue_attached_invitations(conn, caller.org_id, caller.user_id)
                 return HistoryOutcome(staged, True, seqs)
             log.flush()  # the refusal's audit entry
     except _Refused as refused:

@@ -23,6 +23,7 @@ from core.ops.payloads.access import (
     RoleRevokePayload,
     UserInvitePayload,
 )
+from core.sync.invitation_status import fetch_invitations, invitation_lines
 from core.views.people_admin import (
     UserRecord,
     device_records,
@@ -76,6 +77,10 @@ def register(
 
     p = actions.add_parser("list", parents=common, help="one line per user with roles")
     p.set_defaults(handler=_users)
+    p = actions.add_parser(
+        "invitations", parents=common, help="how each invitation email went, from the server"
+    )
+    p.set_defaults(handler=_invitations)
 
     ent = sub.add_parser("entitlement", help="what an external user may see")
     actions = actions_of(ent, "entitlement_command")
@@ -163,6 +168,13 @@ def _users(args: Any) -> int:
     for u in found:
         state = "" if u.active else "  (inactive)"
         print(f"{u.user_id}  {u.display_name:<{width}}  {u.email}  {_roles(u.roles)}{state}")
+    return 0
+
+
+def _invitations(args: Any) -> int:
+    with opened(args) as ws:
+        lines = invitation_lines(fetch_invitations(ws))
+    print("\n".join(lines or ["no invitations: people invited here are emailed how to sign in"]))
     return 0
 
 

@@ -37,6 +37,11 @@ def register(
         action="store_true",
         help="read the password from standard input instead of a prompt",
     )
+    p.add_argument(
+        "--code",
+        metavar="CODE",
+        help="the sign-in code of your invitation email: sets the password you choose",
+    )
     p.add_argument("--device-name", default=socket.gethostname())
     p.add_argument(
         "--no-snapshot",
@@ -109,15 +114,28 @@ def _password(args: Any) -> str:
     return getpass.getpass(f"password for {args.email}: ")
 
 
+def _new_password(args: Any) -> str:
+    """The password an invited person chooses: from standard input, or typed twice."""
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    chosen = getpass.getpass(f"choose a password for {args.email} (12 characters or more): ")
+    if getpass.getpass("the same password again: ") != chosen:
+        raise DealOSError("the two passwords differ; nothing was changed")
+    return chosen
+
+
 def _enroll(args: Any) -> int:
     ws, report = enroll_device(
         args.data_dir,
         server=args.server,
         email=args.email,
-        password=_password(args),
+        password=_new_password(args) if args.code else _password(args),
         device_name=args.device_name,
         snapshots=not args.no_snapshot,
+        code=args.code,
     )
+    if args.code:
+        print(f"invitation accepted: {args.email} now signs in with the password chosen")
     print(f"enrolled device {ws.device_id} for {args.email} in org {ws.org_id}")
     print(report.summary())
     code = 0
