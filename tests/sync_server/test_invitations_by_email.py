@@ -225,15 +225,16 @@ async def test_an_lp_is_sent_to_the_portal_and_counsel_to_the_emailed_link_witho
 async def test_a_code_never_signs_in_someone_external_or_removed_nor_after_it_expires(
     org: Org, inbox: Inbox
 ) -> None:
-    """Sam was invited as auditor, then made an LP instead; Kim's code ran out; Lee was
-    invited and removed before opening the email. Every code is refused alike."""
+    """Sam was invited as auditor, then made an LP instead; Lee was invited as GP and lost
+    the role before opening the email; Kim's code ran out. Every code is refused alike."""
     sam, sam_email = await _invite(org, "Sam", "auditor")
+    lee, lee_email = await _invite(org, "Lee", "gp")
     kim, kim_email = await _invite(org, "Kim", "gp")
-    codes = {
-        u: _code(_body(await _mail_to(inbox, e))) for u, e in ((sam, sam_email), (kim, kim_email))
-    }
+    people = ((sam, sam_email), (lee, lee_email), (kim, kim_email))
+    codes = {u: _code(_body(await _mail_to(inbox, e))) for u, e in people}
     await org.submit_wire("role.grant", {"role": "lp"}, entity_id=sam)
     await org.submit_wire("role.revoke", {"role": "auditor"}, entity_id=sam)
+    await org.submit_wire("role.revoke", {"role": "gp"}, entity_id=lee)
     with org.world.owner.begin() as conn:
         conn.execute(
             text(
@@ -242,7 +243,7 @@ async def test_a_code_never_signs_in_someone_external_or_removed_nor_after_it_ex
             ),
             {"org": org.org_id, "user": kim},
         )
-    for user_id, email in ((sam, sam_email), (kim, kim_email)):
+    for user_id, email in people:
         resp = await _accept(org, email, codes[user_id])
         assert resp.status == 401
         assert (await resp.json())["error"]["message"] == WRONG_CODE
