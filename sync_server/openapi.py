@@ -28,6 +28,7 @@ from pydantic.json_schema import models_json_schema
 from core.ops.envelope import Envelope, RedactedEnvelope
 from core.ops.fields import UUID_PATTERN
 from core.ops.kinds import KINDS, KindSpec
+from core.sync.desktop_sign_in_messages import DesktopSignInPending, DesktopSignInStarted
 from core.sync.invitation_messages import InvitationDeliveries
 from core.sync.messages import (
     RESPONSE_MODELS,
@@ -50,6 +51,8 @@ from sync_server.request_bodies import (
     AttachBody,
     AttachHistoryBody,
     ConsumeBody,
+    DesktopLinkBody,
+    DesktopPollBody,
     DeviceBody,
     InvitationAcceptBody,
     LoginBody,
@@ -188,6 +191,18 @@ def _paths() -> dict[str, Any]:
                 },
             )
         },
+        "/v1/auth/desktop-link": {
+            "post": _op(
+                "An LP's desktop asks to sign in by emailed approval (always 202): the "
+                "address gets a link to approve this computer, if it is an investor's; "
+                "the desktop then polls",
+                body="DesktopLinkBody",
+                ok=("202", DesktopSignInStarted),
+                auth=False,
+                errors={"422": bad, "429": ("rate_limited",)},
+            )
+        },
+        "/v1/auth/desktop-link/poll": {"post": _desktop_poll(bad)},
         "/v1/devices": {
             "post": _op(
                 "Enroll a device key for the signed-in user, with the key's proof of "
@@ -323,6 +338,27 @@ def _paths() -> dict[str, Any]:
     }
 
 
+def _desktop_poll(bad: tuple[str, ...]) -> dict[str, Any]:
+    """Two successes: 202 while nobody has approved, 200 the session, once."""
+    poll = _op(
+        "A desktop's wait for its sign-in: pending (202) until the emailed link is "
+        "approved, then the session (200, as login) exactly once",
+        body="DesktopPollBody",
+        ok=("200", SessionGranted),
+        auth=False,
+        errors={
+            "401": ("invalid_or_expired_token",),
+            "422": bad,
+            "429": ("rate_limited",),
+        },
+    )
+    poll["responses"]["202"] = {
+        "description": "not approved yet: poll again after the interval",
+        "content": _json(_ref(DesktopSignInPending.__name__)),
+    }
+    return poll
+
+
 def _unions(schemas: dict[str, Any]) -> dict[str, Any]:
     """The item unions of a push's results and of a pull's ops, as components of their
     own (``PushResult``, ``PulledItem``) that the lists refer to."""
@@ -350,7 +386,7 @@ def openapi_document() -> dict[str, Any]:
     models += [spec.redacted for spec in KINDS.values() if spec.redacted is not None]
     models += [Envelope, RedactedEnvelope]
     models += [LoginBody, MagicLinkBody, ConsumeBody, PasswordBody, DeviceBody]
-    models += [InvitationAcceptBody]
+    models += [InvitationAcceptBody, DesktopLinkBody, DesktopPollBody]
     models += [PushBody, AttachBody, AttachHistoryBody]
     models += RESPONSE_MODELS
     _, top = models_json_schema([(m, "validation") for m in models], ref_template=REF)

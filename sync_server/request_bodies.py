@@ -16,6 +16,8 @@ __all__ = [
     "AttachBody",
     "AttachHistoryBody",
     "ConsumeBody",
+    "DesktopLinkBody",
+    "DesktopPollBody",
     "DeviceBody",
     "InvitationAcceptBody",
     "LoginBody",
@@ -54,6 +56,24 @@ Token = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9
 
 class ConsumeBody(_Body):
     token: Token
+
+
+# Letters, digits, spaces and . _ - ' ( ): a host name fits, a web address does not, so no
+# one can put a link of their own into a sign-in email through it.
+DeviceName = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[\w .'’()-]+$")]
+
+
+class DesktopLinkBody(_Body):
+    """An LP's desktop asks to sign in (sync_server/desktop_sign_in.py): who, and the
+    name of the computer, shown in the email and on the approval page."""
+
+    email: Email
+    device_name: DeviceName = "a computer"
+
+
+class DesktopPollBody(_Body):
+    request_id: Uuid
+    poll_secret: Annotated[str, Field(min_length=1, max_length=200)]
 
 
 class PasswordBody(_Body):

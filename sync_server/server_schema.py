@@ -43,6 +43,7 @@ __all__ = [
     "TENANT_TABLES",
     "attach_history",
     "credentials",
+    "desktop_sign_ins",
     "device_heads",
     "magic_links",
     "notice_outbox",
@@ -220,6 +221,24 @@ notice_outbox = Table(
     _at("code_used_at", nullable=True),
 )
 
+# An LP's desktop waiting for its emailed approval (migration 0016): hashes only.
+desktop_sign_ins = Table(
+    "desktop_sign_ins",
+    server_metadata,
+    _id("org_id", primary_key=True),
+    _id("request_id", primary_key=True),
+    _id("user_id"),
+    Column("poll_hash", String(64, collation="C"), nullable=False),
+    Column("approve_hash", String(64, collation="C"), nullable=False),
+    Column("device_name", String(200), nullable=False),
+    _at("created_at"),
+    _at("expires_at"),
+    _at("approved_at", nullable=True),
+    _at("denied_at", nullable=True),
+    _at("collected_at", nullable=True),
+)
+Index("ix_desktop_sign_ins_request", desktop_sign_ins.c.request_id)
+
 rate_limits = Table(
     "rate_limits",
     server_metadata,
@@ -250,6 +269,7 @@ TENANT_TABLES: Final = (
     server_audit,
     attach_history,
     notice_outbox,
+    desktop_sign_ins,
 )
 # Row-level security like the tenant tables, and no right for the server's role: only the
 # functions below read or change it.
@@ -266,6 +286,9 @@ APP_FUNCTIONS: Final = (
     "dealos_spend_invitation(text, text)",
     "dealos_notice_orgs_due()",
     "dealos_redeem_sign_in_code(text, text)",
+    "dealos_desktop_sign_in(text)",
+    "dealos_decide_desktop_sign_in(text, text, boolean)",
+    "dealos_collect_desktop_sign_in(text, text)",
 )
 # The app role may read and append to these, never change or delete a row.
 APPEND_ONLY_TABLES: Final = frozenset({"op_log", "server_audit"})

@@ -53,6 +53,9 @@ class RateLimits:
     attach_per_code_ip: int = 10
     invitation_accept_per_ip: int = 30
     invitation_accept_per_account_ip: int = 10
+    # A waiting desktop polls every few seconds for up to 15 minutes (desktop_sign_in.py).
+    desktop_link_poll_per_ip: int = 2000
+    desktop_link_poll_per_request: int = 600
     snapshot_per_account: int = 20
     window_seconds: int = 15 * 60
 

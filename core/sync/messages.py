@@ -56,6 +56,7 @@ from core.ops.envelope import Envelope, RedactedEnvelope, Timestamp
 from core.ops.fields import EmailStr, PublicKeyStr, Sha256Hex, ShortText, Uuid, Uuid7
 from core.ops.signing import public_key_bytes
 from core.store.state_snapshot import SNAPSHOT_FORMAT
+from core.sync.desktop_sign_in_messages import DesktopSignInPending, DesktopSignInStarted
 from core.sync.invitation_messages import InvitationDeliveries
 from core.sync.notice_messages import NoticeDeliveries
 
@@ -368,6 +369,8 @@ RESPONSE_MODELS: tuple[type[BaseModel], ...] = (
     Readiness,
     NoticeDeliveries,
     InvitationDeliveries,
+    DesktopSignInStarted,
+    DesktopSignInPending,
 )
 
 

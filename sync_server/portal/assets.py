@@ -19,6 +19,7 @@ fallback = web.RouteTableDef()
 _FILES: Final = {
     "portal.css": ("portal/portal.css", "text/css"),
     "confirm.js": ("portal/confirm.js", "text/javascript"),
+    "approve_device.js": ("portal/approve_device.js", "text/javascript"),
 }
 
 

@@ -12,6 +12,7 @@ that path and status; and it holds no field the document does not name.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
 from pathlib import Path
@@ -193,6 +194,31 @@ async def _sign_in_answers(world: ServerWorld, org: Org, lp_email: str) -> list[
     )
     found.append(await _answer(resp, "POST", "/v1/auth/password"))
     found += await _invitation_answers(world, org)
+    found += await _desktop_sign_in_answers(world, lp_email)
+    return found
+
+
+async def _desktop_sign_in_answers(world: ServerWorld, lp_email: str) -> list[Answer]:
+    """The LP's desktop asks to sign in, polls, is approved (here in the table; the portal
+    page's own tests press the button), collects its session, and polls once too often."""
+    path, poll = "/v1/auth/desktop-link", "/v1/auth/desktop-link/poll"
+    resp = await world.post(path, {"email": lp_email, "device_name": "Pension's laptop"})
+    found = [await _answer(resp, "POST", path)]
+    asked = json.loads(found[0][3])
+    body = {"request_id": asked["request_id"], "poll_secret": asked["poll_secret"]}
+    found.append(await _answer(await world.post(poll, body), "POST", poll))
+    for _ in range(200):  # the row is written after the answer
+        with world.owner.begin() as conn:
+            approved = conn.execute(
+                text("UPDATE desktop_sign_ins SET approved_at = now() WHERE request_id = :r"),
+                {"r": asked["request_id"]},
+            ).rowcount
+        if approved:
+            break
+        await asyncio.sleep(0.05)
+    for _ in range(2):  # the second time it is collected already
+        found.append(await _answer(await world.post(poll, body), "POST", poll))
+    assert [status for _, _, status, _ in found] == [202, 202, 200, 401]
     return found
 
 
