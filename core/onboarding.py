@@ -6,7 +6,11 @@ Keys and the server session go to the keyring, never into the store (DESIGN §4)
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,6 +29,7 @@ from core.sync.status import SERVER_URL_META, session_secret_name
 if TYPE_CHECKING:
     from core.sync.attach import AttachReport
     from core.sync.client import SyncClient
+    from core.sync.desktop_sign_in_messages import DesktopSignInStarted
     from core.sync.engine import SyncReport
     from core.sync.messages import SessionGranted
 
@@ -35,11 +40,13 @@ if TYPE_CHECKING:
 READER_META = "reader_roles"  # set on an external reader's replica: its roles
 
 __all__ = [
+    "SignInCancelled",
     "attach_to_server",
     "create_local_org",
     "enroll_device",
     "has_organization",
     "join_as_reader",
+    "join_by_email_approval",
     "load_demo",
 ]
 
@@ -161,31 +168,97 @@ def join_as_reader(
     ops the LP may see, and nothing else.
     """
     from core.sync.client import SyncClient
-    from core.sync.engine import SyncEngine
 
     _fresh(data_dir)
-    keys = keys or KeyStore()
     client = SyncClient(server)
     try:
         session = client.consume_magic_link(token.strip())
-        # A local-only device: never registered, so nothing it signs is accepted anywhere.
-        device_id = new_id()
-        ws = Workspace.join(
-            data_dir,
-            org_id=session.org_id,
-            user_id=session.user_id,
-            device_id=device_id,
-            key=DeviceKey.generate(),
-            keys=keys,
-        )
-        keys.save_secret(session_secret_name(device_id), session.session_token)
-        with ws.store.transaction() as conn:
-            ws.store.set_meta(conn, SERVER_URL_META, client.base_url)
-            ws.store.set_meta(conn, READER_META, ",".join(session.roles))
-        report = SyncEngine(ws, client).run_once()
+        return _reader_replica(data_dir, client, session, keys or KeyStore())
     finally:
         client.close()
-    return ws, report
+
+
+def _reader_replica(
+    data_dir: Path, client: SyncClient, session: SessionGranted, keys: KeyStore
+) -> tuple[Workspace, SyncReport]:
+    from core.sync.engine import SyncEngine
+
+    # A local-only device: never registered, so nothing it signs is accepted anywhere.
+    device_id = new_id()
+    ws = Workspace.join(
+        data_dir,
+        org_id=session.org_id,
+        user_id=session.user_id,
+        device_id=device_id,
+        key=DeviceKey.generate(),
+        keys=keys,
+    )
+    keys.save_secret(session_secret_name(device_id), session.session_token)
+    with ws.store.transaction() as conn:
+        ws.store.set_meta(conn, SERVER_URL_META, client.base_url)
+        ws.store.set_meta(conn, READER_META, ",".join(session.roles))
+    return ws, SyncEngine(ws, client).run_once()
+
+
+class SignInCancelled(DealOSError):
+    """The person stopped waiting for the emailed approval; nothing was made."""
+
+
+def _device_label(name: str) -> str:
+    """The computer's name as the server accepts it: letters, digits, spaces, . _ - ' ( )."""
+    kept = " ".join(re.sub(r"[^\w .'’()-]", " ", name).split())[:100].strip()
+    return kept or "a computer"
+
+
+def join_by_email_approval(
+    data_dir: Path,
+    *,
+    server: str,
+    email: str,
+    device_name: str,
+    keys: KeyStore | None = None,
+    on_requested: Callable[[DesktopSignInStarted], None] | None = None,
+    cancelled: threading.Event | None = None,
+) -> tuple[Workspace, SyncReport]:
+    """An LP's read-only replica, signed in by approving this computer from an email: no
+    token is copied by hand.
+
+    The server emails ``email`` (if it is an investor's) a link whose page approves the
+    request; ``on_requested`` hears the request's check code and expiry (to show them);
+    this waits, polling at the server's interval, until the approval, the request's end or
+    ``cancelled`` is set (:class:`SignInCancelled`), then makes the replica exactly as
+    :func:`join_as_reader` does with a link's token.
+    """
+    from core.sync.client import SyncClient
+    from core.sync.errors import SyncError
+
+    _fresh(data_dir)
+    stop = cancelled or threading.Event()
+    client = SyncClient(server)
+    try:
+        started = client.request_desktop_sign_in(email.strip(), _device_label(device_name))
+        if on_requested is not None:
+            on_requested(started)
+        ended = DealOSError(
+            f"the sign-in request for {email.strip()} ended without an approval: it was "
+            "turned down, or the 15 minutes it lasts ran out; ask again"
+        )
+        deadline = dt.datetime.fromisoformat(started.expires_at)
+        session = None
+        while session is None:
+            if stop.wait(started.interval):
+                raise SignInCancelled("signing in was cancelled; nothing was changed")
+            try:
+                session = client.poll_desktop_sign_in(started.request_id, started.poll_secret)
+            except SyncError as exc:
+                if exc.code == "invalid_or_expired_token":
+                    raise ended from None
+                raise
+            if session is None and dt.datetime.now(dt.UTC) > deadline + dt.timedelta(minutes=1):
+                raise ended
+        return _reader_replica(data_dir, client, session, keys or KeyStore())
+    finally:
+        client.close()
 
 
 def attach_to_server(ws: Workspace, *, server: str, code: str, password: str) -> AttachReport:

@@ -10,10 +10,17 @@ from typing import Any
 
 from core.commands.workspace import Workspace
 from core.errors import DealOSError
-from core.onboarding import attach_to_server, enroll_device, join_as_reader
+from core.onboarding import (
+    SignInCancelled,
+    attach_to_server,
+    enroll_device,
+    join_as_reader,
+    join_by_email_approval,
+)
 from core.sync import conflicts as inbox
 from core.sync.bootstrap import history_unverified, verify_history
 from core.sync.client import SyncClient
+from core.sync.desktop_sign_in_messages import DesktopSignInStarted
 from core.sync.engine import SyncEngine
 from core.sync.status import SERVER_URL_META, session_secret_name
 
@@ -65,14 +72,20 @@ def register(
     p = sub.add_parser(
         "lp-signin",
         parents=common,
-        help="an LP's read-only replica: mail a sign-in link, then paste its token",
+        help="an LP's read-only replica: approve this computer from the emailed link",
     )
     p.add_argument("--server", required=True, metavar="URL")
     p.add_argument("--email", required=True)
     p.add_argument(
+        "--device-name",
+        default=socket.gethostname(),
+        help="this computer's name, as the email and the approval page show it",
+    )
+    p.add_argument(
         "--token-stdin",
         action="store_true",
-        help="read the token from standard input instead of a prompt",
+        help="for scripts: mail a sign-in link and read its token from standard input "
+        "instead of waiting for the approval",
     )
     p.set_defaults(handler=_lp_signin)
 
@@ -184,17 +197,33 @@ def _attach(args: Any) -> int:
 
 
 def _lp_signin(args: Any) -> int:
-    client = SyncClient(args.server)
-    try:
-        client.request_magic_link(args.email)
-    finally:
-        client.close()
     if args.token_stdin:
+        client = SyncClient(args.server)
+        try:
+            client.request_magic_link(args.email)
+        finally:
+            client.close()
         token = sys.stdin.readline().strip()
+        ws, report = join_as_reader(args.data_dir, server=args.server, token=token)
     else:
-        print(f"if {args.email} is registered, a sign-in link is on its way (valid 15 minutes)")
-        token = getpass.getpass("paste the token from the link: ")
-    ws, report = join_as_reader(args.data_dir, server=args.server, token=token)
+
+        def waiting(started: DesktopSignInStarted) -> None:
+            print(
+                f"a sign-in link is on its way to {args.email}; open it and press Approve "
+                f"(this computer's check code: {started.check_code}) — waiting…",
+                flush=True,
+            )
+
+        try:
+            ws, report = join_by_email_approval(
+                args.data_dir,
+                server=args.server,
+                email=args.email,
+                device_name=args.device_name,
+                on_requested=waiting,
+            )
+        except KeyboardInterrupt:
+            raise SignInCancelled("signing in was cancelled; nothing was changed") from None
     print(f"signed in as LP reader of org {ws.org_id}; {report.summary()}")
     ws.close()
     return 0

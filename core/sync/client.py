@@ -27,6 +27,7 @@ from tenacity import (
 )
 
 from core.ops.signing import DeviceKey, device_proof
+from core.sync.desktop_sign_in_messages import DesktopSignInPending, DesktopSignInStarted
 from core.sync.errors import MalformedResponse, ServerUnavailable, SyncError
 from core.sync.invitation_messages import InvitationDeliveries
 from core.sync.messages import (
@@ -113,6 +114,31 @@ class SyncClient:
             json={"token": token},
             auth=False,
         )
+        self.token = session.session_token
+        return session
+
+    def request_desktop_sign_in(self, email: str, device_name: str) -> DesktopSignInStarted:
+        """Ask the server to email an LP a link that approves this computer
+        (``POST /v1/auth/desktop-link``; 202 whether or not the address is known)."""
+        return self._call(
+            DesktopSignInStarted,
+            "POST",
+            "/v1/auth/desktop-link",
+            json={"email": email, "device_name": device_name},
+            auth=False,
+        )
+
+    def poll_desktop_sign_in(self, request_id: str, poll_secret: str) -> SessionGranted | None:
+        """None while nobody has approved the request; the session once approved (and
+        then this client's); ``SyncError`` ``invalid_or_expired_token`` once it is
+        expired, turned down or already collected."""
+        body = {"request_id": request_id, "poll_secret": poll_secret}
+        path = "/v1/auth/desktop-link/poll"
+        response = self._request("POST", path, json=body, auth=False)
+        if response.status_code == 202:
+            self._parsed(DesktopSignInPending, response, "POST", path)
+            return None
+        session = self._parsed(SessionGranted, response, "POST", path)
         self.token = session.session_token
         return session
 
@@ -213,7 +239,9 @@ class SyncClient:
 
     def _call(self, model: type[M], method: str, path: str, **kw: Any) -> M:
         """The success's body as ``model``; :class:`MalformedResponse` if it is not one."""
-        response = self._request(method, path, **kw)
+        return self._parsed(model, self._request(method, path, **kw), method, path)
+
+    def _parsed(self, model: type[M], response: httpx.Response, method: str, path: str) -> M:
         try:
             # orjson, then the model: a new device decodes tens of MiB of pulled ops, and
             # orjson parses them faster than the model's own JSON reader.
