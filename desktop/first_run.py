@@ -1,5 +1,6 @@
 """The first run of an empty data folder: create a local organization, sign in to a
-server and enroll this device, or load the demo organization."""
+server and enroll this device, sign in as an investor (desktop/investor_sign_in.py), or
+load the demo organization."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from core.commands.workspace import Workspace
 from core.money import CURRENCY_EXPONENTS
 from core.onboarding import create_local_org, enroll_device, load_demo
 from desktop.background import BackgroundOp
+from desktop.investor_sign_in import InvestorSignInCard
 
 __all__ = ["FirstRunPage"]
 
@@ -125,7 +127,9 @@ class FirstRunPage(QWidget):
         where.setStyleSheet("color: #5a6573;")
         cards = QHBoxLayout()
         cards.addStretch(1)
-        for card in (local, remote):
+        self.investor = InvestorSignInCard(data_dir)
+        self.investor.opened.connect(self.opened.emit)
+        for card in (local, remote, self.investor):
             card.setFixedWidth(400)
             cards.addWidget(card)
         cards.addStretch(1)
