@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -296,3 +297,18 @@ def test_a_request_nobody_approves_expires_alike_for_every_address(brief_server:
         assert "ask again on your computer" in page.text
         _, late = press(http, link)
         assert late.status_code == 410
+
+
+def test_of_polls_racing_after_the_approval_exactly_one_gets_the_session(harbor: Harbor) -> None:
+    with httpx.Client(base_url=harbor.server.url, follow_redirects=False) as http:
+        asked = _ask(http, harbor.officer)
+        _, approved = press(http, wait_for_approval_link(harbor.inbox, harbor.officer))
+        assert approved.status_code == 200
+
+    def poll() -> int:
+        with httpx.Client(base_url=harbor.server.url) as own:
+            return _poll(own, asked).status_code
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        statuses = sorted(pool.map(lambda _: poll(), range(6)))
+    assert statuses == [200, 401, 401, 401, 401, 401]
