@@ -3,10 +3,11 @@
 Registered through the ``dealos.commands`` entry point, so core never imports this.
 
 - ``dealos serve [--database-url URL] [--app-database-url URL] [--host H] [--port P]
-  [--migrate-only]``: migrate as the owner, make the server's own login role ready, then
+  [--migrate-only [--to REV]]``: migrate as the owner, make the server's own login role ready, then
   serve logged in as it (:mod:`sync_server.app_role`). Without a URL (or
   ``DEALOS_DATABASE_URL``) an embedded PostgreSQL runs under
-  ``<data-dir>/server/postgres``, so sync can be tried on a laptop.
+  ``<data-dir>/server/postgres``, so sync can be tried on a laptop. ``--migrate-only --to
+  REV`` upgrades or downgrades the schema to one migration and exits (a rollback).
 - ``dealos server create-org --name N --admin-email E [--admin-name A] [--currency C]
   [--password-stdin]``: a new organization whose admin (GP and admin) can log in.
 - ``dealos server invite-org --admin-email E``: a one-time code to attach an organization
@@ -72,6 +73,12 @@ def register(sub: SubParsers[argparse.ArgumentParser]) -> None:
         "--migrate-only",
         action="store_true",
         help="migrate the database, make the server's role ready, and exit",
+    )
+    p.add_argument(
+        "--to",
+        metavar="REV",
+        help="with --migrate-only: upgrade or downgrade the database to migration REV "
+        "(e.g. 0012, head, base) and exit; the server's role is not touched",
     )
     p.add_argument(
         "--workers",
@@ -171,6 +178,22 @@ def _migrate(settings: Settings) -> str:
         raise ServerCommandError(f"cannot reach the database: {exc.orig or exc}") from None
 
 
+def _move_schema(settings: Settings, revision: str) -> int:
+    from sqlalchemy.exc import OperationalError
+
+    from sync_server.database import move_schema
+
+    try:
+        before, after = move_schema(settings.database_url, revision)
+    except OperationalError as exc:
+        raise ServerCommandError(f"cannot reach the database: {exc.orig or exc}") from None
+    if before == after:
+        print(f"database already at {after or 'base (no tables)'}", flush=True)
+    else:
+        print(f"database moved from {before or 'base'} to {after or 'base (no tables)'}")
+    return 0
+
+
 def _app_database(settings: Settings) -> Settings:
     """Migrate, make the server's login role ready and check it: the settings to serve
     with. One clear line when a database cannot be reached."""
@@ -190,10 +213,14 @@ def _app_database(settings: Settings) -> Settings:
 def _serve(args: Any) -> int:
     if args.workers < 1:
         raise ServerCommandError(f"--workers must be 1 or more, not {args.workers}")
+    if args.to and not args.migrate_only:
+        raise ServerCommandError("--to goes with --migrate-only: move the schema, then start")
     settings, embedded = _settings(args)
     if args.app_database_url:
         settings = settings.with_(app_database_url=args.app_database_url)
     try:
+        if args.to:
+            return _move_schema(settings, args.to)
         settings = _app_database(settings)
         print(f"database migrated to {head_revision()}", flush=True)
         if args.migrate_only:

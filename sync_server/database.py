@@ -48,6 +48,7 @@ __all__ = [
     "grant_app_role",
     "head_revision",
     "migrate",
+    "move_schema",
     "owner_engine",
     "psycopg_url",
     "quoted",
@@ -126,6 +127,34 @@ def migrate(database_url: str, *, app_role: str | None = None) -> str | None:
             if app_role is not None:
                 grant_app_role(conn, app_role)
             return current_revision(conn)
+    finally:
+        engine.dispose()
+
+
+def move_schema(database_url: str, revision: str) -> tuple[str | None, str | None]:
+    """Upgrade or downgrade the schema to ``revision`` (``head``, ``base`` or a number) as
+    the owner; (the revision before, the revision after). Rights are not granted here: a
+    schema below head is for a server of that version, whose own start grants them."""
+    script = ScriptDirectory.from_config(_alembic_config())
+    known = [r.revision for r in script.walk_revisions()]
+    if revision not in (*known, "head", "base"):
+        raise OwnerError(
+            f"no server migration {revision}: they run from {known[-1]} to {known[0]} "
+            "(or head, or base)"
+        )
+    engine = owner_engine(database_url)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(4711)")  # one migrator at a time
+            _check_owner(conn)
+            before = current_revision(conn)
+            below = [r.revision for r in script.iterate_revisions(before, "base")] if before else []
+            cfg = _alembic_config(conn)
+            if revision == "base" or (revision in below and revision != before):
+                command.downgrade(cfg, revision)
+            else:
+                command.upgrade(cfg, revision)
+            return before, current_revision(conn)
     finally:
         engine.dispose()
 

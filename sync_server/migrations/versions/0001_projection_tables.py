@@ -4,6 +4,10 @@ Every text column uses the "C" collation: rows then sort by byte value, as in SQ
 the state digest and the order reducers read rows in are the same on both sides whatever
 locale the database was created with.
 
+Irreversible for the data: the downgrade drops every projection table with its rows. The
+tables are rebuilt from the op log (``dealos server rebuild``) while 0002's tables hold
+it; below that, restore a backup (docs/OPERATIONS.md, "Bad migration").
+
 Revision ID: 0001
 Revises:
 """
@@ -234,3 +238,31 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("org_id", "entitlement_id", name="pk_entitlements"),
     )
     op.create_index("ix_entitlements_user_id", "entitlements", ["org_id", "user_id"], unique=False)
+
+
+PROJECTION_TABLES = (
+    "organizations",
+    "entities",
+    "users",
+    "memberships",
+    "devices",
+    "funds",
+    "deals",
+    "deal_fields",
+    "documents",
+    "approvals",
+    "lps",
+    "lp_contacts",
+    "commitments",
+    "capital_calls",
+    "call_allocations",
+    "payments",
+    "distributions",
+    "distribution_allocations",
+    "entitlements",
+)
+
+
+def downgrade() -> None:
+    for table in reversed(PROJECTION_TABLES):
+        op.drop_table(table)  # its indexes go with it

@@ -1,5 +1,12 @@
 """server tables: op log, device heads, sessions, credentials, magic links, audit
 
+Irreversible for the data: the downgrade drops the op log, the audit chain, the
+credentials and sessions with their tables. Going below 0002 is for an empty database (a
+test walking the chain, a failed first install). A server that holds organizations is
+brought back to an earlier state from a backup instead: ``pg_restore`` of the last
+``pg_dump -Fc`` taken before the upgrade, or pgBackRest's point-in-time restore to just
+before it (docs/OPERATIONS.md, "Bad migration").
+
 Revision ID: 0002
 Revises: 0001
 """
@@ -124,3 +131,22 @@ def upgrade() -> None:
         sa.Column("attached_org_id", sa.String(36, collation="C"), nullable=True),
         sa.PrimaryKeyConstraint("code_hash", name="pk_org_invitations"),
     )
+
+
+SERVER_TABLES = (
+    "org_heads",
+    "op_log",
+    "device_heads",
+    "service_accounts",
+    "credentials",
+    "sessions",
+    "magic_links",
+    "server_audit",
+    "rate_limits",
+    "org_invitations",
+)
+
+
+def downgrade() -> None:
+    for table in reversed(SERVER_TABLES):
+        op.drop_table(table)

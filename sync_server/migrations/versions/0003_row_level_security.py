@@ -76,3 +76,15 @@ def upgrade() -> None:
         "USING (token_hash = current_setting('dealos.token_hash', true)) "
         "WITH CHECK (token_hash = current_setting('dealos.token_hash', true))"
     )
+
+
+def downgrade() -> None:
+    """The tables stay as they are, open to any role that may read them; only a server
+    at 0003 or later may run against them."""
+    op.execute("DROP POLICY redeem_by_token ON magic_links")
+    op.execute("DROP POLICY lookup_by_token ON sessions")
+    op.execute("DROP POLICY lookup_by_email ON users")
+    for table in reversed(TENANT_TABLES):
+        op.execute(f"DROP POLICY tenant_isolation ON {table}")
+        op.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
+        op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
