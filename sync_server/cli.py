@@ -223,6 +223,7 @@ def _serve(args: Any) -> int:
             return _move_schema(settings, args.to)
         settings = _app_database(settings)
         print(f"database migrated to {head_revision()}", flush=True)
+        _warn_of_another_key(settings)
         if args.migrate_only:
             return 0
         shared = args.workers > 1
@@ -267,6 +268,29 @@ def _serve(args: Any) -> int:
     finally:
         if embedded is not None:
             embedded.stop()
+
+
+def _warn_of_another_key(settings: Settings) -> None:
+    """Organizations created with another secret file cannot enroll or revoke a device
+    here (every op the server signed would fail as ``invalid_signature``): say so now."""
+    from sync_server.server_keys import ServerKeys
+    from sync_server.service_account import orgs_of_another_key
+
+    engine = owner_engine(settings.database_url)
+    try:
+        with engine.begin() as conn:
+            names = orgs_of_another_key(conn, ServerKeys.from_file(settings.secret_file))
+    finally:
+        engine.dispose()
+    if names:
+        shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        print(
+            f"dealos: warning: this server's key differs from the one that created "
+            f"{shown}: devices cannot be enrolled or revoked there until it runs with the "
+            f"same DEALOS_SERVER_SECRET_FILE ({settings.secret_file} now)",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 def _shared_metrics(folder: Path) -> Path | None:
@@ -425,7 +449,11 @@ def _audit_verify(args: Any) -> int:
     key = ServerKeys.from_file(settings.secret_file).audit_head.public_key
     signed = (seq, head_hash) if seq else None
     if seq and not verify_signature(key, head_message(seq, head_hash), signature):
-        print(f"audit chain broken at entry {seq}: the head's signature does not verify")
+        print(
+            f"audit chain broken at entry {seq}: the head's signature does not verify with "
+            f"this server's key; if the chain is sound, the key is another: run with the "
+            f"DEALOS_SERVER_SECRET_FILE the server uses ({settings.secret_file} now)"
+        )
         return 1
     verdict = verify_chain(entries, signed)
     print(verdict.summary())

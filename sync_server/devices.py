@@ -8,6 +8,12 @@ account signs the ``device.enroll`` op, so every replica learns the key from the
 
 Revoking: the device's owner or an admin; the service account signs ``device.revoke``, the
 device's sessions end, and its later ops are refused.
+
+Both need this server's service key to be the one the organization enrolled: a server
+started with another secret file than the one that created the organization (``dealos
+server create-org`` run with another data folder, a restore without its secret file)
+answers 503 ``server_key_mismatch`` saying so, instead of signing an op every replica
+would refuse as ``invalid_signature``.
 """
 
 from __future__ import annotations
@@ -22,11 +28,28 @@ from core.store.sql_projection import SqlProjection
 from sync_server.api_errors import ApiError
 from sync_server.database import tenant_tx
 from sync_server.org_log import OrgLog
+from sync_server.request_log import logger
 from sync_server.server_keys import ServerKeys
-from sync_server.service_account import load_service_account, sign_and_apply
+from sync_server.service_account import ServiceAccount, load_service_account, sign_and_apply
 from sync_server.sessions import Caller, bind_device, revoke_device_sessions, roles_of
 
-__all__ = ["enroll_device", "revoke_device"]
+__all__ = ["KEY_MISMATCH", "enroll_device", "revoke_device"]
+
+KEY_MISMATCH = (
+    "this server's key differs from the one that created the organization, so nothing it "
+    "signs would verify: run it with the same DEALOS_SERVER_SECRET_FILE (the server.secret "
+    "of the data folder the organization was created with)"
+)
+
+
+def _check_service_key(account: ServiceAccount, enrolled_public_key: str) -> None:
+    if account.key.public_key != enrolled_public_key:
+        logger().error(
+            "service_key.mismatch",
+            org_id=account.org_id,
+            fix="start the server with the secret file the organization was created with",
+        )
+        raise ApiError(503, "server_key_mismatch", KEY_MISMATCH)
 
 
 def enroll_device(
@@ -105,6 +128,7 @@ def _enroll(
             "this organization has not admitted the server's service account yet: push "
             "its user.invite and device.enroll ops (see POST /v1/orgs/attach)",
         )
+    _check_service_key(account, str(service_device["public_key"]))
     device_id = new_id()
     cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     cur.execute("SAVEPOINT enroll")
@@ -181,6 +205,8 @@ def revoke_device(engine: Engine, keys: ServerKeys, caller: Caller, device_id: s
             )
             refusal = ApiError(404, "not_found", "no such device", field="device_id")
         elif device["status"] == "active":
+            service_device = projection.get("devices", {"device_id": account.device_id})
+            _check_service_key(account, str(service_device["public_key"] if service_device else ""))
             entity = projection.get("entities", {"entity_id": device_id})
             assert entity is not None
             sign_and_apply(

@@ -31,6 +31,7 @@ __all__ = [
     "SERVICE_DISPLAY_NAME",
     "ServiceAccount",
     "load_service_account",
+    "orgs_of_another_key",
     "record_service_account",
     "service_email",
     "sign_and_apply",
@@ -75,6 +76,22 @@ def load_service_account(conn: Connection, keys: ServerKeys, org_id: str) -> Ser
     if row is None:
         return None
     return ServiceAccount(org_id, row[0], row[1], keys.service_device(org_id))
+
+
+def orgs_of_another_key(conn: Connection, keys: ServerKeys) -> list[str]:
+    """The names of the organizations whose service device was enrolled with another
+    server secret than ``keys``' (run as the owner, which reads every organization)."""
+    cur = _cur(conn)
+    cur.execute(
+        "SELECT o.name, a.org_id, d.public_key FROM service_accounts a "
+        "JOIN devices d ON d.org_id = a.org_id AND d.device_id = a.device_id "
+        "JOIN organizations o ON o.org_id = a.org_id ORDER BY o.name"
+    )
+    return [
+        str(name)
+        for name, org_id, public_key in cur.fetchall()
+        if keys.service_device(str(org_id)).public_key != public_key
+    ]
 
 
 def record_service_account(conn: Connection, keys: ServerKeys, org_id: str) -> ServiceAccount:
