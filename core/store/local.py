@@ -6,6 +6,7 @@ import functools
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from sqlalchemy.exc import OperationalError
 from core.errors import StoreError
 from core.store.local_schema import local_meta
 
-__all__ = ["BUSY_TIMEOUT_MS", "DB_FILENAME", "LocalStore"]
+__all__ = ["BUSY_TIMEOUT_MS", "DB_FILENAME", "REPLICATION_ON", "LocalStore"]
 
 DB_FILENAME = "dealos.db"
 _MIGRATIONS = Path(__file__).with_name("migrations")
@@ -36,8 +37,21 @@ def _alembic_config(conn: Connection | None = None) -> Config:
 
 BUSY_TIMEOUT_MS = 10_000  # how long a write waits for another before giving up
 
+# "1" while the store is replicated by Litestream (core.operations.replication). Litestream
+# must then be the only process that checkpoints the WAL: it copies each WAL frame to the
+# replica before it folds the frames into the database file, and an application checkpoint
+# racing it makes it fall back to a full snapshot. SQLite's automatic checkpoint (every
+# 1,000 pages by default) is switched off for such a store; Litestream checkpoints instead.
+REPLICATION_ON = "replication.on"
 
-def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any, *, busy_timeout_ms: int) -> None:
+
+@dataclass
+class _Pragmas:
+    busy_timeout_ms: int
+    autocheckpoint: int | None = None  # None: SQLite's default; 0: never, Litestream does it
+
+
+def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any, *, pragmas: _Pragmas) -> None:
     # Autocommit at the driver level; SQLAlchemy issues BEGIN itself (see _on_begin), so a
     # transaction really starts at BEGIN IMMEDIATE and two writers never deadlock.
     dbapi_conn.isolation_level = None
@@ -45,7 +59,9 @@ def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any, *, busy_timeout_ms
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+    cur.execute(f"PRAGMA busy_timeout={int(pragmas.busy_timeout_ms)}")
+    if pragmas.autocheckpoint is not None:
+        cur.execute(f"PRAGMA wal_autocheckpoint={int(pragmas.autocheckpoint)}")
     cur.close()
 
 
@@ -77,12 +93,16 @@ class LocalStore:
             raise StoreError(f"{data_dir} already holds a Deal OS store")
         data_dir.mkdir(parents=True, exist_ok=True)
         engine = create_engine(f"sqlite:///{path}")
-        event.listen(
-            engine, "connect", functools.partial(_on_connect, busy_timeout_ms=busy_timeout_ms)
-        )
+        pragmas = _Pragmas(busy_timeout_ms)
+        event.listen(engine, "connect", functools.partial(_on_connect, pragmas=pragmas))
         event.listen(engine, "begin", _on_begin)
         store = cls(data_dir, engine)
         store.migrate()
+        with engine.connect() as conn:
+            replicated = store.meta(conn, REPLICATION_ON) == "1"
+        if replicated:
+            pragmas.autocheckpoint = 0
+            engine.dispose()  # connections opened so far still checkpoint by themselves
         return store
 
     def migrate(self) -> None:

@@ -8,6 +8,13 @@ ours pending — they are applied on top (the fast path). The moment they do not
 device's op landed between two of ours, or one of ours was rejected), the replica
 rebuilds its projection from the log: confirmed ops in server order, then pending ones.
 
+A store restored from its snapshot (``dealos restore``) may be behind the server on its
+own ops: those it pushed after the snapshot come back in the pull as ops it does not know,
+signed by this very device. They are applied like anyone else's, and the device's
+``device_seq`` moves past the highest of them in the same transaction, so the next op it
+signs is never refused as ``device_seq_reused`` (docs/OPERATIONS.md, "Lost laptop"). The
+first round that completes clears the store's ``rejoin_pending`` mark.
+
 An external reader's replica pulls redacted ops instead: each is checked against the
 server's key, kept, and reduced as the reader sees it (:mod:`core.reducers.lp_view`).
 """
@@ -34,9 +41,11 @@ from core.sync.messages import AcceptedOp, ErrorDetail, PulledItem
 from core.sync.replica import Replica
 from core.sync.snapshot import entity_snapshot
 
-__all__ = ["SyncEngine", "SyncReport"]
+__all__ = ["REJOIN_PENDING", "SyncEngine", "SyncReport"]
 
 NEEDS_REBASE = "needs_rebase"
+REJOIN_PENDING = "rejoin_pending"  # set by a restore, cleared by the first full round
+DEVICE_SEQ = "device_seq"
 UPDATE_AVAILABLE = "update_available"
 
 
@@ -81,9 +90,12 @@ class _PageState:
     projection: SqlProjection
     prechecked: Prechecked
     unknown_kind: str | None = None
+    own_seq: int = 0  # the highest device_seq of this device's ops the page brought back
 
     def save(self, ws: Workspace, replica: Replica, conn: Connection) -> None:
         replica.set_applied_through(conn, self.applied_through)
+        if self.own_seq > int(ws.store.meta(conn, DEVICE_SEQ) or "0"):
+            ws.store.set_meta(conn, DEVICE_SEQ, str(self.own_seq))
         if self.needs_rebase:
             ws.store.set_meta(conn, NEEDS_REBASE, "1")
         if self.unknown_kind is not None:
@@ -117,6 +129,8 @@ class SyncEngine:
             self._rebase()
             rebased = True
         with self.ws.store.transaction() as conn:
+            if self.ws.store.meta(conn, REJOIN_PENDING) == "1":
+                self.ws.store.set_meta(conn, REJOIN_PENDING, "0")
             last = self.replica.cursor_in(conn)
             unknown = self.ws.store.meta(conn, UPDATE_AVAILABLE)
             open_conflicts = [
@@ -269,6 +283,8 @@ class SyncEngine:
             elif state.applied_through < op.server_seq:
                 state.needs_rebase = True
             return 0
+        if env.device_id == self.ws.device_id:  # ours, yet unknown: a restored store
+            state.own_seq = max(state.own_seq, env.device_seq)
         if spec_for(env.kind) is None:
             # PROTOCOL "Versioning": keep it, skip it in projections, say an update exists.
             self.replica.record_foreign(conn, op)

@@ -1,0 +1,71 @@
+"""Document files beside the store (``<data>/blobs/``), copied to a folder replica.
+
+Litestream replicates SQLite databases only. Document files are content-addressed (a
+file's name is the hash of its bytes) and never change once written, so a copy is done
+once a file of that name and size exists at the other end: each pass copies the files the
+replica lacks, each to a temporary name first and renamed into place, so a replica never
+holds half a file under a real name.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["BLOBS_DIR", "CopyPass", "copy_new_files", "count_files"]
+
+BLOBS_DIR = "blobs"
+_PARTIAL = ".partial-"
+
+
+@dataclass(frozen=True, slots=True)
+class CopyPass:
+    copied: int
+    bytes: int
+    present: int
+
+
+def _files(root: Path) -> list[Path]:
+    if not root.is_dir():
+        return []
+    found = []
+    for folder, _dirs, names in os.walk(root):
+        for name in names:
+            if not name.startswith("."):  # a writer's or our own temporary file
+                found.append(Path(folder, name).relative_to(root))
+    return found
+
+
+def count_files(root: Path) -> int:
+    return len(_files(root))
+
+
+def copy_new_files(source: Path, target: Path) -> CopyPass:
+    """Copy every file under ``source`` that ``target`` lacks; returns what was done."""
+    copied = size = present = 0
+    for relative in _files(source):
+        origin, destination = source / relative, target / relative
+        try:
+            length = origin.stat().st_size
+        except FileNotFoundError:
+            continue
+        if destination.exists() and destination.stat().st_size == length:
+            present += 1
+            continue
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        partial = destination.with_name(f"{_PARTIAL}{destination.name}")
+        try:
+            shutil.copyfile(origin, partial)
+            with open(partial, "rb") as handle:
+                os.fsync(handle.fileno())
+            os.replace(partial, destination)
+        except FileNotFoundError:  # removed while we copied it
+            with contextlib.suppress(FileNotFoundError):
+                partial.unlink()
+            continue
+        copied += 1
+        size += length
+    return CopyPass(copied, size, present)
