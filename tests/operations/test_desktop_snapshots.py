@@ -250,3 +250,33 @@ def test_while_replicated_the_store_leaves_checkpoints_to_litestream(
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
     finally:
         store.close()
+
+
+def test_a_store_edited_behind_its_log_fails_the_restore_checks(
+    laptop: Workspace, tmp_path: Path
+) -> None:
+    deal = new_deal(laptop, "Riverside Commons")
+    new_deal(laptop, "Harbor Lofts")
+    # Someone edits the file directly: a deal renamed, an audit entry removed.
+    conn = sqlite3.connect(laptop.store.path)
+    conn.execute("UPDATE deals SET name = 'Renamed Quietly' WHERE deal_id = ?", (deal,))
+    conn.execute("DELETE FROM audit_log WHERE seq = 2")
+    conn.commit()
+    conn.close()
+    replica = tmp_path / "replica"
+    start(laptop.store.data_dir, replica)
+    wait_until_replicated(laptop.store.data_dir)
+
+    done = _dealos("restore", "--from", replica, "--to", tmp_path / "restored")
+    assert done.returncode == 1
+    rows = {ln.split("  ")[0]: ln for ln in done.stdout.splitlines()}
+    assert " FAIL " in rows["state digest"]
+    assert "a replay gives" in rows["state digest"]
+    assert " FAIL " in rows["audit chain"]
+    assert " pass " in rows["SQLite integrity"]
+    assert "failed a check above: do not use it" in done.stdout
+
+    quick = _dealos("restore", "--from", replica, "--to", tmp_path / "quick", "--no-replay")
+    quick_rows = {ln.split("  ")[0]: ln for ln in quick.stdout.splitlines()}
+    assert " skip " in quick_rows["state digest"]
+    assert "not replayed" in quick_rows["state digest"]
