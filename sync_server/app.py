@@ -35,6 +35,7 @@ from sync_server.app_context import (
 from sync_server.app_role import guard_engine
 from sync_server.credentials import Passwords
 from sync_server.database import Database, app_engine
+from sync_server.error_tracking import init_error_tracking
 from sync_server.http_guard import PARSER_HEADER_LIMIT, guard, security_headers
 from sync_server.mail import mailer_for
 from sync_server.metrics import Metrics
@@ -89,6 +90,7 @@ def _first_connection(engine: Engine) -> None:
 
 def create_app(settings: Settings) -> web.Application:
     configure_logging()
+    init_error_tracking()  # when DEALOS_SENTRY_DSN is set; scrubbed of personal data
     # aiohttp refuses a larger body itself (413, rewritten by the guard into the protocol's
     # shape); the guard also refuses a declared Content-Length above it before reading.
     # The HTTP parser's own refusal of an oversized header is bare text without security

@@ -23,6 +23,7 @@ from sqlalchemy.exc import OperationalError
 
 from sync_server.api_errors import ApiError, error_response
 from sync_server.app_context import METRICS, SETTINGS
+from sync_server.error_tracking import capture_error
 from sync_server.request_log import logger
 
 __all__ = ["HEADER_LIMIT", "PARSER_HEADER_LIMIT", "REQUEST_ID", "guard", "security_headers"]
@@ -110,8 +111,9 @@ async def _answer(request: web.Request, handler: Handler, request_id: str) -> we
             "the database is unreachable; try again shortly",
             headers={"Retry-After": "5"},
         )
-    except Exception:
+    except Exception as exc:
         logger().exception("http.unexpected_error", route=_route_name(request))
+        capture_error(exc)
         return error_response(
             500,
             "internal_error",

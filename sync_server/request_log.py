@@ -1,5 +1,8 @@
 """Structured JSON logs, one line per event, with the request id and without PII.
 
+Lines go to standard error and, when ``DEALOS_LOG_FILE`` names a file, are appended to it
+too (every process of ``--workers`` appends whole lines to the same file).
+
 Every line carries the request id bound for the request (``X-Request-ID``). Before a line
 is written, values under sensitive keys (emails, names, passwords, tokens, amounts,
 contacts) are replaced, and anything shaped like an email address or a bearer token in
@@ -9,9 +12,11 @@ any other string is masked, so a log shipped to a third party leaks no personal 
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sys
 from collections.abc import MutableMapping
+from pathlib import Path
 from typing import Any, Final, TextIO, cast
 
 import structlog
@@ -66,22 +71,37 @@ def _redact(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> Mutabl
 
 
 class _Stderr:
-    """Whatever ``sys.stderr`` is when a line is written (it may be replaced after setup)."""
+    """Whatever ``sys.stderr`` is when a line is written (it may be replaced after setup),
+    and the log file when there is one."""
+
+    def __init__(self, log_file: Path | None = None) -> None:
+        self._file: TextIO | None = None
+        if log_file is not None:
+            log_file.parent.mkdir(parents=True, exist_ok=True)
+            # Line-buffered appends: each line reaches the file whole, in one write.
+            self._file = log_file.open("a", encoding="utf-8", buffering=1)
 
     def write(self, text: str) -> int:
+        if self._file is not None:
+            self._file.write(text)
         return sys.stderr.write(text)
 
     def flush(self) -> None:
+        if self._file is not None:
+            self._file.flush()
         sys.stderr.flush()
 
 
 _configured = False
 
 
-def configure_logging(level: int = logging.INFO) -> None:
+def configure_logging(level: int = logging.INFO, log_file: Path | None = None) -> None:
+    """Once per process; ``log_file`` defaults to ``DEALOS_LOG_FILE``."""
     global _configured
     if _configured:
         return
+    if log_file is None and os.environ.get("DEALOS_LOG_FILE"):
+        log_file = Path(os.environ["DEALOS_LOG_FILE"])
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
@@ -92,7 +112,7 @@ def configure_logging(level: int = logging.INFO) -> None:
             structlog.processors.JSONRenderer(),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(file=cast(TextIO, _Stderr())),
+        logger_factory=structlog.PrintLoggerFactory(file=cast(TextIO, _Stderr(log_file))),
         cache_logger_on_first_use=True,
     )
     _configured = True
