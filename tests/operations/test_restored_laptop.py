@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,7 @@ from core.onboarding import enroll_device
 from core.operations.litestream import ReplicaTarget
 from core.operations.replication import stop_replication
 from core.operations.restore import restore_store
+from core.sync import conflicts as inbox
 from core.sync.client import SyncClient
 from core.sync.engine import REJOIN_PENDING, SyncEngine, SyncReport
 
@@ -68,9 +71,21 @@ def _local(data_dir: Path, sql: str) -> list[Any]:
         conn.close()
 
 
-def test_a_restored_laptop_rejoins_with_nothing_lost_or_duplicated(
+@dataclass
+class LostLaptop:
+    restored: Workspace
+    pushed_before: list[str]
+    waiting_at_snapshot: list[str]
+    pushed_after: list[str]
+    never_pushed: list[str]
+    highest_used: int
+
+
+@pytest.fixture
+def lost_laptop(
     live_server: LiveServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+) -> Iterator[LostLaptop]:
+    """The story of the module up to the restore, before any sync of the restored store."""
     monkeypatch.setenv(KEYRING_FILE_ENV, str(tmp_path / "keyring.json"))
     maria = f"maria+{new_id()[-12:]}@harborpoint.example"
     create_org(live_server.settings, name="Harbor Point Capital", email=maria, password=PASSWORD)
@@ -106,43 +121,78 @@ def test_a_restored_laptop_rejoins_with_nothing_lost_or_duplicated(
         assert report.unpushed == 3
         restored = Workspace.open(tmp_path / "restored")
         try:
-            with restored.store.engine.connect() as conn:
-                assert restored.store.meta(conn, REJOIN_PENDING) == "1"
-            held = set(_local(restored.store.data_dir, "SELECT entity_id FROM op_log"))
-            assert set(pushed_before + waiting_at_snapshot) <= held
-            assert not set(pushed_after + never_pushed) & held
-
-            rejoin = _sync(restored, live_server)
-            assert (rejoin.pushed, rejoin.duplicates, rejoin.accepted) == (3, 3, 0)
-            assert rejoin.rejected == 0
-            assert rejoin.conflicts == []
-            server_ids, server_digest = _server_ops(restored, live_server)
-            local_ids = _local(
-                restored.store.data_dir,
-                "SELECT op_id FROM op_log WHERE status = 'confirmed' ORDER BY server_seq",
+            yield LostLaptop(
+                restored,
+                pushed_before,
+                waiting_at_snapshot,
+                pushed_after,
+                never_pushed,
+                highest_used,
             )
-            # Nothing lost that the server had, nothing twice, in the server's order.
-            assert local_ids == server_ids
-            assert len(set(server_ids)) == len(server_ids)
-            assert restored.digest() == server_digest
-            held = set(_local(restored.store.data_dir, "SELECT entity_id FROM op_log"))
-            assert set(pushed_before + waiting_at_snapshot + pushed_after) <= held
-            # Made after the snapshot and never sent: lost with the laptop, as stated.
-            assert not set(never_pushed) & held
-            with restored.store.engine.connect() as conn:
-                assert restored.store.meta(conn, REJOIN_PENDING) == "0"
-                seq = int(restored.store.meta(conn, "device_seq") or "0")
-            assert seq == highest_used - len(never_pushed)
-
-            # The next op is signed above every device_seq the server saw, and accepted.
-            fresh = new_deal(restored, "After the restore")
-            after = _sync(restored, live_server)
-            assert (after.accepted, after.rejected) == (1, 0)
-            server_ids, server_digest = _server_ops(restored, live_server)
-            assert restored.digest() == server_digest
-            assert fresh in set(_local(restored.store.data_dir, "SELECT entity_id FROM op_log"))
-            assert restored.verify_audit().ok
         finally:
             restored.close()
     finally:
         stop_replication(tmp_path / "laptop")
+
+
+def test_a_restored_laptop_rejoins_with_nothing_lost_or_duplicated(
+    lost_laptop: LostLaptop, live_server: LiveServer
+) -> None:
+    restored, story = lost_laptop.restored, lost_laptop
+    with restored.store.engine.connect() as conn:
+        assert restored.store.meta(conn, REJOIN_PENDING) == "1"
+    held = set(_local(restored.store.data_dir, "SELECT entity_id FROM op_log"))
+    assert set(story.pushed_before + story.waiting_at_snapshot) <= held
+    assert not set(story.pushed_after + story.never_pushed) & held
+
+    rejoin = _sync(restored, live_server)
+    assert (rejoin.pushed, rejoin.duplicates, rejoin.accepted) == (3, 3, 0)
+    assert rejoin.rejected == 0
+    assert rejoin.conflicts == []
+    server_ids, server_digest = _server_ops(restored, live_server)
+    local_ids = _local(
+        restored.store.data_dir,
+        "SELECT op_id FROM op_log WHERE status = 'confirmed' ORDER BY server_seq",
+    )
+    # Nothing lost that the server had, nothing twice, in the server's order.
+    assert local_ids == server_ids
+    assert len(set(server_ids)) == len(server_ids)
+    assert restored.digest() == server_digest
+    held = set(_local(restored.store.data_dir, "SELECT entity_id FROM op_log"))
+    assert set(story.pushed_before + story.waiting_at_snapshot + story.pushed_after) <= held
+    # Made after the snapshot and never sent: lost with the laptop, as stated.
+    assert not set(story.never_pushed) & held
+    with restored.store.engine.connect() as conn:
+        assert restored.store.meta(conn, REJOIN_PENDING) == "0"
+        seq = int(restored.store.meta(conn, "device_seq") or "0")
+    assert seq == story.highest_used - len(story.never_pushed)
+
+    # The next op is signed above every device_seq the server saw, and accepted.
+    fresh = new_deal(restored, "After the restore")
+    after = _sync(restored, live_server)
+    assert (after.accepted, after.rejected) == (1, 0)
+    server_ids, server_digest = _server_ops(restored, live_server)
+    assert restored.digest() == server_digest
+    assert fresh in set(_local(restored.store.data_dir, "SELECT entity_id FROM op_log"))
+    assert restored.verify_audit().ok
+
+
+def test_a_change_made_before_the_first_sync_is_refused_then_reapplied(
+    lost_laptop: LostLaptop, live_server: LiveServer
+) -> None:
+    restored = lost_laptop.restored
+    early = new_deal(restored, "Made too early")  # signed with a counter the server has seen
+    first = _sync(restored, live_server)
+    assert first.rejected == 1
+    (refused,) = inbox.list_conflicts(restored)
+    assert refused.code == "device_seq_reused"
+    assert refused.entity_id == early
+    server_ids, _ = _server_ops(restored, live_server)
+    assert refused.op_id not in server_ids  # the server never holds two ops with one counter
+
+    inbox.reapply(restored, refused.op_id)
+    second = _sync(restored, live_server)
+    assert (second.accepted, second.rejected) == (1, 0)
+    _, server_digest = _server_ops(restored, live_server)
+    assert restored.digest() == server_digest
+    assert early in set(_local(restored.store.data_dir, "SELECT deal_id FROM deals"))
