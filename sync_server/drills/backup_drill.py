@@ -110,10 +110,11 @@ class _Drill:
     def backup(self) -> str:
         for server in self.servers:
             server.stop()
-        tool = pg_tool("pg_dump", self.source.major_version())
+        major = self.source.major_version()
+        tool = pg_tool("pg_dump", major)
         self.dump = self.work / "dealos.dump"
         _run([str(tool), "--format=custom", f"--file={self.dump}", self.source_url])
-        return f"pg_dump -Fc: {self.dump.stat().st_size:,} bytes ({tool})"
+        return f"pg_dump -Fc of PostgreSQL {major}: {self.dump.stat().st_size:,} bytes"
 
     def restore(self) -> str:
         name = f"dealos_drill_{self.tag}_restored"
@@ -178,7 +179,8 @@ class _Drill:
             if code != 0:
                 raise DrillError(f"{org.name}: dealos server audit-verify exited {code}: {said}")
             entries.append(said.split(":", 1)[-1].split(",")[0].strip())
-        return f"{len(entries)} chains intact ({', '.join(entries)}), each signed head verifies"
+        sizes = f"{entries[0]} each" if len(set(entries)) == 1 else ", ".join(entries)
+        return f"{len(entries)} chains intact ({sizes}), each signed head verifies"
 
     def row_level_security(self) -> str:
         with psycopg.connect(self.restored_url) as conn:
