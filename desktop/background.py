@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar, runtime_checkable
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal, Slot
 from PySide6.QtWidgets import QWidget
 
@@ -128,6 +129,10 @@ class BackgroundOp(Generic[T]):
             host = self._host()
             if host is not None:
                 host.progress_end(self._token)
+        if self._parent is not None and not shiboken6.isValid(self._parent):
+            # The window that asked was closed while the work ran: nobody is left to
+            # tell, and its widgets are gone. What the op changed is in the store.
+            return
         if error is not None:
             if self._on_failure is not None:
                 self._on_failure(error)

@@ -159,3 +159,15 @@ def test_no_grab_bag_modules() -> None:
     names = {"utils.py", "helpers.py", "manager.py", "misc.py", "common.py"}
     found = [str(p.relative_to(ROOT)) for pkg in PACKAGES for p in _modules(pkg) if p.name in names]
     assert found == []
+
+
+def test_every_test_helper_and_test_module_has_a_name_of_its_own() -> None:
+    """pytest imports each test folder's modules by their bare names (rootdir/prepend), so
+    two files of one name in different folders collide: the second is not collected or
+    imports the first's helpers."""
+    seen: dict[str, list[str]] = {}
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        if path.name in ("conftest.py", "__init__.py"):
+            continue
+        seen.setdefault(path.name, []).append(str(path.relative_to(ROOT)))
+    assert {name: where for name, where in seen.items() if len(where) > 1} == {}

@@ -57,7 +57,7 @@ def test_the_capital_accounts_are_exported_from_the_investors_page(
     assert isinstance(page, InvestorsPage)
     out = demo_dir.parent / "accounts.xlsx"
     assert page.export_accounts(out) is not None
-    wait_ops(qtbot)
+    wait_ops(qtbot, timeout=60_000)  # 120 LPs' accounts: slow on a busy CI machine
     rows = list(openpyxl.load_workbook(out).active.iter_rows(values_only=True))
     assert len(rows) > 110  # a header and a row per LP and fund
     assert page.notice.text() == "Exported capital accounts to accounts.xlsx."

@@ -140,6 +140,14 @@ async def _more(org: Org, fund: str, deal: str, user: str, call: str) -> list[tu
     )  # fmt: skip
     # Refused (issued already), but their payloads are checked first.
     templates.append(("distribution.approve", {"note": "checked"}, dist))
+    # Refused or not, their payloads are checked first: a final close, and a transfer
+    # between LPs this fund does not hold.
+    templates.append(("fund.close", {"final_close_date": "2026-12-31"}, fund))
+    templates.append(
+        ("commitment.transfer", {"fund_id": fund, "from_lp_id": new_id(), "to_lp_id": new_id(),
+                                 "amount": "1000.00", "currency": "USD",
+                                 "effective_date": "2026-10-01"}, new_id())
+    )  # fmt: skip
     templates.append(("capital_call.approve", {"note": "checked"}, call))
     templates.append(("capital_call.delete", {"reason": "checked"}, call))
     templates.append(("distribution.delete", {"reason": "checked"}, dist))

@@ -21,7 +21,7 @@ import httpx
 import pytest
 from desktop_approval import approval_letter, press, wait_for_approval_link
 from portal_world import PortalWorld, build_world
-from smtp_inbox import Inbox, portal_server
+from portal_mailbox import Inbox, portal_server
 
 from core.keys import KEYRING_FILE_ENV
 

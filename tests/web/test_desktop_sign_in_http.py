@@ -33,7 +33,7 @@ from desktop_approval import (
 )
 from jsonschema import Draft202012Validator
 from live_server import LiveServer, create_org, free_port, settings_for
-from smtp_inbox import Inbox, portal_server
+from portal_mailbox import Inbox, portal_server
 
 from core.ids import new_id
 from core.keys import KEYRING_FILE_ENV

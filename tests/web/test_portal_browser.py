@@ -23,7 +23,7 @@ import openpyxl
 import pytest
 from portal_world import PortalWorld, build_world
 from pypdf import PdfReader
-from smtp_inbox import Inbox, portal_server
+from portal_mailbox import Inbox, portal_server
 
 from core.keys import KEYRING_FILE_ENV
 

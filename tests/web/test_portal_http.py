@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 from portal_world import PortalWorld, build_world
-from smtp_inbox import Inbox, portal_server
+from portal_mailbox import Inbox, portal_server
 from sqlalchemy import create_engine, text
 
 from core.ids import new_id
