@@ -120,27 +120,44 @@ class _FundReader:
         gp_name = self.conn.execute(
             select(organizations.c.name).where(organizations.c.org_id == self.org_id)
         ).scalar()
-        committed = self._rows(
-            select(commitments)
-            .where(commitments.c.org_id == self.org_id, commitments.c.fund_id == self.fund_id)
-            .order_by(commitments.c.committed_on, commitments.c.commitment_id)
-        )
+        where = (commitments.c.org_id == self.org_id, commitments.c.fund_id == self.fund_id)
+        ordered = (commitments.c.committed_on, commitments.c.commitment_id)
+        if lp_id is None:
+            committed = self._rows(select(commitments).where(*where).order_by(*ordered))
+            book = [(c["lp_id"], c["amount"]) for c in committed]
+        else:
+            # One LP's ledger reads its own commitment rows; of the others, only what the
+            # fund's total and the LP's number (the order LPs first committed in) need.
+            book = [
+                (r[0], r[1])
+                for r in self.conn.execute(
+                    select(commitments.c.lp_id, commitments.c.amount)
+                    .where(*where)
+                    .order_by(*ordered)
+                )
+            ]
+            committed = self._rows(
+                select(commitments).where(*where, commitments.c.lp_id == lp_id).order_by(*ordered)
+            )
         fund = FundHeader(
             fund_id=self.fund_id,
             name=fund_row["name"],
             currency=fund_row["currency"],
             vintage_year=fund_row["vintage_year"],
             gp_name=str(gp_name or ""),
-            total_commitments=sum((Decimal(c["amount"]) for c in committed), Decimal(0)),
+            total_commitments=sum((Decimal(amount) for _, amount in book), Decimal(0)),
         )
-        investors = self._investors({c["lp_id"] for c in committed}, lp_id)
+        numbers: dict[str, int] = {}
+        for lp, _ in book:  # ordered by commitment date, then commitment id
+            numbers.setdefault(lp, len(numbers) + 1)
+        investors = self._investors(set(numbers), lp_id)
         if lp_id is not None and lp_id not in investors:
             name = lp_name(self.conn, self.org_id, lp_id)
             raise RecordNotFound(f"{name} ({lp_id}) has no commitment to {fund.name}")
         wanted = sorted(
             investors if lp_id is None else [lp_id], key=lambda lp: (investors[lp].name, lp)
         )
-        return FundLedger(fund, self._ledgers(fund, committed, investors, wanted))
+        return FundLedger(fund, self._ledgers(fund, committed, numbers, investors, wanted))
 
     def _investors(self, lp_ids: set[str], only: str | None) -> dict[str, Investor]:
         contacts: dict[str, Contact] = {}
@@ -178,9 +195,12 @@ class _FundReader:
         self,
         fund: FundHeader,
         committed: list[Row],
+        numbers: dict[str, int],
         investors: dict[str, Investor],
         wanted: list[str],
     ) -> tuple[LpLedger, ...]:
+        """The ledgers of ``wanted``: ``committed`` holds at least their commitment rows,
+        ``numbers`` every committed LP of the fund, by its LP number."""
         calls = {c["call_id"]: c for c in self._rows(self._with_deal(capital_calls))}
         dists = {d["distribution_id"]: d for d in self._rows(self._with_deal(distributions))}
         allocated = self._by_lp(
@@ -220,7 +240,7 @@ class _FundReader:
         explained = fund_records.distribution_explanations(self.conn, self.org_id, list(dists))
         # The other LPs' names serve one purpose: to drop explanation lines naming them.
         names = (
-            self._names({c["lp_id"] for c in committed})
+            self._names(set(numbers))
             if explained
             else {lp: investor.name for lp, investor in investors.items()}
         )
@@ -237,9 +257,6 @@ class _FundReader:
             if d.get("offsets_unpaid_calls")
             and (issue := trail.optional("distribution.issue", d["distribution_id"]))
         ]
-        numbers: dict[str, int] = {}
-        for c in committed:  # ordered by commitment date, then commitment id
-            numbers.setdefault(c["lp_id"], len(numbers) + 1)
         return tuple(
             _with_payments(
                 LpLedger(

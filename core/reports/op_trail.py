@@ -18,7 +18,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, Connection, Table, or_, select
+from sqlalchemy import ColumnElement, Connection, Table, select
 
 from core.ids import transferred_out_id
 from core.reports.errors import TraceabilityError
@@ -32,14 +32,15 @@ class OpLog:
     """A table of signed ops: ``op_id``, ``kind``, ``entity_id`` and ``envelope`` (the
     op's JSON) columns, ``order`` giving log order, ``kept`` the ops that wrote rows.
 
-    ``holds``, when the database can say it, is the SQL test that an op's envelope holds
-    some bytes: one LP's payments are then found among every LP's without fetching the
-    others' envelopes (their bytes are still checked here, so the answer is the same)."""
+    ``records_payment``, when the database can look it up by key, is the SQL test that a
+    ``capital_call.payment`` op records one of some payment ids: one LP's payments are
+    then found without reading the other LPs' (the ops found are still checked here, so
+    the answer is the same)."""
 
     table: Table
     order: ColumnElement[Any]
     kept: ColumnElement[bool]
-    holds: Callable[[bytes], ColumnElement[bool]] | None = None
+    records_payment: Callable[[list[str]], ColumnElement[bool]] | None = None
 
 
 # Up to this many entities are named in the query itself; a whole fund's are sifted here.
@@ -129,14 +130,18 @@ def read_op_trail(
     by_payment: dict[str, str] = {}
     own = None if payment_ids is None else [p.encode() for p in payment_ids]
     if call_ids and own != []:
-        paid = select(c.op_id, c.envelope).where(
-            c.kind == "capital_call.payment", log.kept, c.entity_id.in_(list(call_ids))
+        calls = set(call_ids)
+        paid = select(c.op_id, c.entity_id, c.envelope).where(
+            c.kind == "capital_call.payment", log.kept
         )
-        if own is not None and log.holds is not None:
-            paid = paid.where(or_(*(log.holds(p) for p in own)))
-        payments: list[tuple[str, bytes]] = [(r[0], r[1]) for r in conn.execute(paid)]
-        for op_id, raw in payments:
-            if own is not None and not any(p in raw for p in own):
+        if payment_ids is not None and log.records_payment is not None:
+            # By the payment's key alone: the calls are sifted below, as a whole fund's are.
+            paid = paid.where(log.records_payment(sorted(payment_ids)))
+        else:
+            paid = paid.where(c.entity_id.in_(sorted(calls)))
+        payments: list[tuple[str, str, bytes]] = [(r[0], r[1], r[2]) for r in conn.execute(paid)]
+        for op_id, call_id, raw in payments:
+            if call_id not in calls or (own is not None and not any(p in raw for p in own)):
                 continue
             payment_id = json.loads(raw)["payload"].get("payment_id")
             if isinstance(payment_id, str):

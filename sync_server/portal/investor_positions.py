@@ -5,14 +5,13 @@ ledger: :func:`core.reports.ledger_reader.read_fund_ledger_at` reads the LP's le
 the server's projections (that LP's allocations and payments only) and the server's op
 log; :func:`core.reports.capital_account.performance_at` gives paid-in, distributed,
 unfunded, NAV share, TVPI, DPI and IRR — the performance block of the capital account
-statement; :func:`core.reports.fund_records.lp_nav_share` the NAV share. Nothing here
-restates a rule of fund math.
+statement. The NAV share is :func:`core.reports.fund_records.lp_nav_share`'s, split from
+every LP's paid-in summed by Postgres (:mod:`sync_server.portal.nav_shares`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -20,7 +19,6 @@ from sqlalchemy import Connection, select
 
 from core.fund_math.irr_basis import irr_label
 from core.fund_math.metrics import Metrics
-from core.reports import fund_records
 from core.reports.capital_account import NavLookup, performance_at
 from core.reports.errors import RecordNotFound
 from core.reports.ledger_reader import read_fund_ledger_at
@@ -28,7 +26,7 @@ from core.reports.ledger_values import CallEntry, DistributionEntry, LpLedger, N
 from core.reports.periods import ReportPeriod
 from core.store.schema import commitments, funds, lps
 from sync_server.portal.investor_access import NotSeen, PortalViewer, server_op_log
-from sync_server.server_schema import org_heads
+from sync_server.portal.nav_shares import NavShares
 
 __all__ = [
     "PositionKey",
@@ -98,48 +96,18 @@ def read_ledger(conn: Connection, viewer: PortalViewer, lp_id: str, fund_id: str
     return ledger
 
 
-# An LP's NAV share is the whole fund's NAV split pro rata to every LP's paid-in at the
-# mark: reading it tallies every LP of the fund. It is the same for every day that has the
-# same latest mark (and the same answer to "had the LP committed by then"), and it cannot
-# change while the organization's log does not grow: so it is kept per log position.
-_NAV_SHARES: dict[tuple[object, ...], NavShare | None] = {}
-_NAV_LOCK = threading.Lock()
-_NAV_KEPT = 4096
-
-
 def nav_lookup(conn: Connection, viewer: PortalViewer, ledger: LpLedger) -> NavLookup:
-    """The LP's share of the fund NAV on a day (:func:`core.reports.fund_records.
-    lp_nav_share`), read in the page's transaction."""
-    org, fund, lp = viewer.org_id, ledger.fund.fund_id, ledger.investor.lp_id
-    log = server_op_log(org)
-    seq = conn.execute(select(org_heads.c.last_seq).where(org_heads.c.org_id == org)).scalar()
-    table = fund_records.projection_table(fund_records.VALUATIONS_TABLE)
-    marks: list[tuple[str, str]] = []
-    if table is not None:
-        marks = sorted(
-            (str(r[0]), str(r[1]))
-            for r in conn.execute(
-                select(table.c.as_of, table.c.valuation_id).where(
-                    table.c.org_id == org, table.c.fund_id == fund
-                )
-            )
-        )
-    committed = [c.committed_on for c in ledger.commitments]
-
-    def lookup(day: dt.date) -> NavShare | None:
-        mark = max((m for m in marks if m[0] <= day.isoformat()), default=None)
-        key = (org, seq, fund, lp, mark, any(on <= day for on in committed))
-        with _NAV_LOCK:
-            if key in _NAV_SHARES:
-                return _NAV_SHARES[key]
-        share = fund_records.lp_nav_share(conn, org, fund, lp, day, log=log)
-        with _NAV_LOCK:
-            if len(_NAV_SHARES) >= _NAV_KEPT:
-                _NAV_SHARES.clear()
-            _NAV_SHARES[key] = share
-        return share
-
-    return lookup
+    """The LP's share of the fund NAV on a day, as :func:`core.reports.fund_records.
+    lp_nav_share` states it (:class:`sync_server.portal.nav_shares.NavShares`), read in
+    the page's transaction."""
+    shares = NavShares(
+        conn,
+        viewer.org_id,
+        ledger.fund.fund_id,
+        ledger.investor.lp_id,
+        server_op_log(viewer.org_id),
+    )
+    return shares.on
 
 
 def summarize(
