@@ -20,8 +20,8 @@ from typing import Any
 import httpx
 import pytest
 from desktop_approval import approval_letter, press, wait_for_approval_link
-from portal_world import PortalWorld, build_world
 from portal_mailbox import Inbox, portal_server
+from portal_world import PortalWorld, build_world
 
 from core.keys import KEYRING_FILE_ENV
 
