@@ -101,6 +101,8 @@ class InvestorSignInCard(QFrame):
         self.waiting_text = QLabel()
         self.waiting_text.setObjectName("investorWaitText")
         self.waiting_text.setWordWrap(True)
+        # The stack is as tall as the form page: room for the sentence's four lines.
+        self.waiting_text.setMinimumHeight(5 * self.waiting_text.fontMetrics().lineSpacing())
         self.code = QLabel()
         self.code.setObjectName("investorCheckCode")
         self.code.setStyleSheet("font-size: 20px; font-weight: 600; letter-spacing: 2px;")
