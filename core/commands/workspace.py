@@ -33,7 +33,7 @@ from core.reducers.apply import AppliedOp, apply_op, parse_payload
 from core.reducers.lp_view import apply_redacted
 from core.store.digest import sql_state_digest
 from core.store.local import LocalStore
-from core.store.local_log import LocalLog
+from core.store.local_log import REJOIN_PENDING, LocalLog
 from core.store.schema import PROJECTION_TABLES
 from core.store.sql_projection import SqlProjection
 from core.verification.audit_trail import append_audit, sign_audit_head, verify_local_audit
@@ -47,6 +47,11 @@ from core.verification.replay import (
 )
 
 __all__ = ["BatchTrial", "DryRun", "OpResult", "RefusedPending", "Step", "Workspace"]
+
+RESTORED_NOT_SYNCED = (
+    "this store was restored from a snapshot: sync once before making changes, so the "
+    "changes this device made after the snapshot come back first (dealos sync)"
+)
 
 
 # What one accepted op changed (the redraw signal for the desktop): the reducers' own
@@ -277,6 +282,8 @@ class Workspace:
         try:
             with self.store.transaction() as conn:
                 log = LocalLog(conn)
+                if log.meta(REJOIN_PENDING) == "1":
+                    raise StoreError(RESTORED_NOT_SYNCED)
                 projection = SqlProjection(conn, self.org_id)
                 seq = int(log.meta("device_seq") or "0")
                 for step in steps:
@@ -353,6 +360,8 @@ class Workspace:
         try:
             with self.store.transaction() as conn:
                 log = LocalLog(conn)
+                if log.meta(REJOIN_PENDING) == "1":
+                    raise StoreError(RESTORED_NOT_SYNCED)
                 seq = int(log.meta("device_seq") or "0") + 1
                 op = self._unsigned(kind, entity_id, payload, base_version, seq)
                 envelope = self._key.sign(op)

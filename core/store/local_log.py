@@ -9,7 +9,11 @@ from sqlalchemy import Connection
 
 from core.ops.envelope import Envelope, RedactedEnvelope
 
-__all__ = ["LocalLog"]
+__all__ = ["REJOIN_PENDING", "LocalLog"]
+
+# Set by a restore from a snapshot, cleared by the first full sync round: until then the
+# store signs nothing, since its device counter may be behind what the server holds.
+REJOIN_PENDING = "rejoin_pending"
 
 _AUDIT_COLUMNS = (
     "seq",

@@ -32,6 +32,7 @@ from core.ops.batch_verify import Prechecked, precheck_signatures
 from core.ops.envelope import Envelope, RedactedEnvelope
 from core.ops.kinds import spec_for
 from core.redaction import verify_redacted
+from core.store.local_log import REJOIN_PENDING
 from core.store.local_schema import conflicts, op_log
 from core.store.sql_projection import SqlProjection
 from core.sync.bootstrap import SERVER_KEY, Bootstrap, bootstrap_from_snapshot
@@ -44,7 +45,6 @@ from core.sync.snapshot import entity_snapshot
 __all__ = ["REJOIN_PENDING", "SyncEngine", "SyncReport"]
 
 NEEDS_REBASE = "needs_rebase"
-REJOIN_PENDING = "rejoin_pending"  # set by a restore, cleared by the first full round
 DEVICE_SEQ = "device_seq"
 UPDATE_AVAILABLE = "update_available"
 

@@ -24,14 +24,14 @@ import pytest
 from live_server import LiveServer, create_org
 from replication_setup import crash, new_deal, start, wait_until_replicated
 
-from core.commands.workspace import Workspace
+from core.commands.workspace import RESTORED_NOT_SYNCED, Workspace
+from core.errors import StoreError
 from core.ids import new_id
 from core.keys import KEYRING_FILE_ENV
 from core.onboarding import enroll_device
 from core.operations.litestream import ReplicaTarget
 from core.operations.replication import stop_replication
 from core.operations.restore import restore_store
-from core.sync import conflicts as inbox
 from core.sync.client import SyncClient
 from core.sync.engine import REJOIN_PENDING, SyncEngine, SyncReport
 
@@ -177,22 +177,21 @@ def test_a_restored_laptop_rejoins_with_nothing_lost_or_duplicated(
     assert restored.verify_audit().ok
 
 
-def test_a_change_made_before_the_first_sync_is_refused_then_reapplied(
+def test_a_change_made_before_the_first_sync_is_refused_in_words_and_works_after(
     lost_laptop: LostLaptop, live_server: LiveServer
 ) -> None:
     restored = lost_laptop.restored
-    early = new_deal(restored, "Made too early")  # signed with a counter the server has seen
-    first = _sync(restored, live_server)
-    assert first.rejected == 1
-    (refused,) = inbox.list_conflicts(restored)
-    assert refused.code == "device_seq_reused"
-    assert refused.entity_id == early
-    server_ids, _ = _server_ops(restored, live_server)
-    assert refused.op_id not in server_ids  # the server never holds two ops with one counter
+    before = restored.digest()
+    with pytest.raises(StoreError) as refused:
+        new_deal(restored, "Made too early")  # its counter may be one the server has seen
+    assert str(refused.value) == RESTORED_NOT_SYNCED
+    assert restored.digest() == before  # nothing signed, nothing applied
 
-    inbox.reapply(restored, refused.op_id)
+    first = _sync(restored, live_server)
+    assert (first.rejected, first.conflicts) == (0, [])
+    made = new_deal(restored, "Made after the first sync")
     second = _sync(restored, live_server)
     assert (second.accepted, second.rejected) == (1, 0)
     _, server_digest = _server_ops(restored, live_server)
     assert restored.digest() == server_digest
-    assert early in set(_local(restored.store.data_dir, "SELECT deal_id FROM deals"))
+    assert made in set(_local(restored.store.data_dir, "SELECT deal_id FROM deals"))
