@@ -1,15 +1,21 @@
 """The investor portal's server time for one LP of a 1,000-LP, 100,000-op organization.
 
 The organization is built through the server's own push path in-process (as
-bench/sync_bootstrap.py does): one fund, 1,000 LPs with commitments, eight issued calls
+bench/sync_bootstrap.py does): one fund, ``--lps`` LPs with commitments, eight issued calls
 each paid by every LP, four issued distributions, a NAV mark, and the deal and document
-mix of bench/op_mix.py up to the op count. An LP user entitled to one LP gets a session;
-the server runs in its own process and each portal page is asked for ``--rounds`` times
-in turn. Server time is what the server's own request log says (``ms`` of each
-``http.request`` line: from the request's arrival to its answer), per page: p50 and p95.
-Run:
+mix of bench/op_mix.py up to ``--ops``. An LP user entitled to one LP gets a session; the
+server runs in its own process, listening on 127.0.0.1 only, and each portal page is
+asked for ``--rounds`` times in turn. Server time is what the server's own request log
+says (``ms`` of each ``http.request`` line: from the request's arrival to its answer).
 
-    .venv/bin/python bench/portal.py [--ops 100000] [--lps 1000] [--rounds 40]
+Printed per page: the first answer after the server started (nothing warm in it but the
+connection pool), then p50 and p95 over the rounds, and each as a multiple of the same
+run's baseline: the bare SQL reads of the LP's rows — its commitment, the fund's calls and
+distributions, its allocations and payments, the ops that made them — by the server's own
+role under row-level security, in one read-only transaction, with psycopg and nothing else.
+
+    .venv/bin/python bench/lp_portal.py                          # 200 LPs, 20,000 ops
+    .venv/bin/python bench/lp_portal.py --lps 1000 --ops 100000  # DESIGN §7's size
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
 import statistics
 import tempfile
 import time
@@ -24,6 +31,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from sqlalchemy import create_engine
 from sync_fixture import bench_database, bench_org, running_server, signed_ops
 
@@ -208,12 +216,63 @@ def _p(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
+def _baseline(db: Any, org_id: str, fund: str, lp: str, rounds: int) -> list[float]:
+    """Milliseconds per round of the bare reads of the LP's rows, as the server's role."""
+    reads = [
+        ("SELECT * FROM funds WHERE org_id = %(org)s AND fund_id = %(fund)s", False),
+        ("SELECT * FROM lps WHERE org_id = %(org)s AND lp_id = %(lp)s", False),
+        (
+            "SELECT * FROM commitments WHERE org_id = %(org)s AND lp_id = %(lp)s "
+            "AND fund_id = %(fund)s",
+            False,
+        ),
+        ("SELECT * FROM capital_calls WHERE org_id = %(org)s AND fund_id = %(fund)s", False),
+        ("SELECT * FROM distributions WHERE org_id = %(org)s AND fund_id = %(fund)s", False),
+        (
+            "SELECT a.* FROM call_allocations a JOIN capital_calls c USING (org_id, call_id) "
+            "WHERE a.org_id = %(org)s AND c.fund_id = %(fund)s AND a.lp_id = %(lp)s",
+            False,
+        ),
+        ("SELECT * FROM payments WHERE org_id = %(org)s AND lp_id = %(lp)s", False),
+        (
+            "SELECT a.* FROM distribution_allocations a JOIN distributions d "
+            "USING (org_id, distribution_id) "
+            "WHERE a.org_id = %(org)s AND d.fund_id = %(fund)s AND a.lp_id = %(lp)s",
+            False,
+        ),
+        (
+            "SELECT op_id, kind, entity_id FROM op_log WHERE org_id = %(org)s "
+            "AND kind = ANY(%(kinds)s) AND entity_id = ANY(%(ids)s)",
+            True,
+        ),
+    ]
+    kinds = ["commitment.create", "capital_call.create", "capital_call.issue"]
+    kinds += ["distribution.create", "distribution.issue", "fund.nav.record"]
+    taken = []
+    with psycopg.connect(db.app_url) as conn:
+        for _ in range(rounds + 1):
+            start = time.perf_counter()
+            with conn.transaction():
+                conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                conn.execute("SELECT set_config('dealos.org_id', %s, true)", (org_id,))
+                args: dict[str, Any] = {"org": org_id, "fund": fund, "lp": lp, "kinds": kinds}
+                ids = [fund]
+                for query, needs_ids in reads:
+                    if needs_ids:
+                        args["ids"] = ids
+                    rows = conn.execute(query, args).fetchall()
+                    ids += [str(r[1]) for r in rows if len(r) > 1 and isinstance(r[1], str)]
+            taken.append((time.perf_counter() - start) * 1000)
+    return taken[1:]  # the first round warms the connection
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--ops", type=int, default=100_000)
-    parser.add_argument("--lps", type=int, default=1_000)
+    parser.add_argument("--ops", type=int, default=20_000)
+    parser.add_argument("--lps", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=40)
     args = parser.parse_args()
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     with (
         tempfile.TemporaryDirectory(prefix="dealos-bench-portal-") as tmp,
         bench_database(Path(tmp)) as db,
@@ -232,21 +291,36 @@ def main() -> None:
         }
         with running_server(db) as base:
             log = db.root / "server.log"
-            for path in pages.values():  # warm up: connections, templates, fonts
+            offset = log.stat().st_size
+            for path in pages.values():  # the first answers after the server started
                 _get(base, path, token)
+            time.sleep(0.5)
+            first = _server_ms(log, offset)
             offset = log.stat().st_size
             for _ in range(args.rounds):
                 for path in pages.values():
                     _get(base, path, token)
             time.sleep(0.5)
             measured = _server_ms(log, offset)
+        baseline = _baseline(db, org.org_id, fund, lp, args.rounds)
         routes = {name: _route(path, lp, fund, call, dist) for name, path in pages.items()}
+        b50, b95 = statistics.median(baseline), _p(baseline, 0.95)
         print(f"investor portal, one LP of {args.lps} LPs, {args.ops} ops, {args.rounds} rounds")
-        print(f"{'page':28} {'p50 ms':>8} {'p95 ms':>8}")
+        print(f"baseline (bare SQL reads of the LP's rows): p50 {b50:.1f} ms, p95 {b95:.1f} ms")
+        print(
+            f"{'page':28} {'first ms':>9} {'p50 ms':>8} {'p95 ms':>8} {'p50/base':>9} "
+            f"{'p95/base':>9}"
+        )
         for name, route in routes.items():
             values = measured.get(route, [])
             if values:
-                print(f"{name:28} {statistics.median(values):8.1f} {_p(values, 0.95):8.1f}")
+                p50, p95 = statistics.median(values), _p(values, 0.95)
+                cold = first.get(route, [float("nan")])[0]
+                print(
+                    f"{name:28} {cold:9.1f} {p50:8.1f} {p95:8.1f} {p50 / b50:8.1f}x "
+                    f"{p95 / b95:8.1f}x"
+                )
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 def _route(path: str, lp: str, fund: str, call: str, dist: str) -> str:

@@ -134,7 +134,7 @@ class _FundReader:
                     select(commitments.c.lp_id, commitments.c.amount)
                     .where(*where)
                     .order_by(*ordered)
-                )
+                ).all()
             ]
             committed = self._rows(
                 select(commitments).where(*where, commitments.c.lp_id == lp_id).order_by(*ordered)
