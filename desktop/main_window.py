@@ -15,6 +15,9 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QStackedWidget, QWidge
 
 from core.commands.workspace import Workspace
 from core.onboarding import has_organization
+from core.operations.replication import replication_setting, start_replication
+from core.operations.supervisor import holds_lock
+from desktop.background import BackgroundOp
 from desktop.bridge import CoreBridge
 from desktop.error_dialogs import show_error, show_notice
 from desktop.first_run import FirstRunPage
@@ -162,9 +165,30 @@ class MainWindow(QMainWindow):
         self.sync_widget.conflicts_clicked.connect(lambda: self.show_page("conflicts"))
         self.statusBar().addPermanentWidget(self.sync_widget)
         self.sync.start()
+        self._resume_snapshots()
         last = str(self.settings.value("page", "pipeline"))
         if last != "pipeline" and last in dict(PAGES) and self.shell._may_see(last):
             self.show_page(last)
+
+    def _resume_snapshots(self) -> BackgroundOp[int] | None:
+        """Replication is a setting of the store (dealos replicate start): when it is on and
+        nothing copies the store now (after a reboot, say), start it, on a worker."""
+        on, target = replication_setting(self.data_dir)
+        if not on or target is None or holds_lock(self.data_dir) is not None:
+            return None
+        data_dir = self.data_dir
+        op: BackgroundOp[int] = BackgroundOp(
+            parent=self,
+            label="Starting the snapshots of this computer's store…",
+            task=lambda: start_replication(data_dir, target),
+        )
+        op.success(
+            lambda _pid: self.statusBar().showMessage(f"Snapshots resumed to {target.raw}", 8000)
+        )
+        op.failure(
+            lambda exc: self.statusBar().showMessage(f"Snapshots did not start: {exc}", 15000)
+        )
+        return op.run_in_background()
 
     # -- commands --------------------------------------------------------------------------
 
