@@ -12,7 +12,8 @@ the one definition the read models filter with too. Which kinds of op show it:
   funds it is committed to (the fund, its LPA terms, NAV marks as its own share of the
   NAV), the capital calls and distributions in which it has an allocation — carrying only
   its own allocation, never the total, another LP's id, allocation, payment or the list of
-  excluded LPs — and its own payments.
+  excluded LPs — its own payments, and the documents of those funds the GP shared with their
+  LPs (``document.add`` with audience "lps", shown whole).
 
 Drafting is the GP's (DESIGN §4): an LP is shown a call or a distribution as issued. Its
 ``*.create`` op comes as the bare fact (an empty payload: the op its documents trace the
@@ -128,7 +129,7 @@ def _deal_payload(store: Projection, scope: Scope, op: Op) -> dict[str, Any] | N
     if kind in DEAL_KINDS and scope.sees_deal(store, op["entity_id"]):
         return dict(payload)
     if kind == "document.add" and scope.sees_document(
-        store, payload.get("deal_id"), payload.get("fund_id")
+        store, payload.get("deal_id"), payload.get("fund_id"), payload.get("audience", "internal")
     ):
         return dict(payload)
     # A deal reader is shown a granted fund's creation, never its terms or NAV marks.

@@ -9,7 +9,9 @@ external roles see what their active entitlements name, and nothing else (DESIGN
   those deals' documents and approvals, a granted fund's own documents, and the granted
   funds themselves;
 - an LP user: the LP positions granted to it (the LP, its contacts, commitments,
-  allocations and payments) and the funds those LPs are committed to — never another LP.
+  allocations and payments) and the funds those LPs are committed to — never another LP —
+  and those funds' documents the GP shared with the LPs (audience "lps"); never a deal's
+  document, nor a fund document kept internal.
 
 A grant shows only what fits the role holding it: deal and fund grants open deals to
 counsel and lenders only, an LP grant opens a position to an LP user only. A user with no
@@ -27,13 +29,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, false, or_
+from sqlalchemy import ColumnElement, and_, false, or_
 
 from core.domain.roles import Action, Role, allowed
 from core.store.projection import Projection
 
 __all__ = [
     "DEAL_READERS",
+    "LP_AUDIENCE",
     "Entitlements",
     "Scope",
     "Viewer",
@@ -44,6 +47,8 @@ __all__ = [
 # External roles that read deals: the ones a deal or fund grant is for.
 DEAL_READERS: Final = frozenset({Role.COUNSEL, Role.LENDER})
 _NONE: Final[frozenset[str]] = frozenset()
+# A document's audience (core.ops.payloads.deals.Audience) that opens it to its fund's LPs.
+LP_AUDIENCE: Final = "lps"
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,9 +114,42 @@ class Scope:
         deal = store.get("deals", {"deal_id": deal_id})
         return deal is not None and self.admits_deal(deal_id, deal["fund_id"])
 
-    def sees_document(self, store: Projection, deal_id: object, fund_id: object) -> bool:
-        """A document is seen with its deal, or with its fund by whoever holds the fund."""
-        return self.whole_org or self.sees_deal(store, deal_id) or fund_id in self.funds
+    def sees_document(
+        self, store: Projection, deal_id: object, fund_id: object, audience: object
+    ) -> bool:
+        """A document is seen with its deal, or with its fund by a deal reader the fund is
+        granted to; a fund's document shared with its LPs (``audience`` "lps") is seen by
+        the users of the LPs committed to that fund too. :meth:`document_clause` is the
+        same rule in SQL."""
+        if self.whole_org or self.sees_deal(store, deal_id) or fund_id in self.funds:
+            return True
+        return audience == LP_AUDIENCE and deal_id is None and self.invests_in(store, fund_id)
+
+    def document_clause(
+        self,
+        store: Projection,
+        *,
+        deal_id: ColumnElement[Any],
+        fund_id: ColumnElement[Any],
+        audience: ColumnElement[Any],
+        deal_fund_id: ColumnElement[Any],
+    ) -> ColumnElement[bool] | None:
+        """:meth:`sees_document` over a document's columns and its deal's fund column (an
+        outer join of the deal); None: no filter."""
+        if self.whole_org:
+            return None
+        clauses: list[ColumnElement[bool]] = []
+        if self.deals:
+            clauses.append(deal_id.in_(sorted(self.deals)))
+        if self.funds:
+            clauses.append(deal_fund_id.in_(sorted(self.funds)))
+            clauses.append(fund_id.in_(sorted(self.funds)))
+        invested = self._invested(store)
+        if invested:
+            clauses.append(
+                and_(audience == LP_AUDIENCE, deal_id.is_(None), fund_id.in_(sorted(invested)))
+            )
+        return or_(*clauses) if clauses else false()
 
     # -- LP positions -----------------------------------------------------------------------
 
@@ -143,10 +181,13 @@ class Scope:
         """Every fund :meth:`sees_fund` admits; None: all of them."""
         if self.whole_org:
             return None
-        invested = (
+        return self.funds | self._invested(store)
+
+    def _invested(self, store: Projection) -> frozenset[str]:
+        """The funds the viewer's own LPs hold a commitment to."""
+        return frozenset(
             c["fund_id"] for lp in self.lps for c in store.rows("commitments", {"lp_id": lp})
         )
-        return self.funds | frozenset(invested)
 
 
 def scope_of(roles: Iterable[Role], ents: Entitlements) -> Scope:

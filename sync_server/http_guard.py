@@ -23,6 +23,7 @@ from sqlalchemy.exc import OperationalError
 
 from sync_server.api_errors import ApiError, error_response
 from sync_server.app_context import METRICS, SETTINGS
+from sync_server.blobs import MAX_BLOB_BYTES
 from sync_server.error_tracking import capture_error
 from sync_server.request_log import logger
 
@@ -88,8 +89,16 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     return response
 
 
+def _body_limit(request: web.Request) -> int:
+    """A document file's upload is streamed to disk by its handler, which holds it to its
+    own limit (PROTOCOL "Document blobs"); every other body is held to max_body_bytes."""
+    if request.method == "PUT" and _route_name(request) == "/v1/blobs/{sha256}":
+        return MAX_BLOB_BYTES
+    return request.app[SETTINGS].max_body_bytes
+
+
 async def _answer(request: web.Request, handler: Handler, request_id: str) -> web.StreamResponse:
-    limit = request.app[SETTINGS].max_body_bytes
+    limit = _body_limit(request)
     try:
         _refuse_oversized_head(request)
         if request.content_length is not None and request.content_length > limit:

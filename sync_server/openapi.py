@@ -28,6 +28,7 @@ from pydantic.json_schema import models_json_schema
 from core.ops.envelope import Envelope, RedactedEnvelope
 from core.ops.fields import UUID_PATTERN
 from core.ops.kinds import KINDS, KindSpec
+from core.sync.blob_messages import BlobStored
 from core.sync.desktop_sign_in_messages import DesktopSignInPending, DesktopSignInStarted
 from core.sync.invitation_messages import InvitationDeliveries
 from core.sync.messages import (
@@ -317,6 +318,7 @@ def _paths() -> dict[str, Any]:
                 errors={"403": ("forbidden",)},
             )
         },
+        "/v1/blobs/{sha256}": _blob_paths(),
         "/v1/server-key": {
             "get": _op(
                 "The Ed25519 key that signs redacted ops and snapshots",
@@ -336,6 +338,62 @@ def _paths() -> dict[str, Any]:
         },
         "/metrics": {"get": _op("Prometheus metrics (text)", auth=False)},
     }
+
+
+def _blob_paths() -> dict[str, Any]:
+    """PROTOCOL "Document blobs": raw bytes up, raw bytes (or one range of them) down."""
+    sha = [
+        {
+            "name": "sha256",
+            "in": "path",
+            "required": True,
+            "schema": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+        }
+    ]
+    put = _op(
+        "Upload a document file, named by the SHA-256 of its bytes (a role that adds "
+        "documents; at most 100 MiB, streamed)",
+        ok=("201", BlobStored),
+        params=sha,
+        errors={
+            "403": ("forbidden",),
+            "413": ("body_too_large",),
+            "422": ("hash_mismatch", "invalid_request"),
+        },
+    )
+    put["requestBody"] = {
+        "required": True,
+        "description": "the file's bytes; Content-Type is the file's media type",
+        "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+    }
+    put["responses"]["200"] = {
+        "description": "the organization already holds these bytes",
+        "content": _json(_ref(BlobStored.__name__)),
+    }
+    get = _op(
+        "Download a document file (ETag = its hash; one Range, answered 206, resumes a cut "
+        "download); 404 unless the caller's organization uploaded it and the caller is "
+        "staff, or a document the caller may see names it. Every read is audited",
+        params=[
+            *sha,
+            {"name": "Range", "in": "header", "schema": {"type": "string"}},
+            {"name": "If-Range", "in": "header", "schema": {"type": "string"}},
+        ],
+        errors={
+            "404": ("not_found",),
+            "416": ("range_not_satisfiable",),
+            "422": ("invalid_request",),
+        },
+    )
+    get["responses"]["200"] = {
+        "description": "the file's bytes, in its media type",
+        "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+    }
+    get["responses"]["206"] = {
+        "description": "the range asked for, with Content-Range",
+        "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+    }
+    return {"put": put, "get": get}
 
 
 def _desktop_poll(bad: tuple[str, ...]) -> dict[str, Any]:
@@ -388,7 +446,7 @@ def openapi_document() -> dict[str, Any]:
     models += [LoginBody, MagicLinkBody, ConsumeBody, PasswordBody, DeviceBody]
     models += [InvitationAcceptBody, DesktopLinkBody, DesktopPollBody]
     models += [PushBody, AttachBody, AttachHistoryBody]
-    models += RESPONSE_MODELS
+    models += [*RESPONSE_MODELS, BlobStored]
     _, top = models_json_schema([(m, "validation") for m in models], ref_template=REF)
     schemas = top["$defs"]
     schemas.update(_unions(schemas))

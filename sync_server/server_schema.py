@@ -42,6 +42,7 @@ __all__ = [
     "GLOBAL_TABLES",
     "TENANT_TABLES",
     "attach_history",
+    "blobs",
     "credentials",
     "desktop_sign_ins",
     "device_heads",
@@ -239,6 +240,19 @@ desktop_sign_ins = Table(
 )
 Index("ix_desktop_sign_ins_request", desktop_sign_ins.c.request_id)
 
+# Document files the organization uploaded (PUT /v1/blobs/{sha256}; sync_server/blobs.py):
+# the bytes are a file under the organization's own folder, named by their SHA-256.
+blobs = Table(
+    "blobs",
+    server_metadata,
+    _id("org_id", primary_key=True),
+    Column("sha256", String(64, collation="C"), primary_key=True),
+    Column("size_bytes", BigInteger, nullable=False),
+    Column("media_type", String(100), nullable=False),
+    _id("uploaded_by"),
+    _at("stored_at"),
+)
+
 rate_limits = Table(
     "rate_limits",
     server_metadata,
@@ -270,6 +284,7 @@ TENANT_TABLES: Final = (
     attach_history,
     notice_outbox,
     desktop_sign_ins,
+    blobs,
 )
 # Row-level security like the tenant tables, and no right for the server's role: only the
 # functions below read or change it.

@@ -172,6 +172,13 @@ class Settings:
     notice_retry_seconds: float = 30.0
     notice_retry_max_seconds: float = 3600.0
     notice_max_attempts: int = 10
+    # Document files (PROTOCOL "Document blobs"), a folder per organization; unset, the
+    # folder "blobs" beside the secret file (the data directory of ``dealos serve``).
+    blob_dir: Path | None = None
+
+    @property
+    def blob_root(self) -> Path:
+        return self.blob_dir or self.secret_file.parent / "blobs"
 
     @property
     def link_base(self) -> str:
@@ -205,5 +212,6 @@ class Settings:
             mail_drop_dir=Path(env.get("DEALOS_MAIL_DROP_DIR") or data_dir / "outbox-mail"),
             rate_limits=RateLimits.from_env(env),
             verify_processes=_count(env, "DEALOS_VERIFY_PROCESSES", 1),
+            blob_dir=Path(env.get("DEALOS_BLOB_DIR") or data_dir / "blobs"),
         )
         return base.with_(**overrides)

@@ -42,6 +42,7 @@ CORE_LAYERS: tuple[tuple[str, ...], ...] = (
     ("commands",),
     ("reports",),
     ("views",),
+    ("documents",),
     ("sync",),
     ("operations",),
     ("demo",),

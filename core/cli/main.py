@@ -18,7 +18,7 @@ from pathlib import Path
 from platformdirs import user_data_dir
 from pydantic import ValidationError
 
-from core.cli import notice_commands, org_commands, replicate_commands
+from core.cli import document_commands, notice_commands, org_commands, replicate_commands
 from core.errors import DealOSError
 from core.ops.payloads.base import payload_refusal
 
@@ -43,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     org_commands.register(sub)
     notice_commands.register(sub)
     replicate_commands.register(sub)
+    document_commands.register(sub)
     for ep in entry_points(group="dealos.commands"):
         register: Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]
         register = ep.load()

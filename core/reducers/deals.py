@@ -16,6 +16,7 @@ __all__ = [
     "deal_update",
     "document_add",
     "fund_create",
+    "record_document",
 ]
 
 
@@ -206,6 +207,12 @@ def document_add(ctx: OpContext, payload: p.DocumentAddPayload) -> None:
         ctx.must_get("deals", "deal", "deal_id", payload.deal_id, "payload.deal_id")
     if payload.fund_id is not None:
         ctx.must_get("funds", "fund", "fund_id", payload.fund_id, "payload.fund_id")
+    record_document(ctx, payload)
+
+
+def record_document(ctx: OpContext, payload: p.DocumentAddPayload) -> None:
+    """The document's row: also what an external reader's replica records of a document
+    it is shown, whose deal it may not hold (core.reducers.lp_view)."""
     ctx.store.insert(
         "documents",
         {
@@ -217,6 +224,7 @@ def document_add(ctx: OpContext, payload: p.DocumentAddPayload) -> None:
             "media_type": payload.media_type,
             "size_bytes": payload.size_bytes,
             "sha256": payload.sha256,
+            "audience": payload.audience,
         },
     )
 

@@ -16,6 +16,8 @@ the caller, at pull and at every rebuild — vouches for what it shows.
   offsets as the GP's issue does; a NAV mark is recorded as the LP's own share — so on the
   replica the fund's NAV is the LP's account and :mod:`core.positions` gives it its share
   to the cent; the organization's genesis records its name.
+- A document the reader is shown (a deal reader's deal or fund document, a fund document
+  shared with the LPs) records its row as given, whether or not its deal is on the replica.
 - A draft's creation is the bare fact (kept in the log, for the documents that trace a
   record to it) and writes nothing: a call or distribution exists on an LP's replica once
   it is issued, so a draft revised or deleted later never leaves anything behind.
@@ -40,6 +42,7 @@ from core.ops.envelope import RedactedEnvelope, UnsignedOp
 from core.ops.kinds import KindSpec, spec_for
 from core.ops.payloads import capital as c
 from core.ops.payloads.base import Payload, payload_refusal
+from core.ops.payloads.deals import DocumentAddPayload
 from core.ops.payloads.funds import FundNavRecordPayload
 from core.ops.payloads.readers import (
     CommitmentTransferRedactedPayload,
@@ -48,6 +51,7 @@ from core.ops.payloads.readers import (
 )
 from core.reducers.apply import AppliedOp, parse_payload
 from core.reducers.context import REDUCERS, OpContext
+from core.reducers.deals import record_document
 from core.reducers.distribution_classes import settle_call_offsets
 from core.store.projection import Projection
 
@@ -355,6 +359,14 @@ def commitment_transfer(ctx: OpContext, payload: CommitmentTransferRedactedPaylo
                 "committed_on": payload.effective_date,
             },
         )
+
+
+
+@_view("document.add", DocumentAddPayload)
+def document_add(ctx: OpContext, payload: DocumentAddPayload) -> None:
+    """A document the reader is shown: its row, so its file can be fetched and opened; a
+    deal reader's replica may hold no row of the deal itself."""
+    record_document(ctx, payload)
 
 
 # The kinds an LP's replica reduces, whole or as its view.

@@ -11,6 +11,7 @@ from sqlalchemy import Column, Integer, LargeBinary, MetaData, String, Table, Te
 __all__ = [
     "audit_head",
     "audit_log",
+    "blob_transfers",
     "conflicts",
     "local_meta",
     "local_metadata",
@@ -99,4 +100,17 @@ audit_head = Table(
     Column("seq", Integer, nullable=False),
     Column("entry_hash", String(64), nullable=False),
     Column("signature", String(128), nullable=False),
+)
+
+# Document files and the server (core.sync.blobs): one row per file this replica has sent
+# or fetched, or failed to. ``on_server``: the server is known to hold it (it answered an
+# upload, or the file came from it); ``problem``: the last failure, in words, retried at
+# the next sync.
+blob_transfers = Table(
+    "blob_transfers",
+    local_metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("on_server", Integer, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("problem", Text, nullable=True),
 )

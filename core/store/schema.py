@@ -175,6 +175,8 @@ documents = Table(
     Column("media_type", String(100), nullable=False),
     Column("size_bytes", BigInteger, nullable=False),
     Column("sha256", String(64), nullable=False),
+    # "internal", or "lps": a fund's document shared with the fund's LPs (core.visibility).
+    Column("audience", String(16), nullable=False, server_default="internal"),
 )
 
 approvals = Table(

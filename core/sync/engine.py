@@ -17,6 +17,10 @@ first round that completes clears the store's ``rejoin_pending`` mark.
 
 An external reader's replica pulls redacted ops instead: each is checked against the
 server's key, kept, and reduced as the reader sees it (:mod:`core.reducers.lp_view`).
+
+Last, document files move (:mod:`core.sync.blobs`): those of accepted documents go up,
+those of documents this replica shows come down; one that fails is reported in the
+summary and tried again next round, never failing the round.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from core.redaction import verify_redacted
 from core.store.local_log import REJOIN_PENDING
 from core.store.local_schema import conflicts, op_log
 from core.store.sql_projection import SqlProjection
+from core.sync.blobs import BlobReport, BlobTransfer
 from core.sync.bootstrap import SERVER_KEY, Bootstrap, bootstrap_from_snapshot
 from core.sync.client import SyncClient
 from core.sync.errors import MalformedResponse
@@ -64,6 +69,8 @@ class SyncReport:
     unknown_kind: str | None = None
     # A new replica loaded the server's signed snapshot instead of replaying the log.
     snapshot: Bootstrap | None = None
+    # Document files sent and fetched after the ops, and those still waiting.
+    files: BlobReport | None = None
 
     def summary(self) -> str:
         loaded = (
@@ -72,10 +79,12 @@ class SyncReport:
             if self.snapshot
             else ""
         )
+        files = f"; {self.files.summary()}" if self.files and self.files.moved_or_waiting else ""
         return (
             f"{loaded}pushed {self.pushed} (accepted {self.accepted}, duplicate "
             f"{self.duplicates}, rejected {self.rejected}); pulled {self.pulled}, applied "
             f"{self.applied}{', rebased' if self.rebased else ''}; at server seq {self.last_seq}"
+            f"{files}"
         )
 
 
@@ -111,8 +120,10 @@ class SyncEngine:
         batch: int = 500,
         page: int = 1000,
         snapshots: bool = True,
+        files: bool = True,
     ) -> None:
         self.ws = ws
+        self.files = files  # move document files after the ops (core.sync.blobs)
         self.snapshots = snapshots  # an empty replica starts from the server's snapshot
         self.client = client
         self.replica = Replica(ws)
@@ -139,6 +150,7 @@ class SyncEngine:
                     select(conflicts.c.op_id).where(conflicts.c.resolution.is_(None))
                 )
             ]
+        files = self._move_files() if self.files else None
         return SyncReport(
             pushed,
             accepted,
@@ -151,7 +163,17 @@ class SyncEngine:
             last,
             unknown or None,
             snapshot,
+            files,
         )
+
+    def _move_files(self) -> BlobReport:
+        """Send the files of accepted documents the server lacks, fetch those this replica
+        lacks; a file that fails waits for the next sync and never fails this one."""
+        transfer = BlobTransfer(self.ws, self.client.base_url, self.client.token)
+        try:
+            return transfer.run()
+        finally:
+            transfer.close()
 
     # -- push ----------------------------------------------------------------------------
 

@@ -6,17 +6,21 @@ Every file is built on request by the reports' own code from the LP's ledger, ex
 value, the same PDF. Only issued calls and distributions have notices; a draft, another
 LP's call or a period outside the LP's history is the portal's one 404, audited.
 
-Documents: each download attempt by an investor who may see the document is written to
-the audit log with its outcome. The bytes live in the blob store of PROTOCOL "Document
-blobs"; until this server has one, the answer is a page saying the file is not yet
-available (503), never the file of someone else.
+Documents: a fund's document the GP shared with the fund's LPs (:mod:`core.visibility`,
+the rule the pull feed is redacted with) is sent from the server's blob store (PROTOCOL
+"Document blobs") as an attachment under its file name and media type; each download
+attempt by an investor who may see the document is written to the audit log with its
+outcome. A document whose file has not reached the server yet (the GP's computer has not
+synced since adding it) is a page saying so (503), never someone else's file.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from aiohttp import web
 from sqlalchemy import Connection, select
@@ -30,13 +34,15 @@ from core.reports.pdf_statement import statement_pdf
 from core.reports.periods import parse_period
 from core.store.schema import documents
 from core.store.sql_projection import SqlProjection
-from sync_server.app_context import DB, KEYS
+from sync_server.app_context import DB, KEYS, SETTINGS
+from sync_server.blobs import BlobFolder
 from sync_server.portal.investor_access import NotSeen, PortalViewer, audit_download
 from sync_server.portal.investor_positions import nav_lookup, read_ledger, statement_periods
 from sync_server.portal.ledger_sheet import ledger_xlsx
 from sync_server.portal.pages import ID
 from sync_server.portal.rendering import page, with_page_headers
 from sync_server.portal.signed_in import investor_page, read_as_viewer
+from sync_server.server_schema import blobs
 from sync_server.sessions import Caller
 
 __all__ = ["routes"]
@@ -47,12 +53,20 @@ _PDF = "application/pdf"
 _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _file(body: bytes, media_type: str, name: str) -> web.Response:
+def _attachment(name: str) -> str:
+    """``Content-Disposition`` for a download named ``name``: a plain ASCII name, and the
+    name itself (RFC 6266 ``filename*``) when it has other characters."""
     safe = re.sub(r"[^A-Za-z0-9 ._-]+", "", name).strip() or "document"
+    if safe == name:
+        return f'attachment; filename="{safe}"'
+    return f"attachment; filename=\"{safe}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+def _file(body: bytes, media_type: str, name: str) -> web.Response:
     response = web.Response(
         body=body,
         content_type=media_type,
-        headers={"Content-Disposition": f'attachment; filename="{safe}"'},
+        headers={"Content-Disposition": _attachment(name)},
     )
     with_page_headers(response)
     return response
@@ -147,17 +161,45 @@ async def ledger_file(request: web.Request, caller: Caller) -> web.StreamRespons
     return _file(body, _XLSX, name)
 
 
+@dataclass(frozen=True, slots=True)
+class _SharedFile:
+    title: str
+    filename: str
+    media_type: str
+    sha256: str
+    uploaded: bool  # the GP's computer has sent the file to this server
+
+
 def _document(document_id: str) -> Any:
-    def work(conn: Connection, viewer: PortalViewer, _today: dt.date) -> str:
+    def work(conn: Connection, viewer: PortalViewer, _today: dt.date) -> _SharedFile:
         row = conn.execute(
             select(
-                documents.c.deal_id, documents.c.fund_id, documents.c.title, documents.c.filename
+                documents.c.deal_id,
+                documents.c.fund_id,
+                documents.c.audience,
+                documents.c.title,
+                documents.c.filename,
+                documents.c.media_type,
+                documents.c.sha256,
             ).where(documents.c.org_id == viewer.org_id, documents.c.document_id == document_id)
         ).first()
         store = SqlProjection(conn, viewer.org_id)
-        if row is None or not viewer.scope.sees_document(store, row.deal_id, row.fund_id):
+        if row is None or not viewer.scope.sees_document(
+            store, row.deal_id, row.fund_id, row.audience
+        ):
             raise NotSeen("a document", document_id)
-        return str(row.title or row.filename)
+        uploaded = conn.execute(
+            select(blobs.c.sha256).where(
+                blobs.c.org_id == viewer.org_id, blobs.c.sha256 == row.sha256
+            )
+        ).first()
+        return _SharedFile(
+            title=str(row.title or row.filename),
+            filename=str(row.filename),
+            media_type=str(row.media_type),
+            sha256=str(row.sha256),
+            uploaded=uploaded is not None,
+        )
 
     return work
 
@@ -166,24 +208,30 @@ def _document(document_id: str) -> Any:
 @investor_page
 async def document_file(request: web.Request, caller: Caller) -> web.StreamResponse:
     document_id = request.match_info["document_id"]
-    title = await read_as_viewer(request, caller, _document(document_id))
+    shared: _SharedFile = await read_as_viewer(request, caller, _document(document_id))
+    path = BlobFolder(request.app[SETTINGS].blob_root).path(caller.org_id, shared.sha256)
+    sent = shared.uploaded and path.is_file()
+    outcome = "sent" if sent else "not yet available: the file has not reached the server"
     db = request.app[DB]
-    await db.run(
-        audit_download,
-        db.engine,
-        request.app[KEYS],
-        caller,
-        document_id,
-        "not yet available: this server keeps no document files yet",
+    await db.run(audit_download, db.engine, request.app[KEYS], caller, document_id, outcome)
+    if not sent:
+        return page(
+            request,
+            "message.html",
+            status=503,
+            signed_in=True,
+            session_id=caller.session_id,
+            title="Not yet available",
+            message=f"“{shared.title}” has not reached the portal yet. Try again later, or "
+            "ask your fund manager for a copy.",
+            link=("/portal/documents", "Back to documents"),
+        )
+    response = web.FileResponse(
+        path,
+        headers={
+            "Content-Type": shared.media_type,
+            "Content-Disposition": _attachment(shared.filename),
+        },
     )
-    return page(
-        request,
-        "message.html",
-        status=503,
-        signed_in=True,
-        session_id=caller.session_id,
-        title="Not yet available",
-        message=f"“{title}” cannot be downloaded from the portal yet. Your fund manager "
-        "can send you a copy.",
-        link=("/portal/documents", "Back to documents"),
-    )
+    with_page_headers(response)
+    return response

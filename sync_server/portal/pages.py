@@ -171,6 +171,7 @@ def shared_documents(conn: Connection, viewer: PortalViewer) -> list[SharedDocum
             documents.c.title,
             documents.c.media_type,
             documents.c.size_bytes,
+            documents.c.audience,
             deals.c.name.label("deal_name"),
             funds.c.name.label("fund_name"),
         )
@@ -190,7 +191,7 @@ def shared_documents(conn: Connection, viewer: PortalViewer) -> list[SharedDocum
     ).mappings()
     found = []
     for r in rows:
-        if not viewer.scope.sees_document(store, r["deal_id"], r["fund_id"]):
+        if not viewer.scope.sees_document(store, r["deal_id"], r["fund_id"], r["audience"]):
             continue
         found.append(
             SharedDocument(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ from core.ops.signing import DeviceKey, device_proof
 from core.store.local_schema import op_log
 from core.store.state_snapshot import checked_tables, verified_snapshot
 from core.sync.attach import admit_service_account
+from core.sync.blob_messages import BlobStored
 from core.sync.messages import (
     RESPONSE_MODELS,
     AttachResult,
@@ -47,7 +49,7 @@ from sync_server.invitations import new_code
 from sync_server.replies import object_template
 
 REF = "#/components/schemas/"
-MODELS: dict[str, type[BaseModel]] = {m.__name__: m for m in RESPONSE_MODELS}
+MODELS: dict[str, type[BaseModel]] = {m.__name__: m for m in (*RESPONSE_MODELS, BlobStored)}
 Answer = tuple[str, str, int, bytes]  # method, documented path, status, body
 
 
@@ -314,6 +316,23 @@ async def _attach_answers(
     return found
 
 
+async def _blob_answers(org: Org, reader: Member) -> list[Answer]:
+    """A document file stored, stored again, refused for its hash, for its uploader and
+    unknown to a reader (PROTOCOL "Document blobs")."""
+    world, found = org.world, []
+    data = b"%PDF-1.7 a memorandum"
+    path = f"/v1/blobs/{hashlib.sha256(data).hexdigest()}"
+    for who, body in ((org.founder, data), (org.founder, data), (org.founder, b"other")):
+        headers = {**who.auth, "Content-Type": "application/pdf"}
+        resp = await world.client.put(path, data=body, headers=headers)
+        found.append(await _answer(resp, "PUT", "/v1/blobs/{sha256}"))
+    resp = await world.client.put(path, data=data, headers=reader.auth)
+    found.append(await _answer(resp, "PUT", "/v1/blobs/{sha256}"))
+    found.append(await _answer(await world.get(path, reader), "GET", "/v1/blobs/{sha256}"))
+    assert [status for _, _, status, _ in found] == [201, 200, 422, 403, 404]
+    return found
+
+
 async def test_every_answer_is_its_model_and_what_the_document_says(
     world: ServerWorld, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -323,6 +342,7 @@ async def test_every_answer_is_its_model_and_what_the_document_says(
     answers = await _sign_in_answers(world, lp.org, lp.viewer.email)
     answers += await _device_and_sync_answers(lp.org, lp.viewer)
     answers += await _attach_answers(world, tmp_path, monkeypatch)
+    answers += await _blob_answers(lp.org, lp.viewer)
     problems = [p for answer in answers for p in _problems(doc, schemas, answer)]
     assert problems == []
     # Every JSON answer the document names was given at least once, success and refusal.
@@ -332,7 +352,9 @@ async def test_every_answer_is_its_model_and_what_the_document_says(
         for path, item in doc["paths"].items()
         for method, op in item.items()
         for status, response in op["responses"].items()
-        if "content" in response and status < "300" and path != "/v1/openapi.json"
+        if "application/json" in response.get("content", {})
+        and status < "300"
+        and path != "/v1/openapi.json"
     }
     assert named <= seen, sorted(named - seen)
     assert {s for _, _, s, _ in answers} >= {200, 201, 202, 401, 403, 422}

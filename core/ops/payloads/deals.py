@@ -19,6 +19,7 @@ from core.ops.payloads.base import Payload
 
 __all__ = [
     "ApprovalRecordPayload",
+    "Audience",
     "DealCreatePayload",
     "DealFieldValue",
     "DealTransitionPayload",
@@ -142,6 +143,12 @@ class DealTransitionPayload(Payload):
     note: LongText = ""
 
 
+# Who a document is for: the organization's own people and the external readers its deal
+# or fund is granted to ("internal", what every op without the field means), or besides
+# them the LPs of its fund ("lps", a fund's document only).
+Audience = Literal["internal", "lps"]
+
+
 class DocumentAddPayload(Payload):
     deal_id: Uuid | None = None
     fund_id: Uuid | None = None
@@ -150,11 +157,14 @@ class DocumentAddPayload(Payload):
     media_type: Annotated[str, Field(pattern=r"^[a-z]+/[a-z0-9.+-]+$", max_length=100)]
     size_bytes: Annotated[int, Field(ge=0, le=10 * 2**30)]
     sha256: Sha256Hex
+    audience: Audience = "internal"
 
     @model_validator(mode="after")
     def _owner(self) -> DocumentAddPayload:
         if (self.deal_id is None) == (self.fund_id is None):
             raise ValueError("a document belongs to exactly one deal or one fund")
+        if self.audience == "lps" and self.fund_id is None:
+            raise ValueError("only a fund's document is shared with its LPs")
         return self
 
 
