@@ -149,7 +149,9 @@ sessions = Table(
     _at("expires_at"),
     _at("revoked_at", nullable=True),
 )
-Index("uq_sessions_token_hash", sessions.c.token_hash, unique=True)
+# Unique within an organization (DESIGN §8); the hash alone finds a token at sign-in.
+Index("uq_sessions_token_hash", sessions.c.org_id, sessions.c.token_hash, unique=True)
+Index("ix_sessions_token_hash", sessions.c.token_hash)
 Index("ix_sessions_user_id", sessions.c.org_id, sessions.c.user_id)
 
 magic_links = Table(
@@ -163,7 +165,8 @@ magic_links = Table(
     _at("expires_at"),
     _at("used_at", nullable=True),
 )
-Index("uq_magic_links_token_hash", magic_links.c.token_hash, unique=True)
+Index("uq_magic_links_token_hash", magic_links.c.org_id, magic_links.c.token_hash, unique=True)
+Index("ix_magic_links_token_hash", magic_links.c.token_hash)
 
 server_audit = Table(
     "server_audit",

@@ -36,13 +36,7 @@ __all__ = ["scratch_database"]
 ROOT = Path(__file__).resolve().parents[2]
 # Keyed by a code only its holder has, before any organization is known (attach codes).
 REFERENCE_TABLES: Final = frozenset({"org_invitations"})
-HASH_UNIQUE_INDEXES: Final = frozenset(
-    {
-        "sessions.uq_sessions_token_hash",
-        "magic_links.uq_magic_links_token_hash",
-        "notice_outbox.uq_notice_outbox_code_hash",
-    }
-)
+HASH_UNIQUE_INDEXES: Final[frozenset[str]] = frozenset()  # none since server migration 0018
 
 
 def citus_breaches(conn: psycopg.Connection) -> list[str]:
