@@ -3,14 +3,15 @@
 Harbor Point Capital runs Funds A, B and C. Four LPs are committed: the first to A, the
 second to A and B, the third to B, the fourth to C. Six deals are on the pipeline — two in
 Fund A, one each in Funds B and C, two in no fund yet — each with its offering memorandum,
-and Fund B keeps its LPA as a fund document. Fund A has issued a capital call, which the
+Fund B keeps its LPA as an internal fund document, and Funds A and C each share a letter
+with their LPs. Fund A has issued a capital call, which the
 second LP has paid.
 
 Outside counsel, a lender, an LP user and a user who is both an LP and counsel are each
 granted deals, funds and LP positions drawn at random (a fixed seed per case; an LP user
 gets deal and fund grants too, which open nothing to it). For each of them, what the views
-list — the pipeline's deals, the funds, the investors, each deal page's documents and fund
-— is exactly what :func:`core.redaction.redact` lets through of the op log. Both read the
+list — the pipeline's deals, the funds, the investors, each deal's and each fund's
+documents — is exactly what :func:`core.redaction.redact` lets through of the op log. Both read the
 one definition in :mod:`core.visibility`; this test fails as soon as either strays from it.
 """
 
@@ -26,6 +27,7 @@ from fixtures_org import Actor, OrgBuilder, document_payload
 from sqlalchemy import select
 
 from core.commands.workspace import Workspace
+from core.documents import list_documents
 from core.domain.roles import Role
 from core.errors import DealOSError
 from core.redaction import redact
@@ -46,12 +48,14 @@ class Harbor:
     funds: list[str]
     lps: list[str]
     deals: list[str]
+    shared: dict[str, set[str]]  # each fund's documents shared with its LPs
 
 
-def _add_document(org: OrgBuilder, payload: dict[str, object]) -> None:
+def _add_document(org: OrgBuilder, payload: dict[str, object]) -> str:
     envelope = org.envelope("document.add", payload)
     org.sink.apply(envelope)
     org.accepted.append(envelope)
+    return envelope.entity_id
 
 
 def _harbor(org: OrgBuilder) -> Harbor:
@@ -66,12 +70,16 @@ def _harbor(org: OrgBuilder) -> Harbor:
     lpa = {**document_payload(deals[0]), "filename": "lpa.pdf", "fund_id": b}
     del lpa["deal_id"]
     _add_document(org, lpa)
+    shared: dict[str, set[str]] = defaultdict(set)
+    for fund_id in (a, c):  # a letter to each fund's LPs, shared with them
+        letter = {**lpa, "filename": "letter.pdf", "fund_id": fund_id, "audience": "lps"}
+        shared[fund_id].add(_add_document(org, letter))
     call = org.call(a, "300000.00")
     org.issue(call)
     owed = org.row("call_allocations", call_id=call, lp_id=lps[1])
     assert owed is not None
     org.pay(call, lps[1], owed["amount"])
-    return Harbor([a, b, c], lps, deals)
+    return Harbor([a, b, c], lps, deals, shared)
 
 
 def _granted(org: OrgBuilder, harbor: Harbor, roles: tuple[str, ...], rng: random.Random) -> Actor:
@@ -101,8 +109,9 @@ def _redacted(ws: Workspace, user: Actor) -> Seen:
                 continue
             if op["kind"] in created:
                 seen[created[op["kind"]]].add(op["entity_id"])
-            if op["kind"] == "document.add" and op["payload"].get("deal_id"):
-                seen["documents"].add(op["entity_id"])
+            if op["kind"] == "document.add":
+                held = "documents" if op["payload"].get("deal_id") else "fund_documents"
+                seen[held].add(op["entity_id"])
     return seen
 
 
@@ -128,7 +137,24 @@ def _listed(ws: Workspace, harbor: Harbor, user: Actor) -> Seen:
                 lp_detail(ws, viewer, lp_id)
             continue
         assert {a.fund_id for a in lp_detail(ws, viewer, lp_id).accounts} <= funds
-    return {"deals": deals, "funds": funds, "lps": lps, "documents": documents}
+    fund_documents = {
+        d.document_id
+        for fund_id in funds
+        for d in list_documents(ws, fund_id=fund_id, scope=viewer.scope)
+    }
+    deal_documents = {
+        d.document_id
+        for deal_id in deals
+        for d in list_documents(ws, deal_id=deal_id, scope=viewer.scope)
+    }
+    assert deal_documents == documents
+    return {
+        "deals": deals,
+        "funds": funds,
+        "lps": lps,
+        "documents": documents,
+        "fund_documents": fund_documents,
+    }
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -141,12 +167,17 @@ def test_every_outside_reader_is_listed_exactly_what_its_feed_carries(
     ws = ws_org.sink.ws  # type: ignore[union-attr]
     for user in readers:
         listed, redacted = _listed(ws, harbor, user), _redacted(ws, user)
-        for kind in ("deals", "funds", "lps", "documents"):
+        for kind in ("deals", "funds", "lps", "documents", "fund_documents"):
             assert listed[kind] == redacted[kind], (user.roles, kind)
         if "lp" not in user.roles:
             assert listed["lps"] == set()
         if not {"counsel", "lender"} & set(user.roles):
             assert listed["deals"] == set()
+            assert listed["documents"] == set()
+            # An LP reads its funds' letters to their LPs, never Fund B's internal LPA.
+            assert listed["fund_documents"] == {
+                d for f in listed["funds"] for d in harbor.shared[f]
+            }
 
 
 def test_staff_are_listed_the_whole_organization(ws_org: OrgBuilder) -> None:

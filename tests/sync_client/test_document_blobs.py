@@ -353,3 +353,34 @@ def test_uploads_that_do_not_match_are_too_large_or_not_a_gps_are_refused(
     stored_after = {p.name for p in (h.server.settings.blob_root / h.org_id).rglob("*")}
     assert stored_after == stored_before  # nothing refused was kept, no partial file left
     assert [a for a, _ in _audit(h, "blob.refused")] == [h.lp_user]
+
+
+def test_a_file_that_cannot_be_sent_waits_for_the_next_sync(harbor: Harbor, tmp_path: Path) -> None:
+    h = harbor
+    term_sheet = tmp_path / "term sheet.pdf"
+    term_sheet.write_bytes(_pdf(50_000, 3))
+    add_document(h.gp, term_sheet, deal_id=h.docs["deal"])
+    # The op is pushed; then the link to the server goes down before the file is sent.
+    offline = BlobTransfer(
+        h.gp, f"http://127.0.0.1:{free_port()}", _token(h.gp), attempts=2, wait_max=0.05
+    )
+    client = SyncClient(h.server.url, token=_token(h.gp))
+    try:
+        pushed = SyncEngine(h.gp, client, files=False).run_once()
+        report = offline.run()
+    finally:
+        client.close()
+        offline.close()
+    assert pushed.accepted == 1
+    assert report.uploaded == 0
+    assert report.waiting == [
+        "term sheet.pdf (a PDF) to send: the server is unreachable (ConnectError)"
+    ]
+    # The next sync sends it, and says so.
+    again = _sync(h.gp, h.server.url)
+    assert again.files is not None
+    assert (again.files.uploaded, again.files.waiting) == (1, [])
+    assert again.summary().endswith("; document files: sent 1, fetched 0")
+    fetched = _sync(h.counsel, h.server.url)
+    assert fetched.files is not None
+    assert fetched.files.downloaded == 1
