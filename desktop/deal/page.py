@@ -37,6 +37,7 @@ from desktop.deal.columns import (
 )
 from desktop.deal.edit_dialog import DealEditDialog, confirm_field
 from desktop.display import STAGE_COLORS, stage_label
+from desktop.documents import DocumentBar
 from desktop.error_dialogs import show_error
 from desktop.operations.deals import record_approval
 from desktop.pipeline.stage_moves import StageMover
@@ -119,7 +120,13 @@ class DealPage(QWidget):
         fields_bar.addWidget(self.confirm_button)
         fields_layout.addLayout(fields_bar)
         self.tabs.addTab(fields_tab, "Fields")
-        self.tabs.addTab(_table("dealDocuments", self.documents, (320, 260, 130, 90)), "Documents")
+        self.documents_view = _table("dealDocuments", self.documents, (320, 260, 130, 90))
+        self.document_bar = DocumentBar(session, self.selected_document)
+        documents_tab = QWidget()
+        documents_layout = QVBoxLayout(documents_tab)
+        documents_layout.addWidget(self.documents_view, 1)
+        documents_layout.addWidget(self.document_bar)
+        self.tabs.addTab(documents_tab, "Documents")
         self.tabs.addTab(_table("dealApprovals", self.approvals, (120, 90, 140, 380)), "Approvals")
         self.tabs.addTab(_table("dealHistory", self.history, (140, 120, 380, 160, 120)), "History")
 
@@ -172,6 +179,7 @@ class DealPage(QWidget):
         if selected is not None:
             self.select_field(selected.name)
         self.documents.set_records(d.documents)
+        self.document_bar.deal_id = d.deal_id
         self.approvals.set_records(d.approvals)
         self.history.set_records(d.history)
         # The gate's checklist: each next stage, ready or what is missing, in the lifecycle
@@ -231,6 +239,11 @@ class DealPage(QWidget):
     def selected_field(self) -> FieldLine | None:
         rows = self.fields_view.selectionModel().selectedRows()
         return self.fields.record(rows[0].row()) if rows else None
+
+    def selected_document(self) -> str | None:
+        rows = self.documents_view.selectionModel().selectedRows()
+        line = self.documents.record(rows[0].row()) if rows else None
+        return line.document_id if line is not None else None
 
     def select_field(self, name: str) -> None:
         for row, line in enumerate(self.fields.records):

@@ -29,6 +29,7 @@ from core.views.fund_admin import (
 )
 from desktop.bridge import OpChanges
 from desktop.display import format_money
+from desktop.documents import FundDocumentDialog
 from desktop.forms import SetupDialog
 from desktop.funds.fund_dialogs import (
     EditFundDialog,
@@ -123,6 +124,10 @@ class FundsPage(QWidget):
         self.four_eyes_button = self._button("Four-eyes…", "fourEyesButton", self.edit_four_eyes)
         self.nav_button = self._button("Record NAV…", "navButton", self.record_nav)
         self.close_button = self._button("Final close…", "finalCloseButton", self.final_close)
+        self.document_button = self._button(
+            "Add document…", "fundDocumentButton", self.add_document
+        )
+        self.document_dialog: FundDocumentDialog | None = None
         self.detail = QLabel()
         self.detail.setObjectName("fundDetail")
         self.detail.setWordWrap(True)
@@ -147,6 +152,7 @@ class FundsPage(QWidget):
             self.four_eyes_button,
             self.nav_button,
             self.close_button,
+            self.document_button,
         ):
             bar.addWidget(b)
         detail = QWidget()
@@ -215,6 +221,8 @@ class FundsPage(QWidget):
              "asset value as of a date", True),
             (self.close_button, Action.ISSUE_FINANCIAL, "hold a final close", "Close the fund "
              "to new commitments", True),
+            (self.document_button, Action.EDIT_DEAL, "add documents", "Add a document to the "
+             "fund, kept internal or shared with its LPs", True),
         )  # fmt: skip
         for button, action, doing, tip, needs_fund in gates:
             why = viewer.why_not(action, doing)
@@ -262,6 +270,14 @@ class FundsPage(QWidget):
 
     def final_close(self) -> SetupDialog | None:
         return self._for_fund(self.close_button, FinalCloseDialog)
+
+    def add_document(self) -> FundDocumentDialog | None:
+        fund = self.selected_fund()
+        if fund is None or not self.document_button.isEnabled():
+            return None
+        self.document_dialog = FundDocumentDialog(self.session, fund.fund_id, fund.name, self)
+        self.document_dialog.open()
+        return self.document_dialog
 
     def on_changes(self, changes: OpChanges) -> None:
         if changes.touches(
