@@ -3,7 +3,8 @@
 Transient failures (connection errors, timeouts, 5xx, 429) are retried with exponential
 backoff and jitter (tenacity). A circuit breaker (pybreaker) opens after repeated
 failures, so while the server is unreachable each sync attempt fails at once and the app
-keeps working offline. Protocol errors (4xx) are never retried: they come back as
+keeps working offline; the error then says when the next attempt will be made
+(:mod:`core.sync.breaker`). Protocol errors (4xx) are never retried: they come back as
 :class:`SyncError` carrying the server's code, message and field.
 
 Every answer is read through its model (:mod:`core.sync.messages`); one that is not what
@@ -13,6 +14,7 @@ the protocol says is a :class:`MalformedResponse` naming the field, never a ``Ke
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any, TypeVar
 
 import httpx
@@ -27,6 +29,7 @@ from tenacity import (
 )
 
 from core.ops.signing import DeviceKey, device_proof
+from core.sync.breaker import retry_at, server_breaker
 from core.sync.desktop_sign_in_messages import DesktopSignInPending, DesktopSignInStarted
 from core.sync.errors import MalformedResponse, ServerUnavailable, SyncError
 from core.sync.invitation_messages import InvitationDeliveries
@@ -60,10 +63,6 @@ def _transient(exc: BaseException) -> bool:
     return False
 
 
-def _refusal(exc: BaseException) -> bool:
-    return isinstance(exc, SyncError) and exc.status < 500 and exc.status != 429
-
-
 class SyncClient:
     """One server, one session. Thread-safe enough for one background sync job."""
 
@@ -82,12 +81,22 @@ class SyncClient:
         self._http = httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport)
         self._attempts = attempts
         # A refusal (4xx) says the server is up: only transport failures and 5xx trip it.
-        self.breaker = breaker or pybreaker.CircuitBreaker(
-            fail_max=3, reset_timeout=30, exclude=[_refusal]
-        )
+        self.breaker = breaker or server_breaker()
 
     def close(self) -> None:
         self._http.close()
+
+    @property
+    def retry_at(self) -> datetime | None:
+        """While the breaker is open, when the next call will try the server (local time)."""
+        return retry_at(self.breaker)
+
+    def _offline(self, why: str = "") -> ServerUnavailable:
+        when = self.retry_at
+        retrying = f", retrying at {when:%H:%M}" if when is not None else ""
+        return ServerUnavailable(
+            f"server unreachable{retrying}: {self.base_url}{why}; working offline"
+        )
 
     # -- the protocol --------------------------------------------------------------------
 
@@ -298,11 +307,9 @@ class SyncClient:
         try:
             result: httpx.Response = self.breaker.call(lambda: retrying(attempt))
         except pybreaker.CircuitBreakerError:
-            raise ServerUnavailable(f"{self.base_url} is unreachable; working offline") from None
+            raise self._offline() from None
         except httpx.TransportError as exc:
-            raise ServerUnavailable(
-                f"{self.base_url} is unreachable ({exc}); working offline"
-            ) from None
+            raise self._offline(f" ({exc})") from None
         return result
 
 

@@ -179,10 +179,15 @@ class SyncEngine:
 
     def _push(self) -> tuple[int, int, int, int]:
         pushed = accepted = duplicates = rejected = 0
-        while True:
-            batch = self.replica.pending(self.batch)
+        # Only what was waiting when the round began: ops made while it pushes wait for the
+        # next round, or a busy writer on a slow network would keep the round from ever
+        # reaching its pull (the incident drill's delayed network showed it).
+        owed = self.replica.pending_count()
+        while owed > 0:
+            batch = self.replica.pending(min(self.batch, owed))
             if not batch:
                 break
+            owed -= len(batch)
             results = self.client.push(self.ws.device_id, batch)
             if len(results) != len(batch):
                 raise MalformedResponse(
