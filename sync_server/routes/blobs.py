@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from aiohttp import web
+from aiohttp import ClientPayloadError, web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from core.sync.blob_messages import BlobStored
 from sync_server.api_errors import ApiError
@@ -79,7 +80,13 @@ async def put_blob(request: web.Request) -> web.Response:
     folder = _folder(request)
     partial = folder.incoming(caller.org_id)
     try:
-        size, digest = await _receive(request, partial)
+        try:
+            size, digest = await _receive(request, partial)
+        except (ClientPayloadError, HttpProcessingError, ConnectionError):
+            # The uploader went away mid-file: nothing is kept; its next sync sends it again.
+            raise ApiError(
+                400, "upload_incomplete", "the upload ended before the whole file arrived"
+            ) from None
         if digest != sha:
             raise ApiError(
                 422,

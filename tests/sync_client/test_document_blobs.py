@@ -344,6 +344,16 @@ def test_uploads_that_do_not_match_are_too_large_or_not_a_gps_are_refused(
             "outcome": "already_stored",
         }
 
+        # The uploader goes away mid-file: nothing of it is kept.
+        with socket.create_connection(("127.0.0.1", h.server.port)) as raw:
+            raw.sendall(
+                f"PUT /v1/blobs/{'c' * 64} HTTP/1.1\r\nHost: x\r\n"
+                f"Authorization: {gp['Authorization']}\r\n"
+                f"Content-Length: {MIB}\r\n\r\n".encode()
+                + b"%PDF-" * 1000
+            )
+        time.sleep(0.5)
+
         lp = {"Authorization": f"Bearer {_token(h.lp)}"}
         forbidden = http.put(f"/v1/blobs/{_sha(b'mine')}", content=b"mine", headers=lp)
         assert forbidden.status_code == 403
