@@ -356,6 +356,7 @@ def _blob_paths() -> dict[str, Any]:
         ok=("201", BlobStored),
         params=sha,
         errors={
+            "400": ("upload_incomplete",),
             "403": ("forbidden",),
             "413": ("body_too_large",),
             "422": ("hash_mismatch", "invalid_request"),
