@@ -83,3 +83,27 @@ def format_totals(totals: dict[str, Decimal]) -> str:
 def format_when(iso: str) -> str:
     """``2026-11-28T08:06:45.123Z`` → ``2026-11-28 08:06``."""
     return iso[:16].replace("T", " ") if len(iso) >= 16 else iso
+
+
+_KINDS_OF_FILE = {
+    "application/pdf": "PDF",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "Excel",
+    "text/plain": "Text",
+    "text/csv": "CSV",
+    "text/markdown": "Text",
+}
+
+
+def file_kind(media_type: str) -> str:
+    """What a person calls a file of ``media_type``: "PDF", "Word", "Excel"."""
+    return _KINDS_OF_FILE.get(media_type, media_type.split("/")[-1].upper())
+
+
+def file_size(size_bytes: int) -> str:
+    """``812 bytes``, ``14 KB``, ``3.2 MB``: a size read at a glance."""
+    if size_bytes < 1024:
+        return f"{size_bytes} bytes"
+    if size_bytes < 1_048_576:
+        return f"{size_bytes / 1024:.0f} KB"
+    return f"{size_bytes / 1_048_576:.1f} MB"

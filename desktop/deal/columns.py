@@ -7,7 +7,7 @@ from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from core.views.deal_view import ApprovalLine, DocumentLine, FieldLine, HistoryLine
-from desktop.display import PROVENANCE_COLORS, format_when
+from desktop.display import PROVENANCE_COLORS, file_kind, file_size, format_when
 from desktop.records_model import RECORD_ROLE, Column
 
 __all__ = [
@@ -35,8 +35,8 @@ FIELD_COLUMNS: list[Column[FieldLine]] = [
 DOCUMENT_COLUMNS: list[Column[DocumentLine]] = [
     Column("Title", lambda d: d.title or d.filename),
     Column("File", lambda d: d.filename),
-    Column("Type", lambda d: d.media_type),
-    Column("Size", lambda d: f"{d.size_bytes / 1_048_576:.1f} MB", numeric=True),
+    Column("Type", lambda d: file_kind(d.media_type)),
+    Column("Size", lambda d: file_size(d.size_bytes), numeric=True),
     Column("SHA-256", lambda d: d.sha256[:16] + "…", tooltip=lambda d: d.sha256),
 ]
 
