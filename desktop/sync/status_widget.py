@@ -3,6 +3,7 @@ of ops waiting for the server, and open conflicts."""
 
 from __future__ import annotations
 
+import re
 import time
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -89,7 +90,10 @@ class SyncStatusWidget(QWidget):
             return "Synced just now" if ago < 2 else f"Synced {ago} s ago"
         if s.state == "error":
             return "Sync error"
-        return "Offline"
+        # The client's breaker says when it tries again: "server unreachable, retrying at
+        # 14:05: https://…; working offline" reads as "Offline — retrying at 14:05".
+        retry = re.search(r"retrying at (\d{1,2}:\d{2})", s.message or "")
+        return f"Offline — retrying at {retry.group(1)}" if retry else "Offline"
 
     def _render(self) -> None:
         s = self.status

@@ -131,7 +131,9 @@ def test_offline_work_queues_and_drains_when_the_server_returns(
     assert status.pending == 3
     assert window.sync_widget is not None
     assert window.sync_widget.pending.text() == "3 pending"
-    assert window.sync_widget.state_text() == "Offline"
+    # "Offline", or, once the client's breaker has opened, "Offline — retrying at 14:05".
+    assert window.sync_widget.state_text().startswith("Offline")
+    assert "unreachable" in status.message
 
     server.start()  # landed
     status = _sync_and_wait(qtbot, window, "synced")
@@ -150,3 +152,17 @@ def test_offline_work_queues_and_drains_when_the_server_returns(
     finally:
         client.close()
     assert state.digest == session.ws.digest()
+
+
+def test_the_status_says_when_the_client_tries_the_server_again(
+    demo_dir: Path, open_window: Callable[[Path], MainWindow]
+) -> None:
+    window = open_window(demo_dir)
+    widget = window.sync_widget
+    assert widget is not None
+    message = "server unreachable, retrying at 14:05: https://sync.example; working offline"
+    widget.show_status(SyncStatus("offline", 2, 0, None, message))
+    assert widget.state_text() == "Offline — retrying at 14:05"
+    assert widget.toolTip() == message
+    widget.show_status(SyncStatus("offline", 2, 0, None, "the server did not answer"))
+    assert widget.state_text() == "Offline"
