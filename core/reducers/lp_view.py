@@ -361,7 +361,6 @@ def commitment_transfer(ctx: OpContext, payload: CommitmentTransferRedactedPaylo
         )
 
 
-
 @_view("document.add", DocumentAddPayload)
 def document_add(ctx: OpContext, payload: DocumentAddPayload) -> None:
     """A document the reader is shown: its row, so its file can be fetched and opened; a

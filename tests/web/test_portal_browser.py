@@ -21,9 +21,9 @@ from typing import Any
 
 import openpyxl
 import pytest
+from portal_mailbox import Inbox, portal_server
 from portal_world import PortalWorld, build_world
 from pypdf import PdfReader
-from portal_mailbox import Inbox, portal_server
 
 from core.keys import KEYRING_FILE_ENV
 

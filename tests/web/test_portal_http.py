@@ -15,8 +15,8 @@ from typing import Any
 
 import httpx
 import pytest
-from portal_world import PortalWorld, build_world
 from portal_mailbox import Inbox, portal_server
+from portal_world import PortalWorld, build_world
 from sqlalchemy import create_engine, text
 
 from core.ids import new_id
