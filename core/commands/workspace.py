@@ -466,17 +466,8 @@ class Workspace:
         log = LocalLog(conn)
         log.append_op(envelope, status="redacted", server_seq=server_seq)
         if applied is not None:
-            append_audit(
-                conn,
-                self._key,
-                event="op.accepted",
-                op_id=envelope.op_id,
-                kind=envelope.kind,
-                entity_id=envelope.entity_id,
-                actor_id=envelope.actor_id,
-                device_id=envelope.device_id,
-                detail=f"{applied.kind} → version {applied.version} (as this reader sees it)",
-                sign_head=False,
+            self._audit_accepted(
+                conn, envelope, applied, sign_head=False, seen=" (as this reader sees it)"
             )
         return applied
 
@@ -519,6 +510,17 @@ class Workspace:
         local_seq = log.append_op(envelope, status=status, server_seq=server_seq)
         if status == "pending" and envelope.device_id == self.device_id:
             log.enqueue(envelope.op_id, local_seq)
+        self._audit_accepted(conn, envelope, applied, sign_head=sign_head)
+
+    def _audit_accepted(
+        self,
+        conn: Connection,
+        envelope: Envelope | RedactedEnvelope,
+        applied: OpResult,
+        *,
+        sign_head: bool,
+        seen: str = "",
+    ) -> None:
         append_audit(
             conn,
             self._key,
@@ -528,7 +530,7 @@ class Workspace:
             entity_id=envelope.entity_id,
             actor_id=envelope.actor_id,
             device_id=envelope.device_id,
-            detail=f"{applied.kind} → version {applied.version}",
+            detail=f"{applied.kind} → version {applied.version}{seen}",
             sign_head=sign_head,
         )
 

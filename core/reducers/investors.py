@@ -10,6 +10,7 @@ from core.money import money_text
 from core.ops.payloads import investors as p
 from core.positions import ledger_book
 from core.reducers.context import OpContext, reducer
+from core.store.projection import Row
 
 __all__ = ["commitment_create", "commitment_transfer", "lp_create", "lp_update"]
 
@@ -64,10 +65,13 @@ def lp_update(ctx: OpContext, payload: p.LpUpdatePayload) -> None:
         _insert_contacts(ctx, lp_id, payload.contacts)
 
 
-@reducer("commitment.create")
-def commitment_create(ctx: OpContext, payload: p.CommitmentCreatePayload) -> None:
-    fund = ctx.must_get("funds", "fund", "fund_id", payload.fund_id, "payload.fund_id")
-    ctx.must_get("lps", "lp", "lp_id", payload.lp_id, "payload.lp_id")
+def _positive_in_fund_currency(
+    ctx: OpContext,
+    fund: Row,
+    payload: p.CommitmentCreatePayload | p.CommitmentTransferPayload,
+    not_positive: str,
+) -> Decimal:
+    """The payload's amount, in the fund's currency and above zero, or a refusal."""
     if payload.currency != fund["currency"]:
         ctx.reject(
             "invariant_violation",
@@ -76,7 +80,15 @@ def commitment_create(ctx: OpContext, payload: p.CommitmentCreatePayload) -> Non
         )
     amount = ctx.amount(payload.amount, payload.currency, "payload.amount")
     if amount <= 0:
-        ctx.reject("invalid_payload", "a commitment is a positive amount", field="payload.amount")
+        ctx.reject("invalid_payload", not_positive, field="payload.amount")
+    return amount
+
+
+@reducer("commitment.create")
+def commitment_create(ctx: OpContext, payload: p.CommitmentCreatePayload) -> None:
+    fund = ctx.must_get("funds", "fund", "fund_id", payload.fund_id, "payload.fund_id")
+    ctx.must_get("lps", "lp", "lp_id", payload.lp_id, "payload.lp_id")
+    amount = _positive_in_fund_currency(ctx, fund, payload, "a commitment is a positive amount")
     closed = fund.get("final_close_date")
     if closed and payload.committed_on > str(closed):
         ctx.reject(
@@ -115,15 +127,7 @@ def commitment_transfer(ctx: OpContext, payload: p.CommitmentTransferPayload) ->
             "a transfer passes a commitment to another LP, not to the same one",
             field="payload.to_lp_id",
         )
-    if payload.currency != fund["currency"]:
-        ctx.reject(
-            "invariant_violation",
-            f"the fund takes commitments in {fund['currency']}",
-            field="payload.currency",
-        )
-    amount = ctx.amount(payload.amount, payload.currency, "payload.amount")
-    if amount <= 0:
-        ctx.reject("invalid_payload", "a transfer moves a positive amount", field="payload.amount")
+    amount = _positive_in_fund_currency(ctx, fund, payload, "a transfer moves a positive amount")
     held = ctx.store.rows("commitments", {"fund_id": payload.fund_id, "lp_id": payload.from_lp_id})
     if not held:
         ctx.reject(

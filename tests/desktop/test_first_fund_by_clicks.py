@@ -75,6 +75,18 @@ def _investor(qtbot: QtBot, page: InvestorsPage, name: str, amount: str) -> None
     submit(qtbot, commit)
 
 
+def _new_fund(qtbot: QtBot, window: MainWindow) -> FundsPage:
+    """Pinecrest Fund I, by New fund…; the Funds page it was made on."""
+    funds = window.show_page("funds")
+    assert isinstance(funds, FundsPage)
+    click(qtbot, funds.new_button)
+    new = funds.dialog
+    assert new is not None
+    qtbot.keyClicks(new.name, "Pinecrest Fund I")  # type: ignore[attr-defined]
+    submit(qtbot, new)
+    return funds
+
+
 def test_a_gp_runs_a_first_fund_by_clicks_from_an_empty_folder(
     qtbot: QtBot,
     tmp_path: Path,
@@ -87,13 +99,7 @@ def test_a_gp_runs_a_first_fund_by_clicks_from_an_empty_folder(
     ws = window.session.ws  # type: ignore[union-attr]
 
     # -- the fund and its terms -----------------------------------------------------------
-    funds = window.show_page("funds")
-    assert isinstance(funds, FundsPage)
-    click(qtbot, funds.new_button)
-    new = funds.dialog
-    assert new is not None
-    qtbot.keyClicks(new.name, "Pinecrest Fund I")  # type: ignore[attr-defined]
-    submit(qtbot, new)
+    funds = _new_fund(qtbot, window)
     click(qtbot, funds.terms_button)
     terms = funds.dialog
     assert isinstance(terms, TermsDialog)
@@ -250,13 +256,7 @@ def test_a_transfer_by_clicks_moves_unfunded_commitment(
     local_org(tmp_path / "data").close()
     window = open_window(tmp_path / "data")
     ws = window.session.ws  # type: ignore[union-attr]
-    funds = window.show_page("funds")
-    assert isinstance(funds, FundsPage)
-    click(qtbot, funds.new_button)
-    new = funds.dialog
-    assert new is not None
-    qtbot.keyClicks(new.name, "Pinecrest Fund I")  # type: ignore[attr-defined]
-    submit(qtbot, new)
+    _new_fund(qtbot, window)
     investors = window.show_page("investors")
     assert isinstance(investors, InvestorsPage)
     _investor(qtbot, investors, "Ash Pension Fund", "3000000.00")
