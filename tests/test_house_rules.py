@@ -43,6 +43,7 @@ CORE_LAYERS: tuple[tuple[str, ...], ...] = (
     ("reports",),
     ("views",),
     ("documents",),
+    ("extraction",),
     ("sync",),
     ("operations",),
     ("demo",),

@@ -13,6 +13,8 @@ __all__ = [
     "audit_log",
     "blob_transfers",
     "conflicts",
+    "extraction_queue",
+    "extraction_results",
     "local_meta",
     "local_metadata",
     "op_log",
@@ -111,6 +113,28 @@ blob_transfers = Table(
     local_metadata,
     Column("sha256", String(64), primary_key=True),
     Column("on_server", Integer, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("problem", Text, nullable=True),
+)
+
+# AI extraction of deal terms (core.extraction): each answer kept by the document's hash,
+# the model and the prompt's version (a draft: never the deal's own values until a person
+# accepts them), and the documents waiting for the endpoint (offline, or its breaker open).
+extraction_results = Table(
+    "extraction_results",
+    local_metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("model", String(200), primary_key=True),
+    Column("prompt_version", String(16), primary_key=True),
+    Column("created_at", String(40), nullable=False),
+    Column("proposals", Text, nullable=False),
+)
+
+extraction_queue = Table(
+    "extraction_queue",
+    local_metadata,
+    Column("document_id", String(36), primary_key=True),
+    Column("queued_at", String(40), nullable=False),
     Column("attempts", Integer, nullable=False),
     Column("problem", Text, nullable=True),
 )

@@ -27,9 +27,7 @@ def test_a_pdf_reads_page_by_page_and_a_scanned_page_is_named(tmp_path: Path) ->
     scanned = text.page(3)
     assert scanned is not None
     assert not scanned.has_text_layer
-    assert text.notes == [
-        "page 3 has no text layer (a scanned image); OCR is not available yet"
-    ]
+    assert text.notes == ["page 3 has no text layer (a scanned image); OCR is not available yet"]
     page2 = text.page(2)
     assert page2 is not None
     span = find_quote(page2.text, "Asking price: $48,500,000")
@@ -61,11 +59,11 @@ def test_an_excel_rent_roll_is_a_page_per_sheet(tmp_path: Path) -> None:
 
 
 def test_a_text_file_is_one_page() -> None:
-    text = text_of("Dock 9\nNOI: $781,250\n".encode(), TEXT)
+    text = text_of(b"Dock 9\nNOI: $781,250\n", TEXT)
     assert len(text.pages) == 1
     assert text.pages[0].text == "Dock 9\nNOI: $781,250\n"
 
 
 def test_a_damaged_pdf_is_refused_in_words() -> None:
-    with pytest.raises(UnreadableDocument, match="^the file cannot be read as a PDF$"):
+    with pytest.raises(UnreadableDocument, match=r"^the file cannot be read as a PDF$"):
         text_of(b"%PDF-1.7\nnot really", PDF)

@@ -26,6 +26,7 @@ __all__ = [
     "DealUpdatePayload",
     "DocumentAddPayload",
     "FundCreatePayload",
+    "QuoteSource",
 ]
 
 
@@ -33,6 +34,27 @@ class FundCreatePayload(Payload):
     name: ShortText
     currency: CurrencyCode
     vintage_year: Annotated[int, Field(ge=1900, le=2200)] | None = None
+
+
+class QuoteSource(Payload):
+    """Where in a document a confirmed value was read: the file's hash, the page's
+    characters ``[start, end)`` of the quote (core.documents.text_pages), how it was read
+    (``ai`` or ``manual``) and the model that proposed it. Who confirmed it is the op's
+    signer. Absent from every op written before it, so old ops replay unchanged."""
+
+    sha256: Sha256Hex
+    start: Annotated[int, Field(ge=0, le=100_000_000)]
+    end: Annotated[int, Field(ge=0, le=100_000_000)]
+    method: Literal["ai", "manual"]
+    model_name: ShortText | None = None
+
+    @model_validator(mode="after")
+    def _span(self) -> QuoteSource:
+        if self.end < self.start:
+            raise ValueError("a quote ends after it starts")
+        if self.method == "ai" and self.model_name is None:
+            raise ValueError("a value read by AI names its model")
+        return self
 
 
 class DealFieldValue(Payload):
@@ -43,6 +65,7 @@ class DealFieldValue(Payload):
     provenance: Annotated[Provenance, Strict(False)] = Provenance.MANUAL
     source_document_id: Uuid | None = None
     source_page: Annotated[int, Field(ge=1, le=100_000)] | None = None
+    quote: QuoteSource | None = None
 
     @model_validator(mode="after")
     def _source(self) -> DealFieldValue:
@@ -52,6 +75,8 @@ class DealFieldValue(Payload):
             raise ValueError("an extracted or confirmed value names its source document")
         if self.source_page is not None and self.source_document_id is None:
             raise ValueError("a source page needs a source document")
+        if self.quote is not None and self.source_page is None:
+            raise ValueError("a quote names its source page")
         return self
 
 
