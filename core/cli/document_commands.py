@@ -5,7 +5,8 @@ is one file) and signs a ``document.add`` naming it; it prints the document's id
 its first line (``DOC=$(dealos document add om.pdf --deal … | head -n 1)``), then what it
 did. ``--share-with-lps`` shares a fund's document with the fund's LPs. ``open`` copies the
 file out, its bytes checked against the hash the signed op names. The next sync uploads
-the file for the others, and fetches theirs (:mod:`core.sync.blobs`).
+the file for the others, and fetches theirs (:mod:`core.sync.blobs`). ``extract`` and
+``accept`` (:mod:`core.cli.document_extraction`) read a deal's terms out of a document.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from core.cli.document_extraction import add_extraction_parsers
 from core.cli.refusals import Refused, Words, actions_of, opened, refusal_of
 from core.documents import add_document, list_documents, open_copy
 from core.documents.intake import size_in_words
@@ -66,6 +68,8 @@ def register(sub: SubParsers[argparse.ArgumentParser]) -> None:
     p.add_argument("document", metavar="DOC_ID")
     p.add_argument("--out", required=True, type=Path, metavar="FILE", help="where to write it")
     p.set_defaults(handler=_open)
+
+    add_extraction_parsers(actions, common)
 
 
 def _add(args: Any) -> int:

@@ -45,6 +45,7 @@ from core.extraction.terms import (
     field_value,
 )
 from core.ops.payloads.deals import DealFieldValue, DealUpdatePayload, QuoteSource
+from core.views.fund_admin import entity_version
 
 __all__ = [
     "AcceptedFields",
@@ -305,5 +306,6 @@ def accept_fields(
     command = (
         DealUpdatePayload(name=name, fields=values) if name else DealUpdatePayload(fields=values)
     )
-    result = ws.submit(command, entity_id=line.deal_id)
+    version = entity_version(ws, line.deal_id)
+    result = ws.submit(command, entity_id=line.deal_id, base_version=version)
     return AcceptedFields(tuple(accepted), tuple(skipped), result)
