@@ -160,8 +160,11 @@ def extract_document(
     if not fresh:
         draft = _cached(ws, line, settings)
         if draft is not None:
-            with ws.store.transaction() as conn:
-                dequeue(conn, document_id)
+            with reading(ws) as conn:
+                waiting = document_id in queued_documents(conn)
+            if waiting:
+                with ws.store.transaction() as conn:
+                    dequeue(conn, document_id)
             return ExtractionOutcome(document_id, draft)
     blobs = BlobStore.beside(ws.store.data_dir)
     if not blobs.has(line.sha256):
