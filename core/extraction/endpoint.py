@@ -87,8 +87,9 @@ class TermsEndpoint:
         key = settings.client_key()
         if key is None:
             raise ExtractionFailed(
-                "no key for the OpenAI API: store one in the keyring (dealos ai-key) or set "
-                "OPENAI_API_KEY, or point OPENAI_BASE_URL at an endpoint that needs none"
+                "no key for the OpenAI API: store one in the keyring (dealos document "
+                "ai-key) or set OPENAI_API_KEY, or point OPENAI_BASE_URL at an endpoint that "
+                "needs none"
             )
         self.client = openai.OpenAI(
             api_key=key,
