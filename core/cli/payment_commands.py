@@ -20,11 +20,13 @@ from core.cli.call_commands import find_call
 from core.cli.money_terminal import (
     build,
     fund_named,
+    refused,
     submit,
     table,
 )
 from core.cli.refusals import Refused, actions_of, amount_text, iso_date, money_of, opened
 from core.commands.workspace import Workspace
+from core.errors import OpRejected
 from core.ids import new_id
 from core.money import figure_text, money_text
 from core.ops.payloads.capital import CapitalCallPaymentPayload
@@ -181,16 +183,18 @@ def _import(args: Any) -> int:
                 f"matched; {tail}. Run again with --confirm to record the matched lines."
             )
             return 0
-        for m, step in zip(matched, payment_steps(matched, currency), strict=True):
+        # All the matched lines or none: a refusal names its line, and nothing is written.
+        try:
+            ws.submit_all(payment_steps(matched, currency))
+        except OpRejected as exc:
+            step = exc.details.get("step")
+            m = matched[step] if isinstance(step, int) and step < len(matched) else None
+            where = "" if m is None else f" (line {m.line.line_no})"
+            words = _on(m.share.call, where) if m is not None and m.share is not None else {}
+            raise refused(exc, words) from None
+        for m in matched:
             assert m.share is not None
             call = m.share.call
-            submit(
-                ws,
-                step.command,
-                _on(call, f" (line {m.line.line_no})"),
-                entity_id=step.entity_id,
-                base_version=step.base_version,
-            )
             print(
                 f"recorded payment {m.line.payment_id}: "
                 f"{money_text(m.line.amount, currency)} from {m.share.lp_name} on "
