@@ -52,6 +52,7 @@ __all__ = [
     "Term",
     "ledger_book",
     "positions_as_of",
+    "split_nav",
     "tally",
 ]
 
@@ -308,10 +309,12 @@ class LedgerBook:
             )
         marked, valuation_id, nav = max(marks)
         at_mark = _positions(self.entries, marked)
-        weights = {lp: p.paid_in for lp, p in at_mark.items()}
-        if not any(weights.values()):
-            weights = {lp: p.commitment for lp, p in at_mark.items()}
-        shares = allocate_pro_rata(nav, weights, self.currency) if any(weights.values()) else {}
+        shares = split_nav(
+            nav,
+            {lp: p.paid_in for lp, p in at_mark.items()},
+            {lp: p.commitment for lp, p in at_mark.items()},
+            self.currency,
+        )
         return FundPositions(
             self.fund_id,
             self.currency,
@@ -346,3 +349,20 @@ def positions_as_of(
     ``with_nav=False`` skips the NAV shares (a split never reads them).
     """
     return ledger_book(store, fund_id).as_of(as_of, with_nav=with_nav)
+
+
+def split_nav(
+    nav: Decimal,
+    paid_in: Mapping[str, Decimal],
+    committed: Mapping[str, Decimal],
+    currency: str,
+) -> dict[str, Decimal]:
+    """Each LP's share of a NAV mark: the LPs committed by the mark's date (the keys of
+    ``committed``), pro rata to what each had paid in by then — to its commitment while no
+    LP has paid anything — by largest remainder; none when every weight is zero."""
+    weights = {lp: paid_in.get(lp, _ZERO) for lp in sorted(committed)}
+    if not any(weights.values()):
+        weights = {lp: committed[lp] for lp in sorted(committed)}
+    if not any(weights.values()):
+        return {}
+    return allocate_pro_rata(nav, weights, currency)

@@ -2,7 +2,7 @@
 
 The share is :mod:`core.positions`' NAV share, the one the desktop's statements state
 (:func:`core.reports.fund_records.lp_nav_share`): the latest NAV mark on or before the
-day, split by :func:`core.allocation.allocate_pro_rata` (largest remainder) over the LPs
+day, split by :func:`core.positions.split_nav` (largest remainder) over the LPs
 committed by the mark's date, weighted by what each had paid in by then — by its
 commitment while no LP has paid anything; an LP committed by the day but not by the mark
 holds none of it, and an LP not committed by the day has no share at all.
@@ -31,7 +31,7 @@ from decimal import Decimal
 
 from sqlalchemy import Connection, Numeric, cast, func, select
 
-from core.allocation import allocate_pro_rata
+from core.positions import split_nav
 from core.reports import fund_records
 from core.reports.errors import TraceabilityError
 from core.reports.ledger_values import NavShare
@@ -165,12 +165,7 @@ class NavShares:
                 .group_by(payments.c.lp_id)
             )
         }
-        weights = {lp: paid.get(lp, _ZERO) for lp in sorted(committed)}
-        if not any(weights.values()):
-            weights = {lp: committed[lp] for lp in sorted(committed)}
-        if not any(weights.values()):
-            return {}
-        return allocate_pro_rata(mark[2], weights, self._currency)
+        return split_nav(mark[2], paid, committed, self._currency)
 
     def _nav_op(self, valuation_id: str) -> str:
         """The ``fund.nav.record`` op that recorded the mark, as the desktop traces it."""
