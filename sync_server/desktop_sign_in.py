@@ -91,6 +91,17 @@ def _asked_at(request_id: str) -> dt.datetime | None:
     return dt.datetime.fromtimestamp(millis / 1000, dt.UTC)
 
 
+def _expiry(asked: dt.datetime, ttl_seconds: int) -> dt.datetime:
+    """The request's end, on a whole second: the moment the answer states is the one kept.
+
+    The answer gives ``expires_at`` to the second; an expiry kept to the millisecond would
+    leave a request pending for up to a second after the time the client was told.
+    """
+    end = asked + dt.timedelta(seconds=ttl_seconds)
+    whole = end.replace(microsecond=0)
+    return whole if whole == end else whole + dt.timedelta(seconds=1)
+
+
 @dataclass(frozen=True, slots=True)
 class DesktopRequest:
     request_id: str
@@ -109,13 +120,13 @@ class DesktopRequest:
             key.poll_secret(request_id),
             key.check_code(request_id),
             asked,
-            asked + dt.timedelta(seconds=ttl_seconds),
+            _expiry(asked, ttl_seconds),
         )
 
     @classmethod
     def expiry(cls, request_id: str, ttl_seconds: int) -> dt.datetime | None:
         asked = _asked_at(request_id)
-        return None if asked is None else asked + dt.timedelta(seconds=ttl_seconds)
+        return None if asked is None else _expiry(asked, ttl_seconds)
 
 
 @dataclass(frozen=True, slots=True)
