@@ -1,6 +1,15 @@
-"""Fixtures shared across the suite: a real Postgres for the server tests (tests/pg_fixture.py)."""
+"""Fixtures shared across the suite: a real Postgres for the server tests (tests/pg_fixture.py),
+and the reliability figures printed at the end of every run (tests/reliability_figures.py)."""
 
 from live_server import live_server
 from pg_fixture import pg_admin_url, pg_database
+from reliability_figures import pytest_configure, pytest_terminal_summary, pytest_unconfigure
 
-__all__ = ["live_server", "pg_admin_url", "pg_database"]
+__all__ = [
+    "live_server",
+    "pg_admin_url",
+    "pg_database",
+    "pytest_configure",
+    "pytest_terminal_summary",
+    "pytest_unconfigure",
+]
