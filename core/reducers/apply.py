@@ -36,6 +36,9 @@ from core.store.projection import Projection, Row
 
 __all__ = ["AppliedOp", "apply_op", "parse_payload"]
 
+# Records split among LPs: a reader sees one only where it holds a share of it.
+_SHARED_RECORDS = frozenset({"capital_call", "distribution"})
+
 
 @dataclass(frozen=True, slots=True)
 class AppliedOp:
@@ -145,8 +148,14 @@ def _refuse_unseen(
     if store.get("entities", {"entity_id": op.entity_id}) is None:
         return  # _check_entity says not_found, in the same words
     viewer = Viewer(op.actor_id, roles)
-    if redact(store, viewer, entitlements_of(store, op.actor_id), op.model_dump(mode="json")):
-        return
+    ents = entitlements_of(store, op.actor_id)
+    wire = op.model_dump(mode="json")
+    # The op may name what the reader sees (its own LP's payment) on a record it does not
+    # (a call it has no share of): the record itself must be one the reader is shown.
+    record = {**wire, "kind": f"{spec.entity_type}.create", "payload": {}}
+    if spec.entity_type not in _SHARED_RECORDS or redact(store, viewer, ents, record):
+        if redact(store, viewer, ents, wire):
+            return
     raise OpRejected(
         "not_found",
         f"no {spec.entity_type.replace('_', ' ')} {op.entity_id}",
