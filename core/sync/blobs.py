@@ -37,6 +37,7 @@ from core.documents.blob_store import CHUNK, BlobStore
 from core.documents.file_types import kind_in_words
 from core.store.local_schema import blob_transfers, op_log
 from core.store.schema import documents
+from core.sync.tls import tls_context
 
 __all__ = ["BlobReport", "BlobTransfer"]
 
@@ -222,7 +223,10 @@ class BlobTransfer:
     def _client(self) -> httpx.Client:
         if self._http is None:
             self._http = httpx.Client(
-                base_url=self.base_url, timeout=self._timeout, transport=self._transport
+                base_url=self.base_url,
+                timeout=self._timeout,
+                transport=self._transport,
+                verify=tls_context(),
             )
         return self._http
 

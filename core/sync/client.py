@@ -14,6 +14,8 @@ the protocol says is a :class:`MalformedResponse` naming the field, never a ``Ke
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -49,10 +51,13 @@ from core.sync.messages import (
     first_error,
 )
 from core.sync.notice_messages import NoticeDeliveries
+from core.sync.tls import tls_context
 
 __all__ = ["MalformedResponse", "ServerUnavailable", "SyncClient", "SyncError"]
 
 M = TypeVar("M", bound=BaseModel)
+
+_STREAM_CHUNK = 1 << 16
 
 
 def _transient(exc: BaseException) -> bool:
@@ -78,7 +83,9 @@ class SyncClient:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.token = token
-        self._http = httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport)
+        self._http = httpx.Client(
+            base_url=self.base_url, timeout=timeout, transport=transport, verify=tls_context()
+        )
         self._attempts = attempts
         # A refusal (4xx) says the server is up: only transport failures and 5xx trip it.
         self.breaker = breaker or server_breaker()
@@ -232,6 +239,24 @@ class SyncClient:
         covers the document's bytes, so they are checked before being parsed."""
         return self._request("GET", "/v1/sync/snapshot", timeout=300.0).content
 
+    @contextmanager
+    def snapshot_stream(self) -> Iterator[Iterator[bytes]]:
+        """``GET /v1/sync/snapshot`` as its bytes arrive, so a new device never holds the
+        whole body (:mod:`core.store.snapshot_stream`); a refusal is a :class:`SyncError`
+        before anything is yielded, a connection lost midway :class:`ServerUnavailable`."""
+        response = self._request("GET", "/v1/sync/snapshot", timeout=300.0, stream=True)
+
+        def chunks() -> Iterator[bytes]:
+            try:
+                yield from response.iter_bytes(_STREAM_CHUNK)
+            except httpx.TransportError as exc:
+                raise self._offline(f" ({exc})") from None
+
+        try:
+            yield chunks()
+        finally:
+            response.close()
+
     def notice_deliveries(
         self, *, call_id: str | None = None, distribution_id: str | None = None
     ) -> NoticeDeliveries:
@@ -277,8 +302,10 @@ class SyncClient:
         params: dict[str, Any] | None = None,
         auth: bool = True,
         timeout: float | None = None,
+        stream: bool = False,
     ) -> httpx.Response:
-        """A success's response, or ``SyncError`` with the server's code and message."""
+        """A success's response, or ``SyncError`` with the server's code and message.
+        With ``stream``, the success's body is not read yet: the caller closes it."""
         headers = {"X-Request-ID": str(uuid.uuid4())}
         if auth:
             if not self.token:
@@ -286,7 +313,7 @@ class SyncClient:
             headers["Authorization"] = f"Bearer {self.token}"
 
         def attempt() -> httpx.Response:
-            response = self._http.request(
+            request = self._http.build_request(
                 method,
                 path,
                 json=json,
@@ -294,8 +321,11 @@ class SyncClient:
                 headers=headers,
                 timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
             )
+            response = self._http.send(request, stream=stream)
             if response.is_success:
                 return response
+            response.read()
+            response.close()
             raise _refused(response)
 
         retrying = Retrying(
