@@ -6,9 +6,8 @@ Whatever schemathesis sends, the server answers without a server error; and wher
 document describes the answer — its status codes, its media type, the shape of its body —
 the answer matches it.
 
-Reproducible: hypothesis runs derandomized (its seed is fixed by the test's own name) with
-no example database, so a failure is found again on the next run, on any machine, and
-hypothesis prints the case and the ``curl`` line that reproduce it.
+Reproducible: derandomized in CI, another seed on request (fuzz_budget.py); a failure
+names the shrunk case and the ``curl`` line that sends it again.
 """
 
 from __future__ import annotations
@@ -17,7 +16,8 @@ from typing import Any
 
 import httpx
 import schemathesis
-from hypothesis import HealthCheck, Phase, given, settings
+from fuzz_budget import fuzzed
+from hypothesis import given
 from hypothesis.errors import Unsatisfiable
 from live_server import LiveServer
 from reliability_figures import record
@@ -33,14 +33,6 @@ from siege_world import Siege
 
 EXAMPLES = 12  # per operation and mode: 2 modes × ~27 operations × 12 ≈ 650 requests
 CONFORMANCE = [status_code_conformance, content_type_conformance, response_schema_conformance]
-FUZZ = settings(
-    max_examples=EXAMPLES,
-    derandomize=True,
-    database=None,
-    deadline=None,
-    phases=[Phase.explicit, Phase.generate, Phase.shrink],
-    suppress_health_check=list(HealthCheck),
-)
 
 
 def _run(operation: Any, mode: GenerationMode, url: str, auth: dict[str, str]) -> list[str]:
@@ -48,7 +40,7 @@ def _run(operation: Any, mode: GenerationMode, url: str, auth: dict[str, str]) -
     found: list[str] = []
     cases = server_errors = 0
 
-    @FUZZ
+    @fuzzed(EXAMPLES)
     @given(case=operation.as_strategy(generation_mode=mode))
     def fuzz(case: Any) -> None:
         nonlocal cases, server_errors

@@ -117,7 +117,7 @@ def _push(siege: Siege, who: Member, ops: list[Envelope]) -> list[dict[str, Any]
 def test_every_kind_aimed_at_what_the_role_may_not_see_is_refused_as_a_random_id(
     siege: Siege, role: str
 ) -> None:
-    victim_before = siege.victim.state()
+    victim_before, home_before = siege.victim.state(), siege.home.state()
     pairs = [p for spec in KINDS.values() for p in _pairs(siege, role, spec)]
     who = siege.people[role]
     # Signed in push order: a device's ops are numbered as it sends them.
@@ -136,6 +136,7 @@ def test_every_kind_aimed_at_what_the_role_may_not_see_is_refused_as_a_random_id
     assert failures == [], "\n".join(failures)
     assert {p[1]["kind"] for p in pairs} == set(KINDS)
     assert siege.victim.state() == victim_before
+    assert siege.home.state() == home_before
 
 
 def test_every_kind_with_fields_it_does_not_define_is_refused(siege: Siege) -> None:
