@@ -48,7 +48,6 @@ EXEMPT = {
     ("POST", "/portal/sign-out"),
     ("POST", "/portal/approve-device"),
 }
-MASS_ASSIGNED = ("org_id", "roles", "role", "user_id", "is_admin")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _VARYING = re.compile(r'(csrf[^>]*?value="|nonce-|nonce=")[^"\']+')
 
@@ -166,7 +165,7 @@ class Request:
     path_values: dict[str, str]
     query: dict[str, str] = field(default_factory=dict)
     body: Any = None
-    slot: str = ""  # the attacked place, e.g. "path device_id"
+    slot: str = ""  # the attacked place, e.g. "other organization in device_id"
     target: str = ""  # the id in it
 
 
@@ -227,13 +226,15 @@ def _variants(
                 )  # fmt: skip
 
 
-def _mass_assigned(doc: dict[str, Any], route: Route, caller: Member | None) -> Request | None:
+def _mass_assigned(
+    siege: Siege, doc: dict[str, Any], route: Route, caller: Member | None
+) -> Request | None:
     operation = doc["paths"].get(route.path, {}).get(route.method.lower(), {})
     body = _body(doc, operation, caller)
     if not isinstance(body, dict):
         return None
-    extra = {"org_id": new_id(), "roles": ["gp", "admin"], "role": "admin",
-             "user_id": new_id(), "is_admin": True}  # fmt: skip
+    extra = {"org_id": siege.foreign["org"], "roles": ["gp", "admin"], "role": "admin",
+             "user_id": siege.foreign["user"], "is_admin": True}  # fmt: skip
     extra = {k: v for k, v in extra.items() if k not in body}
     return Request(
         route,
@@ -270,7 +271,7 @@ def test_every_route_every_role_every_foreign_id_is_answered_as_a_random_id(
             caller = siege.home.fresh_session(member) if member else None
             who = role or "anonymous"
             pairs = list(_variants(siege, doc, route, role, caller))
-            mass = _mass_assigned(doc, route, caller)
+            mass = _mass_assigned(siege, doc, route, caller)
             for attack, control in pairs:
                 attempted += 1
                 hit = _send(siege_http, attack, caller)
