@@ -4,9 +4,14 @@ a draft proposed by a model, and the fields a person accepts into the deal.
 ``extract DOC_ID`` prints each proposed term with its page, its quote and whether the
 quote was found on that page; nothing is written into the deal. When the endpoint cannot
 be reached the document is queued, and ``extract --pending`` (or the next extract) asks
-again. ``accept DOC_ID [--field F …]`` signs one ``deal.update`` with the verified terms
-(or only those named), confirmed by the user of this computer. ``ai-key`` keeps the
-OpenAI key in the keyring (read from standard input, never echoed).
+again. ``review DOC_ID`` shows each proposed term's state (to review, accepted,
+rejected, unverified). ``accept DOC_ID [--field F …] [--set F=VALUE …]`` signs one
+``deal.update`` with the verified terms (or only those named; ``--set`` takes the value
+the reviewer typed beside the quote), confirmed by the user of this computer. ``reject
+DOC_ID --field F [--undo]`` marks proposals rejected in the draft. ``source --deal D
+--field F`` prints where a deal field's value came from: the document, page and quote,
+and the chain to the financial ops that used it (core.extraction.provenance).
+``ai-key`` keeps the OpenAI key in the keyring (read from standard input, never echoed).
 """
 
 from __future__ import annotations
@@ -17,11 +22,22 @@ import sys
 from typing import Any, Final
 
 from core.cli.refusals import Refused, opened
-from core.extraction import AiSettings, Draft, accept_fields, drain_pending, extract_document
+from core.domain.deal_fields import DEAL_FIELDS
+from core.extraction import (
+    AiSettings,
+    Draft,
+    accept_fields,
+    drain_pending,
+    extract_document,
+    reject_fields,
+    review_lines,
+)
 from core.extraction.drafts import Proposal
+from core.extraction.provenance import field_provenance
 from core.extraction.settings import API_KEY_SECRET
 from core.extraction.terms import TERM_WORDS, TermName
 from core.keys import KeyStore
+from core.views.viewer import current_viewer
 
 __all__ = ["add_extraction_parsers"]
 
@@ -54,7 +70,39 @@ def add_extraction_parsers(actions: Any, common: argparse.ArgumentParser) -> Non
         metavar="F",
         help="accept only this term (repeatable): " + ", ".join(t.value for t in TermName),
     )
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="F=VALUE",
+        help="accept this term with the value you typed (repeatable), e.g. --set noi=2910000",
+    )
     p.set_defaults(handler=_accept)
+
+    p = actions.add_parser(
+        "reject", parents=[common], help="mark a draft's proposed terms rejected"
+    )
+    p.add_argument("document", metavar="DOC_ID")
+    p.add_argument("--field", action="append", default=[], metavar="F", required=True)
+    p.add_argument("--undo", action="store_true", help="put the terms back to review")
+    p.set_defaults(handler=_reject)
+
+    p = actions.add_parser(
+        "review", parents=[common], help="each proposed term of a draft and where it stands"
+    )
+    p.add_argument("document", metavar="DOC_ID")
+    p.set_defaults(handler=_review)
+
+    p = actions.add_parser(
+        "source",
+        parents=[common],
+        help="where a deal field's value came from: document, page, quote, and what used it",
+    )
+    p.add_argument("--deal", required=True, metavar="DEAL_ID")
+    p.add_argument(
+        "--field", required=True, metavar="F", help="a deal field: " + ", ".join(DEAL_FIELDS)
+    )
+    p.set_defaults(handler=_source)
 
     p = actions.add_parser(
         "ai-key", help="keep the OpenAI API key in the keyring (read from standard input)"
@@ -115,19 +163,79 @@ def _extract(args: Any) -> int:
     return 3 if waiting else 0
 
 
+def _typed(pairs: list[str]) -> dict[str, str]:
+    typed: dict[str, str] = {}
+    for pair in pairs:
+        term, equals, value = pair.partition("=")
+        if not equals or not term.strip():
+            raise Refused(f"--set {pair}: give the term and the value as F=VALUE")
+        typed[term.strip()] = value
+    return typed
+
+
 def _accept(args: Any) -> int:
     settings = AiSettings.from_environment()
+    typed = _typed(args.set)
     with opened(args) as ws:
-        done = accept_fields(ws, args.document, settings, args.field)
+        done = accept_fields(ws, args.document, settings, args.field, edits=typed)
+    by_word = {k.strip().casefold(): v for k, v in typed.items()}
     for p in done.accepted:
         label = TERM_WORDS[TermName(p.term)]
-        print(f"accepted {label}: {p.value} (page {p.page})")
+        value = by_word.get(p.term, by_word.get(label.casefold()))
+        if value is None:
+            print(f"accepted {label}: {p.value} (page {p.page})")
+        else:
+            where = f", page {p.page}" if p.verified else ", its quote not found"
+            print(f"accepted {label}: {value.strip()} (typed by you{where})")
     for p, why in done.skipped:
         print(f"not accepted {TERM_WORDS[TermName(p.term)]}: {why}")
     if done.result is None:
         print("nothing was written into the deal")
         return 1
     print(f"signed one deal update with {len(done.accepted)} confirmed terms")
+    return 0
+
+
+def _reject(args: Any) -> int:
+    settings = AiSettings.from_environment()
+    with opened(args) as ws:
+        marked = reject_fields(ws, args.document, settings, args.field, undo=args.undo)
+    state = "back to review" if args.undo else "rejected"
+    for p in marked:
+        print(f"{state}: {TERM_WORDS[TermName(p.term)]} {p.value} (page {p.page})")
+    return 0
+
+
+def _review(args: Any) -> int:
+    settings = AiSettings.from_environment()
+    with opened(args) as ws:
+        draft, lines = review_lines(ws, args.document, settings)
+    print(f"{draft.document.name}: {len(lines)} terms proposed by {draft.model}")
+    for line in lines:
+        p = line.proposal
+        print(
+            f"  {line.label:<22} {p.value:<24} page {p.page:<3} {_quoted(p.quote)}  "
+            f"{line.state.value}"
+        )
+    return 0
+
+
+def _source(args: Any) -> int:
+    with opened(args) as ws:
+        found = field_provenance(ws, current_viewer(ws), args.deal, args.field)
+    line = found.field
+    print(f"{found.deal_name} · {line.label}: {line.display}")
+    source = found.source
+    if source is not None:
+        page = "" if source.page is None else f", page {source.page}"
+        print(f"source: {source.document_name}{page}")
+        if source.quote is not None:
+            print(f"quote: {_quoted(source.quote)}")
+        elif source.page_text is None:
+            print("quote: the file is not on this computer yet; sync, then ask again")
+    for link in found.chain:
+        at = f" ({link.at[:10]})" if link.at else ""
+        print(f"{link.step}: {link.text}{at}")
     return 0
 
 

@@ -44,6 +44,7 @@ DEAL_FIELDS: Final[dict[str, DealField]] = {
     for f in (
         DealField("sponsor", "Sponsor", FieldType.TEXT),
         DealField("property_type", "Property type", FieldType.TEXT),
+        DealField("address", "Address", FieldType.TEXT),
         DealField("city", "City", FieldType.TEXT),
         DealField("market", "Market", FieldType.TEXT),
         DealField("owner_id", "Deal owner", FieldType.USER),
@@ -56,6 +57,8 @@ DEAL_FIELDS: Final[dict[str, DealField]] = {
         DealField("units", "Units", FieldType.INTEGER),
         DealField("square_feet", "Square feet", FieldType.INTEGER),
         DealField("year_built", "Year built", FieldType.INTEGER),
+        DealField("debt_terms", "Debt terms", FieldType.TEXT),
+        DealField("key_dates", "Key dates", FieldType.TEXT),
         DealField("notes", "Notes", FieldType.TEXT),
     )
 }

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
@@ -18,6 +19,7 @@ __all__ = [
     "cached_draft",
     "dequeue",
     "enqueue",
+    "mark_rejected",
     "queued_documents",
     "store_draft",
 ]
@@ -33,6 +35,7 @@ class Proposal:
     page: int
     quote: str
     span: tuple[int, int] | None
+    rejected: bool = False  # the reviewer said no: kept, shown as rejected, never accepted
 
     @property
     def verified(self) -> bool:
@@ -45,6 +48,7 @@ class Proposal:
             "page": self.page,
             "quote": self.quote,
             "span": None if self.span is None else list(self.span),
+            "rejected": self.rejected,
         }
 
     @classmethod
@@ -56,6 +60,7 @@ class Proposal:
             int(raw["page"]),
             str(raw["quote"]),
             None if span is None else (int(span[0]), int(span[1])),
+            bool(raw.get("rejected", False)),
         )
 
 
@@ -86,6 +91,10 @@ def cached_draft(conn: Connection, sha256: str, model: str, version: str) -> Cac
     )
 
 
+def _body(proposals: Sequence[Proposal], notes: Sequence[str]) -> str:
+    return json.dumps({"proposals": [p.wire() for p in proposals], "notes": list(notes)})
+
+
 def store_draft(
     conn: Connection,
     sha256: str,
@@ -94,14 +103,39 @@ def store_draft(
     proposals: list[Proposal],
     notes: list[str],
 ) -> None:
-    body = json.dumps({"proposals": [p.wire() for p in proposals], "notes": notes})
     keys = {"sha256": sha256, "model": model, "prompt_version": version}
     conn.execute(
         delete(extraction_results).where(
             *(getattr(extraction_results.c, k) == v for k, v in keys.items())
         )
     )
-    conn.execute(insert(extraction_results).values(**keys, created_at=_now(), proposals=body))
+    conn.execute(
+        insert(extraction_results).values(
+            **keys, created_at=_now(), proposals=_body(proposals, notes)
+        )
+    )
+
+
+def mark_rejected(
+    conn: Connection, sha256: str, model: str, version: str, terms: Collection[str], rejected: bool
+) -> CachedDraft | None:
+    """Mark (or clear) the reviewer's "no" on ``terms`` of a kept draft; the draft as kept."""
+    found = cached_draft(conn, sha256, model, version)
+    if found is None:
+        return None
+    proposals = tuple(
+        replace(p, rejected=rejected) if p.term in terms else p for p in found.proposals
+    )
+    conn.execute(
+        update(extraction_results)
+        .where(
+            extraction_results.c.sha256 == sha256,
+            extraction_results.c.model == model,
+            extraction_results.c.prompt_version == version,
+        )
+        .values(proposals=_body(proposals, found.notes))
+    )
+    return CachedDraft(proposals, found.notes, found.created_at)
 
 
 def enqueue(conn: Connection, document_id: str, problem: str) -> None:

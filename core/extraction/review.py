@@ -1,10 +1,9 @@
-"""Extract a document's deal terms into a draft, drain the queue, accept fields.
+"""Extract a document's deal terms into a draft, and drain the queue.
 
 A draft is never the deal's: each proposal carries its page and quote, and the quote is
 looked for on that page of the document's own text (core.documents.text_pages). A quote
-not found there is unverified: shown as such, and never accepted. Accepting signs a
-``deal.update`` whose field values are ``confirmed``, naming the document, the page and
-the quote's characters, the model, and (as the op's signer) who confirmed.
+not found there is unverified: shown as such, and never accepted as read
+(core.extraction.acceptance accepts, edits and rejects a draft's fields).
 
 A document too long for one request is read in runs of pages, each under the request's
 token budget; pages past the document's budget are not read, and the draft says so. When
@@ -19,11 +18,10 @@ from dataclasses import dataclass
 from typing import Final
 
 from core.commands.reading import reading
-from core.commands.workspace import OpResult, Workspace
+from core.commands.workspace import Workspace
 from core.documents.blob_store import BlobStore
 from core.documents.listing import DocumentLine, document_line
 from core.documents.text_pages import DocumentText, PageText, text_of
-from core.domain.deal_fields import DEAL_FIELDS, Provenance, check_field_value
 from core.errors import DealOSError
 from core.extraction.drafts import (
     Proposal,
@@ -38,31 +36,20 @@ from core.extraction.quotes import find_quote
 from core.extraction.settings import AiSettings
 from core.extraction.terms import (
     PROMPT_VERSION,
-    TERM_FIELDS,
-    TERM_WORDS,
     DealTerms,
     TermName,
-    field_value,
 )
-from core.ops.payloads.deals import DealFieldValue, DealUpdatePayload, QuoteSource
-from core.views.fund_admin import entity_version
 
 __all__ = [
-    "AcceptedFields",
     "Draft",
     "ExtractionOutcome",
-    "NothingToAccept",
-    "accept_fields",
+    "cached_draft_of",
     "drain_pending",
     "extract_document",
     "read_in_runs",
 ]
 
 _CHARS_PER_TOKEN: Final = 4  # a cautious estimate for English prose and numbers
-
-
-class NothingToAccept(DealOSError):
-    """An accept that cannot be done as asked (said in words); nothing is written."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,13 +67,6 @@ class ExtractionOutcome:
     draft: Draft | None
     queued_because: str | None = None
     problem: str | None = None  # a document that could not be extracted, in words
-
-
-@dataclass(frozen=True, slots=True)
-class AcceptedFields:
-    accepted: tuple[Proposal, ...]
-    skipped: tuple[tuple[Proposal, str], ...]  # and why, in words
-    result: OpResult | None
 
 
 def _tokens(text: str) -> int:
@@ -142,7 +122,8 @@ def _proposals(terms: Sequence[DealTerms], text: DocumentText) -> list[Proposal]
     return sorted(chosen.values(), key=lambda p: order[p.term])
 
 
-def _cached(ws: Workspace, line: DocumentLine, settings: AiSettings) -> Draft | None:
+def cached_draft_of(ws: Workspace, line: DocumentLine, settings: AiSettings) -> Draft | None:
+    """The kept draft of ``line``'s file by ``settings``' model, or None."""
     with reading(ws) as conn:
         found = cached_draft(conn, line.sha256, settings.model, PROMPT_VERSION)
     if found is None:
@@ -158,7 +139,7 @@ def extract_document(
     endpoint cannot be reached. :class:`ExtractionFailed` for a wrong answer."""
     line = document_line(ws, document_id)
     if not fresh:
-        draft = _cached(ws, line, settings)
+        draft = cached_draft_of(ws, line, settings)
         if draft is not None:
             with reading(ws) as conn:
                 waiting = document_id in queued_documents(conn)
@@ -211,104 +192,3 @@ def drain_pending(ws: Workspace, settings: AiSettings) -> Iterator[ExtractionOut
         yield outcome
         if outcome.queued_because is not None:
             return
-
-
-def _why_not(proposal: Proposal) -> str | None:
-    term = TermName(proposal.term)
-    if not proposal.verified:
-        return (
-            f"its quote is not on page {proposal.page} of the document, so it is not "
-            "shown as fact; type the value by hand if it is right"
-        )
-    if term is not TermName.DEAL_NAME and term not in TERM_FIELDS:
-        return f"no deal field holds the {TERM_WORDS[term].lower()} yet"
-    return None
-
-
-def _term_named(word: str) -> TermName:
-    wanted = word.strip().casefold()
-    for term in TermName:
-        if wanted in (term.value, TERM_WORDS[term].casefold()):
-            return term
-    known = ", ".join(t.value for t in TermName)
-    raise NothingToAccept(f"{word!r} is not a deal term; the terms are {known}")
-
-
-def accept_fields(
-    ws: Workspace,
-    document_id: str,
-    settings: AiSettings,
-    fields: Sequence[str] = (),
-) -> AcceptedFields:
-    """Sign one ``deal.update`` with the draft's verified proposals (or only ``fields``),
-    each ``confirmed`` with its document, page, quote span and model."""
-    line = document_line(ws, document_id)
-    if line.deal_id is None:
-        raise NothingToAccept(f"{line.name} is a fund's document: its terms fill no deal")
-    draft = _cached(ws, line, settings)
-    if draft is None:
-        raise NothingToAccept(
-            f"{line.name} has no extraction by {settings.model} yet: extract it first"
-        )
-    by_term = {p.term: p for p in draft.proposals}
-    named = [_term_named(f) for f in fields]
-    chosen: list[Proposal] = []
-    skipped: list[tuple[Proposal, str]] = []
-    for term in named:
-        proposal = by_term.get(term.value)
-        if proposal is None:
-            raise NothingToAccept(f"the draft proposes no {TERM_WORDS[term].lower()}")
-        why = _why_not(proposal)
-        if why is not None:
-            raise NothingToAccept(f"{TERM_WORDS[term]} cannot be accepted: {why}")
-        chosen.append(proposal)
-    if not named:
-        for proposal in draft.proposals:
-            why = _why_not(proposal)
-            if why is None:
-                chosen.append(proposal)
-            else:
-                skipped.append((proposal, why))
-    name: str | None = None
-    values: dict[str, DealFieldValue] = {}
-    accepted: list[Proposal] = []
-    for proposal in chosen:
-        term = TermName(proposal.term)
-        if term is TermName.DEAL_NAME:
-            name = proposal.value.strip()[:200]
-            accepted.append(proposal)
-            continue
-        value = field_value(term, proposal.value)
-        problem = "has no number in it" if value is None else None
-        if value is not None:
-            problem = check_field_value(DEAL_FIELDS[TERM_FIELDS[term]], value)
-        if problem is not None:
-            why = f"{proposal.value!r} {problem}"
-            if named:
-                raise NothingToAccept(f"{TERM_WORDS[term]} cannot be accepted: {why}")
-            skipped.append((proposal, why))
-            continue
-        assert value is not None
-        assert proposal.span is not None
-        values[TERM_FIELDS[term]] = DealFieldValue(
-            value=value,
-            provenance=Provenance.CONFIRMED,
-            source_document_id=line.document_id,
-            source_page=proposal.page,
-            quote=QuoteSource(
-                sha256=line.sha256,
-                start=proposal.span[0],
-                end=proposal.span[1],
-                method="ai",
-                model_name=settings.model,
-            ),
-        )
-        accepted.append(proposal)
-    if name is None and not values:
-        return AcceptedFields((), tuple(skipped), None)
-    command = (
-        DealUpdatePayload(name=name, fields=values) if name else DealUpdatePayload(fields=values)
-    )
-    version = entity_version(ws, line.deal_id)
-    result = ws.submit(command, entity_id=line.deal_id, base_version=version)
-    return AcceptedFields(tuple(accepted), tuple(skipped), result)

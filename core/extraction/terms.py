@@ -59,9 +59,6 @@ TERM_FIELDS: Final = {t: t.value for t in TermName if t.value in DEAL_FIELDS}
 TERM_WORDS: Final = {
     **{t: DEAL_FIELDS[f].label for t, f in TERM_FIELDS.items()},
     TermName.DEAL_NAME: "Deal name",
-    TermName.ADDRESS: "Address",
-    TermName.DEBT_TERMS: "Debt terms",
-    TermName.KEY_DATES: "Key dates",
 }
 
 

@@ -124,20 +124,34 @@ def test_gail_extracts_reviews_and_accepts_the_memorandum(
         assert unknown.stderr.startswith("dealos: 'price' is not a deal term; the terms are ")
         assert len(gail.ops()) == before
 
+        assert gail.ok("document", "reject", om, "--field", "cap_rate") == [
+            "rejected: Cap rate % 6.00% (page 2)"
+        ]
         accepted = gail.ok("document", "accept", om)
         assert accepted == [
             "accepted Deal name: Harbor Point Apartments (page 1)",
             "accepted Sponsor: Meridian Residential Partners (page 1)",
             "accepted Units: 312 (page 2)",
             "accepted Asking price: $48,500,000 (page 2)",
-            "accepted Cap rate %: 6.00% (page 2)",
+            "accepted Debt terms: $31,525,000 at 5.85% fixed (page 4)",
             "not accepted Net operating income: its quote is not on page 1 of the document, "
             "so it is not shown as fact; type the value by hand if it is right",
-            "not accepted Debt terms: no deal field holds the debt terms yet",
+            "not accepted Cap rate %: you rejected it",
             "signed one deal update with 5 confirmed terms",
         ]
+        # Typed by Gail over the unverified quote; then she changes her mind on the cap rate.
+        assert gail.ok("document", "accept", om, "--set", "noi=$2,910,000") == [
+            "accepted Net operating income: $2,910,000 (typed by you, its quote not found)",
+            "signed one deal update with 1 confirmed terms",
+        ]
+        assert gail.ok("document", "accept", om, "--field", "Cap rate %")[0] == (
+            "accepted Cap rate %: 6.00% (page 2)"
+        )
+        review = gail.ok("document", "review", om)
+        assert review[0] == "OM.pdf: 7 terms proposed by harbor-test-model"
+        assert all(line.endswith("accepted") for line in review[1:]), review
         assert len(chat.requests) == 1  # accept read the kept draft
-    kind, envelope = gail.ops()[-1]
+    kind, envelope = gail.ops()[-3]
     assert kind == "deal.update"
     payload = json.loads(envelope)["payload"]
     assert payload["name"] == "Harbor Point Apartments"
@@ -151,7 +165,11 @@ def test_gail_extracts_reviews_and_accepts_the_memorandum(
     assert quote["model_name"] == "harbor-test-model"
     assert len(quote["sha256"]) == 64
     assert quote["end"] - quote["start"] == len("Asking price: $48,500,000")
-    assert payload["fields"]["cap_rate"]["value"] == "6"
+    assert "cap_rate" not in payload["fields"]  # rejected then
+    typed = json.loads(gail.ops()[-2][1])["payload"]["fields"]["noi"]
+    assert typed == {"value": "2910000", "provenance": "manual"}
+    cap = json.loads(gail.ops()[-1][1])["payload"]["fields"]["cap_rate"]
+    assert (cap["value"], cap["provenance"], cap["quote"]["method"]) == ("6", "confirmed", "ai")
     con = sqlite3.connect(gail.data / "dealos.db")
     try:
         rows = dict(
@@ -164,7 +182,7 @@ def test_gail_extracts_reviews_and_accepts_the_memorandum(
         con.close()
     assert rows["units"] == ("312", "confirmed", om, 2)
     assert rows["sponsor"] == ("Meridian Residential Partners", "confirmed", om, 1)
-    assert "noi" not in rows
+    assert rows["noi"] == ("2910000", "manual", None, None)
 
 
 def test_with_the_endpoint_down_the_term_sheet_waits_and_is_read_when_it_returns(
