@@ -35,6 +35,12 @@ def _alembic_config(conn: Connection | None = None) -> Config:
     return cfg
 
 
+@functools.cache
+def _head() -> str | None:
+    """The newest revision this code knows (read from the migration scripts once)."""
+    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+
+
 BUSY_TIMEOUT_MS = 10_000  # how long a write waits for another before giving up
 
 # "1" while the store is replicated by Litestream (core.operations.replication). Litestream
@@ -107,14 +113,17 @@ class LocalStore:
 
     def migrate(self) -> None:
         with self.engine.begin() as conn:
+            # A store already at the newest revision (every open but the first after an
+            # upgrade) skips Alembic, whose every run loads and compiles each migration.
+            if MigrationContext.configure(conn).get_current_revision() == _head():
+                return
             command.upgrade(_alembic_config(conn), "head")
 
     def schema_revision(self) -> tuple[str | None, str | None]:
         """(the store's revision, the newest this code knows)."""
-        head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
         with self.engine.connect() as conn:
             current = MigrationContext.configure(conn).get_current_revision()
-        return current, head
+        return current, _head()
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:

@@ -250,7 +250,8 @@ def run_seed(world: SeedWorld, seed: int, steps: int) -> SeedRun:
         sim.play()
         sim.step += 1
         sim.settle()
-        figures = check_all(world.server, world.database.owner_url, world.orgs)
+        rebuilt = [sim.rng.choice(org.devices) for org in world.orgs]
+        figures = check_all(world.server, world.database.owner_url, world.orgs, rebuilt)
     except Exception as exc:
         log = "\n".join(sim.run.log)
         raise SimulationFailed(

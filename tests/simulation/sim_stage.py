@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import secrets
 import shutil
-import threading
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,7 +57,10 @@ class Stage:
         finally:
             self.server.stop()
         self.seeds = 0
-        self._dropping: list[threading.Thread] = []
+        # Cloning a database and dropping one take a few tenths of a second each: one
+        # thread of their own does both while the seeds run, one statement at a time.
+        self._jobs = ThreadPoolExecutor(max_workers=1)
+        self._next: Future[str] | None = None
 
     def _database(self, name: str) -> PgDatabase:
         return PgDatabase(
@@ -83,13 +86,19 @@ class Stage:
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
             )
 
-    @contextmanager
-    def seed(self, seed: int) -> Iterator[SeedWorld]:
-        """A copy of the world for ``seed``, its server running; all of it gone afterwards."""
-        self.seeds += 1
-        name = f"{self.name}_{self.seeds}"
+    def _clone(self, n: int) -> str:
+        name = f"{self.name}_{n}"
         how = sql.SQL("TEMPLATE {} STRATEGY WAL_LOG").format(sql.Identifier(self.name))
         self._create(how, name)
+        return name
+
+    @contextmanager
+    def seed(self, seed: int) -> Iterator[SeedWorld]:
+        """A copy of the world for ``seed``, its server running; all of it gone afterwards.
+        The next seed's database is cloned meanwhile, and this one dropped after."""
+        self.seeds += 1
+        name = (self._next or self._jobs.submit(self._clone, self.seeds)).result()
+        self._next = self._jobs.submit(self._clone, self.seeds + 1)
         root = self.root / f"seed-{seed}-{self.seeds}"
         db = self._database(name)
         orgs: list[Org] = []
@@ -103,13 +112,12 @@ class Stage:
             for org in orgs:
                 for device in org.devices:
                     device.ws.close()
-            # Dropping a database takes half a second: the next seed need not wait for it.
-            self._dropping.append(threading.Thread(target=self._drop, args=(name,)))
-            self._dropping[-1].start()
+            self._jobs.submit(self._drop, name)
             shutil.rmtree(root, ignore_errors=True)
 
     def close(self) -> None:
         self.server.close()
-        for thread in self._dropping:
-            thread.join()
+        if self._next is not None:
+            self._jobs.submit(self._drop, self._next.result())
+        self._jobs.shutdown(wait=True)
         self._drop(self.name)
