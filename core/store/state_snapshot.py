@@ -39,8 +39,10 @@ __all__ = [
     "SNAPSHOT_TABLES",
     "SnapshotError",
     "SnapshotTable",
+    "checked_rows",
     "checked_tables",
     "sign_snapshot",
+    "signed_digest",
     "snapshot_digest",
     "verified_snapshot",
     "verify_snapshot",
@@ -75,6 +77,12 @@ def snapshot_digest(canonical: bytes) -> str:
 
 def _message(canonical: bytes) -> bytes:
     return _PREFIX + snapshot_digest(canonical).encode("ascii")
+
+
+def signed_digest(digest: str, signature: str, public_key: str) -> bool:
+    """True when ``signature`` is the server's over a document whose canonical bytes hash
+    to ``digest`` (hex SHA-256): the check of a snapshot hashed as it streamed in."""
+    return verify_signature(public_key, _PREFIX + digest.encode("ascii"), signature)
 
 
 def sign_snapshot(canonical: bytes, key: DeviceKey) -> str:
@@ -151,13 +159,19 @@ def checked_tables(snapshot: Any, org_id: str) -> tuple[int, list[SnapshotTable]
         if table.get("columns") != list(columns):
             raise SnapshotError(f"the snapshot's columns of {name} differ from this build's")
         rows = table.get("rows")
-        if not isinstance(rows, list):
-            raise SnapshotError(f"the snapshot's rows of {name} are not a list")
-        width = len(columns)
-        # Whole-table checks in C: every row a list of the width, every value a scalar.
-        if set(map(type, rows)) - {list} or set(map(len, rows)) - {width}:
-            raise SnapshotError(f"a row of {name} in the snapshot is malformed")
-        if set(map(type, chain.from_iterable(rows))) - _SCALARS:
-            raise SnapshotError(f"a value in {name} in the snapshot is not a JSON scalar")
-        checked.append(SnapshotTable(name, columns, rows))
+        checked.append(SnapshotTable(name, columns, checked_rows(name, rows)))
     return seq, checked
+
+
+def checked_rows(name: str, rows: Any) -> list[list[Any]]:
+    """``rows`` of table ``name`` (all of them, or a batch as they stream in), checked:
+    every row a list of the table's width, every value a JSON scalar."""
+    if not isinstance(rows, list):
+        raise SnapshotError(f"the snapshot's rows of {name} are not a list")
+    width = len(SNAPSHOT_TABLES[name])
+    # Whole-table checks in C: every row a list of the width, every value a scalar.
+    if set(map(type, rows)) - {list} or set(map(len, rows)) - {width}:
+        raise SnapshotError(f"a row of {name} in the snapshot is malformed")
+    if set(map(type, chain.from_iterable(rows))) - _SCALARS:
+        raise SnapshotError(f"a value in {name} in the snapshot is not a JSON scalar")
+    return rows

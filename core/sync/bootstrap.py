@@ -17,9 +17,12 @@ sees redacted ops; an older server) is pulled from, op by op.
 from __future__ import annotations
 
 import logging
+import queue
 import sqlite3
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -35,9 +38,9 @@ from core.ids import is_uuid
 from core.store.digest import sql_state_digest
 from core.store.local_log import LocalLog
 from core.store.local_schema import op_log
+from core.store.snapshot_stream import SnapshotStream
 from core.store.state_snapshot import (
     SnapshotError,
-    SnapshotTable,
     checked_tables,
     verified_snapshot,
 )
@@ -63,6 +66,7 @@ HISTORY_VERIFIED: Final = "history_verified"
 SERVER_KEY: Final = "server_public_key"
 NO_SNAPSHOT: Final = "no_snapshot"  # the server offers this caller none: do not ask again
 _PAGE: Final = 1000
+_PAGES_AHEAD: Final = 2  # pages of history pulled ahead of the load: a few MB
 _NO_END: Final = 2**63
 _OP_FIELDS: Final = (
     ("op_id", str),
@@ -115,26 +119,33 @@ def _log_row(item: HistoryItem) -> tuple[Any, ...]:
 
 
 class _History:
-    """The op log from the first op on, pulled page by page (on a thread of its own while
-    the snapshot downloads and loads). Staff see every op, so ``server_seq`` only rises;
-    it may skip a number an operator removed (a forged op, ``dealos server remove-op``),
-    which the history check's replay judges like everything else."""
+    """The op log from the first op on, pulled page by page on a thread of its own while
+    the snapshot downloads and loads, and handed over a few pages at a time (a bounded
+    queue: the log of a large organization is never held whole). Staff see every op, so
+    ``server_seq`` only rises; it may skip a number an operator removed (a forged op,
+    ``dealos server remove-op``), which the history check's replay judges like everything
+    else."""
 
     def __init__(self, client: SyncClient) -> None:
-        self.rows: list[tuple[Any, ...]] = []
+        self.pages: queue.Queue[list[tuple[Any, ...]]] = queue.Queue(maxsize=_PAGES_AHEAD)
         self.after = 0
         self.ended = False  # the server said it has no more
         # Set once the snapshot's server_seq is known: no need to chase a busy org past it.
         self.target: int | None = None
+        self.kept = 0  # ops written into the log
         self._client = client
         self._stop = threading.Event()
 
-    def pull(self, through: int | None = None) -> None:
-        """Pull until the server has no more (``through`` None) or through ``through``."""
+    def pull(
+        self, through: int | None = None, sink: Callable[[list[Any]], None] | None = None
+    ) -> None:
+        """Pull until the server has no more (``through`` None) or through ``through``,
+        each page's rows to ``sink`` (by default the queue, for the loading thread)."""
         while not self._stop.is_set() and self.after < min(
             through or _NO_END, self.target or _NO_END
         ):
             page = self._client.pull_history(self.after, _PAGE)
+            rows = []
             for item in page.ops:
                 seq = item["server_seq"]
                 if seq <= self.after:
@@ -142,25 +153,55 @@ class _History:
                         f"the history goes back from server_seq {self.after} to {seq}; "
                         "a snapshot needs the log in order"
                     )
-                self.rows.append(_log_row(item))
+                rows.append(_log_row(item))
                 self.after = seq
+            (sink or self._queue)(rows)
             if not page.ops or not page.has_more:
                 self.ended = True
                 break
 
+    def _queue(self, rows: list[Any]) -> None:
+        while not self._stop.is_set():
+            try:
+                self.pages.put(rows, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
     def stop(self) -> None:
         self._stop.set()
 
-    def through(self, seq: int) -> list[tuple[Any, ...]]:
-        """Exactly the ops up to ``seq`` (pulling the rest if the snapshot is newer)."""
+    def keep(self, log: LocalLog, seq: int, rows: list[Any]) -> None:
+        """Write the rows up to ``seq`` into the log."""
+        kept = [row for row in rows if row[1] <= seq]
+        log.append_rows(kept)
+        self.kept += len(kept)
+
+    def drain(self, log: LocalLog, seq: int) -> None:
+        """Write every page waiting (without waiting for more)."""
+        while True:
+            try:
+                self.keep(log, seq, self.pages.get_nowait())
+            except queue.Empty:
+                return
+
+    def through(self, log: LocalLog, seq: int, pulling: Future[None]) -> int:
+        """Write exactly the ops up to ``seq`` (pulling the rest if the snapshot is newer
+        than what the thread reached); how many the log now holds."""
+        while not pulling.done() or not self.pages.empty():
+            try:
+                self.keep(log, seq, self.pages.get(timeout=0.05))
+            except queue.Empty:
+                continue
+        pulling.result()
         if self.after < seq:
             # Pulled to the end before the snapshot was taken, or not yet that far: ask
             # again. A server with nothing up to ``seq`` left has removed those ops.
             self.ended = False
-            self.pull(seq)
+            self.pull(seq, lambda rows: self.keep(log, seq, rows))
         if self.after < seq and not self.ended:
             raise SnapshotError(f"the history ends at server_seq {self.after}, not {seq}")
-        return [row for row in self.rows if row[1] <= seq]
+        return self.kept
 
 
 class _NoSnapshot(Exception):
@@ -169,17 +210,26 @@ class _NoSnapshot(Exception):
         self.ever = ever  # False: this caller will never get one (ask no more)
 
 
-def _snapshot(client: SyncClient, pinned: str | None) -> tuple[str, dict[str, Any]]:
-    """The server key and the verified snapshot document; :class:`_NoSnapshot` when the
-    server offers none, now or ever."""
+class _Unstreamed(Exception):
+    """The streamed snapshot could not be loaded as it came: read it whole instead."""
+
+
+@contextmanager
+def _refusals() -> Iterator[None]:
+    """A redacted view or a server without snapshots: never ask again. Too many asked for
+    just now: not this time. Either way this round pulls the log instead."""
     try:
-        body = client.snapshot()
+        yield
     except SyncError as exc:
-        # A redacted view or a server without snapshots: never ask again. Too many asked
-        # for just now: not this time. Either way this round pulls the log instead.
         if exc.status in (403, 404, 429):
             raise _NoSnapshot(ever=exc.status == 429) from None
         raise
+
+
+def _snapshot(client: SyncClient, pinned: str | None) -> tuple[str, dict[str, Any]]:
+    """The server key and the verified snapshot document, the body read whole."""
+    with _refusals():
+        body = client.snapshot()
     key = pinned or client.server_key()
     document = verified_snapshot(body, key)
     if document is None:
@@ -196,61 +246,132 @@ def _snapshot(client: SyncClient, pinned: str | None) -> tuple[str, dict[str, An
 def bootstrap_from_snapshot(ws: Workspace, client: SyncClient) -> Bootstrap | None:
     """Load the server's snapshot into an empty replica; None if it offers none.
 
-    Raises :class:`SnapshotError` (and writes nothing) when the snapshot is not signed by
-    the server's key or is not what the protocol says.
+    The body is streamed: rows go into SQLite a batch at a time, the log beside them a
+    page at a time, and the transaction commits only once the server's signature covers
+    every byte. A body the stream cannot take as it came (laid out otherwise, cut short,
+    not signed, signed yet wrong) is then read whole and judged as before, so the refusal
+    names the first thing wrong. Raises :class:`SnapshotError` (and writes nothing) when
+    the snapshot is not signed by the server's key or is not what the protocol says.
     """
     with ws.store.transaction() as conn:
         if not _is_empty(ws, conn) or ws.store.meta(conn, NO_SNAPSHOT) == "1":
             return None
         pinned = ws.store.meta(conn, SERVER_KEY)
+    try:
+        try:
+            return _bootstrap(ws, client, pinned, streamed=True)
+        except _Unstreamed:
+            return _bootstrap(ws, client, pinned, streamed=False)
+    except _NoSnapshot as none:
+        if not none.ever:
+            with ws.store.transaction() as conn:
+                ws.store.set_meta(conn, NO_SNAPSHOT, "1")
+        return None
+
+
+def _bootstrap(
+    ws: Workspace, client: SyncClient, pinned: str | None, *, streamed: bool
+) -> Bootstrap | None:
     history_client = SyncClient(client.base_url, token=client.token)
     history = _History(history_client)
-    with (
-        collector_paused(),
-        ThreadPoolExecutor(max_workers=1, thread_name_prefix="dealos-history") as pool,
-    ):
-        pulling = pool.submit(history.pull)
-        try:
+    try:
+        # Read whole, the snapshot is hundreds of thousands of live objects that every
+        # collection would walk again: pause it. Streamed, little stays alive, and a pause
+        # would keep each history page's cyclic garbage (its response, ~0.6 MB) to the end.
+        with (
+            nullcontext() if streamed else collector_paused(),
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="dealos-history") as pool,
+        ):
+            pulling = pool.submit(history.pull)
             try:
-                key, document = _snapshot(client, pinned)
-            except _NoSnapshot as none:
-                if not none.ever:
-                    with ws.store.transaction() as conn:
-                        ws.store.set_meta(conn, NO_SNAPSHOT, "1")
-                return None
-            seq, tables = checked_tables(document, ws.org_id)
-            history.target = seq
-            with ws.store.transaction() as conn:
-                if not _is_empty(ws, conn):
-                    return None  # another sync got here first
-                try:
-                    rows = _load(ws, conn, tables)
-                    pulling.result()
-                    ops = history.through(seq)
-                    LocalLog(conn).append_rows(ops)
-                except sqlite3.IntegrityError as exc:  # e.g. one key twice: signed, yet wrong
-                    raise SnapshotError(f"the snapshot does not fit a store: {exc}") from None
-                _mark(ws, conn, seq, key, rows, len(ops))
-        finally:
-            history.stop()
-    history_client.close()
-    return Bootstrap(seq, rows, len(ops))
+                load = _streamed if streamed else _whole
+                return load(ws, client, pinned, history, pulling)
+            finally:
+                history.stop()
+    finally:
+        history_client.close()
 
 
-def _load(ws: Workspace, conn: Connection, tables: list[SnapshotTable]) -> int:
+def _streamed(
+    ws: Workspace,
+    client: SyncClient,
+    pinned: str | None,
+    history: _History,
+    pulling: Future[None],
+) -> Bootstrap | None:
+    with ExitStack() as opened:
+        with _refusals():  # only the request's answer: later errors are what they are
+            chunks = opened.enter_context(client.snapshot_stream())
+        stream = SnapshotStream(chunks)
+        try:
+            seq = stream.header(ws.org_id)
+        except SnapshotError:
+            raise _Unstreamed from None
+        history.target = seq
+        with ws.store.transaction() as conn:
+            if not _is_empty(ws, conn):
+                return None  # another sync got here first
+            log = LocalLog(conn)
+            insert = _inserter(ws, conn)
+            rows = 0
+            try:
+                for table, columns, batch in stream.batches():
+                    insert(table, columns, batch)
+                    rows += len(batch)
+                    history.drain(log, seq)
+            except (SnapshotError, sqlite3.IntegrityError):
+                raise _Unstreamed from None
+            key = pinned or client.server_key()
+            if not stream.signed(key):
+                raise _Unstreamed
+            try:
+                ops = history.through(log, seq, pulling)
+            except sqlite3.IntegrityError as exc:
+                raise SnapshotError(f"the history does not fit a store: {exc}") from None
+            _mark(ws, conn, seq, key, rows, ops)
+    return Bootstrap(seq, rows, ops)
+
+
+def _whole(
+    ws: Workspace,
+    client: SyncClient,
+    pinned: str | None,
+    history: _History,
+    pulling: Future[None],
+) -> Bootstrap | None:
+    key, document = _snapshot(client, pinned)
+    seq, tables = checked_tables(document, ws.org_id)
+    history.target = seq
+    with ws.store.transaction() as conn:
+        if not _is_empty(ws, conn):
+            return None  # another sync got here first
+        try:
+            insert = _inserter(ws, conn)
+            for table in tables:
+                insert(table.name, table.columns, table.rows)
+            rows = sum(len(table.rows) for table in tables)
+            ops = history.through(LocalLog(conn), seq, pulling)
+        except sqlite3.IntegrityError as exc:  # e.g. one key twice: signed, yet wrong
+            raise SnapshotError(f"the snapshot does not fit a store: {exc}") from None
+        _mark(ws, conn, seq, key, rows, ops)
+    return Bootstrap(seq, rows, ops)
+
+
+def _inserter(ws: Workspace, conn: Connection) -> Callable[[str, tuple[str, ...], list[Any]], None]:
+    """Writes a batch of a table's rows into the replica's store."""
     if not is_uuid(ws.org_id):  # it is written into the statement below, not bound
         raise SnapshotError(f"this replica's organization id {ws.org_id!r} is not a UUID")
     cur: Any = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    rows = 0
-    for table in tables:
-        names = ", ".join(("org_id", *table.columns))
-        marks = ", ".join("?" * len(table.columns))
+
+    def insert(table: str, columns: tuple[str, ...], rows: list[Any]) -> None:
+        names = ", ".join(("org_id", *columns))
+        marks = ", ".join("?" * len(columns))
         cur.executemany(
-            f"INSERT INTO \"{table.name}\" ({names}) VALUES ('{ws.org_id}', {marks})",  # noqa: S608
-            table.rows,
+            f"INSERT INTO \"{table}\" ({names}) VALUES ('{ws.org_id}', {marks})",  # noqa: S608
+            rows,
         )
-        rows += len(table.rows)
-    return rows
+
+    return insert
 
 
 def _mark(ws: Workspace, conn: Connection, seq: int, key: str, rows: int, ops: int) -> None:
