@@ -24,6 +24,7 @@ from core.keys import KeyStore
 from core.ops.signing import DeviceKey
 from core.store.local import DB_FILENAME
 from core.store.local_schema import op_log
+from core.sync.replica import READER_META
 from core.sync.status import SERVER_URL_META, session_secret_name
 
 if TYPE_CHECKING:
@@ -37,7 +38,6 @@ if TYPE_CHECKING:
 # talks to a server: the desktop's window imports this module at start and never syncs
 # in its own process.
 
-READER_META = "reader_roles"  # set on an external reader's replica: its roles
 
 __all__ = [
     "SignInCancelled",

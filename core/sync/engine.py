@@ -17,6 +17,12 @@ first round that completes clears the store's ``rejoin_pending`` mark.
 
 An external reader's replica pulls redacted ops instead: each is checked against the
 server's key, kept, and reduced as the reader sees it (:mod:`core.reducers.lp_view`).
+What a reader is shown of an op is decided by the state when it is pulled, and a later op
+can change that for ops already behind its cursor: a deal granted to counsel opens the
+deal's earlier ops and documents, a draft call deleted hides the fact of its creation. So
+each round of a reader ends by comparing its view with the one the server computes for it
+now (``GET /v1/sync/state``); when they differ, the replica pulls its whole view again
+into an empty projection, as a new replica of the same reader would hold it.
 
 Last, document files move (:mod:`core.sync.blobs`): those of accepted documents go up,
 those of documents this replica shows come down; one that fails is reported in the
@@ -28,7 +34,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, delete, select, update
 
 from core.commands.workspace import Workspace
 from core.errors import OpRejected
@@ -44,7 +50,7 @@ from core.sync.bootstrap import SERVER_KEY, Bootstrap, bootstrap_from_snapshot
 from core.sync.client import SyncClient
 from core.sync.errors import MalformedResponse
 from core.sync.messages import AcceptedOp, ErrorDetail, PulledItem
-from core.sync.replica import Replica
+from core.sync.replica import READER_META, Replica, view_digest
 from core.sync.snapshot import entity_snapshot
 
 __all__ = ["REJOIN_PENDING", "SyncEngine", "SyncReport"]
@@ -71,6 +77,8 @@ class SyncReport:
     snapshot: Bootstrap | None = None
     # Document files sent and fetched after the ops, and those still waiting.
     files: BlobReport | None = None
+    # An external reader's view differed from the server's and was pulled again whole.
+    reloaded: bool = False
 
     def summary(self) -> str:
         loaded = (
@@ -83,7 +91,8 @@ class SyncReport:
         return (
             f"{loaded}pushed {self.pushed} (accepted {self.accepted}, duplicate "
             f"{self.duplicates}, rejected {self.rejected}); pulled {self.pulled}, applied "
-            f"{self.applied}{', rebased' if self.rebased else ''}; at server seq {self.last_seq}"
+            f"{self.applied}{', rebased' if self.rebased else ''}"
+            f"{', view pulled again' if self.reloaded else ''}; at server seq {self.last_seq}"
             f"{files}"
         )
 
@@ -139,6 +148,7 @@ class SyncEngine:
         if needs_rebase or rejected or self._flagged():
             self._rebase()
             rebased = True
+        reloaded = self._reload_view_if_stale()
         with self.ws.store.transaction() as conn:
             if self.ws.store.meta(conn, REJOIN_PENDING) == "1":
                 self.ws.store.set_meta(conn, REJOIN_PENDING, "0")
@@ -164,6 +174,7 @@ class SyncEngine:
             unknown or None,
             snapshot,
             files,
+            reloaded,
         )
 
     def _move_files(self) -> BlobReport:
@@ -339,6 +350,27 @@ class SyncEngine:
             key = self.client.server_key()
             self.ws.store.set_meta(conn, SERVER_KEY, key)
         return key
+
+    # -- an external reader's view --------------------------------------------------------
+
+    def _reload_view_if_stale(self) -> bool:
+        """Pull an external reader's whole view again when it differs from the server's."""
+        with self.ws.store.transaction() as conn:
+            reader = self.ws.store.meta(conn, READER_META) is not None
+            cursor = self.replica.cursor_in(conn)
+        if not reader:
+            return False
+        server = self.client.state()
+        # Ops shown after this round's pull are the next round's, not a difference.
+        if server.last_seq > cursor or view_digest(self.ws) == server.digest:
+            return False
+        with self.ws.store.transaction() as conn:
+            conn.execute(delete(op_log).where(op_log.c.status == "redacted"))
+            self.replica.set_cursor(conn, 0)
+            self.replica.set_applied_through(conn, 0)
+        self.ws.rebuild()  # nothing left to replay: the reader's projection is emptied
+        self._pull()
+        return True
 
     # -- rebase --------------------------------------------------------------------------
 

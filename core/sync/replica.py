@@ -19,8 +19,9 @@ from core.store.local_log import LocalLog
 from core.store.local_schema import conflicts, op_log, outbox
 from core.sync.messages import ErrorDetail, PulledItem
 
-__all__ = ["Replica", "view_digest"]
+__all__ = ["READER_META", "Replica", "view_digest"]
 
+READER_META = "reader_roles"  # set on an external reader's replica: its roles
 CURSOR = "pull_cursor"
 APPLIED_THROUGH = "applied_through"
 

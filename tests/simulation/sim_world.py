@@ -29,7 +29,6 @@ from sqlalchemy import select
 from core.commands.workspace import Workspace
 from core.ids import new_id
 from core.keys import FileKeyring, KeyStore
-from core.onboarding import READER_META
 from core.ops.kinds import KINDS
 from core.ops.signing import DeviceKey
 from core.store.local import DB_FILENAME, LocalStore
@@ -37,6 +36,7 @@ from core.store.schema import entities
 from core.sync.client import SyncClient
 from core.sync.engine import SyncEngine, SyncReport
 from core.sync.messages import SessionGranted
+from core.sync.replica import READER_META
 from core.sync.status import SERVER_URL_META, session_secret_name
 from sync_server.credentials import Passwords, set_password
 from sync_server.database import owner_engine, set_org
