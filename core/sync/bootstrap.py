@@ -16,13 +16,14 @@ sees redacted ops; an older server) is pulled from, op by op.
 
 from __future__ import annotations
 
+import gc
 import logging
 import queue
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager, nullcontext
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -145,6 +146,7 @@ class _History:
             through or _NO_END, self.target or _NO_END
         ):
             page = self._client.pull_history(self.after, _PAGE)
+            has_more = page.has_more
             rows = []
             for item in page.ops:
                 seq = item["server_seq"]
@@ -155,8 +157,13 @@ class _History:
                     )
                 rows.append(_log_row(item))
                 self.after = seq
+            del page
+            # The collector is paused (collector_paused): free the page's response now,
+            # which sits in a reference cycle with its body (~0.6 MB), or every page of
+            # the log would stay until the end. The young generations are small.
+            gc.collect(1)
             (sink or self._queue)(rows)
-            if not page.ops or not page.has_more:
+            if not rows or not has_more:
                 self.ended = True
                 break
 
@@ -275,11 +282,8 @@ def _bootstrap(
     history_client = SyncClient(client.base_url, token=client.token)
     history = _History(history_client)
     try:
-        # Read whole, the snapshot is hundreds of thousands of live objects that every
-        # collection would walk again: pause it. Streamed, little stays alive, and a pause
-        # would keep each history page's cyclic garbage (its response, ~0.6 MB) to the end.
         with (
-            nullcontext() if streamed else collector_paused(),
+            collector_paused(),
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="dealos-history") as pool,
         ):
             pulling = pool.submit(history.pull)
