@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
 from sqlalchemy import select
@@ -81,6 +82,17 @@ def _why_not(proposal: Proposal) -> str | None:
     return None
 
 
+def _same(held: str, proposed: str | None) -> bool:
+    """The deal holds the proposed value: equal as numbers ("2910000.00" and "2910000")
+    or, for text, as written."""
+    if proposed is None:
+        return False
+    try:
+        return Decimal(held) == Decimal(proposed)
+    except InvalidOperation:
+        return held.strip() == proposed.strip()
+
+
 def _term_named(word: str) -> TermName:
     wanted = word.strip().casefold()
     for term in TermName:
@@ -113,14 +125,14 @@ def review_lines(
     line, deal_id = _deal_document(ws, document_id)
     draft = _draft(ws, line, settings)
     with reading(ws) as conn:
-        sources = {
-            r.field: (r.source_document_id, r.source_page, r.provenance)
+        held = {
+            r.field: (r.source_document_id, r.source_page, r.value)
             for r in conn.execute(
                 select(
                     deal_fields.c.field,
                     deal_fields.c.source_document_id,
                     deal_fields.c.source_page,
-                    deal_fields.c.provenance,
+                    deal_fields.c.value,
                 ).where(deal_fields.c.org_id == ws.org_id, deal_fields.c.deal_id == deal_id)
             )
         }
@@ -133,8 +145,12 @@ def review_lines(
         if term is TermName.DEAL_NAME:
             accepted = name == proposal.value.strip()[:200]
         else:
-            held = sources.get(TERM_FIELDS[term])
-            accepted = held is not None and held[:2] == (line.document_id, proposal.page)
+            # In the deal from this page, or the deal holds the value proposed (typed in).
+            now = held.get(TERM_FIELDS[term])
+            accepted = now is not None and (
+                now[:2] == (line.document_id, proposal.page)
+                or _same(now[2], field_value(term, proposal.value))
+            )
         why = _why_not(proposal)
         if accepted:
             state = ReviewState.ACCEPTED

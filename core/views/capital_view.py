@@ -81,6 +81,7 @@ class CallLine:
     approval: Approval
     # What is still unpaid on the call past its due date, as of today (core.positions).
     overdue: Decimal = Decimal(0)
+    deal_id: str | None = None  # the investment it funds, when it names one
 
     @property
     def state(self) -> str:
@@ -125,6 +126,7 @@ class DistributionLine:
     status: str
     version: int
     approval: Approval
+    deal_id: str | None = None  # the investment it comes from, when it names one
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,6 +276,7 @@ def list_calls(ws: Workspace, *, fund_id: str | None = None) -> list[CallLine]:
             version=int(r["version"]),
             approval=_approval(r, names),
             overdue=overdue_by_call.get(r["call_id"], Decimal(0)),
+            deal_id=r["deal_id"],
         )
         for r in rows
     ]
@@ -328,6 +331,7 @@ def list_distributions(ws: Workspace, *, fund_id: str | None = None) -> list[Dis
             r["status"],
             int(r["version"]),
             _approval(r, names),
+            r["deal_id"],
         )
         for r in rows
     ]

@@ -40,6 +40,7 @@ from desktop.capital.call_wizard import CallWizard
 from desktop.capital.columns import ALLOCATION_COLUMNS, CALL_COLUMNS, DISTRIBUTION_COLUMNS
 from desktop.capital.deliveries import DeliveriesDialog
 from desktop.capital.distribution_wizard import DistributionWizard
+from desktop.capital.investment_source import InvestmentSourceButton
 from desktop.capital.page_files import CapitalFiles
 from desktop.capital.payment_dialog import PaymentDialog
 from desktop.capital.summaries import call_summary, distribution_summary
@@ -72,6 +73,10 @@ def _table(name: str, model: RecordsModel[Any]) -> QTableView:
     view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     view.horizontalHeader().setStretchLastSection(True)
     return view
+
+
+def _deal_of(line: CallLine | DistributionLine | None) -> str | None:
+    return None if line is None else line.deal_id
 
 
 class CapitalPage(CapitalFiles, QWidget):
@@ -112,6 +117,12 @@ class CapitalPage(CapitalFiles, QWidget):
         self.export_calls_button.setObjectName("exportCallsButton")
         self.export_distributions_button = QPushButton("Export distributions…")
         self.export_distributions_button.setObjectName("exportDistributionsButton")
+        self.call_source_button = InvestmentSourceButton(
+            session, lambda: _deal_of(self.selected_call()), "callInvestmentSource"
+        )
+        self.distribution_source_button = InvestmentSourceButton(
+            session, lambda: _deal_of(self.selected_distribution()), "distributionInvestmentSource"
+        )
         self.call_emails_button = QPushButton("Emails…")
         self.call_emails_button.setObjectName("callEmailsButton")
         self.distribution_emails_button = QPushButton("Emails…")
@@ -176,6 +187,7 @@ class CapitalPage(CapitalFiles, QWidget):
         self.allocations_title = QLabel("Select a call to see each LP's allocation")
         allocations_bar = QHBoxLayout()
         allocations_bar.addWidget(self.allocations_title, 1)
+        allocations_bar.addWidget(self.call_source_button)
         allocations_bar.addWidget(self.notice_button)
         allocations_bar.addWidget(self.call_emails_button)
         allocations_bar.addWidget(self.export_calls_button)
@@ -189,6 +201,7 @@ class CapitalPage(CapitalFiles, QWidget):
         dist_bar = QHBoxLayout()
         dist_bar.addWidget(self.export_distributions_button)
         dist_bar.addWidget(self.distribution_emails_button)
+        dist_bar.addWidget(self.distribution_source_button)
         dist_bar.addStretch(1)
         dist_bar.addWidget(self.new_distribution_button)
         dist_bar.addWidget(self.delete_distribution_button)
@@ -305,6 +318,8 @@ class CapitalPage(CapitalFiles, QWidget):
 
     def _gate(self, *_: QItemSelection) -> None:
         """Enable what the role and the selected call allow; say why not otherwise."""
+        self.call_source_button.refresh()
+        self.distribution_source_button.refresh()
         viewer = self.session.viewer
         call = self.selected_call()
         role = viewer.why_not(Action.ISSUE_FINANCIAL, "issue calls and record payments")

@@ -3,9 +3,11 @@ history in tabs. It redraws whenever an op touches the deal."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -38,6 +40,8 @@ from desktop.deal.columns import (
 from desktop.deal.edit_dialog import DealEditDialog, confirm_field
 from desktop.display import STAGE_COLORS, stage_label
 from desktop.documents import DocumentBar
+from desktop.documents.actions import DROPPABLE
+from desktop.documents.provenance_dialog import ProvenanceDialog
 from desktop.error_dialogs import show_error
 from desktop.operations.deals import record_approval
 from desktop.pipeline.stage_moves import StageMover
@@ -101,7 +105,15 @@ class DealPage(QWidget):
         self.confirm_button = QPushButton("Confirm extracted value")
         self.confirm_button.setObjectName("confirmFieldButton")
         self.confirm_button.clicked.connect(self.confirm_selected)
+        self.source_button = QPushButton("Where from?")
+        self.source_button.setObjectName("fieldSourceButton")
+        self.source_button.setToolTip(
+            "The document page the value was read on, and what it was used for"
+        )
+        self.source_button.clicked.connect(self.show_source)
         self.edit_dialog: DealEditDialog | None = None
+        self.source_dialog: ProvenanceDialog | None = None
+        self.setAcceptDrops(True)
 
         self.fields = RecordsModel(FIELD_COLUMNS)
         self.documents = RecordsModel(DOCUMENT_COLUMNS)
@@ -112,16 +124,19 @@ class DealPage(QWidget):
         self.fields_view = _table("dealFields", self.fields, (200, 260, 120))
         self.fields_view.setItemDelegateForColumn(2, ProvenanceBadge(self.fields_view))
         self.fields_view.selectionModel().selectionChanged.connect(self._gate_confirm)
+        self.fields_view.doubleClicked.connect(lambda _i: self.show_source())
         fields_tab = QWidget()
         fields_layout = QVBoxLayout(fields_tab)
         fields_layout.addWidget(self.fields_view, 1)
         fields_bar = QHBoxLayout()
         fields_bar.addStretch(1)
+        fields_bar.addWidget(self.source_button)
         fields_bar.addWidget(self.confirm_button)
         fields_layout.addLayout(fields_bar)
         self.tabs.addTab(fields_tab, "Fields")
         self.documents_view = _table("dealDocuments", self.documents, (320, 260, 130, 90))
         self.document_bar = DocumentBar(session, self.selected_document)
+        self.documents_view.doubleClicked.connect(lambda _i: self.document_bar.view_selected())
         documents_tab = QWidget()
         documents_layout = QVBoxLayout(documents_tab)
         documents_layout.addWidget(self.documents_view, 1)
@@ -250,8 +265,46 @@ class DealPage(QWidget):
             if line.name == name:
                 self.fields_view.selectRow(row)
 
+    def show_source(self) -> ProvenanceDialog | None:
+        line = self.selected_field()
+        if self.detail is None or line is None or line.value is None:
+            return None
+        self.source_dialog = ProvenanceDialog(self.session, self.detail.deal_id, line.name, self)
+        self.source_dialog.load()
+        self.source_dialog.open()
+        return self.source_dialog
+
+    # -- files dropped on the deal: each is added as a document of the deal ---------------
+
+    def _dropped_files(self, event: QDropEvent | QDragEnterEvent) -> list[Path]:
+        mime = event.mimeData()
+        if not mime.hasUrls():
+            return []
+        return [
+            Path(url.toLocalFile())
+            for url in mime.urls()
+            if url.isLocalFile() and Path(url.toLocalFile()).suffix.lower() in DROPPABLE
+        ]
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if self.document_bar.accepts_files and self._dropped_files(event):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        files = self._dropped_files(event) if self.document_bar.accepts_files else []
+        if not files:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.tabs.setCurrentIndex(1)
+        for path in files:
+            self.document_bar.add_file(path)
+
     def _gate_confirm(self, *_: object) -> None:
         line = self.selected_field()
+        self.source_button.setEnabled(line is not None and line.value is not None)
         state = None if line and line.provenance == "extracted" else "Select an extracted value."
         self._gate(
             self.confirm_button,

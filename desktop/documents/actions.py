@@ -36,9 +36,10 @@ from desktop.background import BackgroundOp
 from desktop.error_dialogs import show_error
 from desktop.session import DesktopSession
 
-__all__ = ["FILE_FILTER", "DocumentBar", "FundDocumentDialog", "open_document"]
+__all__ = ["DROPPABLE", "FILE_FILTER", "DocumentBar", "FundDocumentDialog", "open_document"]
 
-FILE_FILTER: Final = "Documents (*.pdf *.docx *.xlsx *.txt *.csv *.md)"
+DROPPABLE: Final = frozenset({".pdf", ".docx", ".xlsx", ".txt", ".csv", ".md"})
+FILE_FILTER: Final = "Documents (" + " ".join(f"*{s}" for s in sorted(DROPPABLE)) + ")"
 
 
 def _add(
@@ -83,7 +84,8 @@ def open_document(parent: QWidget, session: DesktopSession, document_id: str) ->
 
 
 class DocumentBar(QWidget):
-    """ "Add document…" and "Open" under a deal's documents list."""
+    """ "Add document…", "Open", "Open in its program" and "Review terms…" under a deal's
+    documents list; files dropped on the deal page come in through :meth:`add_file`."""
 
     def __init__(
         self,
@@ -98,18 +100,35 @@ class DocumentBar(QWidget):
         self.add_button = QPushButton("Add document…")
         self.add_button.setObjectName("addDocumentButton")
         self.add_button.clicked.connect(self.choose_file)
+        self.add_button.setToolTip(
+            "Add a PDF, Word, Excel or text file to this deal (or drop files on the deal)"
+        )
         self.open_button = QPushButton("Open")
         self.open_button.setObjectName("openDocumentButton")
-        self.open_button.clicked.connect(self.open_selected)
+        self.open_button.setToolTip("Read the document here, page by page")
+        self.open_button.clicked.connect(self.view_selected)
+        self.system_button = QPushButton("Open in its program")
+        self.system_button.setObjectName("openDocumentExternally")
+        self.system_button.clicked.connect(self.open_selected)
+        self.review_button = QPushButton("Review terms…")
+        self.review_button.setObjectName("reviewTermsButton")
+        self.review_button.setToolTip(
+            "Read the deal's terms out of this document with AI, then accept, edit or reject "
+            "each beside its quote"
+        )
+        self.review_button.clicked.connect(self.review_selected)
         why = session.viewer.why_not(Action.EDIT_DEAL, "add documents")
         self.add_button.setEnabled(why is None)
-        self.add_button.setToolTip(why or "Add a PDF, Word, Excel or text file to this deal")
+        self.review_button.setVisible(why is None)
+        if why is not None:
+            self.add_button.setToolTip(why)
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         row.addStretch(1)
-        row.addWidget(self.add_button)
-        row.addWidget(self.open_button)
+        for button in (self.add_button, self.review_button, self.open_button, self.system_button):
+            row.addWidget(button)
         self.last_opened: Path | None = None
+        self.dialog: QDialog | None = None
 
     def choose_file(self) -> None:
         name, _ = QFileDialog.getOpenFileName(self, "Add a document", "", FILE_FILTER)
@@ -121,10 +140,38 @@ class DocumentBar(QWidget):
             return None
         return _add(self, self.session, path, deal_id=self.deal_id)
 
+    @property
+    def accepts_files(self) -> bool:
+        return self.deal_id is not None and self.add_button.isEnabled()
+
     def open_selected(self) -> None:
         document_id = self.selected()
         if document_id is not None:
             self.last_opened = open_document(self, self.session, document_id)
+
+    def view_selected(self) -> QDialog | None:
+        document_id = self.selected()
+        if document_id is None:
+            return None
+        from desktop.documents.viewer_dialog import DocumentViewerDialog
+
+        viewer = DocumentViewerDialog(self.session, document_id, parent=self)
+        viewer.load()
+        viewer.open()
+        self.dialog = viewer
+        return viewer
+
+    def review_selected(self) -> QDialog | None:
+        document_id = self.selected()
+        if document_id is None:
+            return None
+        from desktop.documents.review_dialog import ExtractionReviewDialog
+
+        review = ExtractionReviewDialog(self.session, document_id, parent=self)
+        review.reload()
+        review.open()
+        self.dialog = review
+        return review
 
 
 class FundDocumentDialog(QDialog):

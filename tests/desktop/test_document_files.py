@@ -1,8 +1,8 @@
 """Pinecrest's founder Dana files documents from the desktop.
 
 On the Riverside deal's page she adds the offering memorandum (a PDF) with "Add
-document…", sees it listed, and opens it: a checked copy of its exact bytes is handed to
-the system's viewer. On the Funds page she adds the Q4 letter to Pinecrest Fund I with
+document…", sees it listed, and opens it in its program: a checked copy of its exact bytes
+is handed to the system's viewer. On the Funds page she adds the Q4 letter to Pinecrest Fund I with
 "Share with the fund's LPs" ticked. Pictures of both are saved for the docs.
 """
 
@@ -52,7 +52,7 @@ def test_a_gp_adds_and_opens_documents_from_the_deal_and_funds_pages(
     wait_ops(qtbot)
     assert [d.filename for d in page.documents.records] == ["Riverside OM.pdf"]
     page.documents_view.selectRow(0)
-    qtbot.mouseClick(page.document_bar.open_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(page.document_bar.system_button, Qt.MouseButton.LeftButton)
     opened = page.document_bar.last_opened
     assert opened is not None
     assert opened.name == "Riverside OM.pdf"

@@ -12,6 +12,7 @@ endpoint down, her term sheet is queued; ``extract --pending`` reads it once it 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import sqlite3
@@ -88,6 +89,7 @@ def test_gail_extracts_reviews_and_accepts_the_memorandum(
     harbor: tuple[Gail, str], tmp_path: Path
 ) -> None:
     gail, deal = harbor
+    today = dt.datetime.now(dt.UTC).date().isoformat()
     with ChatServer() as chat:
         gail.endpoint = chat.base_url
         chat.script(DRAFT)
@@ -147,6 +149,15 @@ def test_gail_extracts_reviews_and_accepts_the_memorandum(
         assert gail.ok("document", "accept", om, "--field", "Cap rate %")[0] == (
             "accepted Cap rate %: 6.00% (page 2)"
         )
+        assert gail.ok("document", "source", "--deal", deal, "--field", "asking_price") == [
+            "Harbor Point Apartments · Asking price: USD 48,500,000.00",
+            "source: OM.pdf, page 2",
+            "quote: “Asking price: $48,500,000”",
+            f"Document: OM.pdf added by Gail Park ({today})",
+            f"Extraction: harbor-test-model proposed “$48,500,000” from page 2 ({today})",
+            "Confirmed: Gail Park signed asking price = USD 48,500,000.00 (as the model read "
+            f"it) ({today})",
+        ]
         review = gail.ok("document", "review", om)
         assert review[0] == "OM.pdf: 7 terms proposed by harbor-test-model"
         assert all(line.endswith("accepted") for line in review[1:]), review
@@ -182,7 +193,7 @@ def test_gail_extracts_reviews_and_accepts_the_memorandum(
         con.close()
     assert rows["units"] == ("312", "confirmed", om, 2)
     assert rows["sponsor"] == ("Meridian Residential Partners", "confirmed", om, 1)
-    assert rows["noi"] == ("2910000", "manual", None, None)
+    assert rows["noi"] == ("2910000.00", "manual", None, None)
 
 
 def test_with_the_endpoint_down_the_term_sheet_waits_and_is_read_when_it_returns(
