@@ -153,9 +153,9 @@ def _refuse_unseen(
     # The op may name what the reader sees (its own LP's payment) on a record it does not
     # (a call it has no share of): the record itself must be one the reader is shown.
     record = {**wire, "kind": f"{spec.entity_type}.create", "payload": {}}
-    if spec.entity_type not in _SHARED_RECORDS or redact(store, viewer, ents, record):
-        if redact(store, viewer, ents, wire):
-            return
+    shown = spec.entity_type not in _SHARED_RECORDS or redact(store, viewer, ents, record)
+    if shown and redact(store, viewer, ents, wire):
+        return
     raise OpRejected(
         "not_found",
         f"no {spec.entity_type.replace('_', ' ')} {op.entity_id}",
