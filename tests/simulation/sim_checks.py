@@ -176,6 +176,12 @@ def check_ledger(org: Org) -> None:
                 f"distribution {dist['distribution_id']} of {dist['amount']} is shared "
                 f"{sum(parts, Decimal(0))}"
             )
+            carry = sum((Decimal(s["carry"] or 0) for s in shares), Decimal(0))
+            if dist["basis"] == "waterfall":
+                assert carry == Decimal(dist["carried_interest"]), (
+                    f"distribution {dist['distribution_id']} records carry "
+                    f"{dist['carried_interest']}, its shares {carry}"
+                )
             for s in shares:
                 assert Decimal(s["amount"]) >= 0, "a negative distribution share"
                 assert Decimal(s["carry"] or 0) >= 0, "a negative carry"

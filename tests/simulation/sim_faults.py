@@ -80,7 +80,7 @@ def redeliver(url: str, device: Device, rng: random.Random) -> str:
 def crash(device: Device) -> None:
     """The app dies: its connections go, nothing is flushed by hand; it starts again."""
     keys = device.ws.keys
-    device.ws.close()
+    device.close()
     device.ws = Workspace.open(device.folder, keys=keys)
 
 
@@ -109,7 +109,7 @@ def restore(device: Device) -> str:
     # Ops the server refused after the snapshot were only in the lost store's inbox.
     device.lost_inbox.update(_inbox(device.ws))
     keys = device.ws.keys
-    device.ws.close()
+    device.close()
     for name in (DB_FILENAME, f"{DB_FILENAME}-wal", f"{DB_FILENAME}-shm"):
         (device.folder / name).unlink(missing_ok=True)
     source = sqlite3.connect(device.snapshot)

@@ -111,7 +111,7 @@ class Stage:
             server.close()
             for org in orgs:
                 for device in org.devices:
-                    device.ws.close()
+                    device.close()
             self._jobs.submit(self._drop, name)
             shutil.rmtree(root, ignore_errors=True)
 

@@ -35,6 +35,7 @@ from core.store.local import DB_FILENAME, LocalStore
 from core.store.schema import entities
 from core.sync.client import SyncClient
 from core.sync.engine import SyncEngine, SyncReport
+from core.sync.errors import ServerUnavailable
 from core.sync.messages import SessionGranted
 from core.sync.replica import READER_META
 from core.sync.status import SERVER_URL_META, session_secret_name
@@ -83,6 +84,18 @@ class Device:
     # Ops the server refused that were only in the inbox of a store since restored over.
     lost_inbox: dict[str, str] = field(default_factory=dict)
 
+    client: SyncClient | None = None  # kept between rounds
+
+    def drop_client(self) -> None:
+        if self.client is not None:
+            self.client.close()
+            self.client = None
+
+    def close(self) -> None:
+        """The app quits (or dies): its connections to the store and the server go."""
+        self.drop_client()
+        self.ws.close()
+
     @property
     def roles(self) -> frozenset[str]:
         return frozenset({self.role, "admin"} if self.admin else {self.role})
@@ -117,12 +130,18 @@ def session_client(server: LiveServer, token: str | None = None) -> SyncClient:
 def sync_once(server: LiveServer, device: Device) -> SyncReport:
     """One round of the real engine. Document files stay where they are: the documents
     made here are their metadata only, and moving files has its own tests
-    (tests/sync_client/test_document_blobs.py)."""
-    client = session_client(server, device.token)
+    (tests/sync_client/test_document_blobs.py).
+
+    The device keeps its client between rounds, as the desktop's sync job does, until a
+    round fails to reach the server: then the next round makes a new one, so a breaker
+    never opens and no wall clock decides what a round does."""
+    if device.client is None:
+        device.client = session_client(server, device.token)
     try:
-        return SyncEngine(device.ws, client, snapshots=False, files=False).run_once()
-    finally:
-        client.close()
+        return SyncEngine(device.ws, device.client, snapshots=False, files=False).run_once()
+    except ServerUnavailable:
+        device.drop_client()
+        raise
 
 
 def _version(ws: Workspace, entity_id: str) -> int | None:
@@ -352,7 +371,7 @@ def build_world(server: LiveServer, root: Path) -> list[Org]:
     )
     for org in (harbor, cobalt):
         for device in org.devices:
-            device.ws.close()
+            device.close()
     return [harbor, cobalt]
 
 

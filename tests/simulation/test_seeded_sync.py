@@ -73,6 +73,12 @@ def _play(stage: Stage, seeds: list[int]) -> None:
         lost_answers=totals["lost answers"],
         repeated_deliveries=totals["repeated deliveries"],
     )
+    kinds = {
+        k.removeprefix("kind ").replace(".", "_"): n
+        for k, n in totals.items()
+        if k.startswith("kind ")
+    }
+    record("seeded sync simulation, ops by kind", **kinds)
 
 
 @pytest.mark.parametrize("seeds", _batches(), ids=lambda s: f"seeds {s[0]}-{s[-1]}")
