@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from chat_server import ChatServer, terms_reply
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
 from pytestqt.qtbot import QtBot
@@ -75,12 +75,12 @@ def drop_file(page: DealPage, path: Path) -> None:
     where = page.rect().center()
     actions = Qt.DropAction.CopyAction
     enter = QDragEnterEvent(
-        where, actions, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+        QPointF(where), actions, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
     )
     QApplication.sendEvent(page, enter)
     assert enter.isAccepted(), "the deal page refused a PDF dropped on it"
     drop = QDropEvent(
-        QPointF(QPoint(where)),
+        QPointF(where),
         actions,
         mime,
         Qt.MouseButton.LeftButton,
@@ -113,13 +113,13 @@ def notices_shown() -> list[str]:
 
 
 @pytest.fixture
-def endpoint(monkeypatch: pytest.MonkeyPatch) -> ChatServer:
-    server = ChatServer().__enter__()
-    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
-    monkeypatch.setenv("DEALOS_AI_MODEL", "harbor-test-model")
-    yield server  # type: ignore[misc]
-    server.__exit__(None, None, None)
+def endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[ChatServer]:
+    """The chat-completions endpoint, named as anywhere else: OPENAI_BASE_URL and the rest."""
+    with ChatServer() as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+        monkeypatch.setenv("DEALOS_AI_MODEL", "harbor-test-model")
+        yield server
 
 
 def test_dana_drops_reviews_accepts_and_traces_the_memorandum(
