@@ -24,7 +24,7 @@ push before its clock starts, but an answer may wait while another device signs 
 one push's ops, about 0.1 ms each), which the latencies include. Run:
 
     .venv/bin/python bench/load.py [--orgs 2] [--devices 4] [--seconds 20] [--batch 50]
-        [--solo 3] [--json FIGURES.json]
+        [--solo 3] [--json FIGURES.json] [--lose-a-cent]
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import psycopg
 from load_devices import Device, Stats, catch_up, enroll, run_device
 from load_ledger import OrgLedger, reconcile
 from sync_fixture import bench_database, bench_org, running_server
@@ -93,6 +94,16 @@ async def _run(base: str, devices: list[Device], args: argparse.Namespace) -> di
     return {"solo": solo, "loaded": loaded, "after": after, "elapsed": elapsed, "states": states}
 
 
+def _lose_a_cent(owner_url: str, org_id: str) -> None:
+    with psycopg.connect(owner_url) as conn:
+        conn.execute(
+            "UPDATE deal_fields SET value = (value::numeric - 0.01)::text WHERE ctid = "
+            "(SELECT ctid FROM deal_fields WHERE org_id = %s AND field = 'asking_price' "
+            "LIMIT 1)",
+            (org_id,),
+        )
+
+
 def _latency_lines(solo: Stats, loaded: Stats) -> list[str]:
     lines = []
     for kind in ("push", "pull"):
@@ -134,6 +145,12 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=50, help="most ops in one push")
     parser.add_argument("--solo", type=float, default=3.0, help="seconds of one device alone")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument(
+        "--lose-a-cent",
+        action="store_true",
+        help="take a cent off one asking price on the server before reconciling (proves the "
+        "reconciliation fails when the server's money is wrong)",
+    )
     args = parser.parse_args()
     os.environ.update(_RATE_LIMITS)
     with tempfile.TemporaryDirectory() as tmp, bench_database(Path(tmp)) as db:
@@ -147,6 +164,8 @@ def main() -> None:
             device.rng.seed(n)
         with running_server(db) as base:
             run = asyncio.run(_run(base, devices, args))
+        if args.lose_a_cent:
+            _lose_a_cent(db.owner_url, orgs[0].org_id)
         started = time.perf_counter()
         ledgers = reconcile(db.owner_url, Path(tmp), devices, run["states"])
         reconciled = time.perf_counter() - started
