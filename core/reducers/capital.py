@@ -203,7 +203,8 @@ def _issue(
     then: Callable[[OpContext, Row], None] | None = None,
 ) -> None:
     row = ctx.store.get(table, {key: ctx.op.entity_id})
-    assert row is not None
+    if row is None:
+        ctx.deleted(what)
     if row["status"] != "draft":
         ctx.reject("lifecycle_gate", f"the {what} is already {row['status']}", field="entity_id")
     require_second_approval(ctx, row, what)
@@ -220,7 +221,8 @@ def capital_call_issue(ctx: OpContext, payload: p.CapitalCallIssuePayload) -> No
 @reducer("capital_call.payment")
 def capital_call_payment(ctx: OpContext, payload: p.CapitalCallPaymentPayload) -> None:
     call = ctx.store.get("capital_calls", {"call_id": ctx.op.entity_id})
-    assert call is not None
+    if call is None:
+        ctx.deleted("capital call")
     if call["status"] != "issued":
         ctx.reject(
             "lifecycle_gate", "payments are recorded against an issued call", field="entity_id"

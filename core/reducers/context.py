@@ -44,6 +44,15 @@ class OpContext:
     ) -> NoReturn:
         raise OpRejected(code, message, field=field, details=details)
 
+    def deleted(self, what: str) -> NoReturn:
+        """Refuse an op on a draft deleted before it: the entity is known, its record gone
+        (an op made on a device that had not yet heard of the deletion)."""
+        self.reject(
+            "not_found",
+            f"the {what} was deleted as a draft; nothing more can be recorded against it",
+            field="entity_id",
+        )
+
     def must_get(self, table: str, entity_type: str, key: str, value: str, field: str) -> Row:
         """The row of an entity the payload names, or ``not_found`` naming the field.
 

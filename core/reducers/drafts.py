@@ -40,7 +40,8 @@ _DISTRIBUTION: Final = (
 def _draft(ctx: OpContext, rows: tuple[str, str, tuple[str, ...]], what: str) -> Row:
     table, key, _parts = rows
     row = ctx.store.get(table, {key: ctx.op.entity_id})
-    assert row is not None  # apply_op found the entity
+    if row is None:
+        ctx.deleted(what)
     if row["status"] != "draft":
         ctx.reject(
             "lifecycle_gate",

@@ -49,7 +49,8 @@ def fund_four_eyes_set(ctx: OpContext, payload: fp.FundFourEyesSetPayload) -> No
 
 def _approve(ctx: OpContext, table: str, key: str, what: str) -> None:
     row = ctx.store.get(table, {key: ctx.op.entity_id})
-    assert row is not None  # apply_op found the entity
+    if row is None:
+        ctx.deleted(what)
     if row["status"] != "draft":
         ctx.reject(
             "lifecycle_gate", f"only a draft {what} is approved; this one is {row['status']}"

@@ -179,8 +179,11 @@ def lp_update(c: Ctx) -> Proposal | None:
 def commitment_create(c: Ctx) -> Proposal | None:
     rng, ws, made, step = c
     fund = _pick(rng, made.of("fund"), rows_of(ws, "funds"), lambda r: True)
-    lp = _pick(rng, made.of("lp"), rows_of(ws, "lps"), lambda r: True)
-    if fund is None or lp is None:
+    if fund is None:
+        return None
+    committed = {r["lp_id"] for r in rows_of(ws, "commitments", fund_id=fund).values()}
+    lp = _pick(rng, made.of("lp"), rows_of(ws, "lps"), lambda r: r["lp_id"] not in committed)
+    if lp is None:
         return None
     payload = {
         "fund_id": fund,
@@ -380,13 +383,24 @@ def counsel_grant(c: Ctx) -> Proposal | None:
     return Proposal("entitlement.grant", new_id(), payload)
 
 
+def _first(*moves: Callable[[Ctx], Proposal | None]) -> Callable[[Ctx], Proposal | None]:
+    """The first of ``moves`` that applies: a GP pays what is called, else issues what is
+    drafted, else drafts — as money moves through a fund, whatever the device holds yet."""
+
+    def move(c: Ctx) -> Proposal | None:
+        return next((p for m in moves if (p := m(c)) is not None), None)
+
+    move.__name__ = moves[0].__name__
+    return move
+
+
 # (move, weight, roles that may make it)
 MOVES: list[tuple[Callable[[Ctx], Proposal | None], int, frozenset[str]]] = []
 _STAFF = frozenset({"gp", "gp_analyst"})
 _GP = frozenset({"gp"})
 for _move, _weight, _who in (
-    (deal_create, 6, _STAFF),
-    (deal_update, 5, _STAFF),
+    (deal_create, 5, _STAFF),
+    (deal_update, 4, _STAFF),
     (deal_transition, 5, _STAFF),
     (ic_vote, 3, _GP),
     (document_add, 3, _STAFF),
@@ -396,17 +410,17 @@ for _move, _weight, _who in (
     (commitment_transfer, 1, _GP),
     (fund_update, 1, _GP),
     (fund_nav, 2, _GP),
-    (four_eyes, 1, _GP),
+    (four_eyes, 1, frozenset({"admin"})),
     (fund_close, 1, _GP),
-    (call_create, 6, _STAFF),
+    (call_create, 4, _STAFF),
     (call_revise, 2, _STAFF),
     (call_delete, 1, _STAFF),
-    (call_approve, 2, _GP),
-    (call_issue, 5, _GP),
-    (call_payment, 7, _GP),
-    (distribution_create, 4, _STAFF),
-    (distribution_approve, 1, _GP),
-    (distribution_issue, 3, _GP),
+    (call_approve, 4, _GP),
+    (_first(call_issue, call_create), 8, _GP),
+    (_first(call_payment, call_issue, call_create), 12, _GP),
+    (distribution_create, 5, _STAFF),
+    (distribution_approve, 2, _GP),
+    (_first(distribution_issue, distribution_create), 6, _GP),
     (distribution_delete, 1, _STAFF),
     (counsel_grant, 1, frozenset({"admin"})),
 ):

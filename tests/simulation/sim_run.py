@@ -109,11 +109,13 @@ class _Simulation:
         proposal = move(ctx)
         if proposal is None:
             self.say(f"{device.name}: {move.__name__}, nothing it applies to")
+            self.run.counts[f"idle {move.__name__}"] += 1
             return None
         try:
             author(device, proposal.kind, proposal.payload, proposal.entity_id)
         except OpRejected as exc:
             self.run.counts["refused locally"] += 1
+            self.run.counts[f"refused {proposal.kind} {exc.code}"] += 1
             self.say(f"{device.name}: {proposal.kind} refused here ({exc.code}: {exc.message})")
             return None
         except StoreError as exc:
@@ -201,10 +203,11 @@ class _Simulation:
         self.say(f"{device.name}: {take_snapshot(device, self.step, self.rng)}")
 
     def _restore(self) -> None:
-        device = self._any()
-        if device.snapshot is None:
-            self.say(f"{device.name}: no snapshot to restore")
+        kept = [d for org in self.world.orgs for d in org.devices if d.snapshot is not None]
+        if not kept:
+            self.say("no device has a snapshot to restore")
             return
+        device = self.rng.choice(kept)
         # The laptop synced before it was lost: what it made is on the server (a change
         # made after its last sync is lost with it; that is the backup's window, not sync's).
         if not (self.server_up and device.online):
