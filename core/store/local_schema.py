@@ -115,6 +115,9 @@ blob_transfers = Table(
     Column("on_server", Integer, nullable=False),
     Column("attempts", Integer, nullable=False),
     Column("problem", Text, nullable=True),
+    # When a file the server did not have (or refused) is asked for again: the wait doubles
+    # with each refusal (core.sync.blobs), so a sync never asks for it every round.
+    Column("next_try_at", String(40), nullable=True),
 )
 
 # AI extraction of deal terms (core.extraction): each answer kept by the document's hash,

@@ -12,13 +12,19 @@ here, separately, so a large file never holds up the log:
 
 Transient failures (a dropped connection, a timeout, 5xx, 429) are retried with backoff
 (tenacity). A file that still fails — the server down, the file not uploaded by its author
-yet, a refusal — never fails the sync: it is written down (``blob_transfers.problem``),
-reported in the sync's summary, and tried again at the next sync.
+yet, a refusal — never fails the sync: it is written down (``blob_transfers.problem``) and
+reported in the sync's summary. The server down: every file is tried again next round. A
+file the server does not have, or refuses, is asked for again after a wait that doubles
+with each answer (:data:`FIRST_WAIT` up to :data:`LONGEST_WAIT`), and a round stops asking
+after :data:`MISSES_PER_ROUND` such answers in a row: an organization whose files were
+never uploaded (a demo attached to a server, say) costs each round a few requests, not one
+per document.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import functools
 import hashlib
 import os
@@ -39,9 +45,19 @@ from core.store.local_schema import blob_transfers, op_log
 from core.store.schema import documents
 from core.sync.tls import tls_context
 
-__all__ = ["BlobReport", "BlobTransfer"]
+__all__ = [
+    "FIRST_WAIT",
+    "LONGEST_WAIT",
+    "MISSES_PER_ROUND",
+    "BlobReport",
+    "BlobTransfer",
+    "wait_after",
+]
 
 _UP_STATUSES: Final = ("confirmed",)  # ops this replica signed and the server accepted
+FIRST_WAIT: Final = dt.timedelta(seconds=30)
+LONGEST_WAIT: Final = dt.timedelta(hours=6)
+MISSES_PER_ROUND: Final = 25
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,20 +69,29 @@ class BlobReport:
     bytes_up: int = 0
     bytes_down: int = 0
     waiting: list[str] = field(default_factory=list)  # each file still to move, in words
+    later: int = 0  # files not asked for this round: the server lacked them lately
 
     @property
     def moved_or_waiting(self) -> bool:
-        return bool(self.uploaded or self.downloaded or self.waiting)
+        return bool(self.uploaded or self.downloaded or self.waiting or self.later)
 
     def summary(self) -> str:
         moved = f"document files: sent {self.uploaded}, fetched {self.downloaded}"
-        if not self.waiting:
-            return moved
-        return f"{moved}; {len(self.waiting)} waiting: " + "; ".join(self.waiting)
+        if self.waiting:
+            shown = self.waiting[:_NAMED]
+            more = len(self.waiting) - len(shown)
+            moved += f"; {len(self.waiting)} waiting: " + "; ".join(shown)
+            moved += f"; and {more} more" if more else ""
+        if self.later:
+            moved += f"; {self.later} more the server did not have lately, asked for again later"
+        return moved
 
 
 class _Retry(Exception):
     """A transfer that may succeed if tried again shortly."""
+
+
+_NAMED: Final = 10  # waiting files a summary names; the rest are counted
 
 
 class _Stop(Exception):
@@ -76,6 +101,20 @@ class _Stop(Exception):
         super().__init__(why)
         self.why = why
         self.server_down = server_down
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _stamp(at: dt.datetime) -> str:
+    return at.isoformat(timespec="seconds")
+
+
+def wait_after(refusals: int) -> dt.timedelta:
+    """How long a file the server lacked (or refused) ``refusals`` times in a row waits."""
+    doubled = FIRST_WAIT * (1 << min(max(refusals - 1, 0), 20))
+    return min(doubled, LONGEST_WAIT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,8 +180,16 @@ class BlobTransfer:
             ).all()
         return _distinct(rows, lambda sha: self.store.has(sha))
 
-    def _to_download(self) -> list[_File]:
+    def _to_download(self) -> tuple[list[_File], int]:
+        """The files to fetch this round, and how many wait for a later one."""
         with self.ws.store.transaction() as conn:
+            resting = set(
+                conn.execute(
+                    select(blob_transfers.c.sha256).where(
+                        blob_transfers.c.next_try_at > _stamp(_now())
+                    )
+                ).scalars()
+            )
             rows = conn.execute(
                 select(
                     documents.c.sha256,
@@ -153,7 +200,9 @@ class BlobTransfer:
                 .where(documents.c.org_id == self.ws.org_id)
                 .order_by(documents.c.sha256)
             ).all()
-        return _distinct(rows, lambda sha: not self.store.has(sha))
+        missing = _distinct(rows, lambda sha: not self.store.has(sha))
+        now = [f for f in missing if f.sha256 not in resting]
+        return now, len(missing) - len(now)
 
     # -- one round -----------------------------------------------------------------------
 
@@ -161,12 +210,13 @@ class BlobTransfer:
         """Upload what the server lacks, then fetch what this computer lacks."""
         if self.token is None:
             return BlobReport()
-        up, down = self._to_upload(), self._to_download()
+        up, (down, later) = self._to_upload(), self._to_download()
         if not up and not down:
-            return BlobReport()
+            return BlobReport(later=later)
         waiting: list[str] = []
         uploaded = downloaded = bytes_up = bytes_down = 0
         server_down = False
+        misses = 0
         for item in up:
             if server_down:
                 waiting.append(self._note(item, "to send: the server is unreachable"))
@@ -184,23 +234,36 @@ class BlobTransfer:
             if server_down:
                 waiting.append(self._note(item, "to fetch: the server is unreachable"))
                 continue
+            if misses >= MISSES_PER_ROUND:
+                later += 1  # the server lacked the last few in a row: the rest wait a round
+                continue
             try:
                 self._retrying(functools.partial(self._download, item))
             except _Stop as stop:
                 server_down = stop.server_down
-                waiting.append(self._note(item, f"to fetch: {stop.why}"))
+                misses += not server_down
+                waiting.append(self._note(item, f"to fetch: {stop.why}", rest=not stop.server_down))
                 continue
+            misses = 0
             self._mark(item.sha256, on_server=True)
             downloaded += 1
             bytes_down += item.size_bytes
-        return BlobReport(uploaded, downloaded, bytes_up, bytes_down, waiting)
+        return BlobReport(uploaded, downloaded, bytes_up, bytes_down, waiting, later)
 
-    def _note(self, item: _File, why: str) -> str:
+    def _note(self, item: _File, why: str, *, rest: bool = False) -> str:
+        """Write down why ``item`` waits; ``rest``: ask for it again only after a wait."""
         words = f"{item.name} ({kind_in_words(item.media_type)}) {why}"
-        self._mark(item.sha256, on_server=None, problem=words)
+        self._mark(item.sha256, on_server=None, problem=words, rest=rest)
         return words
 
-    def _mark(self, sha256: str, *, on_server: bool | None, problem: str | None = None) -> None:
+    def _mark(
+        self,
+        sha256: str,
+        *,
+        on_server: bool | None,
+        problem: str | None = None,
+        rest: bool = False,
+    ) -> None:
         with self.ws.store.transaction() as conn:
             found = conn.execute(
                 select(blob_transfers.c.on_server, blob_transfers.c.attempts).where(
@@ -214,6 +277,7 @@ class BlobTransfer:
                 "on_server": int(known if on_server is None else on_server),
                 "attempts": attempts,
                 "problem": problem,
+                "next_try_at": _stamp(_now() + wait_after(attempts)) if rest else None,
             }
             stmt = sqlite_insert(blob_transfers).values(**values)
             conn.execute(stmt.on_conflict_do_update(index_elements=["sha256"], set_=values))

@@ -26,6 +26,7 @@ def test_0009_adds_the_extraction_tables_and_its_downgrade_removes_them(tmp_path
         assert store.schema_revision()[0] == "0008"
         store.migrate()
         assert _tables(store) == at_head
-        assert store.schema_revision()[0] == "0009"
+        current, head = store.schema_revision()
+        assert current == head
     finally:
         store.close()
