@@ -20,6 +20,8 @@ from reportlab.pdfgen import canvas
 
 __all__ = [
     "OM_PAGES",
+    "OM_TERMS",
+    "OM_UNVERIFIED_NOI",
     "long_memorandum",
     "offering_memorandum",
     "rent_roll",
@@ -49,6 +51,18 @@ OM_PAGES: dict[int, list[str]] = {
         "Key dates: call for offers 15 January 2027; closing 31 March 2027",
     ],
 }
+
+
+# What a model reading the memorandum proposes: (term, value, page, the exact quote).
+OM_TERMS: tuple[tuple[str, str, int, str], ...] = (
+    ("sponsor", "Meridian Residential Partners", 1, "Sponsor: Meridian Residential Partners"),
+    ("asking_price", "$48,500,000", 2, "Asking price: $48,500,000"),
+    ("cap_rate", "6.00%", 2, "Going-in cap rate: 6.00%"),
+    ("units", "312", 2, "Units: 312 apartment homes"),
+    ("debt_terms", "$31,525,000 at 5.85% fixed", 4, "Senior loan: $31,525,000 at 5.85% fixed"),
+)
+# A proposal whose quote is on page 2, not on the page the model names: unverified.
+OM_UNVERIFIED_NOI = ("noi", "$2,910,000", 1, "Net operating income: $2,910,000")
 
 
 def _image_png() -> bytes:

@@ -27,7 +27,7 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
 from pytestqt.qtbot import QtBot
-from sample_documents import offering_memorandum
+from sample_documents import OM_TERMS, OM_UNVERIFIED_NOI, offering_memorandum
 from scenes import local_org, notices, small_fund, wait_ops
 
 from core.ids import new_id
@@ -39,14 +39,7 @@ from desktop.documents.review_dialog import ExtractionReviewDialog
 from desktop.documents.viewer_dialog import DocumentViewerDialog
 from desktop.main_window import MainWindow
 
-ANSWER = terms_reply(
-    ("sponsor", "Meridian Residential Partners", 1, "Sponsor: Meridian Residential Partners"),
-    ("asking_price", "$48,500,000", 2, "Asking price: $48,500,000"),
-    ("noi", "$2,910,000", 1, "Net operating income: $2,910,000"),  # it is on page 2
-    ("cap_rate", "6.00%", 2, "Going-in cap rate: 6.00%"),
-    ("units", "312", 2, "Units: 312 apartment homes"),
-    ("debt_terms", "$31,525,000 at 5.85% fixed", 4, "Senior loan: $31,525,000 at 5.85% fixed"),
-)
+ANSWER = terms_reply(*OM_TERMS, OM_UNVERIFIED_NOI)
 
 
 def click(qtbot: QtBot, button: QAbstractButton) -> None:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 from chat_server import ChatServer, free_port, terms_reply
-from sample_documents import offering_memorandum, term_sheet
+from sample_documents import OM_TERMS, OM_UNVERIFIED_NOI, offering_memorandum, term_sheet
 
 from core.commands.workspace import Workspace
 from core.keys import KEYRING_FILE_ENV
@@ -30,12 +30,8 @@ from core.ops.payloads.deals import DealCreatePayload
 
 DRAFT = terms_reply(
     ("deal_name", "Harbor Point Apartments", 1, "Harbor Point Apartments"),
-    ("sponsor", "Meridian Residential Partners", 1, "Sponsor: Meridian Residential Partners"),
-    ("asking_price", "$48,500,000", 2, "Asking price: $48,500,000"),
-    ("noi", "$2,910,000", 1, "Net operating income: $2,910,000"),  # it is on page 2
-    ("cap_rate", "6.00%", 2, "Going-in cap rate: 6.00%"),
-    ("units", "312", 2, "Units: 312 apartment homes"),
-    ("debt_terms", "$31,525,000 at 5.85% fixed", 4, "Senior loan: $31,525,000 at 5.85% fixed"),
+    *OM_TERMS,
+    OM_UNVERIFIED_NOI,
 )
 
 

@@ -17,19 +17,14 @@ import time
 import pytest
 from chat_server import ChatServer, Reply, free_port, settings_for, terms_reply
 from harbor_deal import DealWithMemo
+from sample_documents import OM_TERMS
 
 from core.commands.deal_editing import field_sources
 from core.extraction import drain_pending, extract_document
 from core.extraction.endpoint import ExtractionFailed
 from core.store.local_schema import extraction_queue
 
-GOOD = terms_reply(
-    ("sponsor", "Meridian Residential Partners", 1, "Sponsor: Meridian Residential Partners"),
-    ("asking_price", "$48,500,000", 2, "Asking price: $48,500,000"),
-    ("cap_rate", "6.00%", 2, "Going-in cap rate: 6.00%"),
-    ("units", "312", 2, "Units: 312 apartment homes"),
-    ("debt_terms", "$31,525,000 at 5.85% fixed", 4, "Senior loan: $31,525,000 at 5.85% fixed"),
-)
+GOOD = terms_reply(*OM_TERMS)
 
 
 def _queued(deal: DealWithMemo) -> list[tuple[str, int]]:
