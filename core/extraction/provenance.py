@@ -49,6 +49,14 @@ _MONEY_KINDS = (
 )
 
 
+# A value signed without a quote's span (before spans were kept, or typed): its words.
+_UNQUOTED = {
+    "confirmed": "confirmed from the document",
+    "extracted": "extracted from the document, not yet confirmed",
+}
+_STEPS = {"confirmed": "Confirmed", "extracted": "Extracted"}
+
+
 @dataclass(frozen=True, slots=True)
 class QuotedSource:
     """The page a value was read on, and the quote's characters ``[start, end)`` on it."""
@@ -216,13 +224,14 @@ def field_provenance(ws: Workspace, viewer: Viewer, deal_id: str, field: str) ->
                 else f"{quote['model_name']} proposed it (read on another computer)"
             )
             chain.append(ChainLink("Extraction", read, None if draft is None else draft.created_at))
+    kind = str(value.get("provenance") or "")
     how = {
         "ai": "as the model read it",
         "manual": "typed beside the quote",
-    }.get(quote.get("method", ""), "typed by hand")
+    }.get(quote.get("method", ""), _UNQUOTED.get(kind, "typed by hand"))
     chain.append(
         ChainLink(
-            "Confirmed" if value.get("provenance") == "confirmed" else "Set",
+            _STEPS.get(kind, "Set"),
             f"{names.get(setter.actor_id, 'someone')} signed {line.label.lower()} = "
             f"{line.display} ({how})",
             setter.issued_at,
