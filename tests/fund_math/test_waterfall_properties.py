@@ -32,6 +32,7 @@ START = date(2015, 1, 1)
 ON = START + timedelta(days=3001)
 DEALS = ("d1", "d2", "d3")
 UNIT = Decimal("0.01")
+SOLVER_NOISE = Decimal("1e-30")  # far below a cent on any amount
 
 
 def money(max_cents: int, min_cents: int = 1) -> st.SearchStrategy[Decimal]:
@@ -203,7 +204,9 @@ def test_paying_exactly_the_compound_hurdle_is_an_xirr_of_the_pref_rate(
     achieved = xirr([CashFlow(START, -capital), CashFlow(on, hurdle)])
     assert achieved.rate is not None
     bound = (1 + Decimal(rate)) * Decimal(365) / held * UNIT / hurdle
-    assert Decimal(0) <= Decimal(rate) - achieved.rate <= bound * Decimal("1.001")
+    # The solver stops within its own precision of the root (a few units in the 34th
+    # digit either side): a hurdle with no fraction of a cent dropped may land just above r.
+    assert -SOLVER_NOISE <= Decimal(rate) - achieved.rate <= bound * Decimal("1.001")
 
 
 @settings(max_examples=150, deadline=None)
