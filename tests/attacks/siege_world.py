@@ -18,17 +18,17 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 from live_server import LiveServer, create_org
+from signed_member import Member
 
 from core.ids import new_id
 from core.ops.envelope import Envelope, UnsignedOp, utc_now_rfc3339
 from core.ops.kinds import KINDS
-from core.ops.signing import DeviceKey, device_proof
+from core.ops.signing import device_proof
 from sync_server.credentials import Passwords, set_password
 from sync_server.database import owner_engine, set_org
 
@@ -44,23 +44,6 @@ __all__ = [
 PASSWORD = "correct horse battery staple"
 # DESIGN §4's roles, as the server names them.
 ROLES = ("gp", "gp_analyst", "admin", "counsel", "lender", "lp", "auditor", "regulator")
-
-
-@dataclass
-class Member:
-    """A person of a firm, signed in on one enrolled device."""
-
-    email: str
-    user_id: str
-    token: str
-    roles: list[str]
-    device_id: str = ""
-    key: DeviceKey = field(default_factory=DeviceKey.generate)
-    seq: Iterator[int] = field(default_factory=lambda: itertools.count(1))
-
-    @property
-    def auth(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
 
 
 class Firm:

@@ -9,17 +9,16 @@ ops signed with real Ed25519 device keys.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp.test_utils import TestClient
+from signed_member import Member
 from sqlalchemy import Engine
 
 from core.ids import new_id
 from core.ops.envelope import Envelope, UnsignedOp, parse_envelope, utc_now_rfc3339
 from core.ops.kinds import KINDS
-from core.ops.signing import DeviceKey, device_proof
+from core.ops.signing import device_proof
 from core.reducers.apply import apply_op
 from core.store.digest import digest_of
 from core.store.memory import MemoryProjection
@@ -34,23 +33,6 @@ __all__ = ["AUTO", "Member", "Org", "ServerWorld"]
 
 AUTO: Any = object()
 PASSWORD = "correct horse battery staple"
-
-
-@dataclass
-class Member:
-    """A person of the organization, signed in on one enrolled device."""
-
-    email: str
-    user_id: str
-    token: str
-    roles: list[str]
-    device_id: str = ""
-    key: DeviceKey = field(default_factory=DeviceKey.generate)
-    seq: Iterator[int] = field(default_factory=lambda: itertools.count(1))
-
-    @property
-    def auth(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
 
 
 class ServerWorld:
