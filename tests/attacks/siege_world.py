@@ -26,7 +26,7 @@ from live_server import LiveServer, create_org
 from signed_member import Member
 
 from core.ids import new_id
-from core.ops.envelope import Envelope, UnsignedOp, utc_now_rfc3339
+from core.ops.envelope import Envelope
 from core.ops.kinds import KINDS
 from core.ops.signing import device_proof
 from sync_server.credentials import Passwords, set_password
@@ -120,20 +120,7 @@ class Firm:
         if base_version == "auto":
             create = KINDS[kind].concurrency == "create"
             base_version = None if create else self.versions.get(entity_id, 1)
-        fields: dict[str, Any] = {
-            "op_id": new_id(),
-            "org_id": self.org_id,
-            "device_id": actor.device_id,
-            "device_seq": next(actor.seq),
-            "actor_id": actor.user_id,
-            "kind": kind,
-            "entity_id": entity_id,
-            "base_version": base_version,
-            "payload": payload,
-            "issued_at": utc_now_rfc3339(),
-        }
-        fields.update(overrides)
-        return actor.key.sign(UnsignedOp(**fields))
+        return actor.sign(self.org_id, kind, entity_id, base_version, payload, overrides)
 
     def push(self, ops: list[Any], *, by: Member | None = None) -> httpx.Response:
         actor = by or self.founder

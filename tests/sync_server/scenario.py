@@ -16,7 +16,7 @@ from signed_member import Member
 from sqlalchemy import Engine
 
 from core.ids import new_id
-from core.ops.envelope import Envelope, UnsignedOp, parse_envelope, utc_now_rfc3339
+from core.ops.envelope import Envelope, parse_envelope
 from core.ops.kinds import KINDS
 from core.ops.signing import device_proof
 from core.reducers.apply import apply_op
@@ -131,20 +131,7 @@ class Org:
         if base_version is AUTO:
             create = KINDS[kind].concurrency == "create"
             base_version = None if create else self.versions.get(entity_id)
-        fields: dict[str, Any] = {
-            "op_id": new_id(),
-            "org_id": self.org_id,
-            "device_id": actor.device_id,
-            "device_seq": next(actor.seq),
-            "actor_id": actor.user_id,
-            "kind": kind,
-            "entity_id": entity_id,
-            "base_version": base_version,
-            "payload": payload,
-            "issued_at": utc_now_rfc3339(),
-        }
-        fields.update(overrides)
-        return actor.key.sign(UnsignedOp(**fields))
+        return actor.sign(self.org_id, kind, entity_id, base_version, payload, overrides)
 
     async def push(self, *ops: Any, by: Member | None = None, device_id: str | None = None) -> Any:
         actor = by or self.founder
