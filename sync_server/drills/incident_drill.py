@@ -206,7 +206,8 @@ class _Drill:
         in_flight = self.proxy.pushes_in_flight()
         self.server.process.kill()
         self.server.process.wait(timeout=10)
-        self.event(f"server killed mid-push (SIGKILL, {in_flight} push in flight)")
+        pushes = "push" if in_flight == 1 else "pushes"
+        self.event(f"server killed mid-push (SIGKILL, {in_flight} {pushes} in flight)")
         self._wait("every desktop's breaker opening", self._breakers_opened, RECOVERY_TIMEOUT)
         self.event("every desktop's breaker opened; commits go on locally")
         time.sleep(self.hold)
@@ -215,7 +216,7 @@ class _Drill:
         self.event(f"server restarted, ready after {time.monotonic() - restarted:.1f} s")
         self._heal_and_recover("server back")
         return (
-            f"{in_flight} push in flight when killed; {self._commits_since_fault()} local "
+            f"{in_flight} {pushes} in flight when killed; {self._commits_since_fault()} local "
             f"commits meanwhile, {self._failures()} failed; every breaker opened and closed"
         )
 

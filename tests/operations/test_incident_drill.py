@@ -40,8 +40,9 @@ def test_the_incident_drill_converges_with_nothing_lost_or_duplicated() -> None:
     print(done.stdout)
     assert done.returncode == 0, done.stdout + done.stderr
     timeline, table = done.stdout.split("\nIncident drill\n", 1)
+    # However many pushes the kill caught in flight (one or more, as the machine's pace has it).
+    assert re.search(r"server killed mid-push \(SIGKILL, [1-9]\d* push(es)? in flight\)", timeline)
     for event in (
-        "server killed mid-push (SIGKILL, 1 push in flight)",
         "every desktop's breaker opened; commits go on locally",
         "network cut at the proxy",
         "network slowed: 300 ms per chunk",
