@@ -34,6 +34,7 @@ from core.operations.supervisor import (
     holds_lock,
     read_state,
 )
+from core.operations.wal_position import unread_commit
 from core.store.local import DB_FILENAME, REPLICATION_ON, LocalStore
 
 __all__ = [
@@ -148,13 +149,16 @@ class ReplicationStatus:
     wal_bytes: int
     files_here: int
     files_there: int | None
+    unread: bool | None = None  # the WAL holds a commit Litestream has not read yet
 
     @property
     def behind(self) -> int | None:
-        """Transactions the replica lacks; None when either position is unknown."""
+        """Transactions the replica lacks, a commit Litestream has not read yet counting as
+        one more; None when either position is unknown. Zero only when the replica holds
+        every commit on this disk."""
         if self.local_txid is None or self.replica_txid is None:
             return None
-        return max(0, self.local_txid - self.replica_txid)
+        return max(0, self.local_txid - self.replica_txid) + (1 if self.unread else 0)
 
     def lines(self) -> list[str]:
         """What ``dealos replicate status`` prints, one fact a line."""
@@ -181,10 +185,14 @@ class ReplicationStatus:
                 f"({age:.1f} s ago)"
             )
         if self.behind is not None:
+            copied = max(0, self.behind - (1 if self.unread else 0))
             words = (
                 "up to date"
                 if self.behind == 0
-                else f"{self.behind} transaction{'s' if self.behind != 1 else ''} behind"
+                else "the newest changes are not yet read by Litestream"
+                if copied == 0
+                else f"{copied} transaction{'s' if copied != 1 else ''} behind"
+                + (", and newer changes not yet read" if self.unread else "")
             )
             out.append(
                 f"position:    store at Litestream transaction {self.local_txid}, replica at "
@@ -212,6 +220,9 @@ def replication_status(data_dir: Path) -> ReplicationStatus:
     pid = holds_lock(data_dir)
     state = read_state(data_dir) if pid is not None else None
     config = data_dir / RUN_DIR / CONFIG_FILE
+    # Read in this order, each position no newer than the next: what is unread on disk,
+    # then how far Litestream read, then what the replica holds.
+    unread = unread_commit(data_dir / DB_FILENAME)
     local = local_txid(config, data_dir / DB_FILENAME) if config.exists() else None
     files: list[ReplicaFile] = replica_files(target) if target is not None else []
     wal = data_dir / f"{DB_FILENAME}-wal"
@@ -225,6 +236,7 @@ def replication_status(data_dir: Path) -> ReplicationStatus:
         replica_txid=max((f.max_txid for f in files), default=None),
         replicated_at=max((f.at for f in files), default=None),
         wal_bytes=wal.stat().st_size if wal.exists() else 0,
+        unread=unread,
         files_here=count_files(data_dir / BLOBS_DIR),
         files_there=count_files(blobs_there) if blobs_there is not None else None,
     )

@@ -280,3 +280,28 @@ def test_a_store_edited_behind_its_log_fails_the_restore_checks(
     quick_rows = {ln.split("  ")[0]: ln for ln in quick.stdout.splitlines()}
     assert " skip " in quick_rows["state digest"]
     assert "not replayed" in quick_rows["state digest"]
+
+
+def test_status_is_not_up_to_date_while_a_commit_waits_unread(
+    laptop: Workspace, tmp_path: Path
+) -> None:
+    """Litestream's own position and the replica's agree for a moment after each commit,
+    before Litestream reads it; the status counts that commit as not yet copied. Here
+    Litestream is stopped outright after its last read, so the commit made then stays
+    unread and must never be reported as copied."""
+    data_dir = laptop.store.data_dir
+    start(data_dir, tmp_path / "replica")
+    new_deal(laptop, "Riverside Commons")
+    wait_until_replicated(data_dir)
+    before = replication_status(data_dir)
+    assert before.behind == 0, before.lines()
+    assert before.unread is False
+
+    crash(data_dir)  # Litestream reads nothing more; the WAL stays, held by this process
+    new_deal(laptop, "Harbor Lofts")
+    after = replication_status(data_dir)
+    assert after.unread is True
+    assert after.behind == 1, after.lines()
+    position = next(line for line in after.lines() if line.startswith("position:"))
+    assert "up to date" not in position
+    assert "not yet read by Litestream" in position
