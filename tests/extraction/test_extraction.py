@@ -62,15 +62,13 @@ def test_the_model_proposes_terms_with_verified_quotes_and_the_answer_is_kept(
     assert "=== page 3 ===" not in user  # no text to send
     assert "Asking price: $48,500,000" in user
 
-    # Asked again: the same file, model and prompt version answer from the store, quickly.
-    started = time.perf_counter()
+    # Asked again: the same file, model and prompt version answer from the store, without
+    # a request (how quickly is bench/intake.py's figure, not a unit test's).
     again = extract_document(deal.ws, deal.memo_id, settings)
-    elapsed = time.perf_counter() - started
     assert again.draft is not None
     assert again.draft.from_cache
     assert again.draft.proposals == draft.proposals
     assert len(chat.requests) == 1
-    assert elapsed < 0.5
     # Nothing reached the deal.
     assert field_sources(deal.ws, deal.deal_id) == {}
 
