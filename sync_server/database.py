@@ -23,12 +23,8 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, text
 
 from core.errors import DealOSError
@@ -39,6 +35,9 @@ from sync_server.server_schema import (
     GLOBAL_TABLES,
     TENANT_TABLES,
 )
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 __all__ = [
     "Database",
@@ -95,6 +94,9 @@ def quoted(name: str) -> str:
 
 
 def _alembic_config(conn: Connection | None = None) -> Config:
+    # Alembic loads when the schema is read or moved, not with every `dealos` command.
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(_MIGRATIONS))
     if conn is not None:
@@ -103,10 +105,14 @@ def _alembic_config(conn: Connection | None = None) -> Config:
 
 
 def head_revision() -> str | None:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(_alembic_config()).get_current_head()
 
 
 def current_revision(conn: Connection) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     ctx = MigrationContext.configure(conn, opts={"version_table": "alembic_version_server"})
     return ctx.get_current_revision()
 
@@ -123,6 +129,8 @@ def migrate(database_url: str, *, app_role: str | None = None) -> str | None:
         with engine.begin() as conn:
             conn.exec_driver_sql("SELECT pg_advisory_xact_lock(4711)")  # one migrator at a time
             _check_owner(conn)
+            from alembic import command
+
             command.upgrade(_alembic_config(conn), "head")
             if app_role is not None:
                 grant_app_role(conn, app_role)
@@ -135,6 +143,9 @@ def move_schema(database_url: str, revision: str) -> tuple[str | None, str | Non
     """Upgrade or downgrade the schema to ``revision`` (``head``, ``base`` or a number) as
     the owner; (the revision before, the revision after). Rights are not granted here: a
     schema below head is for a server of that version, whose own start grants them."""
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory.from_config(_alembic_config())
     known = [r.revision for r in script.walk_revisions()]
     if revision not in (*known, "head", "base"):

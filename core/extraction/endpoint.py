@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-import openai
 import pybreaker
 from pydantic import ValidationError
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
@@ -22,6 +21,9 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_at
 from core.errors import DealOSError
 from core.extraction.settings import AiSettings
 from core.extraction.terms import SYSTEM_PROMPT, DealTerms
+
+if TYPE_CHECKING:
+    import openai
 
 __all__ = ["EndpointDown", "ExtractionFailed", "TermsEndpoint", "breaker_of"]
 
@@ -55,6 +57,8 @@ def breaker_of(settings: AiSettings) -> pybreaker.CircuitBreaker:
 
 
 def _transient(exc: BaseException) -> bool:
+    import openai  # the client loads on first use: a command that asks no model starts faster
+
     if isinstance(exc, openai.APIConnectionError):  # a timeout is one too
         return True
     return isinstance(exc, openai.APIStatusError) and (
@@ -63,6 +67,8 @@ def _transient(exc: BaseException) -> bool:
 
 
 def _retry_after(exc: BaseException | None) -> float | None:
+    import openai
+
     if not isinstance(exc, openai.APIStatusError):
         return None
     raw = exc.response.headers.get("retry-after")
@@ -91,6 +97,8 @@ class TermsEndpoint:
                 "ai-key) or set OPENAI_API_KEY, or point OPENAI_BASE_URL at an endpoint that "
                 "needs none"
             )
+        import openai
+
         self.client = openai.OpenAI(
             api_key=key,
             base_url=settings.base_url,
@@ -102,6 +110,8 @@ class TermsEndpoint:
     def ask(self, pages: str) -> DealTerms:
         """The terms the model reads in ``pages``; :class:`EndpointDown` when it cannot be
         reached (the breaker counts it), :class:`ExtractionFailed` for a wrong answer."""
+        import openai
+
         try:
             terms: DealTerms = self.breaker.call(self._with_retries, pages)
         except pybreaker.CircuitBreakerError:
@@ -133,6 +143,8 @@ class TermsEndpoint:
         raise AssertionError("unreachable: tenacity re-raises the last failure")
 
     def _once(self, pages: str) -> DealTerms:
+        import openai
+
         try:
             completion = self.client.chat.completions.parse(
                 model=self.settings.model,
@@ -162,6 +174,8 @@ class TermsEndpoint:
         return message.parsed
 
     def _down_words(self, exc: BaseException | None) -> str:
+        import openai
+
         where = self.settings.endpoint_words
         if self.breaker.current_state == pybreaker.STATE_OPEN or exc is None:
             opened = self.breaker._state_storage.opened_at

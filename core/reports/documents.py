@@ -34,10 +34,7 @@ from core.reports.notices import (
     build_call_notice,
     build_distribution_notice,
 )
-from core.reports.pdf_notices import call_notice_pdf, distribution_notice_pdf
-from core.reports.pdf_statement import statement_pdf
 from core.reports.periods import ReportPeriod
-from core.reports.spreadsheets import csv_bytes, xlsx_bytes
 
 __all__ = [
     "EXPORT_KINDS",
@@ -150,6 +147,8 @@ def write_statement(
 ) -> CapitalAccountStatement:
     check_output(out, _PDF)
     statement = lp_statement(ws, lp_id, period, fund_id=fund_id, today=today)
+    from core.reports.pdf_statement import statement_pdf  # reportlab loads when a PDF is made
+
     write_file(out, statement_pdf(statement), suffixes=_PDF)
     return statement
 
@@ -157,6 +156,8 @@ def write_statement(
 def write_call_notice(ws: Workspace, call_id: str, lp_id: str, out: Path) -> CallNotice:
     check_output(out, _PDF)
     notice = call_notice(ws, call_id, lp_id)
+    from core.reports.pdf_notices import call_notice_pdf
+
     write_file(out, call_notice_pdf(notice), suffixes=_PDF)
     return notice
 
@@ -166,6 +167,8 @@ def write_distribution_notice(
 ) -> DistributionNotice:
     check_output(out, _PDF)
     notice = distribution_notice(ws, distribution_id, lp_id)
+    from core.reports.pdf_notices import distribution_notice_pdf
+
     write_file(out, distribution_notice_pdf(notice), suffixes=_PDF)
     return notice
 
@@ -199,6 +202,8 @@ def write_export(
     suffixes = (".xlsx", ".csv")
     check_output(out, suffixes)
     table = export_table(ws, kind, fund_id=fund_id, as_of=as_of)
+    from core.reports.spreadsheets import csv_bytes, xlsx_bytes  # openpyxl loads on use
+
     if out.suffix.lower() == ".csv":
         data = csv_bytes(table)
     else:

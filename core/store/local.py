@@ -8,18 +8,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event, select
+from sqlalchemy import Connection, Engine, create_engine, event, select, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
 
 from core.errors import StoreError
 from core.store.local_schema import local_meta
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 __all__ = ["BUSY_TIMEOUT_MS", "DB_FILENAME", "REPLICATION_ON", "LocalStore"]
 
@@ -28,6 +27,8 @@ _MIGRATIONS = Path(__file__).with_name("migrations")
 
 
 def _alembic_config(conn: Connection | None = None) -> Config:
+    from alembic.config import Config  # Alembic loads only when a store needs migrating
+
     cfg = Config()
     cfg.set_main_option("script_location", str(_MIGRATIONS))
     if conn is not None:
@@ -38,7 +39,23 @@ def _alembic_config(conn: Connection | None = None) -> Config:
 @functools.cache
 def _head() -> str | None:
     """The newest revision this code knows (read from the migration scripts once)."""
-    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    # The migrations are one line, each file named by its revision ("0010_….py" is
+    # revision "0010", down from "0009"), so the newest is the highest name: read without
+    # Alembic, which every command would otherwise load to open a store already current
+    # (tests/core/test_local_store_head.py holds this equal to Alembic's own head).
+    names = sorted(p.name.split("_", 1)[0] for p in (_MIGRATIONS / "versions").glob("[0-9]*_*.py"))
+    return names[-1] if names else None
+
+
+def _current_revision(conn: Connection) -> str | None:
+    """The store's revision as Alembic recorded it; None for a store never migrated."""
+    exists = conn.execute(
+        text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'")
+    ).first()
+    if exists is None:
+        return None
+    row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
+    return None if row is None else str(row[0])
 
 
 BUSY_TIMEOUT_MS = 10_000  # how long a write waits for another before giving up
@@ -115,14 +132,16 @@ class LocalStore:
         with self.engine.begin() as conn:
             # A store already at the newest revision (every open but the first after an
             # upgrade) skips Alembic, whose every run loads and compiles each migration.
-            if MigrationContext.configure(conn).get_current_revision() == _head():
+            if _current_revision(conn) == _head():
                 return
+            from alembic import command
+
             command.upgrade(_alembic_config(conn), "head")
 
     def schema_revision(self) -> tuple[str | None, str | None]:
         """(the store's revision, the newest this code knows)."""
         with self.engine.connect() as conn:
-            current = MigrationContext.configure(conn).get_current_revision()
+            current = _current_revision(conn)
         return current, _head()
 
     @contextmanager

@@ -12,9 +12,6 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font
-
 from core.errors import DealOSError
 
 __all__ = ["COLUMNS", "Row", "SheetRefused", "read_sheet", "write_template"]
@@ -58,6 +55,9 @@ def write_template(path: Path) -> None:
         return
     if suffix != ".xlsx":
         raise SheetRefused(f"{path.name} must end in .xlsx or .csv")
+    from openpyxl import Workbook  # loads when a sheet is written, not with every command
+    from openpyxl.styles import Font
+
     book = Workbook()
     sheet = book.active
     assert sheet is not None
@@ -132,6 +132,8 @@ def _csv_grid(path: Path) -> list[list[object]]:
 
 
 def _xlsx_grid(path: Path) -> list[list[object]]:
+    from openpyxl import load_workbook
+
     book = load_workbook(path, read_only=True, data_only=True)
     try:
         sheet = book.worksheets[0]
