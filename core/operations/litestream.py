@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -29,6 +30,7 @@ __all__ = [
     "ReplicaTarget",
     "config_text",
     "litestream_binary",
+    "litestream_env",
     "local_txid",
     "replica_files",
     "run_restore",
@@ -109,6 +111,19 @@ def litestream_binary() -> Path:
     )
 
 
+def litestream_env() -> dict[str, str]:
+    """The environment a ``litestream`` process runs in: this one, less ``AWS_CA_BUNDLE``.
+
+    Litestream 0.5.17 cannot open an S3 replica at all while that variable is set (its AWS
+    configuration fails with "unable to add custom RootCAs HTTPClient"), and many machines
+    set it to the system's own bundle. Without it, TLS to a bucket uses the system's roots;
+    an endpoint signed by a private authority must have that authority installed there.
+    """
+    env = dict(os.environ)
+    env.pop("AWS_CA_BUNDLE", None)
+    return env
+
+
 def _quoted(value: str) -> str:
     return json.dumps(value)  # a JSON string is a YAML double-quoted scalar
 
@@ -140,6 +155,7 @@ def _run(args: list[str], *, timeout: float) -> subprocess.CompletedProcess[str]
     try:
         return subprocess.run(  # noqa: S603 (our own binary, arguments as a list)
             [str(litestream_binary()), *args],
+            env=litestream_env(),
             capture_output=True,
             text=True,
             timeout=timeout,

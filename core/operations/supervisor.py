@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from core.operations.document_files import BLOBS_DIR, copy_new_files
-from core.operations.litestream import LitestreamError, ReplicaTarget, config_text
+from core.operations.litestream import LitestreamError, ReplicaTarget, config_text, litestream_env
 from core.operations.litestream import litestream_binary as _binary
 from core.store.local import DB_FILENAME
 
@@ -136,6 +136,7 @@ def _die_with_parent() -> None:
 def _spawn(config: Path, log: IO[str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen(  # noqa: S603 (our own binary, arguments as a list)
         [str(_binary()), "replicate", "-config", str(config)],
+        env=litestream_env(),
         stdin=subprocess.DEVNULL,
         stdout=log,
         stderr=subprocess.STDOUT,
