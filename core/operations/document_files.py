@@ -15,10 +15,17 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["BLOBS_DIR", "CopyPass", "copy_new_files", "count_files"]
+__all__ = [
+    "BLOBS_DIR",
+    "PARTIAL_PREFIX",
+    "CopyPass",
+    "copy_new_files",
+    "count_files",
+    "list_files",
+]
 
 BLOBS_DIR = "blobs"
-_PARTIAL = ".partial-"
+PARTIAL_PREFIX = ".partial-"
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +35,8 @@ class CopyPass:
     present: int
 
 
-def _files(root: Path) -> list[Path]:
+def list_files(root: Path) -> list[Path]:
+    """Every file under ``root``, relative to it, but temporary ones (a leading dot)."""
     if not root.is_dir():
         return []
     found = []
@@ -40,13 +48,13 @@ def _files(root: Path) -> list[Path]:
 
 
 def count_files(root: Path) -> int:
-    return len(_files(root))
+    return len(list_files(root))
 
 
 def copy_new_files(source: Path, target: Path) -> CopyPass:
     """Copy every file under ``source`` that ``target`` lacks; returns what was done."""
     copied = size = present = 0
-    for relative in _files(source):
+    for relative in list_files(source):
         origin, destination = source / relative, target / relative
         try:
             length = origin.stat().st_size
@@ -56,7 +64,7 @@ def copy_new_files(source: Path, target: Path) -> CopyPass:
             present += 1
             continue
         destination.parent.mkdir(parents=True, exist_ok=True)
-        partial = destination.with_name(f"{_PARTIAL}{destination.name}")
+        partial = destination.with_name(f"{PARTIAL_PREFIX}{destination.name}")
         try:
             shutil.copyfile(origin, partial)
             with open(partial, "rb") as handle:

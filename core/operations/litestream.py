@@ -170,6 +170,21 @@ def _failure(done: subprocess.CompletedProcess[str]) -> str:
     return lines[-1].removeprefix("Error: ") if lines else f"exit code {done.returncode}"
 
 
+def _bucket_words(source: ReplicaTarget, reason: str) -> str:
+    """A bucket's refusal as the AWS SDK words it, in a sentence an operator acts on."""
+    bucket = source.raw.split("://", 1)[-1].split("/", 1)[0].split("?", 1)[0]
+    if "NoSuchBucket" in reason:
+        return f"there is no bucket {bucket!r} at that address"
+    if any(c in reason for c in ("AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch")):
+        return (
+            f"the bucket {bucket!r} refused the credentials: set LITESTREAM_ACCESS_KEY_ID "
+            "and LITESTREAM_SECRET_ACCESS_KEY"
+        )
+    if "connection refused" in reason or "no such host" in reason:
+        return "the bucket's endpoint cannot be reached"
+    return reason
+
+
 def run_restore(source: ReplicaTarget, output: Path, *, timestamp: datetime | None) -> None:
     """``litestream restore`` of ``source`` into the new file ``output``."""
     args = ["restore", "-o", str(output)]
@@ -183,6 +198,8 @@ def run_restore(source: ReplicaTarget, output: Path, *, timestamp: datetime | No
             reason = "the replica holds nothing as old as that moment, or nothing yet"
         elif "no backups found" in reason or "no snapshots" in reason.lower():
             reason = "the replica holds no copy of a store"
+        else:
+            reason = _bucket_words(source, reason)
         raise LitestreamError(f"litestream could not restore from {source.raw}: {reason}")
 
 
@@ -225,7 +242,8 @@ def replica_files(target: ReplicaTarget) -> list[ReplicaFile]:
         return sorted(found, key=lambda f: (f.at, f.max_txid))
     done = _run(["ltx", "-json", "-level", "all", target.database_url], timeout=60)
     if done.returncode != 0:
-        raise LitestreamError(f"cannot list the replica {target.raw}: {_failure(done)}")
+        reason = _bucket_words(target, _failure(done))
+        raise LitestreamError(f"cannot list the replica {target.raw}: {reason}")
     rows: list[dict[str, Any]] = json.loads(done.stdout or "[]")
     files = [
         ReplicaFile(

@@ -27,6 +27,7 @@ from core.operations.litestream import (
     local_txid,
     replica_files,
 )
+from core.operations.replica_documents import documents_there
 from core.operations.supervisor import (
     CONFIG_FILE,
     RUN_DIR,
@@ -150,6 +151,8 @@ class ReplicationStatus:
     files_here: int
     files_there: int | None
     unread: bool | None = None  # the WAL holds a commit Litestream has not read yet
+    files_unreadable: str | None = None  # why the replica's files could not be counted
+    replica_unreadable: str | None = None  # why the replica's database could not be listed
 
     @property
     def behind(self) -> int | None:
@@ -198,6 +201,8 @@ class ReplicationStatus:
                 f"position:    store at Litestream transaction {self.local_txid}, replica at "
                 f"{self.replica_txid}: {words}"
             )
+        if self.replica_unreadable is not None:
+            out.append(f"warning:     {self.replica_unreadable}")
         out.append(f"write-ahead log: {self.wal_bytes:,} bytes not yet checkpointed")
         if self.on and self.supervisor_pid is None:
             out.append(
@@ -205,13 +210,17 @@ class ReplicationStatus:
                 "copied and the write-ahead log grows; run `dealos replicate start`"
             )
         if self.files_there is None:
-            if self.target is not None and self.files_here:
+            if self.target is not None and self.files_here and self.files_unreadable is None:
                 out.append(
-                    f"documents:   {self.files_here} files here; a URL replica holds the "
-                    "database only: copy the blobs folder to the bucket separately"
+                    f"documents:   {self.files_here} files here; this kind of replica URL "
+                    "holds the database only: copy the blobs folder there separately"
                 )
         else:
             out.append(f"documents:   {self.files_here} files here, {self.files_there} copied")
+        if self.files_unreadable is not None:
+            out.append(f"documents:   {self.files_here} files here; {self.files_unreadable}")
+        if self.state is not None and self.state.files_error:
+            out.append(f"warning:     copying document files failed at {self.state.files_error}")
         return out
 
 
@@ -224,9 +233,21 @@ def replication_status(data_dir: Path) -> ReplicationStatus:
     # then how far Litestream read, then what the replica holds.
     unread = unread_commit(data_dir / DB_FILENAME)
     local = local_txid(config, data_dir / DB_FILENAME) if config.exists() else None
-    files: list[ReplicaFile] = replica_files(target) if target is not None else []
+    files: list[ReplicaFile] = []
+    unreachable: str | None = None
+    if target is not None:
+        try:
+            files = replica_files(target)
+        except LitestreamError as exc:
+            unreachable = str(exc)
     wal = data_dir / f"{DB_FILENAME}-wal"
-    blobs_there = target.blobs if target is not None else None
+    there: int | None = None
+    unreadable: str | None = None
+    if target is not None:
+        try:
+            there = documents_there(target)
+        except OSError as exc:
+            unreadable = f"the replica's files cannot be counted: {exc}"
     return ReplicationStatus(
         on=on,
         target=target,
@@ -238,5 +259,7 @@ def replication_status(data_dir: Path) -> ReplicationStatus:
         wal_bytes=wal.stat().st_size if wal.exists() else 0,
         unread=unread,
         files_here=count_files(data_dir / BLOBS_DIR),
-        files_there=count_files(blobs_there) if blobs_there is not None else None,
+        files_there=there,
+        files_unreadable=unreadable,
+        replica_unreadable=unreachable,
     )

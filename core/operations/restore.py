@@ -24,8 +24,9 @@ from sqlalchemy import Connection, delete, func, select
 
 from core.errors import DealOSError, KeyStoreError
 from core.keys import KeyStore
-from core.operations.document_files import BLOBS_DIR, copy_new_files
+from core.operations.document_files import BLOBS_DIR
 from core.operations.litestream import LitestreamError, ReplicaTarget, run_restore
+from core.operations.replica_documents import download_documents
 from core.operations.supervisor import holds_lock
 from core.redaction import SERVER_KEY_META
 from core.store.digest import sql_state_digest
@@ -180,9 +181,12 @@ def _restored_words(target: Path, timestamp: datetime | None) -> str:
 
 
 def _copy_documents(source: ReplicaTarget, target: Path) -> tuple[bool, str]:
-    if source.blobs is None:
-        return True, "a URL replica holds none: copy the blobs folder back separately"
-    done = copy_new_files(source.blobs, target / BLOBS_DIR)
+    try:
+        done = download_documents(source, target / BLOBS_DIR)
+    except OSError as exc:
+        return False, f"document files could not be copied back: {exc}"
+    if done is None:
+        return True, "this kind of replica URL holds none: copy the blobs folder back separately"
     return True, f"{done.copied} files, {done.bytes:,} bytes"
 
 

@@ -27,9 +27,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from core.operations.document_files import BLOBS_DIR, copy_new_files
+from core.operations.document_files import BLOBS_DIR
 from core.operations.litestream import LitestreamError, ReplicaTarget, config_text, litestream_env
 from core.operations.litestream import litestream_binary as _binary
+from core.operations.replica_documents import upload_documents
 from core.store.local import DB_FILENAME
 
 __all__ = [
@@ -209,8 +210,8 @@ def _loop(
                 wait = min(wait * 2, LONGEST_WAIT)
                 child = None
                 _write_state(data_dir, state)
-            if target.blobs is not None and now >= next_copy:
-                _copy_files(data_dir, target.blobs, state)
+            if now >= next_copy:
+                _copy_files(data_dir, target, state)
                 next_copy = now + COPY_EVERY
             stop.wait(0.1)
     finally:
@@ -221,16 +222,17 @@ def _loop(
             except subprocess.TimeoutExpired:
                 child.kill()
                 child.wait()
-        if target.blobs is not None:
-            _copy_files(data_dir, target.blobs, state)
+        _copy_files(data_dir, target, state)
 
 
-def _copy_files(data_dir: Path, replica: Path, state: SupervisorState) -> None:
+def _copy_files(data_dir: Path, target: ReplicaTarget, state: SupervisorState) -> None:
     try:
-        done = copy_new_files(data_dir / BLOBS_DIR, replica)
+        done = upload_documents(data_dir / BLOBS_DIR, target)
     except OSError as exc:
         state.files_error = f"{_now()}: {exc}"
         _write_state(data_dir, state)
+        return
+    if done is None:  # a replica no copy reaches: the status says so
         return
     if done.copied or state.files_copied_at is None or state.files_error:
         state.files_copied += done.copied

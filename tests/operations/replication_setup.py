@@ -18,7 +18,7 @@ from core.operations.litestream import ReplicaTarget
 from core.operations.replication import replication_status, start_replication
 from core.operations.supervisor import holds_lock, read_state
 
-__all__ = ["Writer", "crash", "new_deal", "start", "wait_until_replicated"]
+__all__ = ["Writer", "crash", "new_deal", "start", "start_target", "wait_until_replicated"]
 
 
 def new_deal(ws: Workspace, name: str) -> str:
@@ -29,6 +29,11 @@ def new_deal(ws: Workspace, name: str) -> str:
 
 def start(data_dir: Path, replica: Path) -> int:
     return start_replication(data_dir, ReplicaTarget.parse(str(replica)))
+
+
+def start_target(data_dir: Path, replica: str) -> int:
+    """Replication to a folder or a URL, given as a person types it."""
+    return start_replication(data_dir, ReplicaTarget.parse(replica))
 
 
 def wait_until_replicated(data_dir: Path, *, timeout: float = 15.0) -> None:
