@@ -176,10 +176,12 @@ def _stop(server: subprocess.Popen[bytes]) -> None:
 
 
 def _logins(url: str, database: str) -> set[str]:
-    """The roles of every other connection to ``database``."""
+    """The roles of every other client connection to ``database``: not Postgres's own
+    workers (an autovacuum worker on a freshly migrated database shows as its superuser)."""
     with psycopg.connect(url) as conn:
         rows = conn.execute(
-            "SELECT usename FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            "SELECT usename FROM pg_stat_activity WHERE datname = %s "
+            "AND backend_type = 'client backend' AND pid <> pg_backend_pid()",
             (database,),
         ).fetchall()
     return {r[0] for r in rows}
