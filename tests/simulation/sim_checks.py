@@ -12,8 +12,10 @@ what broke:
   shares and carry add up to the distribution, no share is negative, and no LP is called
   beyond its commitment (plus what was distributed as recallable);
 - views: an LP's replica holds its own position and nothing of another LP, with the same
-  figures as the GP's replica; counsel's holds the deals granted to it and no LP position;
-  no device holds anything of the other organization;
+  figures as the GP's replica, and no user, role or device but its own officer's whatever
+  the admin invited, granted, revoked; counsel's holds the deals granted to it now, nothing
+  of a deal withdrawn from it, and no LP position; no device holds anything of the other
+  organization;
 - proof: ``verify_log`` passes over each organization's whole log on the server; every
   device's audit chain verifies; a rebuild of each replica from its op log (every signature
   checked again) reproduces its digest.
@@ -198,7 +200,9 @@ def check_ledger(org: Org) -> None:
                 )
 
 
-def check_views(orgs: list[Org]) -> None:
+def check_views(orgs: list[Org]) -> int:
+    """The views' checks; the number of deals found withdrawn from counsel."""
+    withdrawn = 0
     for org in orgs:
         gp = org.staff()[0]
         for device in org.devices:
@@ -216,14 +220,16 @@ def check_views(orgs: list[Org]) -> None:
                     json.loads(raw)["org_id"]
                     for raw in conn.execute(select(op_log.c.envelope)).scalars()
                 }
-            assert logged == {org.org_id}, f"{device.name} holds an op of another org"
+            # (Counsel whose every deal was withdrawn holds no op at all.)
+            assert logged <= {org.org_id}, f"{device.name} holds an op of another org"
             if not device.reader:
                 continue
             scope = org.readers[device.name]
             if device.role == "lp":
                 _check_lp(device, gp, scope)
             else:
-                _check_counsel(device, gp)
+                withdrawn += _check_counsel(device, gp)
+    return withdrawn
 
 
 _LP_TABLES = ("commitments", "call_allocations", "payments", "distribution_allocations")
@@ -235,6 +241,17 @@ def _check_lp(device: Device, gp: Device, lp: str) -> None:
     for table in _LP_TABLES:
         theirs = [r for r in _rows(device, table)]
         assert all(r["lp_id"] == lp for r in theirs), f"{device.name} holds another LP's {table}"
+    # Who was invited, granted or refused a role, and which devices were enrolled or
+    # revoked, is the organization's business: an LP's replica holds its own officer only.
+    users = {r["user_id"] for r in _rows(device, "users")}
+    assert users <= {device.user_id}, f"{device.name} holds another user"
+    members = {r["user_id"] for r in _rows(device, "memberships")}
+    assert members <= {device.user_id}, f"{device.name} holds another user's roles"
+    assert not _rows(device, "devices"), f"{device.name} holds a device"
+    for op_id, (kind, entity, _) in _ops(device).items():
+        if kind in ("user.invite", "role.grant", "role.revoke"):
+            assert entity == device.user_id, f"{device.name} holds {kind} {op_id} of another"
+        assert not kind.startswith("device."), f"{device.name} holds {kind} {op_id}"
     mine = sorted((r["fund_id"], r["amount"]) for r in _rows(device, "commitments"))
     gps = sorted((r["fund_id"], r["amount"]) for r in _rows(gp, "commitments") if r["lp_id"] == lp)
     assert mine == gps, f"{device.name}'s commitments differ from the GP's for its LP"
@@ -251,15 +268,25 @@ def _check_lp(device: Device, gp: Device, lp: str) -> None:
 _DEAL_KINDS = frozenset({"deal.create", "deal.update", "deal.transition", "approval.record"})
 
 
-def _check_counsel(device: Device, gp: Device) -> None:
+def _check_counsel(device: Device, gp: Device) -> int:
     """Counsel's replica keeps the ops of its deals (it reduces no deal rows: a deal
-    reader reads the deal's ops and documents) and nothing of any LP's position."""
-    granted = {
-        r["scope_id"]
-        for r in rows_of(gp.ws, "entitlements", user_id=device.user_id, active=True).values()
-        if r["scope_type"] == "deal"
-    }
+    reader reads the deal's ops and documents) and nothing of any LP's position; of a deal
+    whose grant the admin withdrew (and did not make again), nothing at all. The number
+    of such deals."""
+    grants = rows_of(gp.ws, "entitlements", user_id=device.user_id).values()
+    granted = {r["scope_id"] for r in grants if r["scope_type"] == "deal" and r["active"]}
+    withdrawn = {r["scope_id"] for r in grants if r["scope_type"] == "deal"} - granted
     held = _ops(device)
+    for op_id, (kind, entity, payload) in held.items():
+        deal = entity if kind in _DEAL_KINDS else payload.get("deal_id")
+        assert deal not in withdrawn, (
+            f"{device.name} still holds {kind} {op_id} of a deal withdrawn from it"
+        )
+    kept = [r for r in _rows(device, "documents") if r["deal_id"] in withdrawn]
+    assert not kept, f"{device.name} still holds a document of a deal withdrawn from it"
+    assert not any(r["deal_id"] in withdrawn for r in _rows(device, "deals")), (
+        f"{device.name} still holds a deal withdrawn from it"
+    )
     for op_id, (kind, entity, payload) in held.items():
         if kind in _DEAL_KINDS:
             assert entity in granted, f"{device.name} holds {kind} of a deal not granted to it"
@@ -283,6 +310,7 @@ def _check_counsel(device: Device, gp: Device) -> None:
     )
     for table in ("lps", *_LP_TABLES, "capital_calls", "distributions"):
         assert not _rows(device, table), f"{device.name} holds {table}"
+    return len(withdrawn)
 
 
 def _ops(device: Device) -> dict[str, tuple[str, str, dict[str, Any]]]:
@@ -331,6 +359,6 @@ def check_all(
         check_convergence(server, org)
         ops += check_accounting(owner_url, org)
         check_ledger(org)
-    check_views(orgs)
+    withdrawn = check_views(orgs)
     check_proof(owner_url, orgs, rebuilt)
-    return {"ops": ops}
+    return {"ops": ops, "withdrawn": withdrawn}

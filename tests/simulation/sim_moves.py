@@ -1,19 +1,18 @@
 """The changes a person makes on a staff device, one op each, chosen by the seed from what
 that device holds now: a deal made, renamed, given a field or a document, moved along its
 stages and voted on at IC; an LP and its commitment made, renamed or transferred; a fund
-renamed, marked to a NAV, given a four-eyes threshold or closed; a call or a distribution
-drafted, revised, deleted, approved and issued; a payment against a call; a deal granted to
-counsel. Each move returns the op (kind, entity, payload), or None when the device holds
-nothing it applies to.
+made, renamed, given LPA terms, marked to a NAV, given a four-eyes threshold or closed; a
+call or a distribution drafted, revised, deleted, approved and issued; a payment against a
+call. The administrator's moves (people, roles, devices, counsel's access) are in
+sim_moves_admin.py, and the mix of both, with who may make each, in sim_mix.py. Each move
+returns the op (kind, entity, payload), or None when the device holds nothing it applies to.
 
 What is chosen is always read in the simulation's own order (the ids it made, in the order
 it made them), never in the order of random ids, so a seed replays exactly.
 
-Not simulated, and why: ``org.create``, ``device.enroll`` and ``user.invite`` happen at
-set-up (the world is made through them); ``role.grant``/``role.revoke`` and
-``device.revoke`` would end a device's session and so the device's part in the run (their
-tests are in tests/sync_server); ``entitlement.revoke`` is covered by the server's redaction
-tests; an LP's or counsel's replica signs nothing.
+Not simulated, and why: ``org.create`` and ``device.enroll`` happen at set-up (the world is
+made through them: the server's service account signs each enrollment); an LP's or
+counsel's replica signs nothing, so no legal sign-off is recorded and no deal closes.
 """
 
 from __future__ import annotations
@@ -28,11 +27,20 @@ from typing import Any
 from sqlalchemy import select
 
 from core.commands.workspace import Workspace
-from core.domain.lifecycle import Stage, allowed_targets
+from core.domain.lifecycle import (
+    STAGE_ORDER,
+    Stage,
+    TransitionRule,
+    allowed_targets,
+    transition_rule,
+)
+from core.domain.roles import Role, allowed
 from core.ids import new_id
+from core.positions import ledger_book
 from core.store.schema import metadata
+from core.store.sql_projection import SqlProjection
 
-__all__ = ["MOVES", "Ctx", "Made", "Proposal", "rows_of"]
+__all__ = ["Ctx", "Made", "Proposal", "pick", "rows_of"]
 
 START = dt.date(2026, 2, 2)
 
@@ -69,7 +77,7 @@ def rows_of(ws: Workspace, table: str, **where: Any) -> dict[str, dict[str, Any]
         return {str(r._mapping[key.name]): dict(r._mapping) for r in conn.execute(stmt)}
 
 
-def _pick(
+def pick(
     rng: random.Random, made: list[str], held: dict[str, dict[str, Any]], ok: Callable[..., bool]
 ) -> str | None:
     fits = [i for i in made if i in held and ok(held[i])]
@@ -94,6 +102,8 @@ class Ctx:
     made: Made
     step: int
     counsel: str | None = None  # counsel's user id
+    spare: tuple[str, ...] = ()  # the organization's devices that never sign
+    roles: frozenset[str] = frozenset({"gp"})  # the roles of the device's person
 
     def __iter__(self) -> Any:
         return iter((self.rng, self.ws, self.made, self.step))
@@ -104,13 +114,13 @@ def deal_create(c: Ctx) -> Proposal | None:
     funds = list(rows_of(ws, "funds"))
     payload: dict[str, Any] = {"name": f"Deal {step}-{rng.randrange(1000)}", "currency": "USD"}
     if funds and rng.random() < 0.5:
-        payload["fund_id"] = _pick(rng, made.of("fund"), rows_of(ws, "funds"), lambda r: True)
+        payload["fund_id"] = pick(rng, made.of("fund"), rows_of(ws, "funds"), lambda r: True)
     return Proposal("deal.create", new_id(), payload, makes="deal")
 
 
 def deal_update(c: Ctx) -> Proposal | None:
     rng, ws, made, step = c
-    deal = _pick(rng, made.of("deal"), rows_of(ws, "deals"), lambda r: True)
+    deal = pick(rng, made.of("deal"), rows_of(ws, "deals"), lambda r: True)
     if deal is None:
         return None
     if rng.random() < 0.5:
@@ -120,16 +130,37 @@ def deal_update(c: Ctx) -> Proposal | None:
     return Proposal("deal.update", deal, {"fields": {name: {"value": value}}})
 
 
+def _rule(source: Stage, target: Stage) -> TransitionRule:
+    rule = transition_rule(source, target)
+    assert rule is not None
+    return rule
+
+
 def deal_transition(c: Ctx) -> Proposal | None:
     rng, ws, made, _ = c
     deals = rows_of(ws, "deals")
-    deal = _pick(rng, made.of("deal"), deals, lambda r: bool(allowed_targets(Stage(r["stage"]))))
+    deal = pick(rng, made.of("deal"), deals, lambda r: bool(allowed_targets(Stage(r["stage"]))))
     if deal is None:
         return None
-    target = rng.choice(allowed_targets(Stage(deals[deal]["stage"])))
+    if rng.random() < 0.5:  # the team works on its most advanced open deal
+        open_ = [
+            d for d in made.of("deal") if d in deals and allowed_targets(Stage(deals[d]["stage"]))
+        ]
+        deal = max(open_, key=lambda d: STAGE_ORDER.index(Stage(deals[d]["stage"])))
+    source = Stage(deals[deal]["stage"])
+    roles = [Role(r) for r in c.roles]
+    # A person takes the steps their role may (an analyst takes a deal up to IC, a GP
+    # decides); a step the device refuses is not what anyone tries twice.
+    targets = [t for t in allowed_targets(source) if allowed(roles, _rule(source, t).action)]
+    if not targets:
+        return None
+    onward = [t for t in targets if t is not Stage.DEAD]
+    # Most deals move on through their stages; one step in ten drops one (were the stage
+    # drawn evenly, half the deals would die at each step and few would reach IC).
+    target = rng.choice(onward if onward and rng.random() < 0.9 else targets)
     payload: dict[str, Any] = {"to": target.value}
     if target is Stage.CLOSED and deals[deal]["fund_id"] is None:
-        fund = _pick(rng, made.of("fund"), rows_of(ws, "funds"), lambda r: True)
+        fund = pick(rng, made.of("fund"), rows_of(ws, "funds"), lambda r: True)
         if fund is not None:
             payload["fund_id"] = fund
     return Proposal("deal.transition", deal, payload)
@@ -137,7 +168,7 @@ def deal_transition(c: Ctx) -> Proposal | None:
 
 def ic_vote(c: Ctx) -> Proposal | None:
     rng, ws, made, _ = c
-    deal = _pick(rng, made.of("deal"), rows_of(ws, "deals"), lambda r: r["stage"] == "ic_review")
+    deal = pick(rng, made.of("deal"), rows_of(ws, "deals"), lambda r: r["stage"] == "ic_review")
     if deal is None:
         return None
     decision = rng.choice(["approve", "approve", "reject", "abstain"])
@@ -153,11 +184,11 @@ def document_add(c: Ctx) -> Proposal | None:
         "size_bytes": rng.randrange(1000, 90_000),
         "sha256": rng.randbytes(32).hex(),
     }
-    deal = _pick(rng, made.of("deal"), rows_of(ws, "deals"), lambda r: True)
+    deal = pick(rng, made.of("deal"), rows_of(ws, "deals"), lambda r: True)
     if deal is not None and rng.random() < 0.6:
         payload["deal_id"] = deal
     else:
-        fund = _pick(rng, made.of("fund"), rows_of(ws, "funds"), lambda r: True)
+        fund = pick(rng, made.of("fund"), rows_of(ws, "funds"), lambda r: True)
         if fund is None:
             return None
         payload |= {"fund_id": fund, "audience": rng.choice(["lps", "internal"])}
@@ -172,17 +203,19 @@ def lp_create(c: Ctx) -> Proposal | None:
 
 def lp_update(c: Ctx) -> Proposal | None:
     rng, ws, made, step = c
-    lp = _pick(rng, made.of("lp"), rows_of(ws, "lps"), lambda r: True)
+    lp = pick(rng, made.of("lp"), rows_of(ws, "lps"), lambda r: True)
     return None if lp is None else Proposal("lp.update", lp, {"name": f"Investor {step} renamed"})
 
 
 def commitment_create(c: Ctx) -> Proposal | None:
+    """A commitment of an LP not yet in the fund (sim_mix.py adds the LP first when the
+    device holds none)."""
     rng, ws, made, step = c
-    fund = _pick(rng, made.of("fund"), rows_of(ws, "funds"), lambda r: True)
+    fund = pick(rng, made.of("fund"), rows_of(ws, "funds"), lambda r: True)
     if fund is None:
         return None
     committed = {r["lp_id"] for r in rows_of(ws, "commitments", fund_id=fund).values()}
-    lp = _pick(rng, made.of("lp"), rows_of(ws, "lps"), lambda r: r["lp_id"] not in committed)
+    lp = pick(rng, made.of("lp"), rows_of(ws, "lps"), lambda r: r["lp_id"] not in committed)
     if lp is None:
         return None
     payload = {
@@ -196,32 +229,73 @@ def commitment_create(c: Ctx) -> Proposal | None:
 
 
 def commitment_transfer(c: Ctx) -> Proposal | None:
+    """An LP passes part of what it may still be called for to another LP: only unfunded
+    commitment moves, never what draft calls reserve, on the day and on every later one."""
     rng, ws, made, step = c
-    held = rows_of(ws, "commitments")
-    one = _pick(rng, made.of("commitment"), held, lambda r: True)
-    to = _pick(rng, made.of("lp"), rows_of(ws, "lps"), lambda r: True)
-    if one is None or to is None or to == held[one]["lp_id"]:
+    fund = pick(rng, made.of("fund"), rows_of(ws, "funds"), lambda r: True)
+    if fund is None:
         return None
+    on = START + dt.timedelta(days=step)
+    with ws.store.engine.connect() as conn:
+        book = ledger_book(SqlProjection(conn, ws.org_id), fund)
+    now, ever = book.as_of(on, with_nav=False), book.as_of(None, with_nav=False)
+    held = rows_of(ws, "lps")
+    lps = [lp for lp in made.of("lp") if lp in held]
+    room = {lp: min(now.of(lp).available_to_call, ever.of(lp).available_to_call) for lp in lps}
+    givers = [lp for lp in lps if room[lp] >= 10_000]
+    if not givers or len(lps) < 2:
+        return None
+    giver = rng.choice(givers)
+    taker = rng.choice([lp for lp in lps if lp != giver])
+    amount = min(room[giver], Decimal(rng.randrange(10_000, 250_000, 1000)))
     payload = {
-        "fund_id": held[one]["fund_id"],
-        "from_lp_id": held[one]["lp_id"],
-        "to_lp_id": to,
-        "amount": _money(rng, 10_000, 200_000),
+        "fund_id": fund,
+        "from_lp_id": giver,
+        "to_lp_id": taker,
+        "amount": format(amount.quantize(Decimal("0.01")), "f"),
         "currency": "USD",
-        "effective_date": _day(step),
+        "effective_date": on.isoformat(),
     }
     return Proposal("commitment.transfer", new_id(), payload)
 
 
+def fund_create(c: Ctx) -> Proposal | None:
+    rng, _, _, step = c
+    payload = {"name": f"Fund {step}-{rng.randrange(1000)}", "currency": "USD"}
+    return Proposal("fund.create", new_id(), payload | {"vintage_year": 2026}, makes="fund")
+
+
+def fund_terms(c: Ctx) -> Proposal | None:
+    """A new version of a fund's LPA terms: its first for a fund made in the run, an
+    amendment for the others, in force from the fund's start or from today."""
+    rng, ws, made, step = c
+    fund = pick(rng, made.of("fund"), rows_of(ws, "funds"), lambda r: True)
+    if fund is None:
+        return None
+    carry = rng.choice(["0.15", "0.20"])
+    payload: dict[str, Any] = {
+        "style": rng.choice(["european", "european", "american"]),
+        "preferred_return": rng.choice(["0.06", "0.08", "0.10"]),
+        "compounding": rng.choice(["simple", "compound"]),
+        "carried_interest": carry,
+        "catch_up": rng.choice(["1", "0.5", None]),  # above the carry share, or none
+        "gp_name": "the GP",
+        "label": f"amended at step {step}",
+    }
+    if rng.random() < 0.5:
+        payload["effective_date"] = _day(step)
+    return Proposal("fund.terms.set", fund, payload)
+
+
 def fund_update(c: Ctx) -> Proposal | None:
     rng, ws, made, step = c
-    fund = _pick(rng, made.of("fund"), rows_of(ws, "funds"), lambda r: True)
+    fund = pick(rng, made.of("fund"), rows_of(ws, "funds"), lambda r: True)
     return None if fund is None else Proposal("fund.update", fund, {"name": f"Fund {step}"})
 
 
 def fund_nav(c: Ctx) -> Proposal | None:
     rng, ws, made, step = c
-    fund = _pick(rng, made.of("fund"), rows_of(ws, "funds"), lambda r: True)
+    fund = pick(rng, made.of("fund"), rows_of(ws, "funds"), lambda r: True)
     if fund is None:
         return None
     payload = {
@@ -235,7 +309,7 @@ def fund_nav(c: Ctx) -> Proposal | None:
 
 def four_eyes(c: Ctx) -> Proposal | None:
     rng, ws, made, _ = c
-    fund = _pick(rng, made.of("fund"), rows_of(ws, "funds"), lambda r: True)
+    fund = pick(rng, made.of("fund"), rows_of(ws, "funds"), lambda r: True)
     if fund is None:
         return None
     threshold = rng.choice([None, "150000.00", "400000.00"])
@@ -244,7 +318,7 @@ def four_eyes(c: Ctx) -> Proposal | None:
 
 def fund_close(c: Ctx) -> Proposal | None:
     rng, ws, made, step = c
-    fund = _pick(rng, made.of("fund"), rows_of(ws, "funds"), lambda r: True)
+    fund = pick(rng, made.of("fund"), rows_of(ws, "funds"), lambda r: True)
     if fund is None or rng.random() < 0.7:  # rarer than its weight says: it ends closings
         return None
     return Proposal("fund.close", fund, {"final_close_date": _day(step)})
@@ -252,7 +326,7 @@ def fund_close(c: Ctx) -> Proposal | None:
 
 def call_create(c: Ctx) -> Proposal | None:
     rng, ws, made, step = c
-    fund = _pick(rng, made.of("fund"), rows_of(ws, "funds"), lambda r: True)
+    fund = pick(rng, made.of("fund"), rows_of(ws, "funds"), lambda r: True)
     if fund is None:
         return None
     payload = {
@@ -267,11 +341,18 @@ def call_create(c: Ctx) -> Proposal | None:
     return Proposal("capital_call.create", new_id(), payload, makes="call")
 
 
-def _call(c: Ctx, status: str) -> tuple[str, dict[str, Any]] | None:
+def _call(
+    c: Ctx, status: str, ok: Callable[..., bool] = lambda r: True
+) -> tuple[str, dict[str, Any]] | None:
     rng, ws, made, _ = c
     calls = rows_of(ws, "capital_calls")
-    call = _pick(rng, made.of("call"), calls, lambda r: r["status"] == status)
+    call = pick(rng, made.of("call"), calls, lambda r: r["status"] == status and ok(r))
     return None if call is None else (call, calls[call])
+
+
+def _second_gp(c: Ctx) -> Callable[..., bool]:
+    """A draft a second GP may approve: another person drafted it, nobody approved it yet."""
+    return lambda r: r["drafted_by"] != c.ws.user_id and r["approved_by"] is None
 
 
 def call_revise(c: Ctx) -> Proposal | None:
@@ -298,7 +379,7 @@ def call_delete(c: Ctx) -> Proposal | None:
 
 
 def call_approve(c: Ctx) -> Proposal | None:
-    found = _call(c, "draft")
+    found = _call(c, "draft", _second_gp(c))
     return None if found is None else Proposal("capital_call.approve", found[0], {})
 
 
@@ -334,14 +415,24 @@ def call_payment(c: Ctx) -> Proposal | None:
 
 def distribution_create(c: Ctx) -> Proposal | None:
     rng, ws, made, step = c
-    fund = _pick(rng, made.of("fund"), rows_of(ws, "funds"), lambda r: True)
+    fund = pick(rng, made.of("fund"), rows_of(ws, "funds"), lambda r: True)
     if fund is None:
         return None
+    with ws.store.engine.connect() as conn:
+        now = ledger_book(SqlProjection(conn, ws.org_id), fund).as_of(
+            START + dt.timedelta(days=step), with_nav=False
+        )
+    if not now.total("commitment"):
+        return None  # nobody to distribute to
+    # Pro rata to paid-in, or through the LPA's waterfall, once money has come in.
+    bases = ["commitment"]
+    if now.total("paid_in") > 0:
+        bases += ["paid_in"] + (["waterfall"] if rows_of(ws, "fund_terms", fund_id=fund) else [])
     payload: dict[str, Any] = {
         "fund_id": fund,
         "amount": _money(rng, 5_000, 250_000),
         "currency": "USD",
-        "basis": rng.choice(["paid_in", "commitment", "waterfall"]),
+        "basis": rng.choice(bases),
         "distribution_date": _day(step),
         "source": rng.choice(["income", "exit", "return_of_capital"]),
         "split_rule": "as_of_date",
@@ -351,10 +442,10 @@ def distribution_create(c: Ctx) -> Proposal | None:
     return Proposal("distribution.create", new_id(), payload, makes="distribution")
 
 
-def _distribution(c: Ctx, status: str) -> str | None:
+def _distribution(c: Ctx, status: str, ok: Callable[..., bool] = lambda r: True) -> str | None:
     rng, ws, made, _ = c
     held = rows_of(ws, "distributions")
-    return _pick(rng, made.of("distribution"), held, lambda r: r["status"] == status)
+    return pick(rng, made.of("distribution"), held, lambda r: r["status"] == status and ok(r))
 
 
 def distribution_issue(c: Ctx) -> Proposal | None:
@@ -363,65 +454,30 @@ def distribution_issue(c: Ctx) -> Proposal | None:
 
 
 def distribution_approve(c: Ctx) -> Proposal | None:
-    found = _distribution(c, "draft")
+    found = _distribution(c, "draft", _second_gp(c))
     return None if found is None else Proposal("distribution.approve", found, {})
+
+
+def distribution_revise(c: Ctx) -> Proposal | None:
+    rng, ws, _, step = c
+    found = _distribution(c, "draft")
+    if found is None:
+        return None
+    row = rows_of(ws, "distributions")[found]
+    payload: dict[str, Any] = {
+        "amount": _money(rng, 5_000, 250_000),
+        "currency": "USD",
+        "basis": row["basis"],
+        "distribution_date": row["distribution_date"],
+        "source": row["source"],
+        "note": f"revised at step {step}",
+        "split_rule": "as_of_date",
+    }
+    if row["recallable"]:
+        payload["recallable"] = True
+    return Proposal("distribution.revise", found, payload)
 
 
 def distribution_delete(c: Ctx) -> Proposal | None:
     found = _distribution(c, "draft")
     return None if found is None else Proposal("distribution.delete", found, {"reason": "x"})
-
-
-def counsel_grant(c: Ctx) -> Proposal | None:
-    """The admin opens one more deal to counsel."""
-    if c.counsel is None:
-        return None
-    deal = _pick(c.rng, c.made.of("deal"), rows_of(c.ws, "deals"), lambda r: True)
-    if deal is None:
-        return None
-    payload = {"user_id": c.counsel, "scope_type": "deal", "scope_id": deal}
-    return Proposal("entitlement.grant", new_id(), payload)
-
-
-def _first(*moves: Callable[[Ctx], Proposal | None]) -> Callable[[Ctx], Proposal | None]:
-    """The first of ``moves`` that applies: a GP pays what is called, else issues what is
-    drafted, else drafts — as money moves through a fund, whatever the device holds yet."""
-
-    def move(c: Ctx) -> Proposal | None:
-        return next((p for m in moves if (p := m(c)) is not None), None)
-
-    move.__name__ = moves[0].__name__
-    return move
-
-
-# (move, weight, roles that may make it)
-MOVES: list[tuple[Callable[[Ctx], Proposal | None], int, frozenset[str]]] = []
-_STAFF = frozenset({"gp", "gp_analyst"})
-_GP = frozenset({"gp"})
-for _move, _weight, _who in (
-    (deal_create, 5, _STAFF),
-    (deal_update, 4, _STAFF),
-    (deal_transition, 5, _STAFF),
-    (ic_vote, 3, _GP),
-    (document_add, 3, _STAFF),
-    (lp_create, 2, _STAFF),
-    (lp_update, 2, _STAFF),
-    (commitment_create, 3, _GP),
-    (commitment_transfer, 1, _GP),
-    (fund_update, 1, _GP),
-    (fund_nav, 2, _GP),
-    (four_eyes, 1, frozenset({"admin"})),
-    (fund_close, 1, _GP),
-    (call_create, 4, _STAFF),
-    (call_revise, 2, _STAFF),
-    (call_delete, 1, _STAFF),
-    (call_approve, 4, _GP),
-    (_first(call_issue, call_create), 8, _GP),
-    (_first(call_payment, call_issue, call_create), 12, _GP),
-    (distribution_create, 5, _STAFF),
-    (distribution_approve, 2, _GP),
-    (_first(distribution_issue, distribution_create), 6, _GP),
-    (distribution_delete, 1, _STAFF),
-    (counsel_grant, 1, frozenset({"admin"})),
-):
-    MOVES.append((_move, _weight, _who))

@@ -14,10 +14,12 @@ import random
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from sim_checks import check_all
 from sim_faults import crash, lost_answer, redeliver, restore, take_snapshot
-from sim_moves import MOVES, Ctx, Made
+from sim_mix import MOVES, REVIEWS
+from sim_moves import Ctx, Made
 from sim_stage import SeedWorld
 from sim_world import Device, Org, author, sync_once
 
@@ -28,7 +30,8 @@ __all__ = ["SeedRun", "SimulationFailed", "run_seed"]
 
 STEPS = {
     "change": 52,
-    "sync": 16,
+    "sync": 14,
+    "review": 2,
     "reader sync": 5,
     "offline/online": 5,
     "crash after commit": 3,
@@ -65,8 +68,10 @@ class _Simulation:
             made.add("fund", org.fund_id)
             for lp in org.lps.values():
                 made.add("lp", lp)
+            made.add("deal", org.diligence_deal)
             if org.counsel_deal:
                 made.add("deal", org.counsel_deal)
+                made.add("grant", org.counsel_grant)
             self.made[org.org_id] = made
         self.server_up = True
         self.down_until = 0
@@ -99,13 +104,15 @@ class _Simulation:
 
     # -- the steps -----------------------------------------------------------------------
 
-    def _change(self, device: Device | None = None) -> str | None:
+    def _change(self, device: Device | None = None, moves: list[Any] = MOVES) -> str | None:
         device = device or self._staff()
         org = device.org
         counsel = next((d.user_id for d in org.devices if d.role == "counsel"), None)
-        fits = [(m, w) for m, w, who in MOVES if who & device.roles]
+        fits = [(m, w) for m, w, who in moves if who & device.roles]
         move = self.rng.choices([m for m, _ in fits], [w for _, w in fits])[0]
-        ctx = Ctx(self.rng, device.ws, self.made[org.org_id], self.step, counsel)
+        spare = tuple(org.spare_devices)
+        made = self.made[org.org_id]
+        ctx = Ctx(self.rng, device.ws, made, self.step, counsel, spare, device.roles)
         proposal = move(ctx)
         if proposal is None:
             self.say(f"{device.name}: {move.__name__}, nothing it applies to")
@@ -145,6 +152,13 @@ class _Simulation:
 
     def _sync(self) -> None:
         self._round(self._staff())
+
+    def _review(self) -> None:
+        """A GP opens what awaits a decision: the app syncs first, then the GP approves a
+        colleague's draft call or distribution, or votes on a deal at IC."""
+        device = self.rng.choice([d for d in self._org().staff() if "gp" in d.roles])
+        self._round(device)
+        self._change(device, REVIEWS)
 
     def _reader_sync(self) -> None:
         readers = [d for d in self._org().devices if d.reader]
@@ -274,5 +288,6 @@ def run_seed(world: SeedWorld, seed: int, steps: int) -> SeedRun:
             f"--steps {steps}\nsteps:\n{log}"
         ) from exc
     sim.run.counts["server ops"] = figures["ops"]
+    sim.run.counts["deals withdrawn from counsel"] = figures["withdrawn"]
     sim.run.seconds = time.perf_counter() - started
     return sim.run

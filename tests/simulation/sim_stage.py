@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import secrets
 import shutil
+from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -56,6 +57,10 @@ class Stage:
             self.orgs = build_world(self.server, root / "world")
         finally:
             self.server.stop()
+        # What every seed's log holds before its first step (org.create, device.enroll …).
+        with psycopg.connect(self.world.owner_url) as conn:
+            counted = conn.execute("SELECT kind, count(*) FROM op_log GROUP BY kind").fetchall()
+        self.set_up_kinds = Counter({str(kind): int(n) for kind, n in counted})
         self.seeds = 0
         # Cloning a database and dropping one take a few tenths of a second each: one
         # thread of their own does both while the seeds run, one statement at a time.

@@ -8,7 +8,9 @@ Endowment, each entitled to its own position; a third LP, Cobalt Family Office, 
 officer, so both LP views have something to hide. Cobalt Ridge Partners, a second
 organization on the same server, has Sam (GP, admin), Jo (GP analyst) and the officer of
 Delta Trust. The staff author ops on enrolled devices; counsel and the LP officers read
-server-signed redacted replicas, signed in by an emailed link.
+server-signed redacted replicas, signed in by an emailed link. Each organization also has a
+deal in underwriting, one step from IC, and each founder an old tablet enrolled that never
+signs: the spare device an admin may revoke in a run.
 """
 
 from __future__ import annotations
@@ -116,6 +118,10 @@ class Org:
     lps: dict[str, str] = field(default_factory=dict)  # LP name → lp id
     readers: dict[str, str] = field(default_factory=dict)  # device name → the LP or deal it reads
     counsel_deal: str = ""
+    diligence_deal: str = ""  # a deal in underwriting at set-up: one step from IC
+    counsel_grant: str = ""  # the entitlement that opens counsel_deal to counsel
+    # Devices enrolled at set-up that never sign: the ones an admin may revoke in a run.
+    spare_devices: list[str] = field(default_factory=list)
 
     def staff(self) -> list[Device]:
         return [d for d in self.devices if not d.reader]
@@ -326,12 +332,17 @@ class _Builder:
         for person, role in staff:
             address = self.address(person.split()[0].lower(), domain)
             enrolled.append((person, address, self.invite(gp, address, person, role)))
+        # A deal already in underwriting, so a seed's fifty steps see IC votes (a deal made
+        # in a run takes three steps to reach IC review).
+        org.diligence_deal = author(gp, "deal.create", {"name": "Harbor Loop", "currency": "USD"})
+        for stage in ("screening", "underwriting"):
+            author(gp, "deal.transition", {"to": stage}, org.diligence_deal)
         if counsel:
             org.counsel_deal = author(gp, "deal.create", {"name": "Mill St", "currency": "USD"})
             address = self.address("counsel", "law.example")
             user = self.invite(gp, address, counsel, "counsel")
             grant = {"user_id": user, "scope_type": "deal", "scope_id": org.counsel_deal}
-            author(gp, "entitlement.grant", grant)
+            org.counsel_grant = author(gp, "entitlement.grant", grant)
             officers.append((f"{counsel} (counsel)", address, user, org.counsel_deal))
         report = sync_once(self.server, gp)
         assert report.rejected == 0, report.summary()
@@ -342,7 +353,20 @@ class _Builder:
             role = "counsel" if device_name.endswith("(counsel)") else "lp"
             self.reader(org, device_name, role, address, user)
             org.readers[device_name] = scope
+        org.spare_devices.append(self.spare(f"{founder}'s old tablet", maria))
+        sync_once(self.server, gp)
         return org
+
+    def spare(self, name: str, address: str) -> str:
+        """A second device of the founder's, enrolled and put away: it never signs, so
+        revoking it ends no device's part in the run."""
+        client = session_client(self.server)
+        try:
+            session = client.login(address, PASSWORD)
+            key = DeviceKey.generate()
+            return client.register_device(key, name, org_id=session.org_id, user_id=session.user_id)
+        finally:
+            client.close()
 
 
 def build_world(server: LiveServer, root: Path) -> list[Org]:
@@ -383,7 +407,9 @@ def copy_world(orgs: list[Org], source: Path, target: Path) -> list[Org]:
     copies = []
     for org in orgs:
         twin = Org(org.name, org.org_id, [], org.fund_id, dict(org.lps), dict(org.readers))
-        twin.counsel_deal = org.counsel_deal
+        twin.counsel_deal, twin.counsel_grant = org.counsel_deal, org.counsel_grant
+        twin.diligence_deal = org.diligence_deal
+        twin.spare_devices = list(org.spare_devices)
         for d in org.devices:
             folder = target / d.folder.relative_to(source)
             ws = Workspace.open(folder, keys=keys)

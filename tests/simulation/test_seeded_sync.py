@@ -78,6 +78,7 @@ def _play(stage: Stage, seeds: list[int]) -> None:
         restores=totals["restores"],
         lost_answers=totals["lost answers"],
         repeated_deliveries=totals["repeated deliveries"],
+        deals_withdrawn_from_counsel=totals["deals withdrawn from counsel"],
     )
     kinds = {
         k.removeprefix("kind ").replace(".", "_"): n
@@ -85,6 +86,12 @@ def _play(stage: Stage, seeds: list[int]) -> None:
         if k.startswith("kind ")
     }
     record("seeded sync simulation, ops by kind", **kinds)
+    # The world each seed starts from was made through ops too; they are counted apart, as
+    # many times as seeds start from it (the server's service account signs enrollments).
+    record(
+        "seeded sync simulation, set-up ops by kind",
+        **{k.replace(".", "_"): n * len(seeds) for k, n in stage.set_up_kinds.items()},
+    )
     if os.environ.get("DEALOS_SIMULATION_MIX"):  # tuning the mix: what was refused or idle
         print(sorted((n, k) for k, n in totals.items() if k.startswith(("refused ", "idle "))))
 
