@@ -10,8 +10,10 @@ holds half a file under a real name.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +24,7 @@ __all__ = [
     "copy_new_files",
     "count_files",
     "list_files",
+    "place_file",
 ]
 
 BLOBS_DIR = "blobs"
@@ -51,28 +54,40 @@ def count_files(root: Path) -> int:
     return len(list_files(root))
 
 
+def place_file(destination: Path, length: int, write: Callable[[Path], object]) -> bool:
+    """Put a file of ``length`` bytes at ``destination``: ``write`` fills a temporary name
+    beside it, which is flushed to disk and renamed into place, so ``destination`` never
+    holds half a file. False when a file of that size is there already (content-addressed
+    files never change). What ``write`` raises goes to the caller, the temporary removed."""
+    if destination.exists() and destination.stat().st_size == length:
+        return False
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    partial = destination.with_name(f"{PARTIAL_PREFIX}{destination.name}")
+    try:
+        write(partial)
+        with open(partial, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(partial, destination)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            partial.unlink()
+    return True
+
+
 def copy_new_files(source: Path, target: Path) -> CopyPass:
     """Copy every file under ``source`` that ``target`` lacks; returns what was done."""
     copied = size = present = 0
     for relative in list_files(source):
-        origin, destination = source / relative, target / relative
+        origin = source / relative
         try:
             length = origin.stat().st_size
-        except FileNotFoundError:
-            continue
-        if destination.exists() and destination.stat().st_size == length:
-            present += 1
-            continue
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        partial = destination.with_name(f"{PARTIAL_PREFIX}{destination.name}")
-        try:
-            shutil.copyfile(origin, partial)
-            with open(partial, "rb") as handle:
-                os.fsync(handle.fileno())
-            os.replace(partial, destination)
+            placed = place_file(
+                target / relative, length, functools.partial(shutil.copyfile, origin)
+            )
         except FileNotFoundError:  # removed while we copied it
-            with contextlib.suppress(FileNotFoundError):
-                partial.unlink()
+            continue
+        if not placed:
+            present += 1
             continue
         copied += 1
         size += length

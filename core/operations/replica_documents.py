@@ -18,6 +18,7 @@ AWS variables and files boto3 reads. boto3 loads only when a bucket is used.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,11 +26,11 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from core.operations.document_files import (
-    PARTIAL_PREFIX,
     CopyPass,
     copy_new_files,
     count_files,
     list_files,
+    place_file,
 )
 from core.operations.litestream import ReplicaTarget
 
@@ -171,24 +172,19 @@ class Bucket:
                 size += length
         return CopyPass(copied, size, present)
 
+    def _download(self, client: Any, key: str, partial: Path) -> None:
+        client.download_file(self.name, key, str(partial))
+
     def download_all(self, target: Path) -> CopyPass:
         """Download every file the bucket holds that ``target`` lacks; what was done."""
         copied = size = present = 0
         with _in_words(self):
             client = self._client()
             for name, length in sorted(self._held(client).items()):
-                destination = target / name
-                if destination.exists() and destination.stat().st_size == length:
+                fetch = functools.partial(self._download, client, self.prefix + name)
+                if not place_file(target / name, length, fetch):
                     present += 1
                     continue
-                destination.parent.mkdir(parents=True, exist_ok=True)
-                partial = destination.with_name(f"{PARTIAL_PREFIX}{destination.name}")
-                try:
-                    client.download_file(self.name, self.prefix + name, str(partial))
-                    os.replace(partial, destination)
-                finally:
-                    with contextlib.suppress(FileNotFoundError):
-                        partial.unlink()
                 copied += 1
                 size += length
         return CopyPass(copied, size, present)

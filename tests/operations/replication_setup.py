@@ -18,7 +18,25 @@ from core.operations.litestream import ReplicaTarget
 from core.operations.replication import replication_status, start_replication
 from core.operations.supervisor import holds_lock, read_state
 
-__all__ = ["Writer", "crash", "new_deal", "start", "start_target", "wait_until_replicated"]
+__all__ = [
+    "Writer",
+    "crash",
+    "marias_laptop",
+    "new_deal",
+    "start",
+    "start_target",
+    "wait_until_replicated",
+]
+
+
+def marias_laptop(folder: Path) -> Workspace:
+    """A new local organization on Maria's laptop, the store the snapshot tests replicate."""
+    return Workspace.init(
+        folder,
+        org_name="Harbor Point Capital",
+        email="maria@harborpoint.example",
+        display_name="Maria Founder",
+    )
 
 
 def new_deal(ws: Workspace, name: str) -> str:

@@ -21,7 +21,7 @@ import boto3
 import certifi
 import pytest
 from moto.server import ThreadedMotoServer
-from replication_setup import crash, new_deal, start_target, wait_until_replicated
+from replication_setup import crash, marias_laptop, new_deal, start_target, wait_until_replicated
 
 from core.commands.workspace import Workspace
 from core.keys import KEYRING_FILE_ENV
@@ -51,12 +51,7 @@ def laptop(
     monkeypatch.setenv("LITESTREAM_ACCESS_KEY_ID", "harbor-laptop")
     monkeypatch.setenv("LITESTREAM_SECRET_ACCESS_KEY", "not-a-real-secret")
     monkeypatch.setenv("AWS_CA_BUNDLE", certifi.where())
-    ws = Workspace.init(
-        tmp_path / "laptop",
-        org_name="Harbor Point Capital",
-        email="maria@harborpoint.example",
-        display_name="Maria Founder",
-    )
+    ws = marias_laptop(tmp_path / "laptop")
     yield ws
     ws.close()
     stop_replication(ws.store.data_dir)

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from replication_setup import Writer, crash, new_deal, start, wait_until_replicated
+from replication_setup import Writer, crash, marias_laptop, new_deal, start, wait_until_replicated
 
 from core.commands.workspace import Workspace
 from core.keys import KEYRING_FILE_ENV
@@ -31,12 +31,7 @@ from core.store.local import LocalStore
 @pytest.fixture
 def laptop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
     monkeypatch.setenv(KEYRING_FILE_ENV, str(tmp_path / "keyring.json"))
-    ws = Workspace.init(
-        tmp_path / "laptop",
-        org_name="Harbor Point Capital",
-        email="maria@harborpoint.example",
-        display_name="Maria Founder",
-    )
+    ws = marias_laptop(tmp_path / "laptop")
     yield ws
     ws.close()
     stop_replication(ws.store.data_dir)
