@@ -1,4 +1,7 @@
-"""Document files beside the store (``<data>/blobs/``), copied to a folder replica.
+"""Document files beside the store (``<data>/blobs/``), and copying them to a folder.
+
+A folder replica gets them through :func:`copy_new_files`; a bucket replica through
+:mod:`core.operations.replica_documents`, which places downloads with :func:`place_file`.
 
 Litestream replicates SQLite databases only. Document files are content-addressed (a
 file's name is the hash of its bytes) and never change once written, so a copy is done

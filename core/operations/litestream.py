@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from core.errors import DealOSError
 
@@ -28,6 +29,7 @@ __all__ = [
     "LitestreamError",
     "ReplicaFile",
     "ReplicaTarget",
+    "bucket_refusal",
     "config_text",
     "litestream_binary",
     "litestream_env",
@@ -170,19 +172,24 @@ def _failure(done: subprocess.CompletedProcess[str]) -> str:
     return lines[-1].removeprefix("Error: ") if lines else f"exit code {done.returncode}"
 
 
-def _bucket_words(source: ReplicaTarget, reason: str) -> str:
-    """A bucket's refusal as the AWS SDK words it, in a sentence an operator acts on."""
-    bucket = source.raw.split("://", 1)[-1].split("/", 1)[0].split("?", 1)[0]
-    if "NoSuchBucket" in reason:
-        return f"there is no bucket {bucket!r} at that address"
-    if any(c in reason for c in ("AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch")):
+def bucket_refusal(bucket: str, where: str, text: str) -> str | None:
+    """A bucket's refusal named in ``text`` (an AWS error code, or the SDK's whole message)
+    as a sentence an operator acts on; None when ``text`` names none of them. One rule for
+    Litestream's answers and for the document copy's (core.operations.replica_documents)."""
+    if "NoSuchBucket" in text:
+        return f"there is no bucket {bucket!r} at {where}"
+    if any(c in text for c in ("AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch")):
         return (
             f"the bucket {bucket!r} refused the credentials: set LITESTREAM_ACCESS_KEY_ID "
             "and LITESTREAM_SECRET_ACCESS_KEY"
         )
-    if "connection refused" in reason or "no such host" in reason:
+    if "connection refused" in text or "no such host" in text:
         return "the bucket's endpoint cannot be reached"
-    return reason
+    return None
+
+
+def _bucket_words(source: ReplicaTarget, reason: str) -> str:
+    return bucket_refusal(urlsplit(source.raw).netloc, "that address", reason) or reason
 
 
 def run_restore(source: ReplicaTarget, output: Path, *, timestamp: datetime | None) -> None:

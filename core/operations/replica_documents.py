@@ -32,7 +32,7 @@ from core.operations.document_files import (
     list_files,
     place_file,
 )
-from core.operations.litestream import ReplicaTarget
+from core.operations.litestream import ReplicaTarget, bucket_refusal
 
 __all__ = ["Bucket", "documents_there", "download_documents", "upload_documents"]
 
@@ -200,13 +200,9 @@ def _in_words(bucket: Bucket) -> Any:
     except ClientError as exc:
         error = exc.response.get("Error", {})
         code, message = error.get("Code", "?"), error.get("Message", "")
-        if code in ("NoSuchBucket", "404"):
-            raise OSError(f"there is no bucket {bucket.name!r} at {bucket.words}") from None
-        if code in ("AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "403"):
-            raise OSError(
-                f"{bucket.words} refused the credentials ({code}): set "
-                "LITESTREAM_ACCESS_KEY_ID and LITESTREAM_SECRET_ACCESS_KEY"
-            ) from None
-        raise OSError(f"{bucket.words}: {code} {message}".strip()) from None
+        # A HEAD request's refusal carries the bare HTTP status as its code.
+        named = {"404": "NoSuchBucket", "403": "AccessDenied"}.get(code, code)
+        said = bucket_refusal(bucket.name, bucket.words, named)
+        raise OSError(said or f"{bucket.words}: {code} {message}".strip()) from None
     except BotoCoreError as exc:
         raise OSError(f"{bucket.words}: {exc}") from None
